@@ -1,0 +1,109 @@
+"""The stable Python API: ``export(email, config=...)`` → :class:`ExportResult`. The CLI and the portal
+backend both call this; it holds no state between calls."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aggregator import config as config_mod
+from aggregator import package
+from aggregator.config import Config
+from aggregator.errors import InputError
+from aggregator.http import Sleep
+from aggregator.plugins import build_registry, plugin_manager
+from aggregator.runner import Outcome, Progress, check, overall_status, run, secrets_of
+from aggregator.spool import Spool
+from aggregator.subject import Subject
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    request_id: str
+    status: str                       # "complete" | "partial"
+    package: Path
+    sha256: str
+    connectors: dict[str, Outcome]
+    manifest: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` object (a stable contract, see README)."""
+        return {
+            "request_id": self.request_id,
+            "status": self.status,
+            "package": str(self.package),
+            "sha256": self.sha256,
+            "connectors": {
+                name: {"status": o.status, "records": o.records, "error": o.error, "calls": o.calls,
+                       "processor": o.processor}
+                for name, o in self.connectors.items()
+            },
+        }
+
+
+def new_request_id(received_at: datetime) -> str:
+    return f"{received_at:%Y%m%d}-{uuid.uuid4().hex[:10]}"
+
+
+def export(
+    email: str,
+    *,
+    customer_number: str | None = None,
+    config: Config | str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] = "packages",
+    only: Collection[str] | None = None,
+    request_id: str | None = None,
+    received_at: datetime | None = None,
+    progress: Progress | None = None,
+    plugins: Iterable[object] = (),
+    entry_points: bool = True,
+    sleep: Sleep = time.sleep,
+) -> ExportResult:
+    """Collect everything the configured processors hold about ``email`` into one package.
+
+    Raises InputError / ConfigError (exit 2) before any request is sent; connector failures do not raise:
+    they come back as ``status == "partial"`` with each failed connector's one-line reason.
+    """
+    subject = Subject.parse(email, customer_number)
+    cfg = config if isinstance(config, Config) else config_mod.load(config)
+    received = (received_at or datetime.now(UTC)).astimezone(UTC)
+    rid = request_id or new_request_id(received)
+    if not _REQUEST_ID.match(rid):
+        raise InputError(f"not a valid request id: {rid!r}")
+
+    registry = build_registry(plugin_manager(entry_points=entry_points, extra=plugins), cfg.processors)
+    if only:
+        unknown = sorted(set(only) - set(registry.connectors))
+        if unknown:
+            raise InputError(f"unknown connector(s): {', '.join(unknown)} (known: {', '.join(registry.connectors)})")
+    check(cfg, registry, only)
+    redactor = secrets_of(cfg, registry)
+
+    work = Path(tempfile.mkdtemp(prefix=f"dsar-{rid}-"))
+    try:
+        spool = Spool(work / "spool")
+        outcomes, bus = run(subject, cfg, registry, spool, only=only, redactor=redactor, progress=progress,
+                            sleep=sleep)
+        spool.close()
+        status = overall_status(outcomes)
+        info = package.RequestInfo(rid, subject, cfg.controller, received,
+                                   received + timedelta(days=cfg.response_days), status)
+        path, digest, manifest = package.build(Path(out_dir), info, outcomes, registry.processors, spool,
+                                               bus.snapshot(), datetime.now(UTC))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ExportResult(rid, status, path, digest, outcomes, manifest)
+
+
+__all__ = ["ExportResult", "export", "new_request_id"]

@@ -1,0 +1,112 @@
+"""Loading the TOML configuration: ``${NAME}`` environment substitution and up-front validation."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aggregator.errors import ConfigError
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+DEFAULT_CONTROLLER: dict[str, Any] = {
+    "name": "Mega Security",
+    "legal_entity": "Securco BV",
+    "address": "Seringenstraat 34, B-8850 Ardooie, Belgium",
+    "email": "info@megasecurity.eu",
+    "supervisory_authority": "Gegevensbeschermingsautoriteit (GBA), Drukpersstraat 35, 1000 Brussel, "
+                             "contact@apd-gba.be",
+    "response_days": 30,
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration. ``connectors`` maps a connector name to its settings table."""
+
+    controller: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONTROLLER))
+    connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    processors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ca_bundle: str | None = None
+    source: str = "<defaults>"
+
+    @property
+    def response_days(self) -> int:
+        return int(self.controller["response_days"])
+
+
+def _substitute(value: Any, path: str, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in env or env[name] == "":
+                raise ConfigError(f"config: {path} needs environment variable {name}, which is not set")
+            return env[name]
+        return _VAR.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, f"{path}.{k}" if path else k, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, f"{path}[{i}]", env) for i, v in enumerate(value)]
+    return value
+
+
+def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = None,
+                 source: str = "<mapping>", base_dir: Path | None = None) -> Config:
+    """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
+    data = _substitute(dict(data), "", os.environ if env is None else env)
+    unknown = set(data) - {"controller", "tls", "connectors", "processors"}
+    if unknown:
+        raise ConfigError(f"config: unknown table(s): {', '.join(sorted(unknown))}")
+    controller = dict(DEFAULT_CONTROLLER)
+    ctl = data.get("controller", {})
+    if not isinstance(ctl, dict):
+        raise ConfigError("config: [controller] must be a table")
+    controller.update(ctl)
+    try:
+        days = int(controller["response_days"])
+    except (TypeError, ValueError):
+        raise ConfigError("config: controller.response_days must be a whole number") from None
+    if not 1 <= days <= 90:
+        raise ConfigError("config: controller.response_days must be between 1 and 90")
+    controller["response_days"] = days
+
+    ca_bundle = data.get("tls", {}).get("ca_bundle")
+    if ca_bundle is not None:
+        path = Path(ca_bundle)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        if not path.is_file():
+            raise ConfigError(f"config: tls.ca_bundle file not found: {path}")
+        ca_bundle = str(path)
+
+    connectors = data.get("connectors", {})
+    if not isinstance(connectors, dict) or not all(isinstance(v, dict) for v in connectors.values()):
+        raise ConfigError("config: [connectors.<name>] entries must be tables")
+    processors = data.get("processors", {})
+    return Config(controller=controller, connectors={k: dict(v) for k, v in connectors.items()},
+                  processors=dict(processors), ca_bundle=ca_bundle, source=source)
+
+
+def load(path: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> Config:
+    """Read ``path`` (or ``$DSAR_CONFIG``); with neither, the defaults with no connector configured."""
+    env = os.environ if env is None else env
+    chosen = path or env.get("DSAR_CONFIG")
+    if not chosen:
+        return from_mapping({}, env=env, source="<defaults>")
+    file = Path(chosen)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config: file not found: {file}") from None
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read {file}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config: {file} is not valid TOML: {exc}") from None
+    return from_mapping(data, env=env, source=str(file), base_dir=file.parent)

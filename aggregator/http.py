@@ -1,0 +1,353 @@
+"""The one place that builds HTTP sessions: trust, timeouts, User-Agent, retries, vendor limits, redaction.
+
+Every connector (and every SDK, through its transport hook) sends through a :class:`VendorSession`, so:
+
+* ``verify`` is passed on every request, so ``tls.ca_bundle`` holds even where ``REQUESTS_CA_BUNDLE``
+  is set in the environment (psf/requests #3829);
+* connection errors, timeouts, 429 and 5xx are retried by one tenacity policy (exponential back-off with
+  jitter, ``Retry-After`` honoured, bounded attempts and total time);
+* a vendor's limits (concurrent connections, requests per window, its own rate-limit headers) are
+  declared as small limiter objects and enforced here, so no connector sleeps on its own;
+* every message that leaves this module has the run's secrets redacted.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
+
+from aggregator.errors import ConnectorError, VendorError
+
+log = logging.getLogger("dsar.http")
+
+USER_AGENT = "dsar-aggregator/0.1 (+GDPR data-subject access request)"
+DEFAULT_TIMEOUT = (5.0, 30.0)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+# --------------------------------------------------------------------------- redaction
+class Redactor:
+    """Replaces every known secret (and Authorization header values) in a text with ``***``."""
+
+    _AUTH = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+        self.add(*secrets)
+
+    def add(self, *secrets: str | None) -> None:
+        with self._lock:
+            for s in secrets:
+                if s and len(str(s)) >= 4:
+                    self._secrets.add(str(s))
+
+    def __call__(self, text: object) -> str:
+        out = str(text)
+        for s in sorted(self._secrets, key=len, reverse=True):
+            out = out.replace(s, "***")
+        return self._AUTH.sub(lambda m: f"{m.group(1)} ***", out)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts a run's secrets from every record it lets through."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor(record.getMessage())
+        record.args = None
+        return True
+
+
+def one_line(text: object, limit: int = 300) -> str:
+    """Collapse whitespace so an error can never span lines; cap its length."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- limits
+class Limiter(Protocol):
+    """Something that may make a request wait before it is sent and learns from each response."""
+
+    def acquire(self) -> None: ...
+
+    def observe(self, response: requests.Response) -> None: ...
+
+
+@dataclass
+class MinInterval:
+    """At most ``per_second`` requests per second, spread evenly (e.g. Lightspeed 20/s, Silvasoft 2/s)."""
+
+    per_second: float
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+    _next: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acquire(self) -> None:
+        if self.per_second <= 0:
+            return
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next)
+            self._next = slot + 1.0 / self.per_second
+        if slot > now:
+            self.sleep(slot - now)
+
+    def observe(self, response: requests.Response) -> None:
+        return None
+
+
+@dataclass
+class SlidingWindow:
+    """At most ``limit`` requests in any ``seconds`` (e.g. Silvasoft's hourly plan budget)."""
+
+    limit: int
+    seconds: float
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+    _sent: deque[float] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self.clock()
+                while self._sent and now - self._sent[0] >= self.seconds:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                wait = self.seconds - (now - self._sent[0])
+            self.sleep(max(wait, 0.01))
+
+    def observe(self, response: requests.Response) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A vendor's declared limits: concurrent connections plus any number of limiters."""
+
+    concurrency: int = 8
+    limiters: tuple[Limiter, ...] = ()
+
+
+# --------------------------------------------------------------------------- retries
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The shared policy. ``classify`` lets a vendor mark other responses as retryable (returning a wait
+    in seconds, 0 for "use back-off") or veto a default one (returning ``False``)."""
+
+    attempts: int = 5
+    deadline: float = 120.0
+    base: float = 0.5
+    max_wait: float = 60.0
+    statuses: frozenset[int] = RETRY_STATUSES
+    classify: Callable[[requests.Response], float | bool | None] | None = None
+
+    def wait_for(self, response: requests.Response) -> float | None:
+        """None: do not retry. A number: retry after that many seconds (0 = exponential back-off)."""
+        if self.classify is not None:
+            verdict = self.classify(response)
+            if verdict is False:
+                return None
+            if verdict is not None and verdict is not True:
+                return float(verdict)
+        if response.status_code in self.statuses:
+            return parse_retry_after(response.headers.get("Retry-After")) or 0.0
+        return None
+
+
+class _RetryableResponse(Exception):
+    def __init__(self, response: requests.Response, wait: float) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.wait = wait
+
+
+# --------------------------------------------------------------------------- the session
+class VendorSession(requests.Session):
+    """A ``requests.Session`` bound to one vendor: every request goes through trust, limits and retries.
+
+    It is a real Session, so SDKs that accept one (msal's ``http_client``) can use it directly; SDKs that
+    call ``requests`` themselves are routed here by their connector.
+    """
+
+    def __init__(
+        self,
+        vendor: str,
+        *,
+        ca_bundle: str | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        limits: Limits | None = None,
+        retry: RetryPolicy | None = None,
+        redactor: Redactor | None = None,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        super().__init__()
+        self.vendor = vendor
+        self.verify_path: str | bool = ca_bundle or True
+        self.timeout = timeout
+        self.limits = limits or Limits()
+        self.retry = retry or RetryPolicy()
+        self.redactor = redactor or Redactor()
+        self._sleep = sleep
+        self._slots = threading.BoundedSemaphore(max(1, self.limits.concurrency))
+        self._count_lock = threading.Lock()
+        self.calls = 0
+        self.headers["User-Agent"] = USER_AGENT
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(4, self.limits.concurrency))
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    # requests.Session.request is the single funnel for get/post/... and for msal's calls.
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["verify"] = self.verify_path
+        kwargs.setdefault("timeout", self.timeout)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.deadline),
+            wait=self._wait,
+            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, _RetryableResponse)),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._send_once, method, url, *args, **kwargs)
+        except _RetryableResponse as exc:
+            return exc.response  # attempts exhausted: the caller turns the last answer into an error
+        except requests.Timeout:
+            raise ConnectorError(f"{self.vendor}: timed out calling {_where(method, url)}") from None
+        except requests.exceptions.SSLError:
+            raise ConnectorError(f"{self.vendor}: TLS verification failed for {_host(url)}") from None
+        except requests.ConnectionError:
+            raise ConnectorError(f"{self.vendor}: cannot connect to {_host(url)}") from None
+
+    def _send_once(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        for limiter in self.limits.limiters:
+            limiter.acquire()
+        with self._slots:
+            with self._count_lock:
+                self.calls += 1
+            log.debug("%s %s %s", self.vendor, method, self.redactor(url))
+            response = super().request(method, url, *args, **kwargs)
+        for limiter in self.limits.limiters:
+            limiter.observe(response)
+        wait = self.retry.wait_for(response)
+        if wait is not None:
+            log.info("%s: HTTP %s on %s, will retry", self.vendor, response.status_code, _where(method, url))
+            raise _RetryableResponse(response, wait)
+        return response
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableResponse) and exc.wait > 0:
+            return min(exc.wait, self.retry.max_wait)
+        backoff = self.retry.base * (2 ** (state.attempt_number - 1))
+        return min(random.uniform(0, backoff) + self.retry.base / 2, self.retry.max_wait)
+
+    # ---------------------------------------------------------------- JSON convenience
+    def get_json(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: Iterable[int] = (200,),
+        describe: Callable[[requests.Response], str] | None = None,
+        empty: Any = None,
+    ) -> Any:
+        """GET ``url`` and return its JSON; any other status or an unreadable body is a VendorError."""
+        response = self.get(url, params=params, headers=headers)
+        return self.parse(response, ok=ok, describe=describe, empty=empty)
+
+    def parse(
+        self,
+        response: requests.Response,
+        *,
+        ok: Iterable[int] = (200,),
+        describe: Callable[[requests.Response], str] | None = None,
+        empty: Any = None,
+    ) -> Any:
+        where = _where(response.request.method or "GET", response.url)
+        if response.status_code not in set(ok):
+            detail = describe(response) if describe else default_describe(response)
+            raise VendorError(self.redactor(one_line(f"{self.vendor}: {response.status_code} {detail} ({where})")),
+                              status=response.status_code)
+        if not response.content.strip():
+            return empty
+        try:
+            return response.json()
+        except (ValueError, json.JSONDecodeError):
+            kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
+            raise VendorError(f"{self.vendor}: unreadable response ({kind}, not JSON) from {where}",
+                              status=response.status_code) from None
+
+
+def default_describe(response: requests.Response) -> str:
+    """A short reason from a JSON error body, whatever the vendor's shape, else the HTTP reason."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason or "error"
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            for key in ("message", "detail", "error_description", "errorMessage", "title", "code", "name"):
+                if err.get(key):
+                    return str(err[key])
+        elif isinstance(err, str):
+            return str(body.get("error_description") or err)
+    return response.reason or "error"
+
+
+def _host(url: str | bytes) -> str:
+    parts = urlsplit(url.decode() if isinstance(url, bytes) else url)
+    return parts.netloc or str(url)
+
+
+def _where(method: str | bytes, url: str | bytes) -> str:
+    parts = urlsplit(url.decode() if isinstance(url, bytes) else url)
+    m = method.decode() if isinstance(method, bytes) else method
+    return f"{m.upper()} {parts.path}"
+
+
+__all__ = [
+    "Limiter", "Limits", "MinInterval", "Redactor", "RedactingFilter", "RetryPolicy", "SlidingWindow",
+    "USER_AGENT", "VendorSession", "default_describe", "one_line", "parse_retry_after",
+]

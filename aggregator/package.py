@@ -1,0 +1,191 @@
+"""The portability package: one zip holding manifest.json, index.html and data/<category>/<processor>.json
+(+ .csv where the records are flat), written to a temporary name, then renamed, with file mode 0600."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from aggregator.categories import CATEGORIES
+from aggregator.processors import Processor
+from aggregator.runner import FAILED, Outcome
+from aggregator.spool import Spool
+from aggregator.subject import Subject
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    request_id: str
+    subject: Subject
+    controller: Mapping[str, Any]
+    received_at: datetime
+    due_at: datetime
+    status: str
+
+
+class _Hashing(io.RawIOBase):
+    """Counts and hashes what is written through it into a zip member."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.sha.update(data)
+        self.size += len(data)
+        return self.target.write(data)
+
+
+class _Writer:
+    def __init__(self, zf: ZipFile) -> None:
+        self.zf = zf
+        self.files: list[dict[str, Any]] = []
+
+    def write(self, path: str, chunks: Iterable[bytes], **meta: Any) -> None:
+        with self.zf.open(path, "w") as member:
+            sink = _Hashing(member)
+            for chunk in chunks:
+                sink.write(chunk)
+        self.files.append({"path": path, "bytes": sink.size, "sha256": sink.sha.hexdigest(), **meta})
+
+
+def _json_array(items: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    yield b"[\n"
+    first = True
+    for item in items:
+        yield (b"" if first else b",\n") + json.dumps(item, ensure_ascii=False, indent=1).encode("utf-8")
+        first = False
+    yield b"\n]\n"
+
+
+def _flat_columns(records: Iterable[dict[str, Any]]) -> list[str] | None:
+    """The union of data keys when every record's data is flat (scalars only), else None."""
+    columns: dict[str, None] = {}
+    for record in records:
+        for key, value in record["data"].items():
+            if isinstance(value, dict | list):
+                return None
+            columns.setdefault(key, None)
+    return list(columns)
+
+
+def _csv_rows(records: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[bytes]:
+    head = ["dataset", "vendor_id", "retrieved_at", *columns]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(head)
+    for record in records:
+        src = record["source"]
+        writer.writerow([record["dataset"], src.get("vendor_id"), src.get("retrieved_at"),
+                         *(record["data"].get(c) for c in columns)])
+        if buf.tell() > 65536:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+def build(
+    out_dir: Path,
+    info: RequestInfo,
+    outcomes: Mapping[str, Outcome],
+    processors: Mapping[str, Processor],
+    spool: Spool,
+    identifiers: Mapping[str, list[str]],
+    generated_at: datetime,
+) -> tuple[Path, str, dict[str, Any]]:
+    """Write the package; returns (path, sha256 of the zip, manifest)."""
+    from aggregator.render import render_index
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / f"dsar-{info.request_id}.zip"
+    partial = out_dir / f".dsar-{info.request_id}.zip.part"
+    groups = spool.groups()
+    matrix: dict[str, dict[str, int]] = {}
+    for category, processor, count in groups:
+        matrix.setdefault(processor, {})[category] = count
+    total = sum(n for _, _, n in groups)
+
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as raw, ZipFile(raw, "w", compression=ZIP_DEFLATED) as zf:
+            writer = _Writer(zf)
+            for category, processor, count in groups:
+                base = f"data/{category}/{processor}"
+                writer.write(f"{base}.json", _json_array(spool.read(category, processor)),
+                             category=category, processor=processor, records=count)
+                columns = _flat_columns(spool.read(category, processor))
+                if columns is not None:
+                    writer.write(f"{base}.csv", _csv_rows(spool.read(category, processor), columns),
+                                 category=category, processor=processor, records=count)
+            for processor, category, path in spool.attachments:
+                writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
+                             category=category, processor=processor)
+            manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
+            manifest["files"] = list(writer.files)
+            writer.write("index.html", render_index(manifest, processors, spool))
+            manifest["files"] = list(writer.files)
+            body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+            zf.writestr("manifest.json", body)
+        os.replace(partial, final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    digest = hashlib.sha256()
+    with final.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return final, digest.hexdigest(), manifest
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _manifest(info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Mapping[str, Processor],
+              matrix: Mapping[str, Mapping[str, int]], identifiers: Mapping[str, list[str]], total: int,
+              generated_at: datetime) -> dict[str, Any]:
+    failed = [o.name for o in outcomes.values() if o.status == FAILED]
+    if total:
+        statement = (f"{len(matrix)} processor(s) hold {total} record(s) about {info.subject.email}.")
+    else:
+        statement = f"We hold no data about {info.subject.email} at any processor we could query."
+    if failed:
+        statement += f" Not complete: {', '.join(failed)} could not be queried (see connectors)."
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "request_id": info.request_id,
+        "status": info.status,
+        "subject": {"email": info.subject.email, "customer_number": info.subject.customer_number},
+        "controller": dict(info.controller),
+        "received_at": _iso(info.received_at),
+        "generated_at": _iso(generated_at),
+        "due_at": _iso(info.due_at),
+        "summary": {"records": total, "no_data": total == 0, "statement": statement},
+        "connectors": {
+            name: {k: v for k, v in asdict(o).items() if k != "name"} for name, o in outcomes.items()
+        },
+        "processors": [
+            {**asdict(p), "categories": dict(sorted(matrix.get(key, {}).items())),
+             "connectors": sorted(o.name for o in outcomes.values() if o.processor == key)}
+            for key, p in processors.items()
+        ],
+        "categories": {slug: {"en": c.en, "nl": c.nl, "iri": c.iri} for slug, c in CATEGORIES.items()},
+        "identifiers": dict(identifiers),
+        "files": [],
+    }

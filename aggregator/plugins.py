@@ -1,0 +1,95 @@
+"""The plugin manager: built-in connectors (every module of the ``connectors`` package) and third-party
+plugins (entry-point group ``dsar_aggregator``) are loaded the same way, then validated on registration."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from aggregator import hookspecs
+from aggregator.categories import CATEGORIES
+from aggregator.connector import Connector
+from aggregator.errors import ConfigError, DsarError
+from aggregator.processors import Processor, build_register
+
+ENTRY_POINT_GROUP = "dsar_aggregator"
+
+
+class PluginError(DsarError):
+    """A plugin registered something the core cannot accept."""
+
+
+def default_plugins() -> list[ModuleType]:
+    """Every module of the built-in ``connectors`` package, in name order."""
+    import connectors
+
+    names = sorted(m.name for m in pkgutil.iter_modules(connectors.__path__) if not m.name.startswith("_"))
+    return [importlib.import_module(f"connectors.{n}") for n in names]
+
+
+def plugin_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> pluggy.PluginManager:
+    """A fresh manager for one run: built-ins, then entry points, then ``extra`` plugin objects."""
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    for module in default_plugins():
+        pm.register(module, name=f"builtin:{module.__name__}")
+    if entry_points:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra:
+        pm.register(plugin)
+    return pm
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What the plugins registered, validated: the processor register and the connectors by name."""
+
+    processors: dict[str, Processor]
+    connectors: dict[str, type[Connector]]
+
+
+def build_registry(pm: pluggy.PluginManager,
+                   processor_overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Registry:
+    extra_processors: dict[str, Processor] = {}
+
+    def register_processor(processor: Processor) -> None:
+        if not isinstance(processor, Processor):
+            raise PluginError(f"register_processors: expected a Processor, got {processor!r}")
+        if processor.key in extra_processors:
+            raise PluginError(f"processor {processor.key!r} registered twice")
+        extra_processors[processor.key] = processor
+
+    pm.hook.register_processors(register=register_processor)
+    try:
+        processors = build_register(processor_overrides)
+    except ConfigError:
+        raise
+    for key, proc in extra_processors.items():
+        processors.setdefault(key, proc)
+
+    found: dict[str, type[Connector]] = {}
+
+    def register_connector(cls: type[Connector]) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+            raise PluginError(f"register_connectors: {cls!r} is not a Connector subclass")
+        name = getattr(cls, "name", None)
+        if not isinstance(name, str) or not name.isidentifier():
+            raise PluginError(f"connector {cls.__name__}: name must be an identifier, got {name!r}")
+        if name in found:
+            raise PluginError(f"connector name {name!r} registered twice")
+        if getattr(cls, "processor", None) not in processors:
+            raise PluginError(f"connector {name!r}: unknown processor {getattr(cls, 'processor', None)!r}")
+        categories = getattr(cls, "categories", ())
+        unknown = [c for c in categories if c not in CATEGORIES]
+        if not categories or unknown:
+            raise PluginError(f"connector {name!r}: unknown or no categories {unknown}")
+        found[name] = cls
+
+    pm.hook.register_connectors(register=register_connector)
+    return Registry(processors=processors, connectors=dict(sorted(found.items())))

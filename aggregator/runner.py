@@ -1,0 +1,145 @@
+"""Runs every configured connector at once, each isolated: a failure marks that connector failed with a
+one-line reason and never loses another connector's records."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from aggregator.config import Config
+from aggregator.connector import Connector, ConnectorContext, utcnow
+from aggregator.errors import ConfigError, ConnectorError, DsarError
+from aggregator.http import Redactor, Sleep, one_line
+from aggregator.identifiers import IdentifierBus
+from aggregator.plugins import Registry
+from aggregator.spool import Spool
+from aggregator.subject import Subject
+
+COMPLETE, FAILED, NOT_CONFIGURED, SKIPPED = "complete", "failed", "not_configured", "skipped"
+
+Progress = Callable[[str, int, str], None]   # (connector, records so far, status)
+
+
+@dataclass
+class Outcome:
+    name: str
+    processor: str
+    status: str
+    records: int = 0
+    error: str | None = None
+    calls: int = 0
+    notes: list[str] = field(default_factory=list)
+    categories: dict[str, int] = field(default_factory=dict)
+    started_at: str | None = None
+    finished_at: str | None = None
+    seconds: float | None = None
+
+
+def secrets_of(config: Config, registry: Registry) -> Redactor:
+    """A redactor that knows every secret setting of every configured connector."""
+    redactor = Redactor()
+    for name, settings in config.connectors.items():
+        cls = registry.connectors.get(name)
+        for key in cls.secret_settings if cls else ():
+            value = settings.get(key)
+            if isinstance(value, str):
+                redactor.add(value)
+    return redactor
+
+
+def check(config: Config, registry: Registry, only: Collection[str] | None) -> None:
+    """Validate everything that would stop the run before any request is sent (exit 2 material)."""
+    for name in sorted(set(config.connectors) - set(registry.connectors)):
+        raise ConfigError(f"config: [connectors.{name}] names no registered connector "
+                           f"(known: {', '.join(registry.connectors)})")
+    for name in selected(registry, only):
+        if name in config.connectors:
+            registry.connectors[name].check_settings(config.connectors[name])
+
+
+def selected(registry: Registry, only: Collection[str] | None) -> list[str]:
+    return [n for n in registry.connectors if not only or n in only]
+
+
+def run(
+    subject: Subject,
+    config: Config,
+    registry: Registry,
+    spool: Spool,
+    *,
+    only: Collection[str] | None = None,
+    redactor: Redactor | None = None,
+    progress: Progress | None = None,
+    sleep: Sleep = time.sleep,
+) -> tuple[dict[str, Outcome], IdentifierBus]:
+    redactor = redactor or secrets_of(config, registry)
+    outcomes: dict[str, Outcome] = {}
+    running: list[type[Connector]] = []
+    for name, cls in registry.connectors.items():
+        if only and name not in only:
+            outcomes[name] = Outcome(name, cls.processor, SKIPPED, error="not requested (--only)")
+        elif name not in config.connectors:
+            outcomes[name] = Outcome(name, cls.processor, NOT_CONFIGURED,
+                                     error=f"no [connectors.{name}] section in the configuration")
+        else:
+            outcomes[name] = Outcome(name, cls.processor, COMPLETE)
+            running.append(cls)
+
+    providers: dict[str, list[str]] = {}
+    for cls in running:
+        for kind in cls.provides:
+            providers.setdefault(kind, []).append(cls.name)
+    bus = IdentifierBus(providers)
+
+    def work(cls: type[Connector]) -> None:
+        outcome = outcomes[cls.name]
+        outcome.started_at = utcnow()
+        t0 = time.monotonic()
+        ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
+                               settings=config.connectors[cls.name], ca_bundle=config.ca_bundle,
+                               redactor=redactor, bus=bus, sleep=sleep)
+        try:
+            connector = cls(ctx)
+            for record in connector.collect():
+                if record.category not in cls.categories:
+                    raise ConnectorError(f"emitted undeclared category {record.category!r}")
+                if record.processor not in registry.processors:
+                    raise ConnectorError(f"emitted a record for unknown processor {record.processor!r}")
+                spool.write(record)
+                outcome.records += 1
+                outcome.categories[record.category] = outcome.categories.get(record.category, 0) + 1
+                if progress and outcome.records % 25 == 0:
+                    progress(cls.name, outcome.records, "running")
+            for attachment in ctx.attachments:
+                spool.attach(cls.processor, attachment)
+        except DsarError as exc:
+            outcome.status, outcome.error = FAILED, _reason(cls.name, exc, redactor)
+        except Exception as exc:  # noqa: BLE001 - isolation: any bug in one connector stays in that connector
+            outcome.status = FAILED
+            outcome.error = _reason(cls.name, f"unexpected {type(exc).__name__}: {exc}", redactor)
+        finally:
+            bus.finished(cls.name)
+            outcome.calls = ctx.calls
+            outcome.notes = list(ctx.notes)
+            outcome.finished_at = utcnow()
+            outcome.seconds = round(time.monotonic() - t0, 3)
+            if progress:
+                progress(cls.name, outcome.records, outcome.status)
+
+    if running:
+        with ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="dsar") as pool:
+            for future in [pool.submit(work, cls) for cls in running]:
+                future.result()
+    return outcomes, bus
+
+
+def _reason(name: str, exc: object, redactor: Redactor) -> str:
+    text = one_line(redactor(exc)) or "failed without a message"
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"
+
+
+def overall_status(outcomes: Mapping[str, Outcome]) -> str:
+    return "partial" if any(o.status == FAILED for o in outcomes.values()) else "complete"
+

@@ -1,0 +1,1 @@
+"""Built-in connectors: one module per processor, each a pluggy plugin loaded by aggregator.plugins."""

@@ -1,0 +1,79 @@
+"""Shared fixtures: one sandbox per test session (faults and logs cleared after each test), and a helper
+that runs a real export against it and opens the package."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aggregator import config as config_mod
+from aggregator.api import ExportResult, export
+from aggregator.sandbox import Sandbox
+
+DEMO = "jan.desmet@example.be"
+OTHER = "sofie.claes@example.com"
+EMPTY = "niemand@example.org"
+NEAR_MISS = "jan.desmet@example.com"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture(autouse=True)
+def _clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").clear()
+
+
+@dataclass
+class Package:
+    """An opened package: the export result, its manifest, and its data files by path."""
+
+    result: ExportResult
+    manifest: dict[str, Any]
+    zip: zipfile.ZipFile
+
+    def data(self, category: str, processor: str) -> list[dict[str, Any]]:
+        name = f"data/{category}/{processor}.json"
+        if name not in self.zip.namelist():
+            return []
+        return json.loads(self.zip.read(name))
+
+    def records(self, processor: str, dataset: str | None = None) -> list[dict[str, Any]]:
+        out = []
+        for name in self.zip.namelist():
+            if name.startswith("data/") and name.endswith(f"/{processor}.json"):
+                out += [r for r in json.loads(self.zip.read(name)) if dataset in (None, r["dataset"])]
+        return out
+
+    def text(self) -> str:
+        """Everything in the package as one string (for "nobody else's data leaks" checks)."""
+        return "\n".join(self.zip.read(n).decode("utf-8", "replace") for n in self.zip.namelist())
+
+
+@pytest.fixture
+def run_export(sandbox: Sandbox, tmp_path: Path):  # noqa: ANN201
+    """``run_export(email, vendors=["lightspeed"], settings={"lightspeed": {...}}, **export_kwargs)``."""
+
+    def _run(email: str, vendors: list[str] | None = None, settings: dict[str, dict[str, Any]] | None = None,
+             **kwargs: Any) -> Package:
+        mapping = sandbox.config_mapping(vendors)
+        for name, extra in (settings or {}).items():
+            mapping["connectors"].setdefault(name, {}).update(extra)
+        cfg = config_mod.from_mapping(mapping, env={}, source="<test>")
+        kwargs.setdefault("entry_points", False)
+        result = export(email, config=cfg, out_dir=tmp_path / "out", **kwargs)
+        zf = zipfile.ZipFile(result.package)
+        return Package(result, json.loads(zf.read("manifest.json")), zf)
+
+    return _run
