@@ -86,7 +86,8 @@ def _summary(result: ExportResult) -> str:
              m["summary"]["statement"], ""]
     lines.append(f"{'connector':<12} {'status':<15} {'records':>7} {'calls':>6}  categories / reason")
     for name, o in result.connectors.items():
-        detail = ", ".join(f"{k} {v}" for k, v in sorted(o.categories.items())) if o.status == "complete" else (o.error or "")
+        cats = ", ".join(f"{k} {v}" for k, v in sorted(o.categories.items()))
+        detail = cats if o.status == "complete" else (o.error or "")
         lines.append(f"{name:<12} {o.status:<15} {o.records:>7} {o.calls:>6}  {detail}")
     return "\n".join(lines)
 
@@ -127,8 +128,8 @@ def _cmd_connectors(args: argparse.Namespace) -> int:
         print(json.dumps(rows))
     else:
         for r in rows:
-            print(f"{r['name']:<12} {r['processor_name']:<40} {'configured' if r['configured'] else 'not configured':<15}"
-                  f" {', '.join(r['categories'])}")
+            state = "configured" if r["configured"] else "not configured"
+            print(f"{r['name']:<12} {r['processor_name']:<40} {state:<15} {', '.join(r['categories'])}")
     return EXIT_OK
 
 

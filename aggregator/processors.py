@@ -35,7 +35,8 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
             "Running the webshop: customer accounts, orders, shipments, reviews and order e-mails.",
             "Performance of a contract (GDPR art. 6.1.b)",
             "Identity and contact details, addresses, orders, payment status, reviews, support tickets.",
-            "Netherlands (EU)", "Within the EEA: no transfer", "As long as the account exists; orders 7 years (tax law)."),
+            "Netherlands (EU)", "Within the EEA: no transfer",
+            "As long as the account exists; orders 7 years (tax law)."),
         Processor(
             "mailchimp", "Mailchimp (Intuit)", "Newsletter",
             "Sending the newsletter to subscribers and measuring opens and clicks.",

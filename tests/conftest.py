@@ -62,7 +62,7 @@ class Package:
 
 
 @pytest.fixture
-def run_export(sandbox: Sandbox, tmp_path: Path):  # noqa: ANN201
+def run_export(sandbox: Sandbox, tmp_path: Path):
     """``run_export(email, vendors=["lightspeed"], settings={"lightspeed": {...}}, **export_kwargs)``."""
 
     def _run(email: str, vendors: list[str] | None = None, settings: dict[str, dict[str, Any]] | None = None,
