@@ -122,6 +122,11 @@ class ConnectorContext:
     def offer(self, kind: str, value: object, **attrs: Any) -> None:
         self.bus.offer(self.name, kind, value, **attrs)
 
+    def done_offering(self, *kinds: str) -> None:
+        """Tell consumers no more of these kinds will come, so their streams end before this connector does."""
+        for kind in kinds:
+            self.bus.close(self.name, kind)
+
     def identifiers(self, kind: str) -> Iterator[Identifier]:
         return self.bus.stream(kind)
 

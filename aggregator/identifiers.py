@@ -51,6 +51,12 @@ class IdentifierBus:
             self._items.setdefault(kind, []).append(Identifier(kind, text, source, dict(attrs)))
             self._cond.notify_all()
 
+    def close(self, source: str, kind: str) -> None:
+        """``source`` will offer no more of ``kind`` (it may still be busy with other work)."""
+        with self._cond:
+            self._pending.get(kind, set()).discard(source)
+            self._cond.notify_all()
+
     def finished(self, source: str) -> None:
         """Mark ``source`` done: its kinds end for every consumer once no other provider is pending."""
         with self._cond:

@@ -69,6 +69,9 @@ class VendorApp:
     """
 
     name: ClassVar[str]
+    # Further first path segments this app answers (msal builds "/{tenant}/v2.0/…" from an authority
+    # URL, dropping any prefix). For such a request ``Request.path`` is the whole path.
+    extra_prefixes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, fixtures: Path) -> None:
         self.fixtures = fixtures
@@ -79,6 +82,9 @@ class VendorApp:
 
     def handle(self, request: Request) -> Response | None:
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget per-run state (rate-limit counters, issued tokens); called by ``Sandbox.clear()``."""
 
     def connector_config(self, base_url: str) -> dict[str, Any]:
         raise NotImplementedError

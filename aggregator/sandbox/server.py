@@ -98,6 +98,7 @@ class Sandbox:
         self.host = host
         self.port = port
         self.apps = vendor_apps(self.fixtures)
+        self.prefixed = {prefix: app for app in self.apps.values() for prefix in app.extra_prefixes}
         self.latency: dict[str, float] = {}
         self.faults: list[Fault] = []
         self.log: list[Logged] = []
@@ -174,6 +175,8 @@ class Sandbox:
             self.faults.clear()
             self.log.clear()
             self.latency.clear()
+        for app in self.apps.values():
+            app.reset()
 
     def requests_to(self, vendor: str, contains: str = "") -> list[Logged]:
         with self._lock:
@@ -224,6 +227,11 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(self.command, sub_path, parse_qs(parts.query, keep_blank_values=True), self.headers,
                           body, parts.query)
         app = sandbox.apps.get(vendor)
+        if app is None and vendor in sandbox.prefixed:
+            app = sandbox.prefixed[vendor]
+            sub_path = parts.path
+            vendor = app.name
+            request.path = sub_path
         if sandbox.latency.get(vendor):
             time.sleep(sandbox.latency[vendor])
         fault = sandbox._fault_for(vendor, request) if app else None

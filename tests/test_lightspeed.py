@@ -1,0 +1,230 @@
+"""The Lightspeed eCom connector against the sandbox: paging, scoping, identifiers, pacing and failures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from aggregator.sandbox import Fault
+from connectors.lightspeed import RateLimitHeaders, _paypal_ids
+from tests.conftest import DEMO, EMPTY, OTHER
+
+FAST = {"lightspeed": {"requests_per_second": 0}}   # the 20/s pace is real but not what these tests are about
+
+
+@pytest.fixture(scope="module")
+def demo_pkg(sandbox, tmp_path_factory):
+    """One full export of the demo customer (260 orders), shared by the read-only tests below."""
+    import zipfile
+
+    from aggregator import config as config_mod
+    from aggregator.api import export
+    from tests.conftest import Package
+
+    mapping = sandbox.config_mapping(["lightspeed"])
+    mapping["connectors"]["lightspeed"].update(FAST["lightspeed"])
+    sandbox.clear()
+    result = export(DEMO, config=config_mod.from_mapping(mapping, env={}), out_dir=tmp_path_factory.mktemp("ls"),
+                    entry_points=False)
+    log = sandbox.requests_to("lightspeed")
+    zf = zipfile.ZipFile(result.package)
+    sandbox.clear()
+    return Package(result, json.loads(zf.read("manifest.json")), zf), log
+
+
+def test_all_260_orders_are_collected_across_pages(demo_pkg):
+    pkg, log = demo_pkg
+    orders = pkg.records("lightspeed", "order")
+    assert len(orders) == 260
+    assert len({o["data"]["number"] for o in orders}) == 260
+    pages = [x.query for x in log if x.path == "/nl/orders.json"]
+    assert any("page=2" in q for q in pages) and all("limit=250" in q for q in pages)
+    assert pkg.result.connectors["lightspeed"].status == "complete"
+
+
+def test_order_lines_payments_and_technical_data(demo_pkg):
+    pkg, _ = demo_pkg
+    lines = pkg.records("lightspeed", "order_line")
+    assert len(lines) >= 260 and all(line["data"]["order"].startswith("ORD") for line in lines)
+    payments = pkg.data("payments", "lightspeed")
+    assert len(payments) == 260
+    assert {p["data"]["paymentTitle"] for p in payments} >= {"PayPal"}
+    tech = pkg.data("technical", "lightspeed")
+    assert {t["data"]["remoteIp"] for t in tech} == {"81.83.112.47"}
+
+
+def test_addresses_are_extracted_and_deduplicated(demo_pkg):
+    pkg, _ = demo_pkg
+    addresses = pkg.data("addresses", "lightspeed")
+    assert len(addresses) == 1
+    addr = addresses[0]["data"]
+    assert addr["street"] == "Kerkstraat" and addr["zipcode"] == "8850" and addr["country"] == "BE"
+    assert "billing address of customer account 31485501" in addr["used_for"]
+    assert any("shipping address of order ORD" in u for u in addr["used_for"])
+
+
+def test_carrier_disclosures_are_filed_under_transport(demo_pkg):
+    pkg, _ = demo_pkg
+    disclosed = pkg.data("shipments", "transport")
+    assert len(disclosed) == 260
+    carriers = {d["data"]["carrier"] for d in disclosed}
+    assert carriers <= {"bpost - Thuislevering", "PostNL - Standaard", "DPD Classic"} and len(carriers) >= 2
+    first = disclosed[0]
+    assert first["data"]["recipient"]["name"] == "Jan Desmet" and first["source"]["connector"] == "lightspeed"
+    transport = next(p for p in pkg.manifest["processors"] if p["key"] == "transport")
+    assert transport["categories"] == {"shipments": 260} and transport["has_api"] is False
+
+
+def test_invoices_reviews_tickets_and_newsletter(demo_pkg):
+    pkg, _ = demo_pkg
+    invoices = pkg.data("invoices", "lightspeed")
+    assert sorted(i["data"]["number"] for i in invoices) == ["20250017", "20250102", "20260033", "20260150"]
+    assert all(i["data"]["items"] for i in invoices)
+    assert len(pkg.data("feedback", "lightspeed")) == 2
+    [ticket] = pkg.data("communications", "lightspeed")
+    assert len(ticket["data"]["messages"]) == 2
+    [sub] = pkg.data("marketing", "lightspeed")
+    assert sub["data"]["email"] == "Jan.Desmet@example.be"   # stored in another case, still matched
+
+
+def test_identifiers_found_are_listed(demo_pkg):
+    pkg, _ = demo_pkg
+    ids = pkg.manifest["identifiers"]
+    assert ids["customer_id"] == ["31485501"]
+    assert len(ids["order_number"]) == 260
+    assert sorted(ids["paypal_transaction_id"]) == ["2GG27193RB998877D", "5TY05013RM123456E", "9HK34765LW512345C"]
+    assert sorted(ids["invoice_number"]) == ["20250017", "20250102", "20260033", "20260150"]
+
+
+def test_nobody_elses_data_and_no_secret_in_the_package(demo_pkg, sandbox):
+    pkg, _ = demo_pkg
+    text = pkg.text()
+    assert OTHER not in text and "Sofie" not in text and "31485502" not in text
+    settings = sandbox.config_mapping(["lightspeed"])["connectors"]["lightspeed"]
+    assert settings["api_secret"] not in text and settings["api_key"] not in text
+
+
+def test_html_escapes_vendor_values(demo_pkg):
+    pkg, _ = demo_pkg
+    html = pkg.zip.read("index.html").decode()
+    assert "&lt;b&gt;Aanrader&lt;/b&gt; &amp; goede prijs" in html
+    assert "<b>Aanrader</b>" not in html
+
+
+def test_email_is_trimmed_and_matched_case_insensitively(run_export):
+    pkg = run_export("  JAN.DESMET@Example.BE ", ["lightspeed"], FAST, only=["lightspeed"])
+    assert pkg.manifest["subject"]["email"] == DEMO
+    assert len(pkg.data("contact", "lightspeed")) == 1
+
+
+def test_customer_with_nothing_gets_a_plain_statement(run_export):
+    pkg = run_export(EMPTY, ["lightspeed"], FAST)
+    assert pkg.result.status == "complete"
+    assert pkg.result.connectors["lightspeed"].records == 0
+    assert pkg.manifest["summary"]["no_data"] is True
+    assert f"We hold no data about {EMPTY}" in pkg.zip.read("index.html").decode()
+
+
+def test_wrong_key_fails_lightspeed_only_with_a_one_line_reason(run_export, sandbox):
+    pkg = run_export(OTHER, ["lightspeed"], {"lightspeed": {"api_secret": "wrong-secret-123"}})
+    outcome = pkg.result.connectors["lightspeed"]
+    assert pkg.result.status == "partial" and outcome.status == "failed"
+    assert outcome.error == "lightspeed: 401 Invalid API key or secret. (GET /lightspeed/nl/customers.json)"
+    assert "wrong-secret-123" not in json.dumps(pkg.result.to_json()) + pkg.text()
+    assert len(sandbox.requests_to("lightspeed")) == 1          # a 401 is not retried
+
+
+def test_unreachable_api_is_a_failed_connector(run_export):
+    pkg = run_export(OTHER, ["lightspeed"], {"lightspeed": {"base_url": "https://127.0.0.1:9/nl/"}},
+                     sleep=lambda s: None)
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "failed" and outcome.error == "lightspeed: cannot connect to 127.0.0.1:9"
+
+
+def test_non_json_answer_is_a_failed_connector(run_export, sandbox):
+    sandbox.inject(Fault("lightspeed", status=200, body="<html>maintenance</html>", match="customers.json",
+                         headers={"Content-Type": "text/html"}))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    assert pkg.result.connectors["lightspeed"].error == (
+        "lightspeed: unreadable response (text/html, not JSON) from GET /lightspeed/nl/customers.json")
+
+
+def test_429_waits_for_the_exhausted_window_then_continues(run_export, sandbox):
+    waits: list[float] = []
+    sandbox.inject(Fault("lightspeed", status=429, match="orders.json", body={"error": {"code": 429}},
+                         headers={"X-RateLimit-Limit": "300/3000/12000", "X-RateLimit-Remaining": "0/2900/11900",
+                                  "X-RateLimit-Reset": "7/3000/80000"}))
+    pkg = run_export(OTHER, ["lightspeed"], FAST, sleep=waits.append)
+    assert pkg.result.connectors["lightspeed"].status == "complete"
+    assert 7.0 in waits
+    assert len(pkg.records("lightspeed", "order")) == 6
+
+
+def _response(remaining: str, reset: str, limit: str = "300/3000/12000") -> requests.Response:
+    r = requests.Response()
+    r.status_code = 200
+    r.headers.update({"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": remaining, "X-RateLimit-Reset": reset})
+    return r
+
+
+def test_pacing_starts_before_the_budget_runs_out():
+    now = [1000.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    pacer = RateLimitHeaders(sleep=sleep, clock=lambda: now[0])
+    pacer.observe(_response("250/2950/11950", "200/3000/80000"))
+    pacer.acquire()
+    pacer.acquire()
+    assert slept == []                                   # plenty left: no waiting
+    pacer.observe(_response("5/2700/11700", "100/3000/80000"))
+    pacer.acquire()
+    pacer.acquire()
+    assert slept == [pytest.approx(20.0)]                 # 5 left for 100 s: one request per 20 s
+    pacer.observe(_response("0/2700/11700", "30/3000/80000"))
+    pacer.acquire()
+    pacer.acquire()
+    assert slept[-1] == pytest.approx(30.0)               # exhausted: wait for the window to reset
+
+
+@pytest.mark.parametrize("data, found", [
+    ({"method": "paypal", "paypalTransactionId": "9HK34765LW512345C"}, ["9HK34765LW512345C"]),
+    ([{"id": "2GG27193RB998877D"}, "junk"], ["2GG27193RB998877D"]),
+    ([], []),
+    ("paid by card", []),
+])
+def test_paypal_ids_are_found_in_any_payment_data_shape(data: Any, found: list[str]):
+    assert list(_paypal_ids(data)) == found
+
+
+def test_identifiers_reach_a_third_party_connector(run_export):
+    """A plugin registered through the hook gets Lightspeed's identifiers and its records land in the package."""
+    from aggregator.connector import Connector
+    from aggregator.hookspecs import hookimpl
+
+    class OrderEcho(Connector):
+        name = "order_echo"
+        processor = "silvasoft"
+        categories = ("orders",)
+
+        def collect(self):
+            for ident in self.ctx.identifiers("order_number"):
+                yield self.ctx.record("orders", "seen_order", {"number": ident.value, "date": ident.attrs["date"]},
+                                      endpoint="-", vendor_id=ident.value)
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type], None]) -> None:
+            register(OrderEcho)
+
+    pkg = run_export(OTHER, ["lightspeed"], {**FAST, "order_echo": {}}, plugins=[Plugin()])
+    echoed = pkg.data("orders", "silvasoft")
+    assert len(echoed) == 6 and {e["source"]["connector"] for e in echoed} == {"order_echo"}
+    assert pkg.result.connectors["order_echo"].status == "complete"
