@@ -314,8 +314,8 @@ class VendorSession(requests.Session):
         try:
             return response.json()
         except (ValueError, json.JSONDecodeError):
-            kind = response.headers.get("Content-Type", "unknown type").split(";")[0]
-            raise VendorError(f"{self.vendor}: unreadable response ({kind}, not JSON) from {where}",
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise VendorError(f"{self.vendor}: unreadable response from {where} (not valid JSON; {kind})",
                               status=response.status_code) from None
 
 

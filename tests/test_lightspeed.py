@@ -150,7 +150,18 @@ def test_non_json_answer_is_a_failed_connector(run_export, sandbox):
                          headers={"Content-Type": "text/html"}))
     pkg = run_export(OTHER, ["lightspeed"], FAST)
     assert pkg.result.connectors["lightspeed"].error == (
-        "lightspeed: unreadable response (text/html, not JSON) from GET /lightspeed/nl/customers.json")
+        "lightspeed: unreadable response from GET /lightspeed/nl/customers.json (not valid JSON; text/html)")
+
+
+def test_truncated_json_fails_lightspeed_and_keeps_what_came_before(run_export, sandbox):
+    sandbox.inject(Fault("lightspeed", truncate=True, match="reviews.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    outcome = pkg.result.connectors["lightspeed"]
+    assert pkg.result.status == "partial" and outcome.status == "failed"
+    assert outcome.error == ("lightspeed: unreadable response from GET /lightspeed/nl/reviews.json "
+                             "(not valid JSON; application/json)")
+    assert len(pkg.records("lightspeed", "order")) == 6       # collected before the fault: not lost
+    assert outcome.records == len(pkg.records("lightspeed")) + len(pkg.records("transport"))
 
 
 def test_429_waits_for_the_exhausted_window_then_continues(run_export, sandbox):

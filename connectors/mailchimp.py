@@ -1,0 +1,337 @@
+"""Mailchimp (Marketing API 3.0) through the official ``mailchimp-marketing`` SDK.
+
+For the subject's address it finds every audience (list) holding it, in any status (subscribed,
+unsubscribed, cleaned, pending...): ``GET /search-members?query=`` (exact matches only, the e-mail compared
+case-insensitively) united with ``GET /lists?email=``. For each audience it reads the member record
+(``GET /lists/{id}/members/{md5(lower(email))}``), labels its merge fields and interests with the audience's
+own names, and reads the member's activity feed (every page), events, notes, tags and goals.
+
+Transport: the SDK calls module-level ``requests.get`` (no session, no ``verify``); its ``ApiClient.request``
+is replaced by one that sends through this run's :class:`VendorSession`, so the CA bundle, the shared retry
+policy (429/5xx), the 10-connection limit, call counting and redaction apply. The SDK's rewrite of the word
+"server" in URLs is switched off (``api_client.server = ""``): the host is set explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import mailchimp_marketing
+import requests
+from mailchimp_marketing.api_client import ApiClientError
+
+from aggregator.connector import Connector, ConnectorContext, Record
+from aggregator.errors import ConfigError, DsarError, VendorError
+from aggregator.hookspecs import hookimpl
+from aggregator.http import Limits, RetryPolicy, VendorSession, one_line
+
+MAX_CONNECTIONS = 10          # Mailchimp: at most 10 simultaneous connections per API key
+MAX_COUNT = 1000              # largest ``count`` the API accepts
+_DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+Json = dict[str, Any]
+
+
+class MailchimpConnector(Connector):
+    name: ClassVar[str] = "mailchimp"
+    processor: ClassVar[str] = "mailchimp"
+    categories: ClassVar[tuple[str, ...]] = ("contact", "marketing", "consent", "engagement", "communications",
+                                             "technical")
+    required_settings: ClassVar[tuple[str, ...]] = ("api_key",)
+    secret_settings: ClassVar[tuple[str, ...]] = ("api_key",)
+    description: ClassVar[str] = ("Mailchimp audiences: member records (merge fields, interests, tags, consent, "
+                                  "opt-in IPs), activity feed, events, goals and notes.")
+
+    # ------------------------------------------------------------------ setup
+    def __init__(self, ctx: ConnectorContext) -> None:
+        super().__init__(ctx)
+        self.api_key = str(self.settings["api_key"]).strip()
+        self.host = self._host(self.settings.get("base_url"), self.api_key)
+        self.page_size = _bounded(self.settings, "page_size", MAX_COUNT)
+        self.workers = _bounded(self.settings, "concurrency", MAX_CONNECTIONS)
+        self.session: VendorSession = ctx.session(limits=Limits(concurrency=self.workers), retry=RetryPolicy())
+        self.client = mailchimp_marketing.Client()
+        self.client.set_config({"api_key": self.api_key})
+        api = self.client.api_client
+        api.host = self.host
+        api.server = ""                 # no "server" → dc rewrite: the host above is final
+        api.request = self._send        # route the SDK through the VendorSession
+
+    @staticmethod
+    def _host(base_url: object, api_key: str) -> str:
+        if base_url:
+            return str(base_url).rstrip("/")
+        dc = api_key.rpartition("-")[2] if "-" in api_key else ""
+        if not _DC.match(dc):
+            raise ConfigError("config: connectors.mailchimp.api_key must end in -<dc> (the data centre, e.g. "
+                              "-us21), or set connectors.mailchimp.base_url")
+        return f"https://{dc}.api.mailchimp.com/3.0"
+
+    def _send(self, method: str, url: str, query_params: Any = None, headers: Mapping[str, str] | None = None,
+              body: Any = None) -> requests.Response:
+        """Replacement for ``ApiClient.request``: same arguments, sent through the VendorSession."""
+        sent = {k: v for k, v in (headers or {}).items() if k.lower() != "user-agent"}
+        data = None if body is None else json.dumps(body)
+        return self.session.request(method, url, params=query_params, headers=sent, data=data,
+                                    auth=("dsar-aggregator", self.api_key))
+
+    # ------------------------------------------------------------------ calling the SDK
+    def _call(self, where: str, fn: Callable[..., Any], *args: Any, missing_ok: bool = False,
+              **kwargs: Any) -> Json | None:
+        """One SDK call; every failure becomes a one-line VendorError. ``missing_ok``: 404 → None."""
+        try:
+            result = fn(*args, **kwargs)
+        except ApiClientError as exc:
+            if isinstance(exc.text, DsarError):       # our session's own one-line error, wrapped by the SDK
+                raise exc.text from None
+            if isinstance(exc.text, Exception):       # anything else the transport raised (a malformed URL)
+                raise VendorError(self.ctx.redactor(one_line(
+                    f"mailchimp: {type(exc.text).__name__}: {exc.text} ({where})"))) from None
+            if exc.status_code == 404 and missing_ok:
+                return None
+            raise VendorError(self._reason(exc.status_code, exc.text, where), status=exc.status_code) from None
+        if isinstance(result, requests.Response):   # the SDK hands back the response when the body is empty
+            if result.status_code == 404 and missing_ok:
+                return None
+            if not result.ok:
+                raise VendorError(self._reason(result.status_code, result.text, where), status=result.status_code)
+            if not result.content.strip():
+                return {}
+            kind = (result.headers.get("Content-Type") or "no content type").split(";")[0]
+            raise VendorError(f"mailchimp: unreadable response from {where} (not valid JSON; {kind})",
+                              status=result.status_code)
+        if not isinstance(result, dict):
+            raise VendorError(f"mailchimp: unreadable response (not a JSON object) from {where}")
+        return result
+
+    def _reason(self, status: int | None, text: object, where: str) -> str:
+        """``mailchimp: 401 API Key Invalid: <detail> (GET /lists)`` from a problem+json body (a dict or a
+        raw string, as the SDK leaves it), else the HTTP reason phrase."""
+        body: object = text
+        if isinstance(text, str | bytes):
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = text
+        title = detail = ""
+        if isinstance(body, dict):
+            title = str(body.get("title") or body.get("error") or "")
+            detail = str(body.get("detail") or body.get("message") or "")
+            for err in body.get("errors") or []:      # 400 "Invalid Resource" lists field errors
+                if isinstance(err, dict) and err.get("message"):
+                    detail += f" {err.get('field', '')}: {err['message']}"
+        if not title:
+            try:
+                title = http.HTTPStatus(status or 0).phrase
+            except ValueError:
+                title = "error"
+        head = f"{status} {title}" if status else title
+        message = f"mailchimp: {head}" + (f": {detail.strip()}" if detail.strip() else "") + f" ({where})"
+        return self.ctx.redactor(one_line(message))
+
+    def _pages(self, path: str, key: str, fn: Callable[..., Any], *args: Any,
+               **kwargs: Any) -> Iterator[tuple[str, list[Json]]]:
+        """Every page of a ``count``/``offset`` collection: (endpoint, items). Stops at ``total_items`` when
+        the reply has one, else at a short page (the activity feed has no ``total_items``)."""
+        offset = 0
+        while True:
+            endpoint = f"GET {path}?{urlencode({'count': self.page_size, 'offset': offset, **kwargs})}"
+            page = self._call(endpoint, fn, *args, count=self.page_size, offset=offset, **kwargs) or {}
+            items = [i for i in page.get(key) or [] if isinstance(i, dict)]
+            yield endpoint, items
+            offset += len(items)
+            total = page.get("total_items")
+            if not items or (isinstance(total, int) and offset >= total) or (
+                    not isinstance(total, int) and len(items) < self.page_size):
+                return
+
+    # ------------------------------------------------------------------ discovery
+    def _audiences(self) -> dict[str, Json]:
+        """list id → list object, for every audience holding the subject's address (any status)."""
+        email = self.ctx.subject.email
+        found: dict[str, Json] = {}
+        lists = self.client.lists
+        for _, items in self._pages("/lists", "lists", lists.get_all_lists, email=email):
+            for lst in items:
+                if lst.get("id"):
+                    found[str(lst["id"])] = lst
+        endpoint = f"GET /search-members?{urlencode({'query': email})}"
+        reply = self._call(endpoint, self.client.searchMembers.search, email) or {}
+        exact = reply.get("exact_matches") or {}
+        members = [m for m in exact.get("members") or [] if isinstance(m, dict)]
+        for m in members:   # full_search holds fuzzy matches: other people, never used
+            list_id = str(m.get("list_id") or "")
+            if list_id and list_id not in found and self.ctx.subject.matches(m.get("email_address")):
+                found[list_id] = self._call(f"GET /lists/{list_id}", lists.get_list, list_id,
+                                            missing_ok=True) or {"id": list_id}
+        total = exact.get("total_items")
+        if isinstance(total, int) and total > len(members):
+            self.ctx.note(f"mailchimp: search-members reported {total} exact matches but returned "
+                          f"{len(members)}; the audiences were also looked up with GET /lists?email=")
+        return found
+
+    # ------------------------------------------------------------------ per audience
+    def _member_bundle(self, pool: ThreadPoolExecutor, list_id: str, member: Json) -> dict[str, Future[Any]]:
+        h = str(member.get("id") or self._hash)
+        lists = self.client.lists
+        base = f"/lists/{list_id}/members/{h}"
+        return {
+            "merge_fields": pool.submit(self._collect_pages, f"/lists/{list_id}/merge-fields", "merge_fields",
+                                        lists.get_list_merge_fields, list_id),
+            "interests": pool.submit(self._interest_labels, list_id) if member.get("interests") else _done({}),
+            "activity": pool.submit(self._collect_pages, f"{base}/activity-feed", "activity",
+                                    lists.get_list_member_activity_feed, list_id, h),
+            "events": pool.submit(self._collect_pages, f"{base}/events", "events",
+                                  lists.get_list_member_events, list_id, h),
+            "notes": pool.submit(self._collect_pages, f"{base}/notes", "notes",
+                                 lists.get_list_member_notes, list_id, h),
+            "tags": pool.submit(self._collect_pages, f"{base}/tags", "tags",
+                                lists.get_list_member_tags, list_id, h),
+            "goals": pool.submit(self._goals, base, list_id, h),
+        }
+
+    def _collect_pages(self, path: str, key: str, fn: Callable[..., Any], *args: Any) -> list[tuple[str, Json]]:
+        return [(endpoint, item) for endpoint, items in self._pages(path, key, fn, *args) for item in items]
+
+    def _goals(self, base: str, list_id: str, h: str) -> list[tuple[str, Json]]:
+        endpoint = f"GET {base}/goals"   # no paging: the API returns the last 50 goal events
+        reply = self._call(endpoint, self.client.lists.getListMemberGoals, list_id, h) or {}
+        return [(endpoint, g) for g in reply.get("goals") or [] if isinstance(g, dict)]
+
+    def _interest_labels(self, list_id: str) -> dict[str, str]:
+        lists = self.client.lists
+        labels: dict[str, str] = {}
+        categories = self._collect_pages(f"/lists/{list_id}/interest-categories", "categories",
+                                         lists.get_list_interest_categories, list_id)
+        for _, cat in categories:
+            cat_id = str(cat.get("id") or "")
+            if not cat_id:
+                continue
+            for _, interest in self._collect_pages(f"/lists/{list_id}/interest-categories/{cat_id}/interests",
+                                                   "interests", lists.list_interest_category_interests,
+                                                   list_id, cat_id):
+                labels[str(interest.get("id"))] = f"{cat.get('title', '')}: {interest.get('name', '')}".strip(": ")
+        return labels
+
+    # ------------------------------------------------------------------ collect
+    @property
+    def _hash(self) -> str:
+        return hashlib.md5(self.ctx.subject.email.encode("utf-8")).hexdigest()
+
+    def collect(self) -> Iterator[Record]:
+        audiences = self._audiences()
+        h = self._hash
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mailchimp") as pool:
+            member_futures = {
+                list_id: pool.submit(self._call, f"GET /lists/{list_id}/members/{h}",
+                                     self.client.lists.get_list_member, list_id, h, missing_ok=True)
+                for list_id in audiences
+            }
+            bundles: list[tuple[str, Json, dict[str, Future[Any]]]] = []
+            for list_id, future in member_futures.items():
+                member = future.result()
+                if member is None:
+                    self.ctx.note(f"mailchimp: audience {list_id} was named for the address but has no member "
+                                  "record for it (404)")
+                    continue
+                if not self.ctx.subject.matches(member.get("email_address")):
+                    continue   # not this person (never emit another person's record)
+                bundles.append((list_id, member, self._member_bundle(pool, list_id, member)))
+            for list_id, member, bundle in bundles:
+                parts = {key: f.result() for key, f in bundle.items()}
+                yield from self._records(audiences[list_id], list_id, member, parts)
+
+    def _records(self, audience: Json, list_id: str, member: Json, parts: dict[str, Any]) -> Iterator[Record]:
+        ctx = self.ctx
+        name = str(audience.get("name") or "")
+        h = str(member.get("id") or self._hash)
+        where = f"GET /lists/{list_id}/members/{h}"
+        vendor_id = member.get("unique_email_id") or h
+        labels = {str(f.get("tag")): f for _, f in parts["merge_fields"] if f.get("tag")}
+        interest_labels: dict[str, str] = parts["interests"]
+        aud = {"list_id": list_id, "list_name": name}
+        merge = member.get("merge_fields") or {}
+
+        raw = {k: v for k, v in member.items() if k != "_links"}
+        yield ctx.record("marketing", "member", {
+            **aud, **raw,
+            "merge_field_labels": {tag: str(labels[tag].get("name")) for tag in merge if tag in labels},
+            "interest_labels": {i: interest_labels[i] for i in member.get("interests") or {} if i in interest_labels},
+            "interests_named": {interest_labels.get(i, i): v for i, v in (member.get("interests") or {}).items()},
+        }, endpoint=where, vendor_id=vendor_id)
+
+        yield ctx.record("contact", "member_contact", {
+            **aud,
+            "email_address": member.get("email_address"),
+            "full_name": member.get("full_name"),
+            "merge_fields": [
+                {"tag": tag, "name": labels.get(tag, {}).get("name", tag), "type": labels.get(tag, {}).get("type"),
+                 "value": value} for tag, value in merge.items()],
+            "language": member.get("language"),
+            "email_type": member.get("email_type"),
+            "contact_id": member.get("contact_id"),
+            "unique_email_id": member.get("unique_email_id"),
+        }, endpoint=where, vendor_id=vendor_id)
+
+        yield ctx.record("consent", "subscription", {
+            **aud,
+            **{k: member.get(k) for k in ("status", "unsubscribe_reason", "timestamp_signup", "ip_signup",
+                                           "timestamp_opt", "ip_opt", "source", "last_changed",
+                                           "consents_to_one_to_one_messaging") if k in member},
+            "double_optin": audience.get("double_optin"),
+            "permission_reminder": audience.get("permission_reminder"),
+            "marketing_permissions": member.get("marketing_permissions") or [],
+        }, endpoint=where, vendor_id=vendor_id)
+
+        technical = {k: member.get(k) for k in ("ip_signup", "timestamp_signup", "ip_opt", "timestamp_opt",
+                                                "email_client", "location") if member.get(k)}
+        if technical:
+            yield ctx.record("technical", "signup_technical", {**aud, **technical}, endpoint=where,
+                             vendor_id=vendor_id)
+
+        for endpoint, tag in parts["tags"]:
+            yield ctx.record("marketing", "tag", {**aud, **tag}, endpoint=endpoint, vendor_id=tag.get("id"))
+        for endpoint, item in parts["activity"]:
+            yield ctx.record("engagement", "activity", {**aud, **item}, endpoint=endpoint,
+                             vendor_id=item.get("campaign_id") or item.get("note_id") or item.get("outreach_id"),
+                             third_parties=self._others(item.get("from_email")))
+        for endpoint, event in parts["events"]:
+            yield ctx.record("engagement", "event", {**aud, **event}, endpoint=endpoint)
+        for endpoint, goal in parts["goals"]:
+            yield ctx.record("engagement", "goal", {**aud, **goal}, endpoint=endpoint, vendor_id=goal.get("goal_id"))
+        for endpoint, note in parts["notes"]:
+            data = {k: v for k, v in note.items() if k != "_links"}
+            yield ctx.record("communications", "note", {**aud, **data}, endpoint=endpoint, vendor_id=note.get("id"),
+                             third_parties=self._others(note.get("created_by"), note.get("note")))
+
+    def _others(self, *texts: object) -> list[str]:
+        """E-mail addresses in ``texts`` that are not the subject's (staff, other people)."""
+        return [a for t in texts if isinstance(t, str) for a in _EMAIL.findall(t) if not self.ctx.subject.matches(a)]
+
+
+def _bounded(settings: Mapping[str, Any], key: str, top: int) -> int:
+    value = settings.get(key, top)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config: connectors.mailchimp.{key} must be a whole number (1 to {top})") from None
+    return max(1, min(number, top))
+
+
+def _done(value: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
+@hookimpl
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    register(MailchimpConnector)

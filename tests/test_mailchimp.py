@@ -1,0 +1,320 @@
+"""Mailchimp connector against the sandbox: discovery of every audience, paging of the activity feed,
+mixed-case addresses, former subscribers, error reasons (401, 404, 429, 5xx, unreadable) and no leaks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+
+from aggregator.connector import ConnectorContext
+from aggregator.errors import ConfigError
+from aggregator.http import Redactor
+from aggregator.identifiers import IdentifierBus
+from aggregator.sandbox.server import Fault
+from aggregator.sandbox.vendors.mailchimp import API_KEY
+from aggregator.subject import Subject
+from connectors.mailchimp import MailchimpConnector
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+
+NEWSLETTER, PROMOS, B2B = "4f6b1c2a9d", "a93e07d5b2", "c1d2e3f4a5"
+DEMO_HASH = hashlib.md5(DEMO.encode()).hexdigest()
+OTHER_HASH = hashlib.md5(OTHER.encode()).hexdigest()
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mailchimp"
+SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "mailchimp.schema.json").read_text())
+NO_SLEEP = {"sleep": lambda s: None}
+
+
+def fixture_member(list_id: str, subscriber_hash: str) -> dict[str, Any]:
+    data = json.loads((FIXTURES / "lists" / f"{list_id}.json").read_text(encoding="utf-8"))
+    return next(m for m in data["members"] if m["id"] == subscriber_hash)
+
+
+def by_list(records: list[dict[str, Any]], list_id: str) -> list[dict[str, Any]]:
+    return [r for r in records if r["data"]["list_id"] == list_id]
+
+
+# ----------------------------------------------------------------------------------------------- the demo customer
+def test_demo_customer_in_two_audiences_under_every_category(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert pkg.result.status == "complete", outcome.error
+    assert outcome.error is None and outcome.calls > 0
+    assert outcome.calls == len(sandbox.requests_to("mailchimp"))   # every SDK call went through the session
+
+    members = pkg.records("mailchimp", "member")
+    assert sorted(m["data"]["list_id"] for m in members) == [NEWSLETTER, PROMOS]
+    assert {m["data"]["list_name"] for m in members} == {"Mega Security Nieuwsbrief", "Promoties & Acties"}
+    for category in ("contact", "marketing", "consent", "engagement", "communications", "technical"):
+        assert pkg.data(category, "mailchimp"), f"no Mailchimp data under {category}"
+
+    news = by_list(members, NEWSLETTER)[0]
+    assert news["source"]["endpoint"] == f"GET /lists/{NEWSLETTER}/members/{DEMO_HASH}"
+    assert news["data"]["vip"] is True and news["data"]["member_rating"] == 5
+    assert news["data"]["merge_field_labels"]["MMERGE6"] == "Klantnummer"
+    assert sorted(news["data"]["interest_labels"].values())[0].endswith("Alarmsystemen")
+    named = {k.split(": ")[-1]: v for k, v in news["data"]["interests_named"].items()}
+    assert named == {"Camerabewaking": True, "Alarmsystemen": True, "Toegangscontrole": False,
+                     "Slimme deurbellen": False}
+    assert "_links" not in news["data"]
+
+    contact = by_list(pkg.data("contact", "mailchimp"), NEWSLETTER)[0]["data"]
+    fields = {f["name"]: f["value"] for f in contact["merge_fields"]}
+    assert fields["Voornaam"] == "Jan" and fields["Klantnummer"] == "1001"
+    assert fields["Adres"]["city"] == "Ardooie"
+
+    consent = by_list(pkg.data("consent", "mailchimp"), NEWSLETTER)[0]["data"]
+    assert consent["status"] == "subscribed"
+    assert {p["text"]: p["enabled"] for p in consent["marketing_permissions"]} == {
+        "E-mail": True, "Gepersonaliseerde online advertenties": False}
+    technical = by_list(pkg.data("technical", "mailchimp"), NEWSLETTER)[0]["data"]
+    stored = fixture_member(NEWSLETTER, DEMO_HASH)
+    assert (technical["ip_signup"], technical["ip_opt"]) == (stored["ip_signup"], stored["ip_opt"])
+
+    notes = pkg.records("mailchimp", "note")
+    assert len(notes) == 3 and all(n["data"]["list_id"] == NEWSLETTER for n in notes)
+    assert {t["data"]["name"] for t in pkg.records("mailchimp", "tag")} >= {"Klant", "Actie-inschrijving"}
+    assert len(pkg.records("mailchimp", "event")) == 2 and len(pkg.records("mailchimp", "goal")) == 1
+
+
+def test_mixed_case_address_is_found_and_hashed_lower_case(run_export, sandbox):
+    assert fixture_member(NEWSLETTER, DEMO_HASH)["email_address"] == "Jan.Desmet@Example.be"
+    pkg = run_export(DEMO.upper(), vendors=["mailchimp"], **NO_SLEEP)
+    news = by_list(pkg.records("mailchimp", "member"), NEWSLETTER)
+    assert news and news[0]["data"]["email_address"] == "Jan.Desmet@Example.be"
+    assert sandbox.requests_to("mailchimp", f"GET /3.0/lists/{NEWSLETTER}/members/{DEMO_HASH}?")
+    assert not [r for r in sandbox.requests_to("mailchimp", "/members/") if DEMO_HASH not in r.path]
+
+
+def test_search_members_alone_finds_the_audiences(run_export, sandbox):
+    """If ``lists?email=`` names no audience, search-members' exact matches (any case) still do."""
+    empty = {"lists": [], "total_items": 0, "constraints": {"may_create": True, "max_instances": 5}, "_links": []}
+    sandbox.inject(Fault("mailchimp", status=200, body=empty, match="GET /3.0/lists?", times=None))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    assert pkg.result.status == "complete"
+    members = pkg.records("mailchimp", "member")
+    assert sorted(m["data"]["list_id"] for m in members) == [NEWSLETTER, PROMOS]
+    assert {m["data"]["list_name"] for m in members} == {"Mega Security Nieuwsbrief", "Promoties & Acties"}
+    assert sandbox.requests_to("mailchimp", f"GET /3.0/lists/{NEWSLETTER}?")
+
+
+def test_unsubscribed_member_is_still_exported(run_export):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    consent = by_list(pkg.data("consent", "mailchimp"), PROMOS)
+    assert len(consent) == 1
+    assert consent[0]["data"]["status"] == "unsubscribed"
+    assert consent[0]["data"]["unsubscribe_reason"] == "Ik ontvang te veel e-mails"
+    activity = by_list(pkg.records("mailchimp", "activity"), PROMOS)
+    assert activity[0]["data"]["activity_type"] == "unsub"      # newest first
+    assert len(activity) == 45
+    assert by_list(pkg.data("contact", "mailchimp"), PROMOS)
+
+
+def test_activity_feed_is_paged_to_the_end(run_export, sandbox):
+    expected = len(json.loads((FIXTURES / "lists" / f"{NEWSLETTER}.json").read_text())["member_data"][DEMO_HASH]
+                   ["activity"])
+    assert expected > 1000
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    activity = by_list(pkg.records("mailchimp", "activity"), NEWSLETTER)
+    assert len(activity) == expected
+    assert len({json.dumps(a["data"], sort_keys=True) for a in activity}) == expected   # no page read twice
+    pages = sandbox.requests_to("mailchimp", f"{NEWSLETTER}/members/{DEMO_HASH}/activity-feed")
+    assert sorted(p.query for p in pages) == ["count=1000&offset=0", "count=1000&offset=1000"]
+    assert {a["source"]["endpoint"] for a in activity} == {
+        f"GET /lists/{NEWSLETTER}/members/{DEMO_HASH}/activity-feed?count=1000&offset={o}" for o in (0, 1000)}
+
+
+def test_small_pages_give_the_same_records(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 250}}, **NO_SLEEP)
+    activity = by_list(pkg.records("mailchimp", "activity"), NEWSLETTER)
+    assert len(activity) == 1234
+    assert len(sandbox.requests_to("mailchimp", f"{NEWSLETTER}/members/{DEMO_HASH}/activity-feed")) == 5
+    assert len(pkg.records("mailchimp", "note")) == 3
+
+
+# ----------------------------------------------------------------------------------------------- nobody else
+def test_other_customers_data_never_appears_in_the_demo_package(run_export):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    text = pkg.text()
+    other = fixture_member(NEWSLETTER, OTHER_HASH)
+    for needle in (OTHER, "Claes", "Stationsplein", other["unique_email_id"], other["contact_id"], OTHER_HASH,
+                   "Sofie vraagt offerte", NEAR_MISS, B2B):
+        assert needle.lower() not in text.lower(), needle
+    for record in pkg.records("mailchimp"):
+        if "email_address" in record["data"]:
+            assert record["data"]["email_address"].lower() == DEMO
+
+
+def test_other_customer_gets_only_her_own_data(run_export):
+    pkg = run_export(OTHER, vendors=["mailchimp"], **NO_SLEEP)
+    members = pkg.records("mailchimp", "member")
+    assert sorted(m["data"]["list_id"] for m in members) == [NEWSLETTER, B2B]
+    text = pkg.text().lower()
+    assert "jan.desmet" not in text and "kerkstraat" not in text
+
+
+def test_unknown_address_is_no_data_not_a_failure(run_export, sandbox):
+    pkg = run_export(EMPTY, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status, outcome.records, outcome.error) == ("complete", "complete", 0, None)
+    assert pkg.manifest["summary"]["no_data"] is True
+
+
+def test_member_404_means_not_a_member(run_export, sandbox):
+    missing = {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": "Resource Not Found",
+               "status": 404, "detail": "The requested resource could not be found.", "instance": "x"}
+    sandbox.inject(Fault("mailchimp", status=404, body=missing,
+                         match=lambda r: r.path == f"/3.0/lists/{PROMOS}/members/{DEMO_HASH}",
+                         headers={"Content-Type": "application/problem+json; charset=utf-8"}))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert pkg.result.status == "complete" and outcome.error is None
+    assert [m["data"]["list_id"] for m in pkg.records("mailchimp", "member")] == [NEWSLETTER]
+    assert any("404" in n for n in outcome.notes)
+
+
+# ----------------------------------------------------------------------------------------------- errors
+def test_wrong_api_key_is_a_one_line_401(run_export, sandbox):
+    wrong = "0123456789abcdef0123456789abcdef-us21"
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"api_key": wrong}}, **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert pkg.result.status == "partial" and outcome.status == "failed"
+    assert outcome.error.startswith("mailchimp: 401 API Key Invalid"), outcome.error
+    assert "\n" not in outcome.error and "Traceback" not in outcome.error and wrong not in outcome.error
+    assert wrong not in pkg.text()
+    assert len(sandbox.requests_to("mailchimp")) == 1    # a 401 is not retried
+
+
+def test_server_error_without_body_and_unreadable_body(run_export, sandbox):
+    sandbox.inject(Fault("mailchimp", status=503, body=b"", match="search-members", times=None))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    error = pkg.result.connectors["mailchimp"].error
+    assert error == "mailchimp: 503 Service Unavailable (GET /search-members?query=jan.desmet%40example.be)"
+    assert len(sandbox.requests_to("mailchimp", "search-members")) == 5      # the shared policy's attempts
+    sandbox.clear()
+    sandbox.inject(Fault("mailchimp", truncate=True, match="search-members"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    assert pkg.result.connectors["mailchimp"].error == (
+        "mailchimp: unreadable response from GET /search-members?query=jan.desmet%40example.be "
+        "(not valid JSON; application/json)")
+
+
+def test_429_is_retried_by_the_shared_policy(run_export, sandbox):
+    waits: list[float] = []
+    too_many = {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": "Too Many Requests",
+                "status": 429, "detail": "You have exceeded the limit of 10 simultaneous connections.",
+                "instance": "y"}
+    sandbox.inject(Fault("mailchimp", status=429, body=too_many, match="activity-feed", times=2))
+    pkg = run_export(DEMO, vendors=["mailchimp"], sleep=waits.append)
+    assert pkg.result.status == "complete"
+    assert len(by_list(pkg.records("mailchimp", "activity"), NEWSLETTER)) == 1234
+    assert len(waits) == 2
+
+
+def test_429_exhausted_gives_the_problem_title(run_export, sandbox):
+    too_many = {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": "Too Many Requests",
+                "status": 429, "detail": "You have exceeded the limit of 10 simultaneous connections.",
+                "instance": "y"}
+    sandbox.inject(Fault("mailchimp", status=429, body=too_many, match="/goals", times=None,
+                         headers={"Content-Type": "application/problem+json"}))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    assert pkg.result.connectors["mailchimp"].error.startswith(
+        "mailchimp: 429 Too Many Requests: You have exceeded the limit of 10 simultaneous connections. (GET /lists/")
+
+
+def test_transport_failures_are_one_line_reasons(run_export):
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"base_url": "https://127.0.0.1:1/3.0"}},
+                     **NO_SLEEP)
+    assert pkg.result.connectors["mailchimp"].error == "mailchimp: cannot connect to 127.0.0.1:1"
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"base_url": "ftp://127.0.0.1/3.0"}},
+                     **NO_SLEEP)
+    error = pkg.result.connectors["mailchimp"].error
+    assert error.startswith("mailchimp: InvalidSchema: ") and "\n" not in error
+
+
+# ----------------------------------------------------------------------------------------------- settings
+def _connector(settings: dict[str, Any]) -> MailchimpConnector:
+    ctx = ConnectorContext(name="mailchimp", processor="mailchimp", subject=Subject.parse(DEMO), settings=settings,
+                           ca_bundle=None, redactor=Redactor(), bus=IdentifierBus({}))
+    return MailchimpConnector(ctx)
+
+
+def test_host_from_the_key_and_at_most_ten_connections():
+    c = _connector({"api_key": "abc123-us21", "concurrency": 50})
+    assert c.client.api_client.host == "https://us21.api.mailchimp.com/3.0"
+    assert c.session.limits.concurrency == 10 and c.workers == 10
+    # the SDK's "server" rewrite is off: a base_url containing the word stays as given
+    c = _connector({"api_key": "abc123-us21", "base_url": "https://mc.example/server/3.0/"})
+    assert c.client.api_client.host == "https://mc.example/server/3.0" and not c.client.api_client.server
+    with pytest.raises(ConfigError, match="-<dc>"):
+        _connector({"api_key": "no-data-centre here"})
+
+
+# ----------------------------------------------------------------------------------------------- fixture honesty
+def _undeclared(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:
+    """Keys in ``value`` that ``schema`` does not declare (a validator alone allows them)."""
+    if "$ref" in schema:
+        schema = SCHEMA["$defs"][schema["$ref"].split("/")[-1]]
+    out: list[str] = []
+    if isinstance(value, dict) and "properties" in schema:
+        for key, item in value.items():
+            if key not in schema["properties"]:
+                out.append(f"{path}.{key}")
+            else:
+                out += _undeclared(item, schema["properties"][key], f"{path}.{key}")
+    elif isinstance(value, dict) and "oneOf" in schema:
+        branch = next((b for b in schema["oneOf"]
+                       if value.get("activity_type") in b["properties"]["activity_type"]["enum"]), None)
+        out += [f"{path}: no branch"] if branch is None else _undeclared(value, branch, path)
+    elif isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            out += _undeclared(item, schema["items"], f"{path}[{i}]")
+    return out
+
+
+def test_sandbox_replies_follow_mailchimps_published_schemas(sandbox):
+    routes = {
+        "GET /search-members": f"/search-members?query={DEMO}",
+        "GET /lists": f"/lists?email={DEMO}",
+        "GET /lists/{list_id}/members/{subscriber_hash}": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}",
+        "GET /lists/{list_id}/members/{subscriber_hash}/activity-feed":
+            f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/activity-feed?count=1000",
+        "GET /lists/{list_id}/members/{subscriber_hash}/events": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/events",
+        "GET /lists/{list_id}/members/{subscriber_hash}/tags": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/tags",
+        "GET /lists/{list_id}/members/{subscriber_hash}/notes": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/notes",
+        "GET /lists/{list_id}/members/{subscriber_hash}/goals": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/goals",
+        "GET /lists/{list_id}/merge-fields": f"/lists/{NEWSLETTER}/merge-fields",
+    }
+    base = sandbox.vendor_url("mailchimp") + "/3.0"
+    assert set(routes) <= set(SCHEMA["x-endpoints"])
+
+    def check(route: str, status: str, reply: requests.Response) -> None:
+        ref = SCHEMA["x-endpoints"][route][status]
+        schema = {"$defs": SCHEMA["$defs"], "$ref": ref}
+        body = reply.json()
+        errors = [e.message for e in Draft202012Validator(schema).iter_errors(body)]
+        assert not errors, (route, errors[:3])
+        assert not _undeclared(body, {"$ref": ref}), (route, _undeclared(body, {"$ref": ref})[:5])
+
+    with requests.Session() as s:
+        ca = str(sandbox.ca_path)
+        for route, path in routes.items():
+            for member in ([DEMO_HASH, OTHER_HASH] if "{subscriber_hash}" in route else [None]):
+                url = base + (path.replace(DEMO_HASH, member) if member else path)
+                reply = s.get(url, auth=("anystring", API_KEY), verify=ca)
+                assert reply.status_code == 200, (url, reply.text[:200])
+                check(route, "200", reply)
+        wrong = s.get(base + "/lists", auth=("anystring", "nope-us21"), verify=ca)
+        assert wrong.status_code == 401 and wrong.headers["Content-Type"].startswith("application/problem+json")
+        assert wrong.json()["title"] == "API Key Invalid"
+        check("GET /lists", "default", wrong)
+        missing = s.get(base + f"/lists/{NEWSLETTER}/members/{hashlib.md5(EMPTY.encode()).hexdigest()}",
+                        auth=("anystring", API_KEY), verify=ca)
+        assert missing.status_code == 404
+        check("GET /lists/{list_id}/members/{subscriber_hash}", "default", missing)
+        assert s.get(base + "/lists", verify=ca).json()["title"] == "API Key Missing"
