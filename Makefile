@@ -17,14 +17,18 @@ demo: $(STAMP)
 	$(BIN)/dsar export --sandbox demo@example.be --out packages
 
 test: $(STAMP)
-	$(BIN)/ruff check aggregator connectors tests fixtures
+	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check aggregator connectors tests fixtures
+	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks
 
 fixtures: $(STAMP)
-	$(BIN)/python fixtures/generate.py
+	for g in fixtures/*/generate.py; do $(BIN)/python $$g || exit 1; done
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_export.py --latency 0.05
 
 clean:
 	rm -rf $(VENV) packages

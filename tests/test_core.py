@@ -240,3 +240,14 @@ def test_csv_only_for_flat_records(run_export):
     pkg = run_export(EMPTY, [], {"nested": {}}, plugins=[_plugin(Nested)])
     assert "data/contact/mailchimp.json" in pkg.zip.namelist()
     assert "data/contact/mailchimp.csv" not in pkg.zip.namelist()
+
+
+def test_processor_register_is_overridable_in_config():
+    default = build_registry(plugin_manager(entry_points=False)).processors["mailchimp"]
+    assert default.retention.startswith("Until unsubscription")
+    cfg = config_mod.from_mapping({"processors": {"mailchimp": {"retention": "30 days after unsubscribing."}}},
+                                  env={})
+    registry = build_registry(plugin_manager(entry_points=False), cfg.processors)
+    assert registry.processors["mailchimp"].retention == "30 days after unsubscribing."
+    with pytest.raises(ConfigError, match="unknown key"):
+        build_registry(plugin_manager(entry_points=False), {"mailchimp": {"colour": "red"}})

@@ -1,0 +1,324 @@
+"""Office 365 (Microsoft Graph through msal): a real export against the HTTPS sandbox, and its failure modes."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+
+from aggregator.sandbox import Fault
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "office365"
+SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "office365.schema.json").read_text())
+STAFF_DOMAIN = "megasecurity.eu"
+CONFIGURED = ("info", "verkoop")          # licensed mailboxes in the sandbox's default config (+ stagiair)
+INFO_MESSAGES = "GET /v1.0/users/info@megasecurity.eu/messages"
+
+
+def box(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"mailbox-{name}.json").read_text(encoding="utf-8"))
+
+
+def addresses(message: dict[str, Any]) -> list[str]:
+    out = []
+    for key in ("from", "sender", "toRecipients", "ccRecipients", "bccRecipients", "replyTo"):
+        value = message.get(key)
+        for r in [value] if isinstance(value, dict) else (value or []):
+            out.append(r["emailAddress"]["address"].lower())
+    return out
+
+
+def expected_messages(email: str, names: tuple[str, ...] = CONFIGURED) -> set[str]:
+    """Ids of the fixture messages involving ``email``, computed from the fixtures, not by the connector."""
+    return {m["id"] for n in names for m in box(n)["messages"] if email.lower() in addresses(m)}
+
+
+def ok(pkg) -> Any:
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "complete", outcome.error
+    return outcome
+
+
+# --------------------------------------------------------------------------------------- the demo package
+def test_demo_package_holds_jans_messages_contacts_and_events_and_nobody_elses(run_export):
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = ok(pkg)
+
+    messages = pkg.records("office365", "message")
+    assert {r["source"]["vendor_id"] for r in messages} == expected_messages(DEMO)
+    assert len(messages) > 100
+    for r in messages:
+        data = r["data"]
+        assert DEMO in addresses(data)                       # case-insensitively his (one is in capitals)
+        assert data["body"]["contentType"] == "text" and "<p>" not in data["body"]["content"]
+        assert data["sentDateTime"] and data["subject"] is not None and data["from"]["emailAddress"]["address"]
+        assert r["source"]["endpoint"].startswith("GET /v1.0/users/") and "127.0.0.1" not in r["source"]["endpoint"]
+    with_files = [r for r in messages if r["data"]["attachments"]]
+    assert with_files and all(a["name"] and a["size"] > 0 for r in with_files for a in r["data"]["attachments"])
+    assert "contentBytes" not in pkg.text()                  # names and sizes only, by default
+    assert {r["data"]["mailbox"] for r in messages} == {"info@megasecurity.eu", "verkoop@megasecurity.eu"}
+
+    contacts = pkg.data("contact", "office365")
+    assert len(contacts) == 2 and {c["dataset"] for c in contacts} == {"contact"}
+    assert all(any(e["address"].lower() == DEMO for e in c["data"]["emailAddresses"]) for c in contacts)
+
+    events = pkg.records("office365", "event")
+    want_events = {e["id"] for n in CONFIGURED for e in box(n)["events"]
+                   if DEMO in [a["emailAddress"]["address"].lower() for a in e["attendees"]]}
+    assert {r["source"]["vendor_id"] for r in events} == want_events and len(events) == 5
+
+    assert outcome.records == len(messages) + len(contacts) + len(events)
+    assert outcome.categories == {"communications": len(messages) + len(events), "contact": len(contacts)}
+    text = pkg.text()
+    for other in (OTHER, NEAR_MISS, "Claes", "Desmet Logistics"):
+        assert other not in text
+
+
+def test_third_parties_are_marked_for_redaction_but_not_the_subject_or_staff(run_export):
+    pkg = run_export(DEMO, vendors=["office365"])
+    ok(pkg)
+    marked = {a for r in pkg.records("office365") for a in r.get("third_parties", [])}
+    assert {"els.vermeulen@example.be", "pieter@maes-elektro.be"} <= marked
+    assert DEMO not in marked and not any(a.endswith("@" + STAFF_DOMAIN) for a in marked)
+    # the bcc'd quote to his partner: Els is the recipient, Jan only in bcc
+    bcc = [r for r in pkg.records("office365", "message") if r["data"]["bccRecipients"]]
+    assert len(bcc) == 1 and bcc[0]["third_parties"] == ["els.vermeulen@example.be"]
+    # every other address in a record is marked
+    for r in pkg.records("office365", "message"):
+        others = {a for a in addresses(r["data"]) if a != DEMO and not a.endswith("@" + STAFF_DOMAIN)}
+        assert others <= set(r.get("third_parties", []))
+
+
+def test_other_customers_get_their_own_data_and_not_jans(run_export):
+    for email, contacts in ((OTHER, 1), (NEAR_MISS, 1)):
+        pkg = run_export(email, vendors=["office365"])
+        ok(pkg)
+        assert {r["source"]["vendor_id"] for r in pkg.records("office365", "message")} == expected_messages(email)
+        assert len(pkg.data("contact", "office365")) == contacts
+        assert DEMO not in pkg.text().lower()
+
+
+def test_nobody_gets_an_empty_complete_result(run_export):
+    pkg = run_export(EMPTY, vendors=["office365"])
+    assert ok(pkg).records == 0
+
+
+# --------------------------------------------------------------------------------------- paging and mailboxes
+def test_pages_by_following_the_next_link_unchanged(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"])
+    ok(pkg)
+    searches = [x for x in sandbox.requests_to("office365", INFO_MESSAGES) if "search" in x.query]
+    assert len(searches) == 2                                 # 87 hits, $top=50
+    first, second = searches
+    assert second.query == first.query + "&%24skip=50"        # the nextLink, exactly as served
+    info_ids = {r["source"]["vendor_id"] for r in pkg.records("office365", "message")
+                if r["data"]["mailbox"] == "info@megasecurity.eu"}
+    assert info_ids == expected_messages(DEMO, ("info",)) and len(info_ids) > 50
+    # events are filtered client-side over every page: the last Jan event of info@ is on page 2
+    assert len(sandbox.requests_to("office365", "GET /v1.0/users/info@megasecurity.eu/events")) == 2
+    assert "Nazicht sirene" in {r["data"]["subject"] for r in pkg.records("office365", "event")}
+
+
+def test_a_next_link_to_another_host_is_not_followed(run_export, sandbox):
+    body = {"value": [], "@odata.nextLink": "https://graph.evil.example/v1.0/users/x/messages?$skip=10"}
+    sandbox.inject(Fault("office365", status=200, body=body, match=INFO_MESSAGES))
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "failed"
+    assert outcome.error == "office365: refusing to follow a nextLink to another host (graph.evil.example)"
+
+
+def test_every_mailbox_of_the_tenant_when_none_are_configured(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"mailboxes": []}})
+    outcome = ok(pkg)
+    assert sandbox.requests_to("office365", "GET /v1.0/users?")
+    got = {r["source"]["vendor_id"] for r in pkg.records("office365", "message")}
+    assert got == expected_messages(DEMO, ("info", "verkoop", "support"))
+    assert {r["data"]["mailbox"] for r in pkg.records("office365", "message")} == {
+        "info@megasecurity.eu", "verkoop@megasecurity.eu", "support@megasecurity.eu"}
+    assert not sandbox.requests_to("office365", "beheer")      # a user without mail has no mailbox to read
+    assert any("stagiair@megasecurity.eu skipped" in n for n in outcome.notes)
+
+
+def test_a_mailbox_without_licence_is_skipped_with_a_note(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = ok(pkg)
+    assert pkg.result.status == "complete"
+    assert outcome.notes == ["office365: mailbox stagiair@megasecurity.eu skipped: it has no Exchange Online "
+                             "mailbox (MailboxNotEnabledForRESTAPI)"]
+    answers = sandbox.requests_to("office365", "/users/stagiair@megasecurity.eu/")
+    assert answers and {x.status for x in answers} == {404}
+
+
+def test_mailboxes_are_read_concurrently_within_four_requests_per_mailbox(run_export, sandbox, monkeypatch):
+    app = sandbox.apps["office365"]
+    original = app.handle
+    lock = threading.Lock()
+    in_flight: dict[str, int] = {}
+    peak_per_box: dict[str, int] = {}
+    peak_boxes = 0
+
+    def slow_handle(request):
+        nonlocal peak_boxes
+        parts = request.path.split("/")
+        mailbox = parts[3] if len(parts) > 3 and parts[2] == "users" else None
+        if mailbox:
+            with lock:
+                in_flight[mailbox] = in_flight.get(mailbox, 0) + 1
+                peak_per_box[mailbox] = max(peak_per_box.get(mailbox, 0), in_flight[mailbox])
+                peak_boxes = max(peak_boxes, sum(1 for n in in_flight.values() if n))
+            time.sleep(0.03)
+        try:
+            return original(request)
+        finally:
+            if mailbox:
+                with lock:
+                    in_flight[mailbox] -= 1
+
+    monkeypatch.setattr(app, "handle", slow_handle)
+    ok(run_export(DEMO, vendors=["office365"]))
+    assert peak_boxes >= 2                                    # mailboxes overlap in time
+    assert max(peak_per_box.values()) > 1                     # messages, contacts, events side by side ...
+    assert max(peak_per_box.values()) <= 4                    # ... within Graph's 4 per app and mailbox
+
+
+# --------------------------------------------------------------------------------------- limits and failures
+def test_429_with_retry_after_goes_through_the_shared_retry_policy(run_export, sandbox):
+    waits: list[float] = []
+    throttled = {"error": {"code": "ApplicationThrottled", "message": "Application is over its MailboxConcurrency "
+                           "limit.", "innerError": {"date": "2026-11-26T10:00:00", "request-id": "x"}}}
+    sandbox.inject(Fault("office365", status=429, headers={"Retry-After": "7"}, body=throttled,
+                         match="GET /v1.0/users/verkoop@megasecurity.eu/messages", times=1))
+    pkg = run_export(DEMO, vendors=["office365"], sleep=waits.append)
+    outcome = ok(pkg)
+    assert 7.0 in waits
+    assert {r["source"]["vendor_id"] for r in pkg.records("office365", "message")} == expected_messages(DEMO)
+    assert [x.status for x in sandbox.requests_to("office365", "verkoop@megasecurity.eu/messages")][:2] == [429, 200]
+    assert outcome.calls == len(sandbox.requests_to("office365"))
+
+
+def test_a_wrong_secret_fails_with_aads_reason_and_no_graph_call(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"client_secret": "not-the-secret-123"}})
+    outcome = pkg.result.connectors["office365"]
+    assert pkg.result.status == "partial" and outcome.status == "failed"
+    assert outcome.error.startswith("office365: invalid_client: AADSTS7000215: Invalid client secret provided.")
+    assert "\n" not in outcome.error and "not-the-secret-123" not in outcome.error and "Trace ID" not in outcome.error
+    assert not sandbox.requests_to("office365", "/v1.0/")
+    # a fresh msal application per run: msal's own error cache does not leak into the next export
+    ok(run_export(DEMO, vendors=["office365"]))
+
+
+def test_an_unknown_client_and_an_unknown_tenant_are_one_line_reasons(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"client_id": "11111111-2222-3333-4444-"
+                                                                                         "555555555555"}})
+    assert pkg.result.connectors["office365"].error.startswith("office365: unauthorized_client: AADSTS700016: "
+                                                               "Application with identifier")
+    authority = sandbox.config_mapping(["office365"])["connectors"]["office365"]["authority"]
+    wrong = authority.rsplit("/", 1)[0] + "/office365/contoso.onmicrosoft.com"
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"authority": wrong}})
+    error = pkg.result.connectors["office365"].error
+    assert error.startswith(f"office365: cannot use authority {wrong}: OpenID discovery answered 400 "
+                            "invalid_tenant: AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found.")
+
+
+def test_a_missing_permission_fails_the_connector_with_graphs_reason(run_export, sandbox):
+    denied = {"error": {"code": "ErrorAccessDenied", "message": "Access is denied. Check credentials and try again."}}
+    sandbox.inject(Fault("office365", status=403, body=denied, match="/contacts", times=None))
+    outcome = run_export(DEMO, vendors=["office365"]).result.connectors["office365"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("office365: 403 ErrorAccessDenied: Access is denied.")
+    assert "/contacts)" in outcome.error
+
+
+def test_a_capped_search_is_split_by_date_and_still_finds_everything(run_export, sandbox):
+    app = sandbox.apps["office365"]
+    app.search_cap = 30                                       # Graph's is 1,000; the same logic, smaller
+    try:
+        pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"search_limit": 30}})
+    finally:
+        app.search_cap = 1000
+    ok(pkg)
+    assert {r["source"]["vendor_id"] for r in pkg.records("office365", "message")} == expected_messages(DEMO)
+    assert sandbox.requests_to("office365", "sent%3C%3D")      # "... AND sent<=YYYY-MM-DD"
+
+
+def test_attachment_contents_only_when_asked(run_export):
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"include_attachments": True}})
+    ok(pkg)
+    files = [a["file"] for r in pkg.records("office365", "message") for a in r["data"]["attachments"]]
+    assert files and all(f in pkg.zip.namelist() for f in files)
+    assert all(pkg.zip.read(f).startswith(b"%PDF-1.4") for f in files)
+
+
+# --------------------------------------------------------------------------------------- the sandbox itself
+def _token(sandbox) -> str:
+    cfg = sandbox.config_mapping(["office365"])["connectors"]["office365"]
+    r = requests.post(f"{cfg['authority']}/oauth2/v2.0/token", verify=str(sandbox.ca_path), timeout=10,
+                      data={"grant_type": "client_credentials", "client_id": cfg["client_id"],
+                            "client_secret": cfg["client_secret"], "scope": "https://graph.microsoft.com/.default"})
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def _declared(name: str) -> set[str]:
+    defs, out, todo = SCHEMA["$defs"], set(), [f"#/$defs/{name}"]
+    while todo:
+        node = defs[todo.pop().split("/")[-1]]
+        out |= set(node.get("properties", {}))
+        for part in node.get("allOf", []):
+            if "$ref" in part:
+                todo.append(part["$ref"])
+            out |= set(part.get("properties", {}))
+    return out
+
+
+@pytest.mark.parametrize("route,path,params,entity", [
+    ("GET /users", "/users", {"$select": "id,userPrincipalName,mail,displayName"}, "microsoft.graph.user"),
+    ("GET /users/{id}/messages", "/users/info@megasecurity.eu/messages",
+     {"$search": '"participants:jan.desmet@example.be"', "$top": "50",
+      "$expand": "attachments($select=id,name,size,contentType,isInline)"}, "microsoft.graph.message"),
+    ("GET /users/{id}/messages", "/users/info@megasecurity.eu/messages", {"$top": "400"}, "microsoft.graph.message"),
+    ("GET /users/{id}/contacts", "/users/info@megasecurity.eu/contacts", {"$top": "100"}, "microsoft.graph.contact"),
+    ("GET /users/{id}/events", "/users/verkoop@megasecurity.eu/events", {"$top": "100"}, "microsoft.graph.event"),
+    ("GET /users/{id}/messages", "/users/stagiair@megasecurity.eu/messages", {}, None),
+])
+def test_sandbox_replies_follow_graphs_published_schema(sandbox, route, path, params, entity):
+    graph = sandbox.config_mapping(["office365"])["connectors"]["office365"]["graph_url"]
+    r = requests.get(graph + path, params=params, headers={"Authorization": f"Bearer {_token(sandbox)}"},
+                     verify=str(sandbox.ca_path), timeout=10)
+    ref = SCHEMA["x-endpoints"][route][f"{str(r.status_code)[0]}XX"]
+    Draft202012Validator({**SCHEMA, "$ref": ref}).validate(r.json())
+    if entity is None:
+        assert r.status_code == 404 and r.json()["error"]["code"] == "MailboxNotEnabledForRESTAPI"
+        return
+    assert r.status_code == 200 and r.json()["value"]
+    declared = _declared(entity)
+    for item in r.json()["value"]:
+        assert not {k for k in item if not k.startswith("@odata.")} - declared   # no invented fields
+
+
+def test_sandbox_rejects_a_missing_token_and_search_with_filter_like_graph(sandbox):
+    graph = sandbox.config_mapping(["office365"])["connectors"]["office365"]["graph_url"]
+    r = requests.get(graph + "/users", verify=str(sandbox.ca_path), timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "InvalidAuthenticationToken"
+    r = requests.get(graph + "/users/info@megasecurity.eu/messages", verify=str(sandbox.ca_path), timeout=10,
+                     headers={"Authorization": f"Bearer {_token(sandbox)}"},
+                     params={"$search": '"participants:x@example.be"', "$filter": "isRead eq true"})
+    assert r.status_code == 400
+    r = requests.get(graph + "/users/info@megasecurity.eu/contacts", verify=str(sandbox.ca_path), timeout=10,
+                     headers={"Authorization": f"Bearer {_token(sandbox)}"},
+                     params={"$filter": "emailAddresses/any(a:startswith(a/address,'jan'))"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "ErrorInvalidUrlQueryFilter"
+
+
+def test_an_unreachable_authority_is_a_one_line_reason(run_export):
+    pkg = run_export(DEMO, vendors=["office365"], sleep=lambda s: None,
+                     settings={"office365": {"authority": "https://127.0.0.1:9/5f3c9a2e-8b1d-4c6f-9e27-3a41d0b8c7e5"}})
+    assert pkg.result.connectors["office365"].error == "office365: cannot connect to 127.0.0.1:9"
