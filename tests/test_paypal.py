@@ -1,0 +1,427 @@
+"""PayPal connector against the sandbox: window scan, paging, matching, lookups by id, and the SDK's faults."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+
+from aggregator.connector import Connector, Record
+from aggregator.errors import VendorError
+from aggregator.hookspecs import hookimpl
+from aggregator.http import Redactor, VendorSession
+from aggregator.identifiers import PAYPAL_TRANSACTION_ID
+from aggregator.sandbox import Fault
+from aggregator.sandbox.vendors.paypal import CLIENT_ID, CLIENT_SECRET
+from connectors.paypal import MAX_WINDOW, PayPalClient, earliest_searchable, parse_when, scan_windows
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "paypal" / "transactions.json"
+SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "paypal.schema.json").read_text())
+SEARCH = "GET /v1/reporting/transactions"
+
+# Jan's payments the e-mail scan must find (from history_start 2025-06-01), and the lookup-only ones.
+JAN_SCANNED = {"7JD61532KX448810F", "3MN88012PQ771204A", "2GG27193RB998877D", "8BF11928CY530017K",
+               "1RF40277AB963315Z", "4VL20698TT115590B", "6AH73310ZD204466M", "0CX59804HU317720R"}
+BEFORE_HISTORY = ("9HK34765LW512345C", "2025-03-14T10:12:00Z")
+OTHER_ACCOUNT = ("5TY05013RM123456E", "2026-06-20T08:05:00Z")
+AUTH_401 = {"name": "AUTHENTICATION_FAILURE",
+            "message": "Authentication failed due to missing authorization header, or invalid authentication "
+                       "credentials.", "debug_id": "5e3f1c9a0b7d2", "details": []}
+
+
+def no_sleep(_seconds: float) -> None:
+    return None
+
+
+def fixture_details() -> list[dict[str, Any]]:
+    return json.loads(FIXTURES.read_text(encoding="utf-8"))["transaction_details"]
+
+
+def transaction_ids(pkg: Any) -> list[str]:
+    return [r["source"]["vendor_id"] for r in pkg.records("paypal", "transaction")]
+
+
+def search_params(sandbox: Any) -> list[dict[str, str]]:
+    return [{k: v[0] for k, v in parse_qs(x.query).items()} for x in sandbox.requests_to("paypal", SEARCH)]
+
+
+def hinter(ids: list[tuple[str, dict[str, Any]]]) -> object:
+    """A test-only plugin: a Lightspeed-side connector that offers PayPal transaction ids."""
+
+    class Hinter(Connector):
+        name: ClassVar[str] = "hinter"
+        processor: ClassVar[str] = "lightspeed"
+        categories: ClassVar[tuple[str, ...]] = ("orders",)
+        provides: ClassVar[tuple[str, ...]] = (PAYPAL_TRANSACTION_ID,)
+
+        def collect(self) -> Iterator[Record]:
+            time.sleep(0.05)   # offered a little later than PayPal's scan starts
+            for value, attrs in ids:
+                self.ctx.offer(PAYPAL_TRANSACTION_ID, value, **attrs)
+            return iter(())
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
+            register(Hinter)
+
+    return Plugin()
+
+
+# --------------------------------------------------------------------------- the demo package
+def test_demo_package_has_jans_transactions_and_nobody_elses(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    ids = transaction_ids(pkg)
+    assert sorted(ids) == sorted(JAN_SCANNED)          # each once, nothing else
+    for payer in pkg.records("paypal", "payer"):
+        assert payer["data"]["email_address"].lower() == DEMO
+    assert {"contact", "addresses", "payments", "orders"} <= set(outcome.categories)
+    text = pkg.text().lower()
+    others = {d["payer_info"]["email_address"].lower() for d in fixture_details()
+              if d["payer_info"].get("email_address")} - {DEMO}
+    assert NEAR_MISS in others and OTHER in others
+    assert not [e for e in others if e in text]
+    # the authorization hold is only returned with balance_affecting_records_only=N
+    assert "0CX59804HU317720R" in ids
+    assert all(p["balance_affecting_records_only"] == "N" and p["fields"] == "all" and p["page_size"] == "500"
+               for p in search_params(sandbox))
+    # records carry the vendor's objects and a host-free endpoint
+    refund = next(r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == "1RF40277AB963315Z")
+    assert refund["data"]["transaction_info"]["transaction_event_code"] == "T1107"
+    assert refund["source"]["endpoint"].startswith("GET /v1/reporting/transactions?start_date=")
+    carts = pkg.records("paypal", "cart")
+    assert any(i["item_code"] == "MS-CAM-4MP" for c in carts for i in c["data"]["item_details"])
+    ship = pkg.records("paypal", "shipping_address")
+    assert ship and ship[0]["data"]["address"]["postal_code"] == "8850"
+    assert any("3 hours" in n for n in outcome.notes)
+
+
+def test_near_miss_and_other_customers_get_only_their_own(run_export, sandbox):
+    near = run_export(NEAR_MISS, vendors=["paypal"], sleep=no_sleep)
+    assert near.result.connectors["paypal"].status == "complete"
+    expected = {d["transaction_info"]["transaction_id"] for d in fixture_details()
+                if (d["payer_info"].get("email_address") or "").lower() == NEAR_MISS
+                and d["transaction_info"]["transaction_initiation_date"] >= "2025-06-01"}
+    assert len(expected) == 3 and set(transaction_ids(near)) == expected
+    assert DEMO not in near.text().lower()
+    other = run_export(OTHER, vendors=["paypal"], sleep=no_sleep)
+    assert len(transaction_ids(other)) == 4
+    assert DEMO not in other.text().lower() and "jan.desmet" not in other.text().lower()
+
+
+# --------------------------------------------------------------------------- windows and paging
+@pytest.mark.parametrize("start,now", [
+    ("2025-06-01", "2026-11-26T15:00:00Z"), ("2023-12-01", "2026-11-26T00:00:01Z"),
+    ("2026-11-01", "2026-11-26T15:00:00Z"), ("2026-10-26", "2026-11-26T00:00:00Z"),
+])
+def test_windows_are_at_most_31_days_contiguous_and_never_before_start(start, now):
+    s, n = parse_when(start), parse_when(now)
+    windows = scan_windows(s, n)
+    assert windows[0].start == s and windows[-1].end == n
+    for w, nxt in zip(windows, windows[1:], strict=False):
+        assert nxt.start == w.end + timedelta(seconds=1)
+    assert all(w.start >= s and timedelta(0) <= w.end - w.start <= MAX_WINDOW for w in windows)
+
+
+def test_scan_requests_respect_history_start_and_the_31_day_limit(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"history_start": "2025-09-15"}},
+                     sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    params = search_params(sandbox)
+    starts = {parse_when(p["start_date"]) for p in params}
+    assert min(starts) == datetime(2025, 9, 15, tzinfo=UTC)
+    for p in params:
+        assert parse_when(p["end_date"]) - parse_when(p["start_date"]) <= MAX_WINDOW
+    # the windows reach today
+    assert max(parse_when(p["end_date"]) for p in params) >= datetime.now(UTC) - timedelta(minutes=5)
+    assert set(transaction_ids(pkg)) == {t for t in JAN_SCANNED if t not in {"7JD61532KX448810F",
+                                                                              "3MN88012PQ771204A"}}
+
+
+def test_history_start_older_than_three_years_is_clamped_with_a_note(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"history_start": "2019-01-01"}},
+                     sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert any("last 3 years" in n and "2019-01-01" in n for n in outcome.notes)
+    first = min(parse_when(p["start_date"]) for p in search_params(sandbox))
+    assert first == earliest_searchable(datetime.now(UTC))
+    assert len(search_params(sandbox)) >= 36
+
+
+def test_a_window_with_more_than_500_transactions_is_paged(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    page2 = [p for p in search_params(sandbox) if p["page"] == "2"]
+    assert len(page2) == 1 and page2[0]["start_date"] == "2025-11-03T00:00:00Z"
+    assert not [p for p in search_params(sandbox) if p["page"] == "3"]
+    black_friday = next(r for r in pkg.records("paypal", "transaction")
+                        if r["source"]["vendor_id"] == "8BF11928CY530017K")
+    assert "page=2" in black_friday["source"]["endpoint"]     # only the second page has it
+
+
+def test_windows_are_scanned_concurrently_within_the_bound(run_export, sandbox):
+    sandbox.latency["paypal"] = 0.08
+    t0 = time.monotonic()
+    run_export(EMPTY, vendors=["paypal"], settings={"paypal": {"concurrency": 6}}, sleep=no_sleep)
+    parallel = time.monotonic() - t0
+    calls = len(sandbox.requests_to("paypal"))
+    sandbox.clear()
+    sandbox.latency["paypal"] = 0.08
+    t0 = time.monotonic()
+    run_export(EMPTY, vendors=["paypal"], settings={"paypal": {"concurrency": 1}}, sleep=no_sleep)
+    serial = time.monotonic() - t0
+    assert serial >= calls * 0.08          # one at a time when the bound is 1
+    assert parallel < serial / 2.5
+
+
+# --------------------------------------------------------------------------- lookups by id
+def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandbox):
+    ids = [(OTHER_ACCOUNT[0], {"date": OTHER_ACCOUNT[1], "order_number": "ORD10210"}),
+           (BEFORE_HISTORY[0], {"date": BEFORE_HISTORY[1], "order_number": "ORD10090"}),
+           ("2GG27193RB998877D", {"date": "2025-11-02T16:40:00Z", "order_number": "ORD10153"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    got = transaction_ids(pkg)
+    assert sorted(got) == sorted(JAN_SCANNED | {OTHER_ACCOUNT[0], BEFORE_HISTORY[0]})   # 2GG once
+    # the other-account payment: only the lookup found it; its payer address is offered to others
+    prive = next(r for r in pkg.records("paypal", "payer")
+                 if r["data"]["email_address"] == "jan.desmet.prive@example.be")
+    assert "transaction_id=5TY05013RM123456E" in prive["source"]["endpoint"]
+    assert "jan.desmet.prive@example.be" in pkg.manifest["identifiers"].get("email", [])
+    # each lookup is one search in a window around the order date (start_date/end_date are required)
+    lookups = [p for p in search_params(sandbox) if "transaction_id" in p]
+    assert {p["transaction_id"] for p in lookups} == {i for i, _ in ids}
+    dates = {i: parse_when(a["date"]) for i, a in ids}
+    for p in lookups:
+        date = dates[p["transaction_id"]]
+        start, end = parse_when(p["start_date"]), parse_when(p["end_date"])
+        assert start <= date <= end and end - start <= MAX_WINDOW
+
+
+def test_without_a_provider_the_other_account_payment_is_not_found(run_export):
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert OTHER_ACCOUNT[0] not in transaction_ids(pkg)
+    assert "jan.desmet.prive" not in pkg.text()
+
+
+def test_a_lookup_without_date_searches_windows_and_an_unknown_id_is_a_note(run_export, sandbox):
+    ids = [(OTHER_ACCOUNT[0], {}), ("7ZZ00000AA000000Z", {"date": "2026-01-05T10:00:00Z", "order_number": "X1"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert OTHER_ACCOUNT[0] in transaction_ids(pkg)
+    assert any("7ZZ00000AA000000Z" in n and "not found" in n for n in outcome.notes)
+
+
+# --------------------------------------------------------------------------- SDK faults, wrapped
+def test_a_wrong_secret_fails_once_and_clearly(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"client_secret": "not-the-secret-42"}},
+                     sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("paypal: authentication failed: 401 invalid_client: Client Authentication failed")
+    assert "\n" not in outcome.error and "not-the-secret-42" not in outcome.error
+    assert len(sandbox.requests_to("paypal", "POST /v1/oauth2/token")) == 1
+    assert not sandbox.requests_to("paypal", SEARCH)
+    assert outcome.records == 0
+
+
+def test_an_expired_token_is_refreshed_once(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=401, body=AUTH_401, match=SEARCH, times=1))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+    assert len(sandbox.requests_to("paypal", "POST /v1/oauth2/token")) == 2
+
+
+def test_a_token_rejected_again_fails_with_bounded_requests(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=401, body=AUTH_401, match=SEARCH, times=None))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("paypal: 401 AUTHENTICATION_FAILURE")
+    assert "rejected again" in outcome.error and "Recursion" not in outcome.error
+    assert len(sandbox.requests_to("paypal", "POST /v1/oauth2/token")) == 2
+    assert len(sandbox.requests_to("paypal", SEARCH)) <= 2 * 4 + 1     # default concurrency 4
+
+
+def test_429_with_retry_after_is_waited_out(run_export, sandbox):
+    waits: list[float] = []
+    sandbox.inject(Fault("paypal", status=429, headers={"Retry-After": "7"}, match="2025-11-03T00",
+                         body={"name": "RATE_LIMIT_REACHED", "message": "Too many requests. Blocked due to rate "
+                               "limiting.", "debug_id": "9a8b7c6d5e4f3"}, times=1))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=waits.append)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    assert 7.0 in waits
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+
+
+def test_persistent_429_and_5xx_fail_with_one_line(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=503, match="2026-01", times=2,
+                         body={"name": "SERVICE_UNAVAILABLE", "message": "Service Unavailable."}))
+    ok = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert ok.result.connectors["paypal"].status == "complete"
+    sandbox.clear()
+    sandbox.inject(Fault("paypal", status=429, match=SEARCH, times=None,
+                         body={"name": "RATE_LIMIT_REACHED", "message": "Too many requests."}))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert re.match(r"^paypal: 429 RATE_LIMIT_REACHED Too many requests\. \(GET /v1/reporting/transactions\)$",
+                    outcome.error)
+
+
+def test_a_400_body_is_an_error_not_a_result(run_export, sandbox):
+    body = {"name": "INVALID_REQUEST", "message": "Request is not well-formed, syntactically incorrect, or "
+            "violates schema.", "debug_id": "b014e532dc5c5",
+            "details": [{"field": "start_date", "value": "x", "location": "query",
+                         "issue": "Date range is greater than 31 days"}]}
+    sandbox.inject(Fault("paypal", status=400, body=body, match="2026-02", times=1))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("paypal: 400 INVALID_REQUEST Request is not well-formed, syntactically incorrect, or "
+                             "violates schema. (start_date: Date range is greater than 31 days) "
+                             "[debug_id b014e532dc5c5] (GET /v1/reporting/transactions)")
+
+
+def test_the_wrapper_raises_on_the_sandboxs_real_400(sandbox):
+    session = VendorSession("paypal", ca_bundle=str(sandbox.ca_path), sleep=no_sleep)
+    client = PayPalClient(session, Redactor(), base_url=sandbox.vendor_url("paypal") + "/", client_id=CLIENT_ID,
+                          client_secret=CLIENT_SECRET)
+    ok = client.get("/v1/reporting/transactions", {"start_date": "2026-01-01T00:00:00Z",
+                                                   "end_date": "2026-01-31T23:59:59Z", "fields": "all"})
+    assert ok["page"] == 1 and ok["transaction_details"]          # a trailing "/" did not double the path
+    with pytest.raises(VendorError, match=r"^paypal: 400 INVALID_REQUEST .*Date range is greater than 31 days"):
+        client.get("/v1/reporting/transactions", {"start_date": "2026-01-01T00:00:00Z",
+                                                  "end_date": "2026-03-01T00:00:00Z"})
+    assert len(sandbox.requests_to("paypal", SEARCH)) == 2 and client.token_requests == 1
+
+
+def test_requests_time_out_and_are_retried(run_export, sandbox):
+    sandbox.inject(Fault("paypal", delay=1.0, match="2026-03", times=1))
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"timeout": 0.3}}, sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert outcome.calls == 1 + 18 + 1 + 1       # token, windows, page 2, and the retry after the timeout
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+
+
+def test_the_bearer_token_never_reaches_the_logs(run_export, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("paypalrestsdk").setLevel(logging.DEBUG)
+    sandbox.inject(Fault("paypal", status=401, body=AUTH_401, match=SEARCH, times=1))
+    run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    issued = sandbox.apps["paypal"].issued[-2:]
+    assert issued and caplog.records
+    for token in issued:
+        assert token not in caplog.text
+    assert CLIENT_SECRET not in caplog.text
+    assert not re.search(r"Bearer (?!\*\*\*)\S{8,}", caplog.text)
+
+
+# --------------------------------------------------------------------------- the sandbox follows the spec
+def _normalise_live(value: Any) -> Any:
+    """Undo the documented live deviations (README of vendor_schemas): +0000 dates, accents, empty lists."""
+    if isinstance(value, dict):
+        out = {k: _normalise_live(v) for k, v in value.items()}
+        if out.get("transaction_details") == []:
+            del out["transaction_details"]
+        return out
+    if isinstance(value, list):
+        return [_normalise_live(v) for v in value]
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000", value):
+            return value[:-5] + "+00:00"
+        return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return value
+
+
+def _closed(schema: Any) -> Any:
+    """The schema with every object closed, so an invented key fails validation."""
+    if isinstance(schema, dict):
+        out = {k: _closed(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
+
+
+CLOSED = _closed(copy.deepcopy(SCHEMA))
+
+
+def assert_valid(route: str, status: str, body: Any) -> None:
+    ref = SCHEMA["x-endpoints"][route][status]
+    validator = Draft202012Validator({"$ref": ref, "$defs": CLOSED["$defs"]})
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_normalise_live(body))]
+    assert not errors, errors[:5]
+
+
+def test_sandbox_replies_validate_against_paypals_schema(sandbox):
+    base = sandbox.vendor_url("paypal")
+    verify = str(sandbox.ca_path)
+    tok = requests.post(f"{base}/v1/oauth2/token", data={"grant_type": "client_credentials"},
+                        auth=(CLIENT_ID, CLIENT_SECRET), verify=verify, timeout=10)
+    assert tok.status_code == 200
+    token = tok.json()
+    assert token["token_type"] == "Bearer" and token["expires_in"] > 0 and token["access_token"].startswith("A21AA")
+    bad = requests.post(f"{base}/v1/oauth2/token", data={"grant_type": "client_credentials"},
+                        auth=(CLIENT_ID, "wrong"), verify=verify, timeout=10)
+    assert bad.status_code == 401
+    assert bad.json() == {"error": "invalid_client", "error_description": "Client Authentication failed"}
+
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    seen = 0
+    for start, end, page in [("2025-11-03T00:00:00Z", "2025-12-03T23:59:59Z", 1),
+                             ("2025-11-03T00:00:00Z", "2025-12-03T23:59:59Z", 2),
+                             ("2026-06-01T00:00:00Z", "2026-07-01T23:59:59Z", 1),
+                             ("2025-03-01T00:00:00Z", "2025-03-31T23:59:59Z", 1)]:
+        r = requests.get(f"{base}/v1/reporting/transactions", headers=headers, verify=verify, timeout=10,
+                         params={"start_date": start, "end_date": end, "fields": "all", "page_size": 500,
+                                 "page": page, "balance_affecting_records_only": "N"})
+        assert r.status_code == 200
+        body = r.json()
+        seen += len(body["transaction_details"])
+        assert_valid(SEARCH, "200", body)
+    assert seen > 600
+    empty = requests.get(f"{base}/v1/reporting/transactions", headers=headers, verify=verify, timeout=10,
+                         params={"start_date": "2024-01-01T00:00:00Z", "end_date": "2024-01-31T00:00:00Z"})
+    assert empty.json()["transaction_details"] == []
+    assert_valid(SEARCH, "200", empty.json())
+    too_wide = requests.get(f"{base}/v1/reporting/transactions", headers=headers, verify=verify, timeout=10,
+                            params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-02-15T00:00:00Z"})
+    assert too_wide.status_code == 400
+    assert_valid(SEARCH, "default", too_wide.json())
+    unauth = requests.get(f"{base}/v1/reporting/transactions", verify=verify, timeout=10,
+                          headers={"Authorization": "Bearer expired-token-123"},
+                          params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-01-15T00:00:00Z"})
+    assert unauth.status_code == 401 and unauth.json()["name"] == "AUTHENTICATION_FAILURE"
+    assert_valid(SEARCH, "default", unauth.json())
+    # the fixture file itself: every transaction validates as a search reply item
+    assert_valid(SEARCH, "200", {"transaction_details": fixture_details()})
+
+
+def test_a_bad_history_start_is_a_config_error_before_any_request(run_export, sandbox):
+    from aggregator.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"connectors\.paypal\.history_start is not a date"):
+        run_export(DEMO, vendors=["paypal"], settings={"paypal": {"history_start": "juni 2025"}}, sleep=no_sleep)
+    assert not sandbox.requests_to("paypal")
