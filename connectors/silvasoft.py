@@ -1,0 +1,451 @@
+"""Silvasoft (invoicing and bookkeeping): the subject's relation(s) with contacts and address, their sales
+invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's REST API with plain
+``requests`` (Silvasoft publishes no SDK).
+
+Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planned:
+
+1. ``GET listrelations/?RelationEmail=…`` (1 call) - kept only where the relation's or a contact's address
+   really is the subject's; ``RelationNumber`` lookups for a customer number the request names (or another
+   connector offers as ``customer_number``) that the e-mail lookup did not already find.
+2. Invoices have no customer filter. Invoice numbers other connectors found (Lightspeed's ``invoice_number``)
+   are looked up exactly (``InvoiceNumber``, 1 call each, with lines). Invoices nobody else knows (manual ones)
+   are found by one narrow sweep: newest first, ``DateFrom`` = the day before the relation was created
+   (an invoice is made for an existing relation), 100 headers a page without lines, at most ``scan_pages``
+   pages (by default sized from ``requests_per_hour``); only the subject's hits are then fetched with lines.
+   Order dates are not used: ~260 webshop orders would mean ~260 windows, and none of them bounds a manual
+   invoice better than the relation's creation date.
+3. Sales orders (``listorders/``: no customer and no order-number filter) by the same kind of sweep, 50 a page.
+
+Rate limiting: Silvasoft answers an exceeded limit with **401** ``Ratelimit exceeded`` - the status of bad
+credentials. The first is waited out (60 s, doubling, at most 15 min) and retried; any other 401 fails at once
+with one line. Pacing: 2 requests/s, 50/min (Silvasoft's advice) and ``requests_per_hour`` per hour.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from aggregator.connector import Connector, ConnectorContext, Record
+from aggregator.errors import ConfigError, VendorError
+from aggregator.hookspecs import hookimpl
+from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow, VendorSession, one_line
+from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
+
+LINES = "IncludeInvoiceLinesInResponse"          # the spelling of the docs' notes
+LINES_ALT = "InlcudeInvoiceLinesInResponse"      # the spelling of the docs' parameter table
+INVOICE_PAGE = 100                               # listsalesinvoices maximum without lines
+ORDER_PAGE = 50                                  # listorders maximum
+MAX_RATE_LIMIT_WAIT = 900.0
+
+
+def _parse_date(value: object) -> date | None:
+    """Silvasoft writes dd-MM-yyyy in its filters and ISO 8601 in newer replies; accept both (and epoch)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 10_000_000_000 else value
+        return datetime.fromtimestamp(seconds, UTC).date()
+    text = str(value).strip()
+    for fmt in ("%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text[:10], fmt).date()
+        except ValueError:
+            pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _ddmmyyyy(d: date) -> str:
+    return d.strftime("%d-%m-%Y")
+
+
+def _number(value: object) -> str | None:
+    """A customer or invoice number as text ("1001"), or None for empty/zero (Silvasoft's "no number")."""
+    if value in (None, "", 0, "0"):
+        return None
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _address_key(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(obj.get(k) or "").strip().lower() for k in
+                 ("Address_Street", "Address_Unit", "Address_UnitAppendix", "Address_PostalCode", "Address_City",
+                  "Address_CountryCode"))
+
+
+class SilvasoftConnector(Connector):
+    name = "silvasoft"
+    processor = "silvasoft"
+    categories = ("contact", "addresses", "invoices", "orders")
+    required_settings = ("base_url", "username", "api_key")
+    secret_settings = ("api_key",)
+    description = "Relations, contacts, addresses, sales invoices (lines, PDFs) and sales orders from Silvasoft."
+
+    # ------------------------------------------------------------------ settings
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> None:
+        super().check_settings(settings)
+        for key, low in (("requests_per_hour", 1), ("scan_pages", 0), ("rate_limit_wait", 1)):
+            value = settings.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"config: connectors.{cls.name}.{key} must be a whole number >= {low}")
+        if not isinstance(settings.get("include_pdf", False), bool):
+            raise ConfigError(f"config: connectors.{cls.name}.include_pdf must be true or false")
+
+    def __init__(self, ctx: ConnectorContext) -> None:
+        super().__init__(ctx)
+        s = self.settings
+        self.base_url = str(s["base_url"]).rstrip("/") + "/"
+        self.per_hour = int(s.get("requests_per_hour") or 15)
+        configured = s.get("scan_pages")
+        # Discovery depth follows the plan: 1 page on the free plan (15/h) up to 10 pages on 1,200/h.
+        self.scan_pages = int(configured) if configured is not None else max(1, min(10, self.per_hour // 100))
+        self.include_pdf = bool(s.get("include_pdf", False))
+        self.rate_limit_wait = float(s.get("rate_limit_wait") or 60)
+        self.lines_param = LINES
+        self._rate_limited = 0
+        self._rate_lock = threading.Lock()
+        self.session = self._session()
+
+    def _session(self) -> VendorSession:
+        sleep = self.ctx.sleep
+        attempts = 8
+        retry = RetryPolicy(attempts=attempts, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
+                            deadline=MAX_RATE_LIMIT_WAIT * attempts + 300)
+        limits = Limits(concurrency=1, limiters=(
+            MinInterval(2.0, sleep=sleep),                       # Silvasoft: at most 2 requests per second
+            SlidingWindow(50, 60.0, sleep=sleep),                # ... and 50 per minute
+            SlidingWindow(self.per_hour, 3600.0, sleep=sleep),   # the plan's hourly budget
+        ))
+        session = self.ctx.session(limits=limits, retry=retry)
+        session.headers.update({"ApiKey": str(self.settings["api_key"]), "Username": str(self.settings["username"]),
+                                "Content-Type": "application/json", "Accept": "application/json"})
+        return session
+
+    def _classify(self, response: requests.Response) -> float | bool | None:
+        """401 "Ratelimit exceeded" is worth waiting for; every other 401 (bad credentials) is not."""
+        if response.status_code != 401:
+            return None
+        if "ratelimit" not in response.text.lower().replace(" ", ""):
+            return False
+        with self._rate_lock:
+            self._rate_limited += 1
+            n = self._rate_limited
+        return min(self.rate_limit_wait * 2 ** (n - 1), MAX_RATE_LIMIT_WAIT)
+
+    # ------------------------------------------------------------------ HTTP
+    def _endpoint(self, path: str, params: Mapping[str, Any]) -> str:
+        return f"GET /rest/{path}" + (f"?{urlencode(params)}" if params else "")
+
+    def _get(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The hits of one GET: a top-level array; a 200 with an empty body (or empty JSON) means none."""
+        body = self.session.get_json(self.base_url + path, params=params, describe=_describe, empty=[])
+        if body in (None, "", {}, []):
+            return []
+        if isinstance(body, dict):
+            if "errorCode" in body or "errorMessage" in body:
+                raise VendorError(self.ctx.redactor(one_line(
+                    f"silvasoft: {body.get('errorCode', 'error')}: {body.get('errorMessage', '')} (GET /rest/{path})")))
+            body = [body]
+        if not isinstance(body, list):
+            raise VendorError(f"silvasoft: unexpected reply from GET /rest/{path} (not a list)")
+        return [item for item in body if isinstance(item, dict)]
+
+    # ------------------------------------------------------------------ collect
+    def collect(self) -> Iterator[Record]:
+        ctx = self.ctx
+        relations = self._find_relations()
+        numbers = {n for r in relations.values() if (n := _number(r.get("CustomerNumber")))}
+        window = self._window_start(relations.values())
+
+        invoices_seen: dict[str, str | None] = {}   # swept invoice number -> customer number (nothing else kept)
+        orders_seen: list[dict[str, Any]] = []
+        swept_from: date | None = None
+        if numbers:
+            swept_from = self._sweep_invoices(window, None, invoices_seen)
+            orders_seen = self._sweep_orders(window)
+
+        # Customer numbers other connectors found (none of the built-ins offers them yet).
+        for ident in ctx.identifiers(CUSTOMER_NUMBER):
+            number = _number(ident.value)
+            if not number or number in numbers:
+                continue
+            added = self._relations_by_number(number, relations, source=ident.source)
+            if not added:
+                continue
+            numbers.add(number)
+            start = self._window_start(added)
+            if swept_from is None:
+                swept_from = self._sweep_invoices(start, None, invoices_seen)
+            elif swept_from != date.min and (start is None or start < swept_from):
+                self._sweep_invoices(start, swept_from - timedelta(days=1), invoices_seen)
+                swept_from = start or date.min
+            window = self._window_start(relations.values())
+            orders_seen = self._sweep_orders(window)
+
+        yield from self._relation_records(relations)
+        if not numbers:
+            return
+
+        # Invoices: the subject's swept ones, then the numbers other connectors know that the sweep did not see.
+        wanted = sorted((n for n, customer in invoices_seen.items() if customer in numbers), key=int, reverse=True)
+        emitted: set[str] = set()
+        addresses = {_address_key(r) for r in relations.values()}
+        for number in wanted:
+            yield from self._invoice(number, numbers, addresses, emitted, source="sweep")
+        foreign, not_numeric = [], 0
+        for ident in ctx.identifiers(INVOICE_NUMBER):
+            number = _number(ident.value)
+            if not number or number in emitted:
+                continue
+            if not number.isdigit():
+                not_numeric += 1
+                continue
+            if number in invoices_seen and invoices_seen[number] not in numbers:
+                foreign.append(number)
+                continue
+            before = len(emitted)
+            yield from self._invoice(number, numbers, addresses, emitted, source=ident.source)
+            if len(emitted) == before and number not in invoices_seen:
+                foreign.append(number)
+        if foreign:
+            ctx.note(f"silvasoft: invoice number(s) {', '.join(sorted(foreign))} named by another system are not "
+                     "invoices of this relation in Silvasoft (absent or another customer's): not included.")
+        if not_numeric:
+            ctx.note(f"silvasoft: {not_numeric} invoice number(s) from other systems are not numeric and cannot be "
+                     "Silvasoft invoice numbers: skipped.")
+
+        for order in orders_seen:
+            if _number(order.get("CustomerNumber")) in numbers:
+                yield from self._order_records(order, addresses, window)
+
+        if self._rate_limited:
+            ctx.note(f"silvasoft: the plan's hourly request limit was hit {self._rate_limited} time(s); the export "
+                     "waited and retried.")
+
+    # ------------------------------------------------------------------ relations
+    def _matches(self, relation: Mapping[str, Any]) -> bool:
+        contacts = relation.get("Relation_Contact") or []
+        return self.ctx.subject.matches(relation.get("Email")) or any(
+            isinstance(c, dict) and self.ctx.subject.matches(c.get("Email")) for c in contacts)
+
+    def _find_relations(self) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        params = {"RelationEmail": self.ctx.subject.email}
+        endpoint = self._endpoint("listrelations/", params)
+        for rel in self._get("listrelations/", params):
+            if self._matches(rel):
+                found[str(rel.get("RelationGUID"))] = {**rel, "_endpoint": endpoint}
+        given = self.ctx.subject.customer_number
+        if given and given not in {_number(r.get("CustomerNumber")) for r in found.values()}:
+            self._relations_by_number(given, found, source="the request")
+        return found
+
+    def _relations_by_number(self, number: str, found: dict[str, dict[str, Any]], *, source: str) -> list[dict]:
+        if not number.isdigit():
+            return []
+        params = {"RelationType": "Customer", "RelationNumber": number}
+        endpoint = self._endpoint("listrelations/", params)
+        added = []
+        for rel in self._get("listrelations/", params):
+            if _number(rel.get("CustomerNumber")) != number or str(rel.get("RelationGUID")) in found:
+                continue
+            found[str(rel.get("RelationGUID"))] = {**rel, "_endpoint": endpoint}
+            added.append(rel)
+            if not self._matches(rel):
+                self.ctx.note(f"silvasoft: relation with customer number {number} included on the customer number "
+                              f"given by {source}; its e-mail address differs from the request's.")
+        return added
+
+    def _window_start(self, relations: Iterable[Mapping[str, Any]]) -> date | None:
+        dates = [_parse_date(r.get("createdOn") or r.get("CreatedOn")) for r in relations]
+        known = [d for d in dates if d]
+        if not known or len(known) < len(dates):
+            return None
+        return min(known) - timedelta(days=1)   # DateFrom inclusive or not: one day of margin
+
+    def _relation_records(self, relations: Mapping[str, dict[str, Any]]) -> Iterator[Record]:
+        for rel in relations.values():
+            endpoint = rel["_endpoint"]
+            guid = rel.get("RelationGUID")
+            contacts = [c for c in rel.get("Relation_Contact") or [] if isinstance(c, dict)]
+            core = {k: v for k, v in rel.items()
+                    if k not in ("Relation_Contact", "_endpoint") and not k.startswith("Address_")}
+            yield self.ctx.record("contact", "relation", core, endpoint=endpoint, vendor_id=guid)
+            for contact in contacts:
+                email = contact.get("Email")
+                yield self.ctx.record("contact", "relation_contact", {"RelationGUID": guid, **contact},
+                                      endpoint=endpoint, vendor_id=guid,
+                                      third_parties=[email] if email and not self.ctx.subject.matches(email) else [])
+            address = {k: v for k, v in rel.items() if k.startswith("Address_")}
+            if any(address.values()):
+                yield self.ctx.record("addresses", "relation_address", {"RelationGUID": guid, **address},
+                                      endpoint=endpoint, vendor_id=guid)
+
+    # ------------------------------------------------------------------ sweeps
+    def _sweep(self, path: str, page: int, start: date | None, till: date | None,
+               keep: Callable[[dict[str, Any]], None]) -> tuple[bool, date | None, int]:
+        """Page ``path`` newest first between ``start`` and ``till``; returns (complete, oldest date, pages)."""
+        params: dict[str, Any] = {}
+        if start:
+            params["DateFrom"] = _ddmmyyyy(start)
+        if till:
+            params["DateTill"] = _ddmmyyyy(till)
+        oldest: date | None = None
+        for n in range(self.scan_pages):
+            items = self._get(path, {**params, "Limit": page, "Offset": n * page})
+            for item in items:
+                keep(item)
+                d = _parse_date(item.get("InvoiceDate") or item.get("OrderDate"))
+                if d and (oldest is None or d < oldest):
+                    oldest = d
+            if len(items) < page:
+                return True, oldest, n + 1
+        return False, oldest, self.scan_pages
+
+    def _sweep_invoices(self, start: date | None, till: date | None, seen: dict[str, str | None]) -> date | None:
+        """Record number -> customer number of every invoice in the window; returns how far back it got."""
+        if self.scan_pages == 0:
+            self.ctx.note("silvasoft: scan_pages = 0: only invoices other systems know by number were looked up.")
+            return None
+
+        def keep(item: dict[str, Any]) -> None:
+            number = _number(item.get("InvoiceNumber"))
+            if number:
+                seen[number] = _number(item.get("CustomerNumber"))
+
+        complete, oldest, pages = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, keep)
+        if complete:
+            return start or date.min
+        where = f"dated {_ddmmyyyy(oldest)} or later" if oldest else "the newest ones"
+        since = f" since {_ddmmyyyy(start)}" if start else ""
+        self.ctx.note(f"silvasoft: invoices that no other system knows about were searched among the "
+                      f"{pages * INVOICE_PAGE} newest invoices{since} ({where}); older invoices were not searched "
+                      f"(scan_pages = {self.scan_pages}; raise it, or requests_per_hour, for a full search).")
+        return oldest
+
+    def _sweep_orders(self, start: date | None) -> list[dict[str, Any]]:
+        """Silvasoft sales orders in the window (no customer filter exists); kept until filtered by customer."""
+        orders: list[dict[str, Any]] = []
+        if self.scan_pages == 0:
+            self.ctx.note("silvasoft: scan_pages = 0: Silvasoft sales orders were not searched.")
+            return orders
+        complete, oldest, pages = self._sweep("listorders/", ORDER_PAGE, start, None, orders.append)
+        if not complete:
+            where = f" (back to {_ddmmyyyy(oldest)})" if oldest else ""
+            self.ctx.note(f"silvasoft: sales orders were searched among the {pages * ORDER_PAGE} newest{where}; "
+                          "older orders were not searched.")
+        return orders
+
+    # ------------------------------------------------------------------ invoices
+    def _invoice(self, number: str, customers: set[str], addresses: set[tuple[str, ...]], emitted: set[str], *,
+                 source: str) -> Iterator[Record]:
+        params: dict[str, Any] = {"InvoiceNumber": number, self.lines_param: "true"}
+        if self.include_pdf:
+            params["IncludeBase64PDF"] = "true"
+        hits = [i for i in self._get("listsalesinvoices/", params) if _number(i.get("InvoiceNumber")) == number]
+        if hits and "Invoice_InvoiceLine" not in hits[0] and self.lines_param == LINES:
+            # The docs spell this parameter two ways; use the other one from now on.
+            self.lines_param = LINES_ALT
+            params = {k: v for k, v in params.items() if k != LINES} | {LINES_ALT: "true"}
+            hits = [i for i in self._get("listsalesinvoices/", params) if _number(i.get("InvoiceNumber")) == number]
+            if hits and "Invoice_InvoiceLine" not in hits[0]:
+                self.ctx.note("silvasoft: Silvasoft returned invoices without their lines.")
+        endpoint = self._endpoint("listsalesinvoices/", params)
+        for inv in hits:
+            if _number(inv.get("CustomerNumber")) not in customers:
+                continue
+            emitted.add(number)
+            yield from self._invoice_records(inv, endpoint, addresses)
+
+    def _invoice_records(self, inv: dict[str, Any], endpoint: str,
+                         addresses: set[tuple[str, ...]]) -> Iterator[Record]:
+        ctx = self.ctx
+        number = _number(inv.get("InvoiceNumber")) or "unknown"
+        pdf_keys = [k for k, v in inv.items() if "pdf" in k.lower() and isinstance(v, str)]
+        lines = [ln for ln in inv.get("Invoice_InvoiceLine") or [] if isinstance(ln, dict)]
+        header = {k: v for k, v in inv.items() if k != "Invoice_InvoiceLine" and k not in pdf_keys}
+        contacts = [c for c in inv.get("Invoice_Contact") or [] if isinstance(c, dict)]
+        others = [c["Email"] for c in contacts if c.get("Email") and not ctx.subject.matches(c["Email"])]
+        if self.include_pdf:
+            pdf = self._pdf(inv, pdf_keys)
+            if pdf:
+                filename = f"silvasoft-invoice-{number}.pdf"
+                ctx.attach("invoices", filename, pdf)
+                header["pdf_attachment"] = f"attachments/{self.processor}/{filename}"
+            else:
+                ctx.note(f"silvasoft: no PDF came back for invoice {number}.")
+        yield ctx.record("invoices", "sales_invoice", header, endpoint=endpoint, vendor_id=number, third_parties=others)
+        for i, ln in enumerate(lines, 1):
+            yield ctx.record("invoices", "sales_invoice_line", {"InvoiceNumber": inv.get("InvoiceNumber"), **ln},
+                             endpoint=endpoint, vendor_id=f"{number}/{i}")
+        for addr in inv.get("Invoice_Address") or []:
+            if isinstance(addr, dict) and _address_key(addr) not in addresses:
+                addresses.add(_address_key(addr))
+                yield ctx.record("addresses", "invoice_address", {"InvoiceNumber": inv.get("InvoiceNumber"), **addr},
+                                 endpoint=endpoint, vendor_id=number)
+
+    def _pdf(self, inv: Mapping[str, Any], keys: list[str]) -> bytes | None:
+        for key in keys:
+            try:
+                data = base64.b64decode(str(inv[key]), validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if data.startswith(b"%PDF"):
+                return data
+        return None
+
+    # ------------------------------------------------------------------ orders
+    def _order_records(self, order: dict[str, Any], addresses: set[tuple[str, ...]],
+                       window: date | None) -> Iterator[Record]:
+        ctx = self.ctx
+        number = _number(order.get("OrderNumber")) or "unknown"
+        params: dict[str, Any] = {"DateFrom": _ddmmyyyy(window)} if window else {}
+        endpoint = self._endpoint("listorders/", params)
+        lines = [ln for ln in order.get("Order_Orderline") or [] if isinstance(ln, dict)]
+        header = {k: v for k, v in order.items() if k != "Order_Orderline"}
+        others = [c["Email"] for c in order.get("Order_Contact") or []
+                  if isinstance(c, dict) and c.get("Email") and not ctx.subject.matches(c["Email"])]
+        yield ctx.record("orders", "sales_order", header, endpoint=endpoint, vendor_id=number, third_parties=others)
+        for i, ln in enumerate(lines, 1):
+            yield ctx.record("orders", "sales_order_line", {"OrderNumber": order.get("OrderNumber"), **ln},
+                             endpoint=endpoint, vendor_id=f"{number}/{i}")
+        for addr in order.get("Order_Address") or []:
+            if isinstance(addr, dict) and _address_key(addr) not in addresses:
+                addresses.add(_address_key(addr))
+                yield ctx.record("addresses", "order_address", {"OrderNumber": order.get("OrderNumber"), **addr},
+                                 endpoint=endpoint, vendor_id=number)
+
+
+def _describe(response: requests.Response) -> str:
+    """Silvasoft's ``{"errorCode", "errorMessage"}`` as one short line, with a hint for the 401s."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and (body.get("errorCode") or body.get("errorMessage")):
+        text = f"{body.get('errorCode') or ''}: {body.get('errorMessage') or ''}".strip(": ")
+    else:
+        text = response.reason or "error"
+    if response.status_code == 401:
+        if "ratelimit" in response.text.lower().replace(" ", ""):
+            return f"{text} (the plan's hourly request limit; still exceeded after waiting)"
+        return f"{text} (check username - the account's login e-mail - and api_key)"
+    return text
+
+
+@hookimpl
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    register(SilvasoftConnector)

@@ -1,0 +1,325 @@
+"""The Silvasoft connector against the sandbox: the demo customer's relation, invoices and orders (nobody
+else's), the number of calls it costs, lookups by invoice number offered by another connector, the 401 that
+means "rate limit" (waited out) versus the 401 that means "bad credentials" (one-line failure), and the empty
+200 body that means "no hits"."""
+
+from __future__ import annotations
+
+import base64
+import json
+import runpy
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from aggregator import config as config_mod
+from aggregator.connector import Connector, Record
+from aggregator.errors import ConfigError
+from aggregator.hookspecs import hookimpl
+from aggregator.identifiers import INVOICE_NUMBER
+from aggregator.sandbox import Fault
+from aggregator.sandbox.vendors.silvasoft import API_KEY, CREDENTIALS_BODY, RATE_LIMIT_BODY, USERNAME
+from connectors.silvasoft import SilvasoftConnector
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "silvasoft"
+JAN_KNOWN = {"20250017": "2025-02-11", "20250102": "2025-06-30", "20260033": "2026-02-03", "20260150": "2026-09-18"}
+JAN_MANUAL = "20260171"
+JAN_INVOICES = set(JAN_KNOWN) | {JAN_MANUAL}
+JAN_ORDERS = {"2025021", "2026014"}
+# Jan's relation was created on 11-02-2025: 385 invoices since then -> 4 pages of 100 headers.
+DEMO_CALLS = 1 + 4 + 1 + len(JAN_INVOICES)   # relation, invoice sweep, order sweep, invoices with lines
+
+
+class Waits(list[float]):
+    """A fake ``sleep`` that records every wait."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def hinter_plugin(numbers: dict[str, str]) -> object:
+    """A test-only plugin: a "lightspeed" connector that offers ``invoice_number`` identifiers."""
+
+    class Hinter(Connector):
+        name = "hinter"
+        processor = "lightspeed"
+        categories = ("invoices",)
+        provides = (INVOICE_NUMBER,)
+
+        def collect(self) -> Iterable[Record]:
+            for number, day in numbers.items():
+                self.ctx.offer(INVOICE_NUMBER, number, date=day)
+            return []
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
+            register(Hinter)
+
+    return Plugin()
+
+
+@pytest.fixture
+def run_export(run_export):
+    """The shared ``run_export`` with a fake ``sleep`` by default (pacing at 2 requests/s would be real time)."""
+
+    def _run(*args: Any, **kwargs: Any):
+        kwargs.setdefault("sleep", Waits())
+        return run_export(*args, **kwargs)
+
+    return _run
+
+
+def numbers(records: list[dict[str, Any]], key: str) -> set[str]:
+    return {str(r["data"][key]) for r in records}
+
+
+def silvasoft_get(sandbox, path: str, params: dict[str, Any] | None = None,
+                  headers: dict[str, str] | None = None) -> requests.Response:
+    h = {"ApiKey": API_KEY, "Username": USERNAME}
+    h.update(headers or {})
+    return requests.get(f"{sandbox.vendor_url('silvasoft')}/rest/{path}", params=params, headers=h,
+                        verify=str(sandbox.ca_path), timeout=10)
+
+
+# ------------------------------------------------------------------------------------------- the demo customer
+def test_demo_customer_gets_relation_invoices_and_orders_and_nobody_elses(run_export, sandbox):
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert pkg.result.status == "complete", outcome.error
+
+    relation = pkg.records("silvasoft", "relation")
+    assert [r["data"]["CustomerNumber"] for r in relation] == [1001]
+    assert relation[0]["data"]["Name"] == "Desmet Installaties"
+    assert relation[0]["source"]["endpoint"] == "GET /rest/listrelations/?RelationEmail=jan.desmet%40example.be"
+    contacts = pkg.records("silvasoft", "relation_contact")
+    assert {c["data"]["Email"] for c in contacts} == {"jan.desmet@example.be", "els.desmet@example.be"}
+    els = next(c for c in contacts if c["data"]["FirstName"] == "Els")
+    assert els["third_parties"] == ["els.desmet@example.be"]
+    address = pkg.records("silvasoft", "relation_address")
+    assert address[0]["data"]["Address_Street"] == "Kerkstraat" and address[0]["data"]["Address_City"] == "Ardooie"
+
+    invoices = pkg.records("silvasoft", "sales_invoice")
+    assert numbers(invoices, "InvoiceNumber") == JAN_INVOICES          # the four known + the manual one
+    assert all(i["data"]["CustomerNumber"] == 1001 for i in invoices)
+    assert all("Invoice_InvoiceLine" not in i["data"] for i in invoices)
+    lines = pkg.records("silvasoft", "sales_invoice_line")
+    assert numbers(lines, "InvoiceNumber") == JAN_INVOICES
+    assert {i["source"]["endpoint"] for i in invoices} == {
+        f"GET /rest/listsalesinvoices/?InvoiceNumber={n}&IncludeInvoiceLinesInResponse=true" for n in JAN_INVOICES}
+    manual = next(i for i in invoices if str(i["data"]["InvoiceNumber"]) == JAN_MANUAL)
+    assert manual["data"]["InvoiceReference"] == "Order 2026014"
+
+    orders = pkg.records("silvasoft", "sales_order")
+    assert numbers(orders, "OrderNumber") == JAN_ORDERS
+    assert numbers(pkg.records("silvasoft", "sales_order_line"), "OrderNumber") == JAN_ORDERS
+
+    text = pkg.text().lower()
+    for other in ("sofie", "claes", "marijan", "izegem"):
+        assert other not in text
+    for record in pkg.records("silvasoft"):
+        assert record["data"].get("CustomerNumber", 1001) == 1001
+
+    # The call budget: what the manifest records is what the sandbox saw.
+    assert outcome.calls == DEMO_CALLS == len(sandbox.requests_to("silvasoft"))
+    assert pkg.manifest["connectors"]["silvasoft"]["calls"] == DEMO_CALLS
+    assert outcome.notes == []
+    # Paced at Silvasoft's advice (<= 2 requests/s): never faster than one every half second.
+    assert sum(waits) >= (DEMO_CALLS - 1) * 0.5 - 0.01
+
+
+def test_other_real_customer_and_near_misses(run_export):
+    sofie = run_export(OTHER, vendors=["silvasoft"])
+    assert numbers(sofie.records("silvasoft", "relation"), "CustomerNumber") == {"1002"}
+    assert numbers(sofie.records("silvasoft", "sales_invoice"), "InvoiceNumber") == {"20240088", "20250140",
+                                                                                     "20260098"}
+    assert "jan.desmet" not in sofie.text()
+
+    for email in (NEAR_MISS, "desmet@example.be"):   # the sandbox's RelationEmail matches substrings
+        pkg = run_export(email, vendors=["silvasoft"])
+        assert pkg.result.status == "complete"
+        assert pkg.records("silvasoft") == []
+        assert pkg.result.connectors["silvasoft"].calls == 1
+
+
+# ------------------------------------------------------------------------------------------- empty body
+def test_empty_200_body_means_no_hits(run_export, sandbox):
+    raw = silvasoft_get(sandbox, "listrelations/", {"RelationEmail": EMPTY})
+    assert raw.status_code == 200 and raw.content == b""
+
+    pkg = run_export(EMPTY, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete" and outcome.records == 0 and outcome.calls == 1
+    assert pkg.manifest["summary"]["no_data"] is True
+
+
+def test_empty_body_on_an_invoice_page_ends_the_sweep(run_export, sandbox):
+    sandbox.inject(Fault("silvasoft", status=200, body=b"", match="listsalesinvoices/?DateFrom", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    assert pkg.result.status == "complete"
+    assert pkg.records("silvasoft", "sales_invoice") == []       # nothing swept, nothing known by number
+    assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom")) == 1
+
+
+# ------------------------------------------------------------------------------------------- 401 vs 401
+def test_rate_limit_401_is_waited_out_and_retried(run_export, sandbox):
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="listrelations", times=2))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert pkg.result.status == "complete", outcome.error
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+    assert 60.0 in waits and 120.0 in waits                    # waited, doubling
+    assert outcome.calls == DEMO_CALLS + 2
+    assert any("hourly request limit" in n for n in outcome.notes)
+
+
+def test_rate_limit_that_never_lifts_fails_in_one_line(run_export, sandbox):
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, times=None))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"rate_limit_wait": 5}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("silvasoft: 401 UNAUTHORIZED: Ratelimit exceeded")
+    assert "\n" not in outcome.error
+    assert [w for w in waits if w >= 5][:4] == [5.0, 10.0, 20.0, 40.0]
+    assert outcome.calls == 8                                  # bounded attempts
+
+
+def test_credential_401_fails_at_once_without_leaking_the_key(run_export, sandbox):
+    waits = Waits()
+    wrong = "wrong-key-0123456789abcdef"
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"api_key": wrong}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert pkg.result.status == "partial" and outcome.status == "failed"
+    assert outcome.error == ("silvasoft: 401 UNAUTHORIZED: Invalid authentication credentials (check username - "
+                             "the account's login e-mail - and api_key) (GET /silvasoft/rest/listrelations/)")
+    assert wrong not in pkg.text() and API_KEY not in pkg.text()
+    assert outcome.calls == 1 and len(sandbox.requests_to("silvasoft")) == 1   # not retried
+    assert not any(w >= 1 for w in waits)
+    raw = silvasoft_get(sandbox, "listrelations/", {"RelationEmail": DEMO}, {"Username": "someone@else.example"})
+    assert raw.status_code == 401 and raw.json() == CREDENTIALS_BODY
+
+
+# ------------------------------------------------------------------------------------------- invoice numbers
+def test_lookups_by_invoice_number_offered_by_another_connector(run_export, sandbox):
+    offered = {**JAN_KNOWN, "20250140": "2025-08-19", "20269999": "2026-11-01", "INV-7": "2026-01-01"}
+    pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(offered)],
+                     settings={"silvasoft": {"scan_pages": 0}, "hinter": {}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    # Only exact lookups: Jan's four known invoices; Sofie's 20250140 and the unknown 20269999 are not his.
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == set(JAN_KNOWN)
+    assert len(pkg.records("silvasoft", "sales_invoice_line")) > 4
+    assert "sofie" not in pkg.text().lower()
+    looked_up = [r.query for r in sandbox.requests_to("silvasoft", "InvoiceNumber=")]
+    assert sorted(q.split("&")[0] for q in looked_up) == sorted(
+        f"InvoiceNumber={n}" for n in [*JAN_KNOWN, "20250140", "20269999"])
+    assert sandbox.requests_to("silvasoft", "DateFrom") == []                     # no sweep at all
+    assert outcome.calls == 1 + 6
+    assert any("20250140" in n and "20269999" in n for n in outcome.notes)
+    assert any("not numeric" in n for n in outcome.notes)
+
+
+def test_known_numbers_found_by_the_sweep_are_not_looked_up_twice(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(JAN_KNOWN)], settings={"hinter": {}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+    per_number = [r.query.split("&")[0] for r in sandbox.requests_to("silvasoft", "InvoiceNumber=")]
+    assert len(per_number) == len(set(per_number)) == len(JAN_INVOICES)
+    assert outcome.calls == DEMO_CALLS
+
+
+def test_small_plan_sweeps_less_and_says_so(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(JAN_KNOWN)],
+                     settings={"silvasoft": {"requests_per_hour": 15}, "hinter": {}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete"
+    assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom")) == 1    # 1 page on 15/hour
+    assert outcome.calls == 1 + 1 + 1 + len(JAN_INVOICES) <= 15
+    # Known numbers are looked up exactly; the manual invoice is recent, so the one page finds it; the note
+    # says what was not searched.
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+    assert any("100 newest invoices since 10-02-2025" in n for n in outcome.notes)
+
+
+# ------------------------------------------------------------------------------------------- request details
+def test_customer_number_named_in_the_request(run_export, sandbox):
+    pkg = run_export("jan@desmet-installaties.example", vendors=["silvasoft"], customer_number="1001")
+    outcome = pkg.result.connectors["silvasoft"]
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+    assert sandbox.requests_to("silvasoft", "RelationNumber=1001")
+    assert any("customer number given by the request" in n for n in outcome.notes)
+
+
+def test_pdfs_are_attached_when_asked(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["silvasoft"], settings={"silvasoft": {"include_pdf": True}})
+    names = [n for n in pkg.zip.namelist() if n.startswith("attachments/silvasoft/")]
+    assert sorted(names) == sorted(f"attachments/silvasoft/silvasoft-invoice-{n}.pdf" for n in JAN_INVOICES)
+    assert all(pkg.zip.read(n).startswith(b"%PDF-") for n in names)
+    invoices = pkg.records("silvasoft", "sales_invoice")
+    assert all("Base64PDF" not in i["data"] and i["data"]["pdf_attachment"] in names for i in invoices)
+    assert all("IncludeBase64PDF=true" in r.query for r in sandbox.requests_to("silvasoft", "InvoiceNumber="))
+
+
+def test_lines_parameter_falls_back_to_the_tables_spelling(run_export, sandbox):
+    header_only = [{k: v for k, v in inv.items() if k != "Invoice_InvoiceLine"}
+                   for inv in json.loads((FIXTURES / "salesinvoices.json").read_text())
+                   if inv["InvoiceNumber"] == int(JAN_MANUAL)]
+    sandbox.inject(Fault("silvasoft", status=200, body=json.dumps(header_only),
+                         match=f"InvoiceNumber={JAN_MANUAL}&IncludeInvoiceLinesInResponse", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    assert numbers(pkg.records("silvasoft", "sales_invoice_line"), "InvoiceNumber") == JAN_INVOICES
+    assert sandbox.requests_to("silvasoft", "InlcudeInvoiceLinesInResponse=true")
+
+
+def test_settings_are_validated():
+    SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
+                                       "requests_per_hour": 15, "include_pdf": False})
+    for bad in ({"requests_per_hour": "many"}, {"requests_per_hour": 0}, {"scan_pages": -1}, {"include_pdf": "yes"}):
+        with pytest.raises(ConfigError, match="connectors.silvasoft"):
+            SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
+                                               **bad})
+    with pytest.raises(ConfigError, match="connectors.silvasoft.api_key is missing"):
+        config = config_mod.from_mapping({"connectors": {"silvasoft": {"base_url": "https://x/rest/",
+                                                                       "username": "a@b.c"}}}, env={})
+        SilvasoftConnector.check_settings(config.connectors["silvasoft"])
+
+
+# ------------------------------------------------------------------------------------------- sandbox and fixtures
+def test_sandbox_pages_and_shapes_like_silvasoft(sandbox):
+    page = silvasoft_get(sandbox, "listsalesinvoices/", {"Limit": 500})
+    assert page.status_code == 200 and isinstance(page.json(), list) and len(page.json()) == 100
+    got = [i["InvoiceNumber"] for i in page.json()]
+    assert got == sorted(got, reverse=True) and all("Invoice_InvoiceLine" not in i for i in page.json())
+    with_lines = silvasoft_get(sandbox, "listsalesinvoices/", {"Limit": 500, "IncludeInvoiceLinesInResponse": "true"})
+    assert len(with_lines.json()) == 50 and all(i["Invoice_InvoiceLine"] for i in with_lines.json())
+    pdf = silvasoft_get(sandbox, "listsalesinvoices/", {"InvoiceNumber": JAN_MANUAL, "IncludeBase64PDF": "true"})
+    assert base64.b64decode(pdf.json()[0]["Base64PDF"]).startswith(b"%PDF-")
+    assert len(silvasoft_get(sandbox, "listrelations/", {"Limit": 999}).json()) <= 200
+    assert len(silvasoft_get(sandbox, "listorders/", {"Limit": 999}).json()) == 50
+    bad = silvasoft_get(sandbox, "listorders/", {"DateFrom": "2025-01-01"})
+    assert bad.status_code == 400 and set(bad.json()) == {"errorCode", "errorMessage"}
+
+
+def test_fixtures_are_generated_and_big_enough():
+    generated = runpy.run_path(str(FIXTURES / "generate.py"))          # not __main__: builds, does not write
+    for name, key in (("relations.json", "relations"), ("salesinvoices.json", "invoices"), ("orders.json", "orders")):
+        on_disk = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        assert isinstance(on_disk, list) and on_disk == generated[key], f"{name} is stale: rerun generate.py"
+    invoices = generated["invoices"]
+    assert len([i for i in invoices if i["CustomerNumber"] != 1001]) >= 300
+    assert {str(i["InvoiceNumber"]) for i in invoices if i["CustomerNumber"] == 1001} == JAN_INVOICES
+    jan = next(r for r in generated["relations"] if r["CustomerNumber"] == 1001)
+    assert len(jan["Relation_Contact"]) >= 2
+    for inv in invoices:
+        if str(inv["InvoiceNumber"]) in JAN_KNOWN:
+            day, month, year = inv["InvoiceDate"].split("-")
+            assert f"{year}-{month}-{day}" == JAN_KNOWN[str(inv["InvoiceNumber"])]
+    assert sum(len(p.read_bytes()) for p in FIXTURES.glob("*.json")) < 3_000_000
