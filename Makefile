@@ -14,7 +14,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/dsar export --sandbox demo@example.be --out packages
+	$(BIN)/dsar export --sandbox jan.desmet@example.be --out packages
 
 test: $(STAMP)
 	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks
