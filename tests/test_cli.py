@@ -102,3 +102,26 @@ def test_connectors_lists_every_registered_connector(ls_config: Path):
     rows = {r["name"]: r for r in json.loads(proc.stdout)}
     assert rows["lightspeed"]["configured"] is True and "orders" in rows["lightspeed"]["categories"]
     assert all(r["configured"] is False for n, r in rows.items() if n != "lightspeed")
+
+
+def test_sandbox_command_serves_and_prints_a_working_config(tmp_path: Path):
+    import os
+    import tomllib
+
+    cfg = tmp_path / "sandbox.toml"
+    proc = subprocess.Popen([sys.executable, "-m", "aggregator.cli", "sandbox", "--write-config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        first = proc.stdout.readline() if proc.stdout else ""
+        assert first.startswith("# sandbox listening on https://127.0.0.1:")
+        config = tomllib.loads(cfg.read_text())
+        assert set(config["connectors"]) == {"lightspeed", "mailchimp", "office365", "paypal", "silvasoft"}
+        out = dsar("export", EMPTY, "--config", str(cfg), "--json", "--only", "lightspeed,silvasoft",
+                   "--out", str(tmp_path / "o"))
+        assert out.returncode == 0, out.stderr
+        result = json.loads(out.stdout)
+        assert result["connectors"]["silvasoft"]["status"] == "complete"
+        assert result["connectors"]["paypal"]["status"] == "skipped"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
