@@ -133,7 +133,7 @@ def build(
                 if columns is not None:
                     writer.write(f"{base}.csv", _csv_rows(spool.read(category, processor), columns),
                                  category=category, processor=processor, records=count)
-            for processor, category, path in spool.attachments:
+            for _, processor, category, path in spool.attachments:
                 writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
                              category=category, processor=processor)
             manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)

@@ -113,7 +113,7 @@ def run(
                 if progress and outcome.records % 25 == 0:
                     progress(cls.name, outcome.records, "running")
             for attachment in ctx.attachments:
-                spool.attach(cls.processor, attachment)
+                spool.attach(cls.name, cls.processor, attachment)
         except DsarError as exc:
             outcome.status, outcome.error = FAILED, _reason(cls.name, exc, redactor)
         except Exception as exc:  # noqa: BLE001 - isolation: any bug in one connector stays in that connector

@@ -1,9 +1,11 @@
-"""Records spooled to disk as they arrive: one JSON-lines file per category × processor, so memory stays
-flat however much a processor holds about one customer."""
+"""Records spooled to disk as they arrive, one directory per connector and one JSON-lines file per
+category × processor in it, so memory stays flat however much a processor holds about one customer, and a
+later run can replace one connector's records (resume of a failed connector) without touching the others'."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,30 +18,44 @@ class Spool:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._handles: dict[tuple[str, str], TextIO] = {}
-        self._counts: dict[tuple[str, str], int] = {}
+        self._handles: dict[tuple[str, str, str], TextIO] = {}
+        self._counts: dict[tuple[str, str, str], int] = {}   # (connector, category, processor) -> records
         self._lock = threading.Lock()
-        self.attachments: list[tuple[str, str, Path]] = []  # (processor, category, path)
+        self.attachments: list[tuple[str, str, str, Path]] = []  # (connector, processor, category, path)
+
+    def _file(self, connector: str, category: str, processor: str) -> Path:
+        return self.directory / connector / f"{category}__{processor}.jsonl"
 
     def write(self, record: Record) -> None:
-        key = (record.category, record.processor)
+        key = (record.connector, record.category, record.processor)
         line = json.dumps(record.to_json(), ensure_ascii=False, default=str)
         with self._lock:
             handle = self._handles.get(key)
             if handle is None:
-                path = self.directory / f"{record.category}__{record.processor}.jsonl"
+                path = self._file(*key)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 handle = self._handles[key] = path.open("a", encoding="utf-8")
                 self._counts[key] = 0
             handle.write(line + "\n")
             self._counts[key] += 1
 
-    def attach(self, processor: str, attachment: Attachment) -> None:
+    def discard(self, connector: str) -> None:
+        """Forget everything ``connector`` spooled (before it runs again)."""
+        with self._lock:
+            for key in [k for k in self._handles if k[0] == connector]:
+                self._handles.pop(key).close()
+            for key in [k for k in self._counts if k[0] == connector]:
+                del self._counts[key]
+            self.attachments = [a for a in self.attachments if a[0] != connector]
+        shutil.rmtree(self.directory / connector, ignore_errors=True)
+
+    def attach(self, connector: str, processor: str, attachment: Attachment) -> None:
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in attachment.filename)[:120] or "file"
-        path = self.directory / "attachments" / processor / safe
+        path = self.directory / connector / "attachments" / processor / safe
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(attachment.content)
         with self._lock:
-            self.attachments.append((processor, attachment.category, path))
+            self.attachments.append((connector, processor, attachment.category, path))
 
     def close(self) -> None:
         with self._lock:
@@ -48,12 +64,18 @@ class Spool:
             self._handles.clear()
 
     def groups(self) -> list[tuple[str, str, int]]:
-        """(category, processor, record count), sorted."""
+        """(category, processor, record count) over every connector, sorted."""
+        totals: dict[tuple[str, str], int] = {}
         with self._lock:
-            return sorted((c, p, n) for (c, p), n in self._counts.items())
+            for (_, category, processor), n in self._counts.items():
+                totals[(category, processor)] = totals.get((category, processor), 0) + n
+        return sorted((c, p, n) for (c, p), n in totals.items())
 
     def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
-        path = self.directory / f"{category}__{processor}.jsonl"
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                yield json.loads(line)
+        """Every record of one category × processor, connector by connector (in name order)."""
+        with self._lock:
+            connectors = sorted(c for (c, cat, proc) in self._counts if cat == category and proc == processor)
+        for connector in connectors:
+            with self._file(connector, category, processor).open(encoding="utf-8") as fh:
+                for line in fh:
+                    yield json.loads(line)
