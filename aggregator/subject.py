@@ -12,6 +12,16 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
 
 
+# An address inside free text (a message body, a note): for spotting other people's addresses.
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                            r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def emails_in(text: object) -> list[str]:
+    """Every e-mail address found in ``text`` (not validated further), in order of appearance."""
+    return _EMAIL_IN_TEXT.findall(text) if isinstance(text, str) else []
+
+
 def normalise_email(value: str) -> str:
     """Trim and lower-case an address for comparison (vendors keep addresses in any case)."""
     return value.strip().lower()

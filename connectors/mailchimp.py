@@ -31,11 +31,11 @@ from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, DsarError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, RetryPolicy, VendorSession, one_line
+from aggregator.subject import emails_in
 
 MAX_CONNECTIONS = 10          # Mailchimp: at most 10 simultaneous connections per API key
 MAX_COUNT = 1000              # largest ``count`` the API accepts
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 Json = dict[str, Any]
 
@@ -314,7 +314,7 @@ class MailchimpConnector(Connector):
 
     def _others(self, *texts: object) -> list[str]:
         """E-mail addresses in ``texts`` that are not the subject's (staff, other people)."""
-        return [a for t in texts if isinstance(t, str) for a in _EMAIL.findall(t) if not self.ctx.subject.matches(a)]
+        return [a for t in texts for a in emails_in(t) if not self.ctx.subject.matches(a)]
 
 
 def _bounded(settings: Mapping[str, Any], key: str, top: int) -> int:

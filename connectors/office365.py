@@ -47,6 +47,7 @@ from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, one_line
+from aggregator.subject import emails_in
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -62,8 +63,6 @@ ATTACHMENT_FIELDS = "id,name,size,contentType,isInline"
 EVENT_FIELDS = ("id,iCalUId,subject,body,start,end,isAllDay,isCancelled,location,attendees,organizer,type,"
                 "seriesMasterId,createdDateTime,lastModifiedDateTime")
 TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
-_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                            r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -303,8 +302,8 @@ class Office365Connector(Connector):
             attachments.append(item)
         data["attachments"] = attachments
         body = (msg.get("body") or {}).get("content") or ""
-        third = self._third_parties([*_message_addresses(msg), *_EMAIL_IN_TEXT.findall(body),
-                                     *_EMAIL_IN_TEXT.findall(str(msg.get("subject") or ""))])
+        third = self._third_parties([*_message_addresses(msg), *emails_in(body),
+                                     *emails_in(str(msg.get("subject") or ""))])
         return self.ctx.record("communications", "message", data, endpoint=endpoint, vendor_id=msg.get("id"),
                                third_parties=third)
 
@@ -341,7 +340,7 @@ class Office365Connector(Connector):
                 continue
             data = {"mailbox": box.label, **{k: v for k, v in event.items() if not k.startswith("@odata.")}}
             body = (event.get("body") or {}).get("content") or ""
-            third = self._third_parties([*people, *_EMAIL_IN_TEXT.findall(body)])
+            third = self._third_parties([*people, *emails_in(body)])
             out.append(self.ctx.record("communications", "event", data, endpoint=endpoint,
                                        vendor_id=event.get("id"), third_parties=third))
         return out
