@@ -82,6 +82,14 @@ def export(
     if not _REQUEST_ID.match(rid):
         raise InputError(f"not a valid request id: {rid!r}")
 
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output directory {out}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to the output directory {out}")
+
     registry = build_registry(plugin_manager(entry_points=entry_points, extra=plugins), cfg.processors)
     if only:
         unknown = sorted(set(only) - set(registry.connectors))
@@ -99,7 +107,7 @@ def export(
         status = overall_status(outcomes)
         info = package.RequestInfo(rid, subject, cfg.controller, received,
                                    received + timedelta(days=cfg.response_days), status)
-        path, digest, manifest = package.build(Path(out_dir), info, outcomes, registry.processors, spool,
+        path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool,
                                                bus.snapshot(), datetime.now(UTC))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.conftest import EMPTY, OTHER
@@ -40,6 +41,8 @@ def test_json_output_is_exactly_one_object_and_exit_0(ls_config: Path, tmp_path:
     proc = dsar("export", OTHER, "--config", str(ls_config), "--json", "--out", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
+    schema = json.loads((Path(__file__).parents[1] / "aggregator/schemas/export-result.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(out)
     assert set(out) == {"request_id", "status", "package", "sha256", "connectors"}
     assert out["status"] == "complete" and Path(out["package"]).is_file()
     ls = out["connectors"]["lightspeed"]
@@ -71,6 +74,7 @@ def test_human_summary_goes_to_stderr(ls_config: Path, tmp_path: Path):
     (["export", OTHER, "--only", "lightspeed,nope"], {}, 2, "unknown connector(s): nope"),
     (["export", OTHER, "--config", "/nonexistent/dsar.toml"], {}, 2, "config: file not found"),
     (["export"], {}, 2, "usage:"),
+    (["export", OTHER, "--out", "/proc/no-such-dir"], {}, 2, "cannot create the output directory /proc/no-such-dir"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args: list[str], env: dict[str, str], code: int, text: str):
     assert_one_line_error(dsar(*args, env=env), code, text)
