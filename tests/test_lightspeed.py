@@ -239,3 +239,16 @@ def test_identifiers_reach_a_third_party_connector(run_export):
     echoed = pkg.data("orders", "silvasoft")
     assert len(echoed) == 6 and {e["source"]["connector"] for e in echoed} == {"order_echo"}
     assert pkg.result.connectors["order_echo"].status == "complete"
+
+
+def test_low_budget_is_paced_before_any_429(run_export, sandbox):
+    """With a 20-request window the sandbox's headers run low mid-export: the connector spreads what is left
+    over the window (fake sleep here) and never provokes a 429."""
+    sandbox.apps["lightspeed"].limits = (20, 3000, 12000)
+    waits: list[float] = []
+    pkg = run_export(OTHER, ["lightspeed"], FAST, sleep=waits.append)
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "complete" and outcome.calls == 16
+    assert [x for x in sandbox.requests_to("lightspeed") if x.status == 429] == []
+    assert len(waits) >= 4 and all(w > 10 for w in waits)        # ~300 s window / < 10 left
+    assert any("paced" in n for n in outcome.notes)
