@@ -16,11 +16,13 @@ from urllib.parse import urlencode, urljoin
 import requests
 
 from aggregator.connector import Connector, Record
+from aggregator.errors import VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
 
 PAGE_LIMIT = 250            # the API's maximum page size
+MAX_PAGES = 400             # 100,000 items of one list for one customer: far beyond any real shop
 ADDRESS_FIELDS = ("Company", "Name", "Street", "Street2", "Number", "Extension", "Zipcode", "City", "Region",
                   "Country")
 CONTACT_FIELDS = ("email", "gender", "birthDate", "nationalId", "firstname", "middlename", "lastname", "phone",
@@ -165,17 +167,23 @@ class Lightspeed(Connector):
         return self.http.get_json(urljoin(self.base, f"{path}.json"), params=params or None)
 
     def _list(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a list resource: ``page`` 1.. with ``limit=250`` until a short or empty page."""
-        page = 1
-        while True:
+        """Every item of a list resource: ``page`` 1.. with ``limit=250`` until a short or empty page. A page
+        that repeats the previous one, or more than MAX_PAGES pages, fails the connector instead of looping."""
+        previous: list[Any] | None = None
+        for page in range(1, MAX_PAGES + 1):
             body = self._get(path, **params, page=page, limit=PAGE_LIMIT)
             items = body.get(key, []) if isinstance(body, dict) else []
             if not isinstance(items, list):   # Lightspeed answers an empty list as ``false`` on some resources
                 items = []
+            ids = [i.get("id") if isinstance(i, dict) else i for i in items]
+            if items and ids == previous:
+                raise VendorError(f"lightspeed: paging did not advance at {self._endpoint(path, params)} "
+                                  f"(page {page} repeated page {page - 1})")
+            previous = ids
             yield from items
             if len(items) < PAGE_LIMIT:
                 return
-            page += 1
+        raise VendorError(f"lightspeed: more than {MAX_PAGES} pages at {self._endpoint(path, params)}; stopped")
 
     # ------------------------------------------------------------------ the customer and everything under it
     def _customer(self, c: dict[str, Any], addresses: dict[Any, dict[str, Any]]) -> Iterator[Record]:

@@ -252,3 +252,13 @@ def test_low_budget_is_paced_before_any_429(run_export, sandbox):
     assert [x for x in sandbox.requests_to("lightspeed") if x.status == 429] == []
     assert len(waits) >= 4 and all(w > 10 for w in waits)        # ~300 s window / < 10 left
     assert any("paced" in n for n in outcome.notes)
+
+
+def test_a_page_that_repeats_fails_instead_of_looping(run_export, sandbox):
+    page = {"orders": [{"id": 1000 + i, "number": f"ORD{i}"} for i in range(250)]}
+    sandbox.inject(Fault("lightspeed", status=200, body=page, match="orders.json", times=None,
+                         headers={"Content-Type": "application/json"}))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    assert pkg.result.connectors["lightspeed"].error == (
+        "lightspeed: paging did not advance at GET /lightspeed/nl/orders.json?customer=31485502 (page 2 repeated page 1)")
+    assert len(sandbox.requests_to("lightspeed", "orders.json")) == 2
