@@ -6,7 +6,8 @@ Auth is msal's client-credentials flow (``ConfidentialClientApplication``) with 
 the same trust (``tls.ca_bundle``), timeouts and retry policy as the Graph calls. A fresh application (with its
 own token cache and msal's per-application HTTP throttle cache) is built for every run.
 
-Per mailbox (the configured ``mailboxes`` or every user of ``GET /users`` with a ``mail`` address):
+Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with a ``mail`` address; B2B guests,
+``userType`` "Guest" or ``#EXT#`` in the user principal name, are outside people without a mailbox here):
 
 * messages: ``$search="participants:<subject>"`` (KQL over from, to, cc and bcc; newest first; Graph returns at
   most 1,000 hits, so a capped search is repeated below the oldest date seen: ``AND sent<=YYYY-MM-DD``), plus
@@ -19,8 +20,9 @@ Per mailbox (the configured ``mailboxes`` or every user of ``GET /users`` with a
   does not filter on attendees).
 
 Every hit is re-checked client-side (case-insensitive). Other people's addresses in a record (recipients,
-attendees, addresses quoted in a body) that are neither the subject's nor the shop's are listed in the record's
-``third_parties`` for the package's redaction. A mailbox without an Exchange Online licence
+attendees, addresses quoted in a body) that are neither the subject's nor the shop's (``staff_domains`` and the
+domains of the mailboxes read, never a guest's) are listed in the record's ``third_parties`` for the package's
+redaction. A mailbox without an Exchange Online licence
 (``MailboxNotEnabledForRESTAPI``) is skipped with a note. Mailboxes are read concurrently, at most
 ``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's per-app-per-mailbox limit is 4); 429 and
 ``Retry-After`` go through the shared retry policy.
@@ -212,8 +214,10 @@ class Office365Connector(Connector):
                 seen.setdefault(ref.lower(), _Mailbox(ref=ref, label=ref.lower()))
             return list(seen.values())
         found: list[_Mailbox] = []
-        params = {"$select": "id,userPrincipalName,mail,displayName", "$top": "100"}
+        params = {"$select": "id,userPrincipalName,mail,displayName,userType", "$top": "100"}
         for _, user in self._pages(None, "/users", params):
+            if _is_guest(user):                    # a B2B guest: an outside person, no mailbox of the shop
+                continue
             mail = user.get("mail")
             if mail and user.get("id"):            # no mail address: no Exchange mailbox to read
                 found.append(_Mailbox(ref=str(user["id"]), label=str(mail).lower()))
@@ -366,6 +370,11 @@ def _people(entries: Iterable[Any] | None) -> list[str]:
         if address:
             out.append(str(address))
     return out
+
+
+def _is_guest(user: Mapping[str, Any]) -> bool:
+    """An Entra B2B guest: ``userType`` "Guest", or (older accounts without it) a ``#EXT#`` user principal name."""
+    return str(user.get("userType") or "").lower() == "guest" or "#EXT#" in str(user.get("userPrincipalName") or "")
 
 
 def _message_addresses(msg: Mapping[str, Any]) -> list[str]:

@@ -6,7 +6,7 @@ an authority URL, also under ``/{tenant}/...`` (``extra_prefixes``):
 * ``GET /{tenant}/v2.0/.well-known/openid-configuration`` - the tenant's OpenID configuration;
 * ``POST /{tenant}/oauth2/v2.0/token`` - client credentials; a wrong secret gets AAD's real
   ``invalid_client`` / ``AADSTS7000215`` answer (HTTP 401), an unknown client ``unauthorized_client``;
-* ``GET /v1.0/users`` (``$select``, ``$top``, ``$skiptoken`` paging);
+* ``GET /v1.0/users`` (``$select``, else Graph's default properties; ``$top``, ``$skiptoken`` paging);
 * ``GET /v1.0/users/{id|upn}/messages`` with ``$search="participants:… AND sent<=YYYY-MM-DD"`` (KQL,
   newest first, at most ``search_cap`` = 1,000 results, no ``$filter``/``$orderby`` beside it) or
   ``$filter=from/emailAddress/address eq '…'``; ``$select``, ``$top``, ``$skip``,
@@ -42,6 +42,9 @@ _FILTER_FROM = re.compile(r"^from/emailAddress/address\s+eq\s+'((?:[^']|'')*)'$"
 _KQL_TERM = re.compile(r'^(participants|from|to|cc|bcc|recipients|sent|received)\s*(:|<=|>=|<|>)\s*"?([^"]+)"?$',
                        re.I)
 TENANT_FILE = "tenant.json"
+# what GET /users returns without $select (userType, for one, only when selected)
+USER_DEFAULT_FIELDS = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+                       "officeLocation", "preferredLanguage", "surname", "userPrincipalName"]
 
 
 def _now() -> str:
@@ -206,7 +209,7 @@ class App(VendorApp):
         body: dict[str, Any] = {
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users"
                               + (f"({','.join(select)})" if select else ""),
-            "value": [_project(u, select) for u in page],
+            "value": [_project(u, select or USER_DEFAULT_FIELDS) for u in page],
         }
         if start + top < len(users):
             body["@odata.nextLink"] = _next_link(request, {"$skiptoken": _skiptoken(start + top)}, drop=("$skip",))
