@@ -4,9 +4,13 @@ invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's
 
 Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planned:
 
-1. ``GET listrelations/?RelationEmail=…`` (1 call) - kept only where the relation's or a contact's address
-   really is the subject's; ``RelationNumber`` lookups for a customer number the request names (or another
-   connector offers as ``customer_number``) that the e-mail lookup did not already find.
+1. ``GET listrelations/?RelationEmail=…`` (1 call). Only a relation whose *own* address is the subject's is
+   the subject's: its customer number drives the invoice and order collection. Where the subject is only a
+   contact person of a (business) relation, only their own ``Relation_Contact`` entry is exported, with a note:
+   the relation's invoices are the relation's, not the contact person's. ``RelationNumber`` lookups for a
+   customer number the request names (or another connector offers as ``customer_number``) that the e-mail
+   lookup did not already find follow the same rule; a relation with another address is not exported (a note
+   says so, without that relation's details).
 2. Invoices have no customer filter. Invoice numbers other connectors found (Lightspeed's ``invoice_number``)
    are looked up exactly (``InvoiceNumber``, 1 call each, with lines). Invoices nobody else knows (manual ones)
    are found by one narrow sweep: newest first, ``DateFrom`` = the day before the relation was created
@@ -17,7 +21,9 @@ Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planne
 3. Sales orders (``listorders/``: no customer and no order-number filter) by the same kind of sweep, 50 a page.
 
 Rate limiting: Silvasoft answers an exceeded limit with **401** ``Ratelimit exceeded`` - the status of bad
-credentials. The first is waited out (60 s, doubling, at most 15 min) and retried; any other 401 fails at once
+credentials. It is waited out (``rate_limit_wait`` = 60 s, doubling, at most 15 min a wait; the doubling starts
+again after a successful reply) and retried; all rate-limit waits of a run together stay within
+``max_rate_limit_wait`` (30 min), after which the connector fails with one line. Any other 401 fails at once
 with one line. Pacing: 2 requests/s, 50/min (Silvasoft's advice) and ``requests_per_hour`` per hour.
 """
 
@@ -43,7 +49,8 @@ LINES = "IncludeInvoiceLinesInResponse"          # the spelling of the docs' not
 LINES_ALT = "InlcudeInvoiceLinesInResponse"      # the spelling of the docs' parameter table
 INVOICE_PAGE = 100                               # listsalesinvoices maximum without lines
 ORDER_PAGE = 50                                  # listorders maximum
-MAX_RATE_LIMIT_WAIT = 900.0
+MAX_RATE_LIMIT_WAIT = 900.0                      # the longest single wait for a rate-limit 401
+RATE_LIMIT_BUDGET = 1800                         # default max_rate_limit_wait: all rate-limit waits of a run
 
 
 def _parse_date(value: object) -> date | None:
@@ -77,6 +84,10 @@ def _number(value: object) -> str | None:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _numbers(relations: Iterable[Mapping[str, Any]]) -> set[str]:
+    return {n for r in relations if (n := _number(r.get("CustomerNumber")))}
+
+
 def _address_key(obj: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(obj.get(k) or "").strip().lower() for k in
                  ("Address_Street", "Address_Unit", "Address_UnitAppendix", "Address_PostalCode", "Address_City",
@@ -95,7 +106,8 @@ class SilvasoftConnector(Connector):
     @classmethod
     def check_settings(cls, settings: Mapping[str, Any]) -> None:
         super().check_settings(settings)
-        for key, low in (("requests_per_hour", 1), ("scan_pages", 0), ("rate_limit_wait", 1)):
+        for key, low in (("requests_per_hour", 1), ("scan_pages", 0), ("rate_limit_wait", 1),
+                         ("max_rate_limit_wait", 0)):
             value = settings.get(key)
             if value is None:
                 continue
@@ -114,8 +126,13 @@ class SilvasoftConnector(Connector):
         self.scan_pages = int(configured) if configured is not None else max(1, min(10, self.per_hour // 100))
         self.include_pdf = bool(s.get("include_pdf", False))
         self.rate_limit_wait = float(s.get("rate_limit_wait") or 60)
+        budget = s.get("max_rate_limit_wait")
+        self.max_rate_limit_wait = float(RATE_LIMIT_BUDGET if budget is None else budget)
         self.lines_param = LINES
-        self._rate_limited = 0
+        self._rate_hits = 0            # rate-limit 401s this run (for the note)
+        self._rate_streak = 0          # rate-limit 401s since the last successful reply (for the doubling)
+        self._rate_waited = 0.0        # seconds waited for rate limits this run (against max_rate_limit_wait)
+        self._rate_exhausted = False   # the budget would be exceeded: no more waiting
         self._rate_lock = threading.Lock()
         self.session = self._session()
 
@@ -123,7 +140,7 @@ class SilvasoftConnector(Connector):
         sleep = self.ctx.sleep
         attempts = 8
         retry = RetryPolicy(attempts=attempts, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
-                            deadline=MAX_RATE_LIMIT_WAIT * attempts + 300)
+                            deadline=self.max_rate_limit_wait + 300)
         limits = Limits(concurrency=1, limiters=(
             MinInterval(2.0, sleep=sleep),                       # Silvasoft: at most 2 requests per second
             SlidingWindow(50, 60.0, sleep=sleep),                # ... and 50 per minute
@@ -135,23 +152,51 @@ class SilvasoftConnector(Connector):
         return session
 
     def _classify(self, response: requests.Response) -> float | bool | None:
-        """401 "Ratelimit exceeded" is worth waiting for; every other 401 (bad credentials) is not."""
+        """401 "Ratelimit exceeded" is worth waiting for (within the run's budget); any other 401 is not."""
+        if response.status_code < 400:
+            with self._rate_lock:
+                self._rate_streak = 0          # the limit lifted: the next one starts at rate_limit_wait again
+            return None
         if response.status_code != 401:
             return None
-        if "ratelimit" not in response.text.lower().replace(" ", ""):
+        if not _is_rate_limit(response):
             return False
         with self._rate_lock:
-            self._rate_limited += 1
-            n = self._rate_limited
-        return min(self.rate_limit_wait * 2 ** (n - 1), MAX_RATE_LIMIT_WAIT)
+            self._rate_hits += 1
+            self._rate_streak += 1
+            wait = min(self.rate_limit_wait * 2 ** (self._rate_streak - 1), MAX_RATE_LIMIT_WAIT)
+            if self._rate_waited + wait > self.max_rate_limit_wait:
+                self._rate_exhausted = True
+                return False
+            self._rate_waited += wait
+        return wait
 
     # ------------------------------------------------------------------ HTTP
+    def _describe(self, response: requests.Response) -> str:
+        """Silvasoft's ``{"errorCode", "errorMessage"}`` as one short line, with a hint for the 401s."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and (body.get("errorCode") or body.get("errorMessage")):
+            text = f"{body.get('errorCode') or ''}: {body.get('errorMessage') or ''}".strip(": ")
+        else:
+            text = response.reason or "error"
+        if _is_rate_limit(response):
+            if self._rate_exhausted:
+                return (f"{text} (the plan's hourly request limit is exhausted: {self._rate_waited:.0f} s waited "
+                        f"this run, max_rate_limit_wait is {self.max_rate_limit_wait:.0f} s; retry later)")
+            return f"{text} (the plan's hourly request limit; still exceeded after waiting; retry later)"
+        if response.status_code == 401:
+            return f"{text} (check username - the account's login e-mail - and api_key)"
+        return text
+
     def _endpoint(self, path: str, params: Mapping[str, Any]) -> str:
         return f"GET /rest/{path}" + (f"?{urlencode(params)}" if params else "")
 
     def _get(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The hits of one GET: a top-level array; a 200 with an empty body (or empty JSON) means none."""
-        body = self.session.get_json(self.base_url + path, params=params, describe=_describe, empty=[])
+        body = self.session.get_json(self.base_url + path, params=params, describe=self._describe, empty=[])
         if body in (None, "", {}, []):
             return []
         if isinstance(body, dict):
@@ -165,9 +210,16 @@ class SilvasoftConnector(Connector):
 
     # ------------------------------------------------------------------ collect
     def collect(self) -> Iterator[Record]:
+        yield from self._collect()
+        if self._rate_hits:
+            self.ctx.note(f"silvasoft: the plan's hourly request limit was hit {self._rate_hits} time(s); the "
+                          f"export waited {self._rate_waited:.0f} s in all and retried.")
+
+    def _collect(self) -> Iterator[Record]:
         ctx = self.ctx
-        relations = self._find_relations()
-        numbers = {n for r in relations.values() if (n := _number(r.get("CustomerNumber")))}
+        # relations: the subject's own (by their own e-mail); contact_of: relations the subject is only a contact of.
+        relations, contact_of = self._find_relations()
+        numbers = _numbers(relations.values())
         window = self._window_start(relations.values())
 
         invoices_seen: dict[str, str | None] = {}   # swept invoice number -> customer number (nothing else kept)
@@ -180,9 +232,9 @@ class SilvasoftConnector(Connector):
         # Customer numbers other connectors found (none of the built-ins offers them yet).
         for ident in ctx.identifiers(CUSTOMER_NUMBER):
             number = _number(ident.value)
-            if not number or number in numbers:
+            if not number or number in numbers or number in _numbers(contact_of.values()):
                 continue
-            added = self._relations_by_number(number, relations, source=ident.source)
+            added = self._relations_by_number(number, relations, contact_of, source=ident.source)
             if not added:
                 continue
             numbers.add(number)
@@ -196,6 +248,7 @@ class SilvasoftConnector(Connector):
             orders_seen = self._sweep_orders(window)
 
         yield from self._relation_records(relations)
+        yield from self._contact_records(contact_of)
         if not numbers:
             return
 
@@ -231,42 +284,61 @@ class SilvasoftConnector(Connector):
             if _number(order.get("CustomerNumber")) in numbers:
                 yield from self._order_records(order, addresses, window)
 
-        if self._rate_limited:
-            ctx.note(f"silvasoft: the plan's hourly request limit was hit {self._rate_limited} time(s); the export "
-                     "waited and retried.")
-
     # ------------------------------------------------------------------ relations
-    def _matches(self, relation: Mapping[str, Any]) -> bool:
-        contacts = relation.get("Relation_Contact") or []
-        return self.ctx.subject.matches(relation.get("Email")) or any(
-            isinstance(c, dict) and self.ctx.subject.matches(c.get("Email")) for c in contacts)
+    def _subject_contacts(self, relation: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The relation's ``Relation_Contact`` entries that are the subject (by e-mail)."""
+        return [c for c in relation.get("Relation_Contact") or []
+                if isinstance(c, dict) and self.ctx.subject.matches(c.get("Email"))]
 
-    def _find_relations(self) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+    def _sort_relation(self, rel: Mapping[str, Any], endpoint: str, own: dict[str, dict[str, Any]],
+                       contact_of: dict[str, dict[str, Any]]) -> bool | None:
+        """File ``rel`` as the subject's own (True: its own e-mail is theirs), as one the subject is only a contact
+        person of (False), or not at all (None: someone else's)."""
+        guid = str(rel.get("RelationGUID"))
+        if self.ctx.subject.matches(rel.get("Email")):
+            own[guid] = {**rel, "_endpoint": endpoint}
+            return True
+        if self._subject_contacts(rel):
+            contact_of[guid] = {**rel, "_endpoint": endpoint}
+            return False
+        return None
+
+    def _find_relations(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        own: dict[str, dict[str, Any]] = {}
+        contact_of: dict[str, dict[str, Any]] = {}
         params = {"RelationEmail": self.ctx.subject.email}
         endpoint = self._endpoint("listrelations/", params)
         for rel in self._get("listrelations/", params):
-            if self._matches(rel):
-                found[str(rel.get("RelationGUID"))] = {**rel, "_endpoint": endpoint}
+            self._sort_relation(rel, endpoint, own, contact_of)
         given = self.ctx.subject.customer_number
-        if given and given not in {_number(r.get("CustomerNumber")) for r in found.values()}:
-            self._relations_by_number(given, found, source="the request")
-        return found
+        if given and given not in _numbers(own.values()) | _numbers(contact_of.values()):
+            self._relations_by_number(given, own, contact_of, source="the request")
+        return own, contact_of
 
-    def _relations_by_number(self, number: str, found: dict[str, dict[str, Any]], *, source: str) -> list[dict]:
+    def _relations_by_number(self, number: str, own: dict[str, dict[str, Any]], contact_of: dict[str, dict[str, Any]],
+                             *, source: str) -> list[dict[str, Any]]:
+        """Relations with customer number ``number``: only one whose own e-mail is the subject's is added (and
+        returned); one the subject is a contact person of is filed as such; anyone else's is left out, noted."""
         if not number.isdigit():
             return []
         params = {"RelationType": "Customer", "RelationNumber": number}
         endpoint = self._endpoint("listrelations/", params)
-        added = []
+        added: list[dict[str, Any]] = []
+        withheld = False
         for rel in self._get("listrelations/", params):
-            if _number(rel.get("CustomerNumber")) != number or str(rel.get("RelationGUID")) in found:
+            guid = str(rel.get("RelationGUID"))
+            if _number(rel.get("CustomerNumber")) != number or guid in own or guid in contact_of:
                 continue
-            found[str(rel.get("RelationGUID"))] = {**rel, "_endpoint": endpoint}
-            added.append(rel)
-            if not self._matches(rel):
-                self.ctx.note(f"silvasoft: relation with customer number {number} included on the customer number "
-                              f"given by {source}; its e-mail address differs from the request's.")
+            kind = self._sort_relation(rel, endpoint, own, contact_of)
+            if kind:
+                added.append(rel)
+            elif kind is None:
+                withheld = True
+        if withheld:
+            # Nothing of that relation (name, address, e-mail) goes into the note.
+            self.ctx.note(f"silvasoft: Silvasoft relation found by customer number {number} (given by {source}) has "
+                          "a different e-mail address; not exported. Verify the requester's identity and run the "
+                          "request with that relation's address.")
         return added
 
     def _window_start(self, relations: Iterable[Mapping[str, Any]]) -> date | None:
@@ -275,6 +347,20 @@ class SilvasoftConnector(Connector):
         if not known or len(known) < len(dates):
             return None
         return min(known) - timedelta(days=1)   # DateFrom inclusive or not: one day of margin
+
+    def _contact_records(self, contact_of: Mapping[str, dict[str, Any]]) -> Iterator[Record]:
+        """Only the subject's own contact entries of relations they are a contact person of; nothing else of the
+        relation (its name, address, other contacts, invoices, orders) is the subject's."""
+        for rel in contact_of.values():
+            guid = rel.get("RelationGUID")
+            for contact in self._subject_contacts(rel):
+                yield self.ctx.record("contact", "relation_contact", {"RelationGUID": guid, **contact},
+                                      endpoint=rel["_endpoint"], vendor_id=guid)
+        if contact_of:
+            self.ctx.note(f"silvasoft: the requester is a contact person of {len(contact_of)} business relation(s) "
+                          "in Silvasoft whose own e-mail address is another; only the requester's own contact entry "
+                          "is exported. The relation's invoices and orders are the relation's, not the contact "
+                          "person's, and are not included.")
 
     def _relation_records(self, relations: Mapping[str, dict[str, Any]]) -> Iterator[Record]:
         for rel in relations.values():
@@ -429,21 +515,8 @@ class SilvasoftConnector(Connector):
                                  endpoint=endpoint, vendor_id=number)
 
 
-def _describe(response: requests.Response) -> str:
-    """Silvasoft's ``{"errorCode", "errorMessage"}`` as one short line, with a hint for the 401s."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and (body.get("errorCode") or body.get("errorMessage")):
-        text = f"{body.get('errorCode') or ''}: {body.get('errorMessage') or ''}".strip(": ")
-    else:
-        text = response.reason or "error"
-    if response.status_code == 401:
-        if "ratelimit" in response.text.lower().replace(" ", ""):
-            return f"{text} (the plan's hourly request limit; still exceeded after waiting)"
-        return f"{text} (check username - the account's login e-mail - and api_key)"
-    return text
+def _is_rate_limit(response: requests.Response) -> bool:
+    return response.status_code == 401 and "ratelimit" in response.text.lower().replace(" ", "")
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from aggregator import config as config_mod
 from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError
 from aggregator.hookspecs import hookimpl
-from aggregator.identifiers import INVOICE_NUMBER
+from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.sandbox import Fault
 from aggregator.sandbox.vendors.silvasoft import API_KEY, CREDENTIALS_BODY, RATE_LIMIT_BODY, USERNAME
 from connectors.silvasoft import SilvasoftConnector
@@ -191,6 +191,56 @@ def test_rate_limit_that_never_lifts_fails_in_one_line(run_export, sandbox):
     assert outcome.calls == 8                                  # bounded attempts
 
 
+def rate_limit_waits(waits: list[float]) -> list[float]:
+    # Pacing waits left out: with a fake sleep the 2-per-second pacing owes 0.5 s a call, a few seconds at most.
+    return [w for w in waits if w >= 30]
+
+
+def test_rate_limit_doubling_restarts_after_a_success(run_export, sandbox):
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="listrelations", times=2))
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="listorders", times=1))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert rate_limit_waits(waits) == [60.0, 120.0, 60.0]       # the orders' first wait is 60 s again, not 240
+    assert outcome.calls == DEMO_CALLS + 3
+    assert any("hit 3 time(s)" in n for n in outcome.notes)
+
+
+def test_rate_limit_waiting_is_capped_per_run(run_export, sandbox):
+    # A limit that never lifts: 60 + 120 + 240 + 480 + 900 s = the default 1,800 s budget, then one line.
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, times=None))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert rate_limit_waits(waits) == [60.0, 120.0, 240.0, 480.0, 900.0]
+    assert outcome.calls == 6
+    assert outcome.error.startswith("silvasoft: 401 UNAUTHORIZED: Ratelimit exceeded")
+    assert "hourly request limit is exhausted" in outcome.error and "retry later" in outcome.error
+    assert "\n" not in outcome.error
+
+
+def test_rate_limit_budget_spans_the_whole_run(run_export, sandbox):
+    # 900 s waited for the relation lookup (then it succeeds), the invoice sweep gets the other 900 s.
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="listrelations", times=4))
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="listsalesinvoices", times=None))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert rate_limit_waits(waits) == [60.0, 120.0, 240.0, 480.0, 60.0, 120.0, 240.0, 480.0]
+    assert "hourly request limit is exhausted" in outcome.error
+
+    waits = Waits()
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, times=None))
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"max_rate_limit_wait": 300}})
+    assert rate_limit_waits(waits) == [60.0, 120.0]               # 240 more would pass 300
+    assert pkg.result.connectors["silvasoft"].calls == 3
+    assert "retry later" in pkg.result.connectors["silvasoft"].error
+
+
 def test_credential_401_fails_at_once_without_leaking_the_key(run_export, sandbox):
     waits = Waits()
     wrong = "wrong-key-0123456789abcdef"
@@ -249,13 +299,100 @@ def test_small_plan_sweeps_less_and_says_so(run_export, sandbox):
 
 
 # ------------------------------------------------------------------------------------------- request details
+MISMATCH_NOTE = ("silvasoft: Silvasoft relation found by customer number {n} (given by {source}) has a different "
+                 "e-mail address; not exported. Verify the requester's identity and run the request with that "
+                 "relation's address.")
+
+
+def customer_number_plugin(numbers: list[str]) -> object:
+    """A test-only plugin: a "lightspeed" connector that offers ``customer_number`` identifiers."""
+
+    class Offerer(Connector):
+        name = "offerer"
+        processor = "lightspeed"
+        categories = ("contact",)
+        provides = (CUSTOMER_NUMBER,)
+
+        def collect(self) -> Iterable[Record]:
+            for number in numbers:
+                self.ctx.offer(CUSTOMER_NUMBER, number)
+            return []
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
+            register(Offerer)
+
+    return Plugin()
+
+
 def test_customer_number_named_in_the_request(run_export, sandbox):
+    # Another address naming Jan's customer number gets nothing of Jan's: only a note.
     pkg = run_export("jan@desmet-installaties.example", vendors=["silvasoft"], customer_number="1001")
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert pkg.records("silvasoft") == []
+    assert sandbox.requests_to("silvasoft", "RelationNumber=1001")
+    assert sandbox.requests_to("silvasoft", "listsalesinvoices") == []
+    assert outcome.notes == [MISMATCH_NOTE.format(n=1001, source="the request")]
+    assert "jan.desmet" not in pkg.text() and "kerkstraat" not in pkg.text().lower()
+
+    # The relation's own address: found by the number when the e-mail lookup misses it (here: an empty reply).
+    sandbox.inject(Fault("silvasoft", status=200, body=b"", match="RelationEmail=", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"], customer_number="1001")
     outcome = pkg.result.connectors["silvasoft"]
     assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
-    assert sandbox.requests_to("silvasoft", "RelationNumber=1001")
-    assert any("customer number given by the request" in n for n in outcome.notes)
+    assert outcome.notes == []
+
+
+def test_customer_number_of_another_relation_pulls_in_nothing_of_theirs(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["silvasoft"], customer_number="1002")
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+    assert numbers(pkg.records("silvasoft", "sales_order"), "OrderNumber") == JAN_ORDERS
+    for record in pkg.records("silvasoft"):
+        assert record["data"].get("CustomerNumber", 1001) == 1001
+    text = pkg.text().lower()
+    for other in ("sofie", "claes", "stationsplein", "20240088", "20250140", "20260098"):
+        assert other not in text
+    assert MISMATCH_NOTE.format(n=1002, source="the request") in outcome.notes
+
+
+def test_customer_number_offered_by_another_connector_follows_the_same_rule(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[customer_number_plugin(["1002", "1001"])],
+                     settings={"offerer": {}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+    assert "sofie" not in pkg.text().lower()
+    assert MISMATCH_NOTE.format(n=1002, source="offerer") in outcome.notes
+    assert sandbox.requests_to("silvasoft", "RelationNumber=1001") == []      # already found by e-mail
+
+
+def test_contact_person_gets_only_their_own_contact_entry(run_export, sandbox):
+    for kwargs in ({}, {"customer_number": "1001"}):
+        pkg = run_export("Els.Desmet@example.be", vendors=["silvasoft"], **kwargs)
+        outcome = pkg.result.connectors["silvasoft"]
+        assert outcome.status == "complete", outcome.error
+        records = pkg.records("silvasoft")
+        assert [(r["dataset"], r["data"]["FirstName"], r["data"]["Email"]) for r in records] == [
+            ("relation_contact", "Els", "els.desmet@example.be")]
+        assert "third_parties" not in records[0]
+        for dataset in ("relation", "relation_address", "sales_invoice", "sales_order"):
+            assert pkg.records("silvasoft", dataset) == []
+        text = pkg.text().lower()
+        for other in ("jan.desmet", "installaties", "kerkstraat", "0712345678", "475 12 34 56"):
+            assert other not in text, other
+        own = json.dumps([records, outcome.notes]).lower()
+        for other in ("jan", "ardooie", "1001"):
+            assert other not in own, other
+        assert outcome.calls == 1                                   # no invoice or order sweep at all
+        assert len(outcome.notes) == 1 and "contact person" in outcome.notes[0]
+        assert "invoices" in outcome.notes[0]
 
 
 def test_pdfs_are_attached_when_asked(run_export, sandbox):
@@ -282,7 +419,8 @@ def test_lines_parameter_falls_back_to_the_tables_spelling(run_export, sandbox):
 def test_settings_are_validated():
     SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
                                        "requests_per_hour": 15, "include_pdf": False})
-    for bad in ({"requests_per_hour": "many"}, {"requests_per_hour": 0}, {"scan_pages": -1}, {"include_pdf": "yes"}):
+    for bad in ({"requests_per_hour": "many"}, {"requests_per_hour": 0}, {"scan_pages": -1}, {"include_pdf": "yes"},
+                {"max_rate_limit_wait": -1}, {"max_rate_limit_wait": "1h"}):
         with pytest.raises(ConfigError, match="connectors.silvasoft"):
             SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
                                                **bad})
