@@ -2,10 +2,13 @@
 
 PayPal has no payer e-mail filter, so the connector scans every 31-day window from ``history_start`` (at
 most 3 years back, PayPal's limit) to now, concurrently within a bound, and keeps the transactions whose
-``payer_info.email_address`` is the subject's (case-insensitively). Transactions another connector names
-(a PayPal transaction id in a webshop order's payment data, identifier kind ``paypal_transaction_id``) are
-looked up by id beside the scan, in a window around the order date; those may have been paid from another
-PayPal address, which is offered to the other connectors as kind ``email``.
+``payer_info.email_address`` is the subject's (case-insensitively). PayPal refuses a search matching more
+than 10,000 transactions (400 ``RESULTSET_TOO_LARGE``); such a window is searched as two halves, recursively,
+down to an hour. Transactions another connector names (a PayPal transaction id in a webshop order's payment
+data, identifier kind ``paypal_transaction_id``: a hint, not a proof) are looked up by id beside the scan, in a
+window around the order date. When such a transaction was paid from a PayPal address that is not the
+subject's, only the payment itself (``transaction_info``, less the payer's account id and note) and its cart
+are kept: the payer and shipping details may be someone else's, so they are withheld, with a note.
 
 All PayPal-specific transport lives in :class:`PayPalClient` (the ``paypalrestsdk.Api`` wrapper), so moving to
 PayPal's newer SDK touches nothing outside this module. The wrapper fixes the SDK's known faults: every
@@ -37,7 +40,7 @@ from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, ConnectorError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
-from aggregator.identifiers import EMAIL, PAYPAL_TRANSACTION_ID, Identifier
+from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
 
 NAME = "paypal"
 SEARCH_PATH = "/v1/reporting/transactions"
@@ -46,8 +49,12 @@ HISTORY = timedelta(days=3 * 365)      # PayPal: Transaction Search covers the l
 PAGE_SIZE = 500                        # PayPal's maximum
 MAX_PAGES = 20                         # > 10,000 results in one window is refused by PayPal anyway
 LOOKUP_BEFORE = timedelta(days=1)      # a lookup window opens a day before the order date
+MIN_SPLIT = timedelta(hours=1)         # a window this short that is still too large is not split further
+TOO_LARGE = "RESULTSET_TOO_LARGE"      # PayPal's 400 for a search matching more than 10,000 transactions
 
 _EXCLUDED_FROM_TRANSACTION = ("payer_info", "shipping_info", "cart_info")
+# In transaction_info, the payer's own: their account id and the free-text note they wrote.
+_PAYER_FIELDS_IN_TRANSACTION = ("paypal_account_id", "transaction_note")
 
 
 # --------------------------------------------------------------------------- time helpers
@@ -84,6 +91,11 @@ class Window:
     start: datetime
     end: datetime   # inclusive, at most 31 days after start
 
+    def halves(self) -> tuple[Window, Window]:
+        """Two consecutive windows covering this one (whole seconds, as PayPal's dates are)."""
+        half = timedelta(seconds=int((self.end - self.start).total_seconds()) // 2)
+        return Window(self.start, self.start + half), Window(self.start + half + timedelta(seconds=1), self.end)
+
 
 def scan_windows(start: datetime, now: datetime) -> list[Window]:
     """Consecutive windows of at most 31 days covering [start, now], none before ``start``."""
@@ -105,6 +117,30 @@ def earliest_searchable(now: datetime) -> datetime:
 
 
 # --------------------------------------------------------------------------- errors
+class PayPalError(VendorError):
+    """A PayPal error reply, with the error's ``name`` (``INVALID_REQUEST``, ``RESULTSET_TOO_LARGE``...)."""
+
+    def __init__(self, message: str, status: int | None = None, error_name: str | None = None) -> None:
+        super().__init__(message, status)
+        self.error_name = error_name
+
+
+class _TooLarge(VendorError):
+    """A window PayPal will not return whole (more than 10,000 results): search it in smaller parts."""
+
+
+def error_name(content: str | None) -> str | None:
+    """The ``name`` of a PayPal error body (also inside the SDK's ``{"error": {...}}`` wrapping)."""
+    try:
+        body = json.loads(content or "")
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    name = body.get("name") if isinstance(body, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def describe(status: int | None, content: str | None) -> str:
     """A one-line reason from a PayPal error body (either of its two shapes) without secrets."""
     try:
@@ -232,7 +268,7 @@ class _GuardedApi(paypalrestsdk.Api):
         text = f"{NAME}: {status} {describe(status, exc.content)} ({_where(method, url, self._base_path)})"
         if hint:
             text += f"; {hint}"
-        return VendorError(self._redactor(one_line(text)), status=status)
+        return PayPalError(self._redactor(one_line(text)), status=status, error_name=error_name(exc.content))
 
 
 def _where(method: str, url: str, base_path: str = "") -> str:
@@ -261,8 +297,9 @@ class PayPalClient:
         action = f"{path}?{urlencode(params)}" if params else path
         result = self.api.get(action)
         if isinstance(result, dict) and set(result) == {"error"}:   # the SDK's swallowed-400 shape
-            raise VendorError(one_line(f"{NAME}: 400 {describe(400, json.dumps(result))} (GET {path})"),
-                              status=400)
+            content = json.dumps(result)
+            raise PayPalError(one_line(f"{NAME}: 400 {describe(400, content)} (GET {path})"), status=400,
+                              error_name=error_name(content))
         if not isinstance(result, dict):
             raise VendorError(f"{NAME}: unexpected reply from GET {path} (not a JSON object)")
         return result
@@ -275,7 +312,6 @@ class PayPalConnector(Connector):
     categories: ClassVar[tuple[str, ...]] = ("contact", "addresses", "payments", "orders")
     required_settings: ClassVar[tuple[str, ...]] = ("base_url", "client_id", "client_secret")
     secret_settings: ClassVar[tuple[str, ...]] = ("client_secret",)
-    provides: ClassVar[tuple[str, ...]] = (EMAIL,)
     description: ClassVar[str] = ("PayPal Transaction Search: payer identity and contact, shipping addresses, "
                                   "transactions and cart items")
 
@@ -329,7 +365,12 @@ class PayPalConnector(Connector):
         while not stop.is_set():
             query = {**params, "page": page}
             endpoint = f"GET {SEARCH_PATH}?{urlencode(query)}"
-            reply = client.get(SEARCH_PATH, query)
+            try:
+                reply = client.get(SEARCH_PATH, query)
+            except PayPalError as exc:
+                if exc.error_name == TOO_LARGE:
+                    raise _TooLarge(str(exc), status=exc.status) from None
+                raise
             details = reply.get("transaction_details") or []
             if not isinstance(details, list):
                 raise VendorError(f"{NAME}: unexpected reply from GET {SEARCH_PATH} (transaction_details)")
@@ -346,9 +387,8 @@ class PayPalConnector(Connector):
             total_pages = int(reply.get("total_pages") or 0)
             if not details or page >= total_pages:
                 break
-            if page >= MAX_PAGES:
-                raise VendorError(f"{NAME}: more than {MAX_PAGES * PAGE_SIZE} transactions between "
-                                  f"{rfc3339(window.start)} and {rfc3339(window.end)}; cannot page further")
+            if page >= MAX_PAGES:   # PayPal refuses more than this anyway; split the window like it asks
+                raise _TooLarge(f"{NAME}: more than {MAX_PAGES * PAGE_SIZE} transactions in one search")
             page += 1
         return found, refreshed
 
@@ -357,27 +397,41 @@ class PayPalConnector(Connector):
         if stop.is_set():
             return
         try:
-            found, refreshed = self._search(client, window, stop)
-        except VendorError as exc:
-            # The newest window may start after PayPal's last refresh (data lags up to 3 hours).
-            if last and exc.status == 400 and "not available" in str(exc):
-                self.ctx.note(f"PayPal had no searchable data yet from {rfc3339(window.start)}; "
-                              "transactions of the last hours are not included.")
-                return
-            stop.set()     # one failure ends the scan: no further window is started
-            raise
+            found, refreshed = self._search_split(client, window, stop, last)
         except BaseException:
-            stop.set()
+            stop.set()     # one failure ends the scan: no further window is started
             raise
         if refreshed:
             with self._lock:
                 self._refreshed.append(refreshed)
         emit(found)   # before the future completes, so the collector never misses a batch
 
+    def _search_split(self, client: PayPalClient, window: Window, stop: threading.Event,
+                      last: bool) -> tuple[list[tuple[dict[str, Any], str]], str | None]:
+        """One scan window; one PayPal refuses as too large is searched as its two halves, recursively."""
+        try:
+            return self._search(client, window, stop)
+        except _TooLarge as exc:
+            if window.end - window.start <= MIN_SPLIT:
+                raise VendorError(f"{exc}; too many transactions even between {rfc3339(window.start)} and "
+                                  f"{rfc3339(window.end)}, a window of an hour or less", status=exc.status) from None
+            left, right = window.halves()
+            found, refreshed = self._search_split(client, left, stop, False)
+            more, newer = self._search_split(client, right, stop, last)
+            return found + more, newer or refreshed
+        except VendorError as exc:
+            # The newest window may start after PayPal's last refresh (data lags up to 3 hours).
+            if last and exc.status == 400 and "not available" in str(exc):
+                self.ctx.note(f"PayPal had no searchable data yet from {rfc3339(window.start)}; "
+                              "transactions of the last hours are not included.")
+                return [], None
+            raise
+
     def _lookups(self, client: PayPalClient, stop: threading.Event, now: datetime,
                  emit: Callable[[list[tuple[dict[str, Any], str]]], None]) -> None:
         """Look up every transaction id another connector names, as the ids arrive."""
         earliest = earliest_searchable(now)
+        self._withheld: set[str] = set()
         for ident in self.ctx.identifiers(PAYPAL_TRANSACTION_ID):
             if stop.is_set():
                 return
@@ -402,15 +456,25 @@ class PayPalConnector(Connector):
         for window in windows:
             found, _ = self._search(client, window, stop, transaction_id=tid)
             if found:
-                for detail, _endpoint in found:
-                    payer = (detail.get("payer_info") or {}).get("email_address")
-                    if payer and not self.ctx.subject.matches(payer):
-                        self.ctx.offer(EMAIL, payer.strip().lower(), transaction_id=tid)
-                return found
+                return [self._checked(detail, endpoint, tid, ident) for detail, endpoint in found]
         order = ident.attrs.get("order_number")
         self.ctx.note(f"PayPal transaction {tid} named by {ident.source}"
                       f"{f' (order {order})' if order else ''} was not found by Transaction Search.")
         return []
+
+    def _checked(self, detail: dict[str, Any], endpoint: str, tid: str,
+                 ident: Identifier) -> tuple[dict[str, Any], str]:
+        """A looked-up transaction as it may be exported: paid from another PayPal address (or none), it keeps
+        only the payment and its cart; the payer and shipping details may be someone else's."""
+        if self.ctx.subject.matches((detail.get("payer_info") or {}).get("email_address")):
+            return detail, endpoint
+        if tid not in self._withheld:
+            self._withheld.add(tid)
+            order = ident.attrs.get("order_number")
+            self.ctx.note(f"PayPal transaction {tid}{f' (order {order})' if order else ''} was paid from another "
+                          "PayPal account; its payer and shipping details are withheld because they may belong "
+                          "to someone else.")
+        return without_payer(detail), endpoint
 
     # ---------------------------------------------------------------- collect
     def collect(self) -> Iterator[Record]:
@@ -467,6 +531,15 @@ class PayPalConnector(Connector):
                           "can take up to 3 hours to appear, and only the last 3 years can be searched.")
 
 
+def without_payer(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the payment (less the payer's account id and note) and its cart: nothing that names the payer."""
+    info = {k: v for k, v in (detail.get("transaction_info") or {}).items() if k not in _PAYER_FIELDS_IN_TRANSACTION}
+    kept: dict[str, Any] = {"transaction_info": info}
+    if detail.get("cart_info"):
+        kept["cart_info"] = detail["cart_info"]
+    return kept
+
+
 class _Emitter:
     """Turns transaction details into records: each transaction once; payer and address records once each."""
 
@@ -492,18 +565,23 @@ class _Emitter:
             transaction = {k: v for k, v in detail.items() if k not in _EXCLUDED_FROM_TRANSACTION and v}
             yield self.ctx.record("payments", "transaction", transaction, endpoint=endpoint, vendor_id=tid)
             payer = detail.get("payer_info") or {}
-            if payer and self._first("payer", payer):
-                yield self.ctx.record("contact", "payer", payer, endpoint=endpoint,
-                                      vendor_id=payer.get("account_id") or tid)
-            if payer.get("address") and self._first("payer_address", payer["address"]):
-                yield self.ctx.record("addresses", "payer_address", payer["address"], endpoint=endpoint,
-                                      vendor_id=payer.get("account_id") or tid)
-            shipping = detail.get("shipping_info") or {}
-            if shipping and self._first("shipping", shipping):
-                yield self.ctx.record("addresses", "shipping_address", shipping, endpoint=endpoint, vendor_id=tid)
+            if self.ctx.subject.matches(payer.get("email_address")):   # never another payer's details
+                yield from self._payer_records(detail, payer, endpoint, tid)
             cart = detail.get("cart_info") or {}
             if cart:
                 yield self.ctx.record("orders", "cart", cart, endpoint=endpoint, vendor_id=tid)
+
+    def _payer_records(self, detail: Mapping[str, Any], payer: Mapping[str, Any], endpoint: str,
+                       tid: str) -> Iterator[Record]:
+        if self._first("payer", payer):
+            yield self.ctx.record("contact", "payer", payer, endpoint=endpoint,
+                                  vendor_id=payer.get("account_id") or tid)
+        if payer.get("address") and self._first("payer_address", payer["address"]):
+            yield self.ctx.record("addresses", "payer_address", payer["address"], endpoint=endpoint,
+                                  vendor_id=payer.get("account_id") or tid)
+        shipping = detail.get("shipping_info") or {}
+        if shipping and self._first("shipping", shipping):
+            yield self.ctx.record("addresses", "shipping_address", shipping, endpoint=endpoint, vendor_id=tid)
 
 
 @hookimpl

@@ -189,6 +189,62 @@ def test_windows_are_scanned_concurrently_within_the_bound(run_export, sandbox):
     assert parallel < serial / 2.5
 
 
+def test_a_window_with_more_than_the_result_limit_is_split_in_halves(run_export, sandbox):
+    # PayPal refuses a search with more than 10,000 results (400 RESULTSET_TOO_LARGE); lowered here so that the
+    # Black Friday window (511 transactions) is refused and must be searched as two smaller windows.
+    sandbox.apps["paypal"].max_results = 500
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+    refused = [x for x in sandbox.requests_to("paypal", SEARCH) if x.status == 400]
+    assert len(refused) == 1 and "start_date=2025-11-03T00%3A00%3A00Z" in refused[0].query
+    full = (datetime(2025, 11, 3, tzinfo=UTC), datetime(2025, 12, 3, 23, 59, 59, tzinfo=UTC))
+    spans = {(parse_when(p["start_date"]), parse_when(p["end_date"])) for p in search_params(sandbox)}
+    inside = {s for s in spans if full[0] <= s[0] <= full[1]}
+    assert full in inside and len(inside) == 3     # the refused window, then its two halves, which meet
+    left, right = sorted(inside - {full})
+    assert (left[0], right[1]) == full and right[0] == left[1] + timedelta(seconds=1)
+    assert left[1] - left[0] <= timedelta(days=16) and right[1] - right[0] <= timedelta(days=16)
+    assert not [p for p in search_params(sandbox) if p["page"] != "1"]    # each half fits in one page
+
+
+def test_windows_are_split_again_until_each_part_fits(run_export, sandbox):
+    sandbox.apps["paypal"].max_results = 60
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+    logged = sandbox.requests_to("paypal", SEARCH)
+    refused = [x for x in logged if x.status == 400]
+    assert len(refused) >= 4 and all(x.status == 200 for x in logged if x not in refused)
+    # the searches that were answered cover the Black Friday window exactly, without gap or overlap
+    answered = sorted((parse_when(p["start_date"]), parse_when(p["end_date"]))
+                      for p, x in zip(search_params(sandbox), logged, strict=True) if x.status == 200
+                      and datetime(2025, 11, 3, tzinfo=UTC) <= parse_when(p["start_date"]) < datetime(2025, 12, 4,
+                                                                                                        tzinfo=UTC))
+    assert answered[0][0] == datetime(2025, 11, 3, tzinfo=UTC)
+    assert answered[-1][1] == datetime(2025, 12, 3, 23, 59, 59, tzinfo=UTC)
+    assert all(b[0] == a[1] + timedelta(seconds=1) for a, b in zip(answered, answered[1:], strict=False))
+
+
+def test_a_one_hour_window_still_too_large_fails_with_one_line(run_export, sandbox):
+    sandbox.apps["paypal"].max_results = 0       # every search with a result is refused, however small
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"history_start": "2026-10-20"}},
+                     sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert re.match(r"^paypal: 400 RESULTSET_TOO_LARGE Result set size is greater than the maximum limit\. .*"
+                    r"\(GET /v1/reporting/transactions\); too many transactions even between \S+Z and \S+Z, "
+                    r"a window of an hour or less$", outcome.error), outcome.error
+    assert "\n" not in outcome.error
+    assert len(sandbox.requests_to("paypal", SEARCH)) <= 2 * 12 + 4     # halving stops at one hour
+
+
+def test_the_sandboxs_result_limit_is_restored_after_a_test(sandbox):
+    assert sandbox.apps["paypal"].max_results == 10_000
+
+
 # --------------------------------------------------------------------------- lookups by id
 def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandbox):
     ids = [(OTHER_ACCOUNT[0], {"date": OTHER_ACCOUNT[1], "order_number": "ORD10210"}),
@@ -199,11 +255,21 @@ def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandb
     assert outcome.status == "complete", outcome.error
     got = transaction_ids(pkg)
     assert sorted(got) == sorted(JAN_SCANNED | {OTHER_ACCOUNT[0], BEFORE_HISTORY[0]})   # 2GG once
-    # the other-account payment: only the lookup found it; its payer address is offered to others
-    prive = next(r for r in pkg.records("paypal", "payer")
-                 if r["data"]["email_address"] == "jan.desmet.prive@example.be")
-    assert "transaction_id=5TY05013RM123456E" in prive["source"]["endpoint"]
-    assert "jan.desmet.prive@example.be" in pkg.manifest["identifiers"].get("email", [])
+    # the other-account payment: only the lookup found it. Its payer is not the subject's address, so only
+    # the payment itself and its cart are kept; payer and shipping details are withheld, with a note.
+    assert "jan.desmet.prive@example.be" not in pkg.text()
+    assert "email" not in pkg.manifest["identifiers"]
+    paid = next(r for r in pkg.data("payments", "paypal") if r["source"]["vendor_id"] == OTHER_ACCOUNT[0])
+    assert paid["dataset"] == "transaction" and "transaction_id=5TY05013RM123456E" in paid["source"]["endpoint"]
+    assert set(paid["data"]) == {"transaction_info"}
+    assert paid["data"]["transaction_info"]["transaction_amount"] == {"currency_code": "EUR", "value": "185.95"}
+    assert any(r["source"]["vendor_id"] == OTHER_ACCOUNT[0] for r in pkg.records("paypal", "cart"))
+    assert not [r for ds in ("payer", "payer_address", "shipping_address") for r in pkg.records("paypal", ds)
+                if "transaction_id=" in r["source"]["endpoint"]]
+    withheld = [n for n in outcome.notes if "withheld" in n]
+    assert withheld == [f"PayPal transaction {OTHER_ACCOUNT[0]} (order ORD10210) was paid from another PayPal "
+                        "account; its payer and shipping details are withheld because they may belong to "
+                        "someone else."]
     # each lookup is one search in a window around the order date (start_date/end_date are required)
     lookups = [p for p in search_params(sandbox) if "transaction_id" in p]
     assert {p["transaction_id"] for p in lookups} == {i for i, _ in ids}
@@ -212,6 +278,23 @@ def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandb
         date = dates[p["transaction_id"]]
         start, end = parse_when(p["start_date"]), parse_when(p["end_date"])
         assert start <= date <= end and end - start <= MAX_WINDOW
+
+
+def test_a_transaction_id_of_another_customer_exports_none_of_their_data(run_export, sandbox):
+    # Sofie's payment, named (wrongly, or maliciously) as Jan's: none of Sofie's details may reach Jan's package
+    ids = [("847XC06G6V8R8D9HL", {"date": "2026-10-01T12:00:00Z", "order_number": "ORD1"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert "847XC06G6V8R8D9HL" in transaction_ids(pkg)
+    payers = [r["data"].get("email_address", "").lower() for r in pkg.records("paypal", "payer")]
+    assert payers and set(payers) == {DEMO}
+    text = pkg.text()
+    for theirs in ("sofie", "Sofie", "Claes", "486987654", "Stationsplein", "9000", "C8LS2P4VNE7XK"):
+        assert theirs not in text, theirs
+    assert "email" not in pkg.manifest["identifiers"]
+    note = next(n for n in outcome.notes if "847XC06G6V8R8D9HL" in n)
+    assert "(order ORD1)" in note and "withheld" in note and "sofie" not in note.lower()
 
 
 def test_without_a_provider_the_other_account_payment_is_not_found(run_export):

@@ -10,6 +10,8 @@ Behaves like api-m.paypal.com where the connector depends on it:
   (default Y), ``page_size`` (1..500, default 100) and ``page``; pages with ``page``, ``total_items``,
   ``total_pages`` and HATEOAS ``links``; dates are written ``+0000`` like live replies; an empty window is
   ``"transaction_details": []``. Errors use PayPal's ``{"name","message","debug_id","details","links"}``.
+- A search matching more than 10,000 transactions (``App.max_results``; tests lower it) is refused with
+  PayPal's 400 ``RESULTSET_TOO_LARGE``, whatever the page size: the caller must narrow the date range.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ CLIENT_ID = "AYsbx-MegaSecurity-DSAR-4f7c1e9a2b"
 CLIENT_SECRET = "EKsbx-9d2f6a1c7e3b5d8f0a4c6e2b9d1f3a5c"
 MAX_RANGE = timedelta(days=31)
 HISTORY = timedelta(days=3 * 365)
+MAX_RESULTS = 10_000               # live: a search matching more is refused (RESULTSET_TOO_LARGE)
 REFRESH_LAG = timedelta(hours=1)   # live: new transactions can take up to 3 hours to appear
 # Event codes that do not move the balance (an authorization hold), hidden by the default
 # balance_affecting_records_only=Y.
@@ -38,6 +41,7 @@ FIELD_GROUPS = ("transaction_info", "payer_info", "shipping_info", "auction_info
 INFO_LINK = "https://developer.paypal.com/docs/api/transaction-search/v1/#error-{name}"
 
 MSG_400 = "Request is not well-formed, syntactically incorrect, or violates schema."
+MSG_TOO_LARGE = "Result set size is greater than the maximum limit. Change the filter criteria and try again."
 MSG_401 = "Authentication failed due to missing authorization header, or invalid authentication credentials."
 
 
@@ -70,6 +74,10 @@ class App(VendorApp):
         self._lock = threading.Lock()
         self.issued: list[str] = []     # every access token handed out (tests check none is ever logged)
         self._debug = 0
+        self.max_results = MAX_RESULTS
+
+    def reset(self) -> None:
+        self.max_results = MAX_RESULTS
 
     # ------------------------------------------------------------------ config
     def connector_config(self, base_url: str) -> dict[str, Any]:
@@ -199,6 +207,8 @@ class App(VendorApp):
                 continue
             hits.append({k: detail[k] for k in wanted if k in detail})
         total = len(hits)
+        if total > self.max_results:
+            return self.error(400, "RESULTSET_TOO_LARGE", MSG_TOO_LARGE, [])
         total_pages = math.ceil(total / page_size)
         chunk = hits[(page - 1) * page_size: page * page_size]
 
