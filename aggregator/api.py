@@ -77,6 +77,8 @@ def export(
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
+    if received_at is not None and received_at.tzinfo is None:
+        raise InputError("received_at must carry a time zone (e.g. datetime.now(UTC))")
     received = (received_at or datetime.now(UTC)).astimezone(UTC)
     rid = request_id or new_request_id(received)
     if not _REQUEST_ID.match(rid):
@@ -91,6 +93,8 @@ def export(
         raise InputError(f"cannot write to the output directory {out}")
 
     registry = build_registry(plugin_manager(entry_points=entry_points, extra=plugins), cfg.processors)
+    if only is not None and not only:
+        raise InputError("--only names no connector")
     if only:
         unknown = sorted(set(only) - set(registry.connectors))
         if unknown:

@@ -75,7 +75,12 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
         raise ConfigError("config: controller.response_days must be between 1 and 90")
     controller["response_days"] = days
 
-    ca_bundle = data.get("tls", {}).get("ca_bundle")
+    tls = data.get("tls", {})
+    if not isinstance(tls, dict):
+        raise ConfigError("config: [tls] must be a table")
+    ca_bundle = tls.get("ca_bundle")
+    if ca_bundle is not None and not isinstance(ca_bundle, str):
+        raise ConfigError("config: tls.ca_bundle must be a path (a string)")
     if ca_bundle is not None:
         path = Path(ca_bundle)
         if not path.is_absolute() and base_dir is not None:
@@ -88,6 +93,8 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
     if not isinstance(connectors, dict) or not all(isinstance(v, dict) for v in connectors.values()):
         raise ConfigError("config: [connectors.<name>] entries must be tables")
     processors = data.get("processors", {})
+    if not isinstance(processors, dict) or not all(isinstance(v, dict) for v in processors.values()):
+        raise ConfigError("config: [processors.<key>] entries must be tables")
     return Config(controller=controller, connectors={k: dict(v) for k, v in connectors.items()},
                   processors=dict(processors), ca_bundle=ca_bundle, source=source)
 

@@ -85,8 +85,8 @@ class ConnectorContext:
                 timeout: float | tuple[float, float] | None = None) -> VendorSession:
         """A session with this run's trust, redaction and the connector's declared limits."""
         configured = self.settings.get("timeout")
-        s = VendorSession(self.name, ca_bundle=self.ca_bundle,
-                          timeout=timeout or (float(configured) if configured else DEFAULT_TIMEOUT),
+        default = (DEFAULT_TIMEOUT[0], float(configured)) if configured else DEFAULT_TIMEOUT
+        s = VendorSession(self.name, ca_bundle=self.ca_bundle, timeout=timeout or default,
                           limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep)
         self._sessions.append(s)
         return s
@@ -140,6 +140,7 @@ class Connector(ABC):
     categories: ClassVar[tuple[str, ...]]      # every category collect() may emit
     required_settings: ClassVar[tuple[str, ...]] = ()
     secret_settings: ClassVar[tuple[str, ...]] = ()   # redacted from every message
+    numeric_settings: ClassVar[tuple[str, ...]] = ("timeout",)   # optional settings that must be numbers ≥ 0
     provides: ClassVar[tuple[str, ...]] = ()   # identifier kinds this connector offers to others
     description: ClassVar[str] = ""
 
@@ -154,6 +155,16 @@ class Connector(ABC):
             value = settings.get(key)
             if value is None or (isinstance(value, str) and not value.strip()):
                 raise ConfigError(f"config: connectors.{cls.name}.{key} is missing")
+        for key in cls.numeric_settings:
+            value = settings.get(key)
+            if value is None:
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = -1.0
+            if isinstance(value, bool) or not number >= 0:
+                raise ConfigError(f"config: connectors.{cls.name}.{key} must be a number ≥ 0")
 
     @abstractmethod
     def collect(self) -> Iterable[Record]:

@@ -65,19 +65,6 @@ class Redactor:
         return self._AUTH.sub(lambda m: f"{m.group(1)} ***", out)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts a run's secrets from every record it lets through."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor(record.getMessage())
-        record.args = None
-        return True
-
-
 def one_line(text: object, limit: int = 300) -> str:
     """Collapse whitespace so an error can never span lines; cap its length."""
     flat = " ".join(str(text).split())
@@ -194,6 +181,10 @@ class RetryPolicy:
         return None
 
 
+# The connection dropped while the body was being read (a truncated chunked or Content-Length body).
+_BROKEN_BODY = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+
+
 class _RetryableResponse(Exception):
     def __init__(self, response: requests.Response, wait: float) -> None:
         super().__init__(f"HTTP {response.status_code}")
@@ -243,7 +234,8 @@ class VendorSession(requests.Session):
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.deadline),
             wait=self._wait,
-            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, _RetryableResponse)),
+            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, _BROKEN_BODY,
+                                           _RetryableResponse)),
             sleep=self._sleep,
             reraise=True,
         )
@@ -253,6 +245,8 @@ class VendorSession(requests.Session):
             return exc.response  # attempts exhausted: the caller turns the last answer into an error
         except requests.Timeout:
             raise ConnectorError(f"{self.vendor}: timed out calling {_where(method, url)}") from None
+        except _BROKEN_BODY:
+            raise ConnectorError(f"{self.vendor}: connection broken while reading {_where(method, url)}") from None
         except requests.exceptions.SSLError:
             raise ConnectorError(f"{self.vendor}: TLS verification failed for {_host(url)}") from None
         except requests.ConnectionError:
@@ -264,7 +258,8 @@ class VendorSession(requests.Session):
         with self._slots:
             with self._count_lock:
                 self.calls += 1
-            log.debug("%s %s %s", self.vendor, method, self.redactor(url))
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s %s %s", self.vendor, method, self.redactor(url))
             response = super().request(method, url, *args, **kwargs)
         for limiter in self.limits.limiters:
             limiter.observe(response)
@@ -307,7 +302,7 @@ class VendorSession(requests.Session):
         where = _where(response.request.method or "GET", response.url)
         if response.status_code not in set(ok):
             detail = describe(response) if describe else default_describe(response)
-            raise VendorError(self.redactor(one_line(f"{self.vendor}: {response.status_code} {detail} ({where})")),
+            raise VendorError(one_line(self.redactor(f"{self.vendor}: {response.status_code} {detail} ({where})")),
                               status=response.status_code)
         if not response.content.strip():
             return empty
@@ -348,6 +343,6 @@ def _where(method: str | bytes, url: str | bytes) -> str:
 
 
 __all__ = [
-    "Limiter", "Limits", "MinInterval", "Redactor", "RedactingFilter", "RetryPolicy", "SlidingWindow",
+    "Limiter", "Limits", "MinInterval", "Redactor", "RetryPolicy", "SlidingWindow",
     "USER_AGENT", "VendorSession", "default_describe", "one_line", "parse_retry_after",
 ]

@@ -64,14 +64,13 @@ class IdentifierBus:
                 names.discard(source)
             self._cond.notify_all()
 
-    def stream(self, kind: str, timeout: float | None = None) -> Iterator[Identifier]:
+    def stream(self, kind: str) -> Iterator[Identifier]:
         index = 0
         while True:
             with self._cond:
                 items = self._items.get(kind, [])
                 while index >= len(items) and self._pending.get(kind):
-                    if not self._cond.wait(timeout):
-                        return
+                    self._cond.wait()
                     items = self._items.get(kind, [])
                 if index >= len(items):
                     return

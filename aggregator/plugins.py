@@ -15,7 +15,7 @@ import pluggy
 from aggregator import hookspecs
 from aggregator.categories import CATEGORIES
 from aggregator.connector import Connector
-from aggregator.errors import ConfigError, DsarError
+from aggregator.errors import DsarError
 from aggregator.processors import Processor, build_register
 
 ENTRY_POINT_GROUP = "dsar_aggregator"
@@ -66,12 +66,7 @@ def build_registry(pm: pluggy.PluginManager,
         extra_processors[processor.key] = processor
 
     pm.hook.register_processors(register=register_processor)
-    try:
-        processors = build_register(processor_overrides)
-    except ConfigError:
-        raise
-    for key, proc in extra_processors.items():
-        processors.setdefault(key, proc)
+    processors = build_register(processor_overrides, extra=extra_processors)
 
     found: dict[str, type[Connector]] = {}
 

@@ -83,9 +83,13 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
 _OVERRIDABLE = {f.name for f in fields(Processor)} - {"key"}
 
 
-def build_register(overrides: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Processor]:
-    """The default register with the config's ``[processors.*]`` overrides applied (new keys allowed)."""
+def build_register(overrides: Mapping[str, Mapping[str, Any]] | None,
+                   extra: Mapping[str, Processor] | None = None) -> dict[str, Processor]:
+    """The default register plus plugins' processors (``extra``), with the config's ``[processors.*]``
+    overrides applied last (new keys allowed)."""
     register = dict(DEFAULT_PROCESSORS)
+    for key, proc in (extra or {}).items():
+        register.setdefault(key, proc)
     for key, values in (overrides or {}).items():
         if not isinstance(values, Mapping):
             raise ConfigError(f"config: [processors.{key}] must be a table")

@@ -54,9 +54,14 @@ def check(config: Config, registry: Registry, only: Collection[str] | None) -> N
     for name in sorted(set(config.connectors) - set(registry.connectors)):
         raise ConfigError(f"config: [connectors.{name}] names no registered connector "
                            f"(known: {', '.join(registry.connectors)})")
-    for name in selected(registry, only):
+    chosen = selected(registry, only)
+    for name in chosen:
         if name in config.connectors:
             registry.connectors[name].check_settings(config.connectors[name])
+    if not any(name in config.connectors for name in chosen):
+        where = f" (config: {config.source})" if config.source != "<defaults>" else " (no --config or $DSAR_CONFIG)"
+        raise ConfigError(f"no {'selected ' if only else ''}connector is configured{where}: nothing would be "
+                          "queried, and an empty package would wrongly say we hold no data")
 
 
 def selected(registry: Registry, only: Collection[str] | None) -> list[str]:

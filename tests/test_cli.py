@@ -72,6 +72,7 @@ def test_human_summary_goes_to_stderr(ls_config: Path, tmp_path: Path):
 @pytest.mark.parametrize("args, env, code, text", [
     (["export", "not-an-email"], {}, 2, "not a valid e-mail address: 'not-an-email'"),
     (["export", OTHER, "--only", "lightspeed,nope"], {}, 2, "unknown connector(s): nope"),
+    (["export", OTHER, "--only", ","], {}, 2, "--only names no connector"),
     (["export", OTHER, "--config", "/nonexistent/dsar.toml"], {}, 2, "config: file not found"),
     (["export"], {}, 2, "usage:"),
     (["export", OTHER, "--out", "/proc/no-such-dir"], {}, 2, "cannot create the output directory /proc/no-such-dir"),
@@ -92,8 +93,8 @@ def test_config_not_toml_and_unset_variable(tmp_path: Path):
 
 
 def test_config_from_environment_variable(ls_config: Path, tmp_path: Path):
-    proc = dsar("export", EMPTY, "--json", "--out", str(tmp_path / "o"))
-    assert json.loads(proc.stdout)["connectors"]["lightspeed"]["status"] == "not_configured"
+    assert_one_line_error(dsar("export", EMPTY, "--json", "--out", str(tmp_path / "o")), 2,
+                          "no connector is configured (no --config or $DSAR_CONFIG)")
     import os
     proc = subprocess.run([sys.executable, "-m", "aggregator.cli", "export", EMPTY, "--json", "--out",
                            str(tmp_path / "o")], capture_output=True, text=True, timeout=120,

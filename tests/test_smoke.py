@@ -1,9 +1,14 @@
+import pytest
+
+from aggregator.errors import ConfigError
 from tests.conftest import EMPTY
 
 
-def test_no_connector_configured_says_we_hold_no_data(run_export):
-    pkg = run_export(EMPTY, vendors=[])
-    assert pkg.result.status == "complete"
-    assert pkg.manifest["summary"]["no_data"] is True
-    assert "We hold no data about niemand@example.org" in pkg.manifest["summary"]["statement"]
-    assert "We hold no data" in pkg.zip.read("index.html").decode()
+def test_no_connector_configured_is_refused_not_reported_as_no_data(run_export):
+    with pytest.raises(ConfigError, match="no connector is configured"):
+        run_export(EMPTY, vendors=[])
+
+
+def test_only_naming_unconfigured_connectors_is_refused(run_export):
+    with pytest.raises(ConfigError, match="no selected connector is configured"):
+        run_export(EMPTY, vendors=["lightspeed"], only=["mailchimp"])
