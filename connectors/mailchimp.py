@@ -35,6 +35,8 @@ from aggregator.subject import emails_in
 
 MAX_CONNECTIONS = 10          # Mailchimp: at most 10 simultaneous connections per API key
 MAX_COUNT = 1000              # largest ``count`` the API accepts
+MAX_PAGES = 500               # pages read from one collection at most (500,000 items at the default
+                              # page size); more means the vendor never answers a last page
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
 
 Json = dict[str, Any]
@@ -140,18 +142,27 @@ class MailchimpConnector(Connector):
     def _pages(self, path: str, key: str, fn: Callable[..., Any], *args: Any,
                **kwargs: Any) -> Iterator[tuple[str, list[Json]]]:
         """Every page of a ``count``/``offset`` collection: (endpoint, items). Stops at ``total_items`` when
-        the reply has one, else at a short page (the activity feed has no ``total_items``)."""
+        the reply has one, else at a short page (the activity feed has no ``total_items``). A vendor that keeps
+        answering full pages cannot keep it going: a page equal to the one before it, or more than
+        ``MAX_PAGES`` pages, ends the connector with a VendorError."""
         offset = 0
-        while True:
+        previous: list[Json] | None = None
+        for _ in range(MAX_PAGES):
             endpoint = f"GET {path}?{urlencode({'count': self.page_size, 'offset': offset, **kwargs})}"
             page = self._call(endpoint, fn, *args, count=self.page_size, offset=offset, **kwargs) or {}
             items = [i for i in page.get(key) or [] if isinstance(i, dict)]
+            if items and items == previous:
+                raise VendorError(f"mailchimp: paging did not advance at GET {path} (the same page came back "
+                                  f"twice, at offset {offset})")
             yield endpoint, items
             offset += len(items)
             total = page.get("total_items")
             if not items or (isinstance(total, int) and offset >= total) or (
                     not isinstance(total, int) and len(items) < self.page_size):
                 return
+            previous = items
+        raise VendorError(f"mailchimp: paging did not end at GET {path} after {MAX_PAGES} pages of "
+                          f"{self.page_size} items (stopped there; a larger page_size reads further)")
 
     # ------------------------------------------------------------------ discovery
     def _audiences(self) -> dict[str, Json]:

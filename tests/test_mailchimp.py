@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
+import connectors.mailchimp as mailchimp_connector
 from aggregator.connector import ConnectorContext
 from aggregator.errors import ConfigError
 from aggregator.http import Redactor
@@ -19,7 +21,7 @@ from aggregator.identifiers import IdentifierBus
 from aggregator.sandbox.server import Fault
 from aggregator.sandbox.vendors.mailchimp import API_KEY
 from aggregator.subject import Subject
-from connectors.mailchimp import MailchimpConnector
+from connectors.mailchimp import MAX_COUNT, MailchimpConnector
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
 
 NEWSLETTER, PROMOS, B2B = "4f6b1c2a9d", "a93e07d5b2", "c1d2e3f4a5"
@@ -225,6 +227,45 @@ def test_429_exhausted_gives_the_problem_title(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
     assert pkg.result.connectors["mailchimp"].error.startswith(
         "mailchimp: 429 Too Many Requests: You have exceeded the limit of 10 simultaneous connections. (GET /lists/")
+
+
+# ----------------------------------------------------------------------------------------------- paging faults
+def _activity(campaign: str) -> dict[str, Any]:
+    return {"activity_type": "open", "created_at_timestamp": "2026-01-01T00:00:00+00:00", "campaign_id": campaign}
+
+
+def test_a_page_that_comes_back_twice_ends_the_connector(run_export, sandbox):
+    # a vendor fault: every activity-feed request gets the same full page (no total_items, so no short page ever
+    # ends it); times=40 only keeps a regression from looping forever
+    same = {"activity": [_activity("c1"), _activity("c2")], "_links": []}
+    sandbox.inject(Fault("mailchimp", status=200, body=same, match="activity-feed", times=40))
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 2}}, **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "failed" and pkg.result.status == "partial"
+    assert re.fullmatch(r"mailchimp: paging did not advance at GET /lists/\w+/members/\w+/activity-feed "
+                        r"\(the same page came back twice, at offset 2\)", outcome.error or ""), outcome.error
+    assert DEMO_HASH in outcome.error
+    for list_id in (NEWSLETTER, PROMOS):      # two requests per feed at most: the page and its repeat
+        assert len(sandbox.requests_to("mailchimp", f"{list_id}/members/{DEMO_HASH}/activity-feed")) <= 2
+    assert pkg.records("mailchimp", "activity") == []
+
+
+def test_paging_that_never_ends_stops_at_the_page_cap(run_export, sandbox, monkeypatch):
+    assert mailchimp_connector.MAX_PAGES * MAX_COUNT >= 100_000        # the real cap is generous
+    monkeypatch.setattr(mailchimp_connector, "MAX_PAGES", 5)
+    # a vendor fault: always a full page, never the same one twice (alternating by offset), never an end
+    for parity, campaigns in ((0, ("a1", "a2")), (1, ("b1", "b2"))):
+        sandbox.inject(Fault(
+            "mailchimp", status=200, body={"activity": [_activity(c) for c in campaigns], "_links": []}, times=40,
+            match=lambda r, p=parity: r.path.endswith("/activity-feed") and r.int_arg("offset", 0) // 2 % 2 == p))
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 2}}, **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "failed"
+    assert re.fullmatch(r"mailchimp: paging did not end at GET /lists/\w+/members/\w+/activity-feed after 5 pages "
+                        r"of 2 items \(stopped there; a larger page_size reads further\)",
+                        outcome.error or ""), outcome.error
+    for list_id in (NEWSLETTER, PROMOS):
+        assert len(sandbox.requests_to("mailchimp", f"{list_id}/members/{DEMO_HASH}/activity-feed")) <= 5
 
 
 def test_transport_failures_are_one_line_reasons(run_export):
