@@ -126,6 +126,7 @@ class Lightspeed(Connector):
                   "feedback", "communications", "marketing")
     required_settings = ("base_url", "api_key", "api_secret")
     secret_settings = ("api_key", "api_secret")
+    numeric_settings = ("timeout", "requests_per_second", "concurrency")
     provides = (CUSTOMER_ID, ORDER_NUMBER, INVOICE_NUMBER, PAYPAL_TRANSACTION_ID)
     description = "Lightspeed eCom REST API (customers, orders, shipments, invoices, reviews, tickets, newsletter)"
 
@@ -137,19 +138,23 @@ class Lightspeed(Connector):
         self.pacer = RateLimitHeaders(sleep=self.ctx.sleep)
         rps = float(s.get("requests_per_second", 20))
         self.http: VendorSession = self.ctx.session(
-            limits=Limits(concurrency=int(s.get("concurrency", 4)),
+            limits=Limits(concurrency=max(1, int(float(s.get("concurrency", 4)))),
                           limiters=(MinInterval(rps, sleep=self.ctx.sleep), self.pacer)),
             retry=RetryPolicy(classify=_retry_429),
         )
         self.http.auth = (str(s["api_key"]), str(s["api_secret"]))
         addresses: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
         try:
+            # A shopper may have several accounts under one address (a guest and a registered one). Their
+            # orders and invoices are listed first, for all of them, so the identifiers reach PayPal and
+            # Silvasoft before the slow part (order lines) starts.
             customers = [c for c in self._list("customers", "customers", email=self.ctx.subject.email)
                          if self.ctx.subject.matches(c.get("email"))]
-            for customer in customers:
-                yield from self._customer(customer, addresses)
+            listed = [(c, *self._orders_and_invoices(c)) for c in customers]
         finally:
             self.ctx.done_offering(*self.provides)
+        for customer, orders, invoices in listed:
+            yield from self._customer(customer, orders, invoices, addresses)
         for addr, used in addresses.items():
             yield self.ctx.record("addresses", "address", {**dict(addr), "used_for": used["used_for"]},
                                   endpoint=used["endpoint"])
@@ -186,11 +191,26 @@ class Lightspeed(Connector):
         raise VendorError(f"lightspeed: more than {MAX_PAGES} pages at {self._endpoint(path, params)}; stopped")
 
     # ------------------------------------------------------------------ the customer and everything under it
-    def _customer(self, c: dict[str, Any], addresses: dict[Any, dict[str, Any]]) -> Iterator[Record]:
+    def _orders_and_invoices(self, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """List one customer's orders and invoices and offer what other connectors can use."""
+        cid = str(c["id"])
+        self.ctx.offer(CUSTOMER_ID, cid)
+        orders = list(self._list("orders", "orders", customer=cid))
+        for o in orders:
+            self.ctx.offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
+                           order_id=o.get("id"))
+            for tx in _paypal_ids(o.get("paymentData")):
+                self.ctx.offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
+        invoices = list(self._list("invoices", "invoices", customer=cid))
+        for inv in invoices:
+            self.ctx.offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
+        return orders, invoices
+
+    def _customer(self, c: dict[str, Any], orders: list[dict[str, Any]], invoices: list[dict[str, Any]],
+                  addresses: dict[Any, dict[str, Any]]) -> Iterator[Record]:
         cid = str(c["id"])
         rec = self.ctx.record
         ep = self._endpoint("customers", {"email": self.ctx.subject.email})
-        self.ctx.offer(CUSTOMER_ID, cid)
         yield rec("contact", "customer", {k: c.get(k) for k in CONTACT_FIELDS if k in c}, endpoint=ep, vendor_id=cid)
         yield rec("account", "customer_account", {k: c.get(k) for k in ACCOUNT_FIELDS if k in c}, endpoint=ep,
                   vendor_id=cid)
@@ -205,20 +225,7 @@ class Lightspeed(Connector):
             yield rec("account", "customer_group", g, endpoint=self._endpoint("groups/customers", {"customer": cid}),
                       vendor_id=g.get("id"))
 
-        # Orders first: their identifiers unblock PayPal and Silvasoft while we fetch the order lines.
         orders_ep = self._endpoint("orders", {"customer": cid})
-        orders = list(self._list("orders", "orders", customer=cid))
-        for o in orders:
-            self.ctx.offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
-                           order_id=o.get("id"))
-            for tx in _paypal_ids(o.get("paymentData")):
-                self.ctx.offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
-        self.ctx.done_offering(ORDER_NUMBER, PAYPAL_TRANSACTION_ID)
-        invoices = list(self._list("invoices", "invoices", customer=cid))
-        for inv in invoices:
-            self.ctx.offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
-        self.ctx.done_offering(INVOICE_NUMBER, CUSTOMER_ID)
-
         by_id: dict[str, dict[str, Any]] = {}
         for o in orders:
             oid = str(o["id"])
@@ -273,7 +280,7 @@ class Lightspeed(Connector):
         def lines(o: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             return o, list(self._list(f"orders/{o['id']}/products", "orderProducts"))
 
-        workers = max(1, int(self.settings.get("concurrency", 4)))
+        workers = max(1, int(float(self.settings.get("concurrency", 4))))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lightspeed") as pool:
             for o, items in pool.map(lines, orders):
                 ep = self._endpoint(f"orders/{o['id']}/products", {})

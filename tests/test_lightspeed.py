@@ -260,5 +260,50 @@ def test_a_page_that_repeats_fails_instead_of_looping(run_export, sandbox):
                          headers={"Content-Type": "application/json"}))
     pkg = run_export(OTHER, ["lightspeed"], FAST)
     assert pkg.result.connectors["lightspeed"].error == (
-        "lightspeed: paging did not advance at GET /lightspeed/nl/orders.json?customer=31485502 (page 2 repeated page 1)")
+        "lightspeed: paging did not advance at GET /lightspeed/nl/orders.json?customer=31485502 "
+        "(page 2 repeated page 1)")
     assert len(sandbox.requests_to("lightspeed", "orders.json")) == 2
+
+
+def test_every_account_under_the_address_reaches_the_other_connectors(run_export, sandbox):
+    """A guest account and a registered account with one address: both accounts' orders are exported and all
+    their identifiers are offered before the streams close."""
+    import copy
+
+    from aggregator.connector import Connector
+    from aggregator.hookspecs import hookimpl
+
+    data = sandbox.apps["lightspeed"].data
+    sofie = next(c for c in data["customers"]["customers"] if c["email"] == OTHER)
+    guest = {**copy.deepcopy(sofie), "id": 39000001, "type": "guest", "email": OTHER.upper()}
+    guest_orders = [{**copy.deepcopy(o), "id": 39100000 + i, "number": f"GUEST{i}",
+                     "customer": {"resource": {"id": 39000001, "url": "customers/39000001", "link": ""}}}
+                    for i, o in enumerate(data["orders"]["orders"][:2])]
+
+    seen: list[str] = []
+
+    class Echo(Connector):
+        name = "echo"
+        processor = "silvasoft"
+        categories = ("orders",)
+
+        def collect(self):
+            seen.extend(i.value for i in self.ctx.identifiers("order_number"))
+            return []
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type], None]) -> None:
+            register(Echo)
+
+    data["customers"]["customers"].append(guest)
+    data["orders"]["orders"].extend(guest_orders)
+    try:
+        pkg = run_export(OTHER, ["lightspeed"], {**FAST, "echo": {}}, plugins=[Plugin()])
+    finally:
+        data["customers"]["customers"].remove(guest)
+        del data["orders"]["orders"][-2:]
+    numbers = {o["data"]["number"] for o in pkg.records("lightspeed", "order")}
+    assert {"GUEST0", "GUEST1"} <= numbers and len(numbers) == 8
+    assert sorted(seen) == sorted(numbers)
+    assert len(pkg.data("contact", "lightspeed")) == 2
