@@ -22,6 +22,7 @@ from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSessi
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
 
 PAGE_LIMIT = 250            # the API's maximum page size
+MAX_429_WAIT = 330.0        # the 5-minute window (+ margin); an exhausted hour or day window fails the connector
 MAX_PAGES = 400             # 100,000 items of one list for one customer: far beyond any real shop
 ADDRESS_FIELDS = ("Company", "Name", "Street", "Street2", "Number", "Extension", "Zipcode", "City", "Region",
                   "Country")
@@ -46,15 +47,21 @@ class RateLimitHeaders:
     sleep: Sleep = time.sleep
     clock: Callable[[], float] = time.monotonic
     waits: list[float] = field(default_factory=list)
-    _not_before: float = 0.0
-    _interval: float = 0.0
+    _last: float | None = None       # when the previous request was let through
+    _interval: float = 0.0           # spacing the latest headers ask for
+    _blocked_until: float = 0.0      # an exhausted window: nothing before its reset
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self) -> None:
         with self._lock:
             now = self.clock()
-            slot = max(now, self._not_before)
-            self._not_before = slot + self._interval
+            slot = max(now, self._blocked_until)
+            if self._last is not None:
+                slot = max(slot, self._last + self._interval)
+            if slot - now > MAX_429_WAIT:
+                raise VendorError(f"lightspeed: the API's hourly or daily request limit is used up for another "
+                                  f"{(slot - now) / 60:.0f} min; try again later")
+            self._last = slot
         if slot > now:
             self.waits.append(slot - now)
             self.sleep(slot - now)
@@ -63,14 +70,16 @@ class RateLimitHeaders:
         parsed = _windows(response)
         if not parsed:
             return
-        interval = 0.0
+        now = self.clock()
+        interval, blocked = 0.0, 0.0
         for limit, remaining, reset in parsed:
             if remaining <= 0:
-                interval = max(interval, float(reset))
+                blocked = max(blocked, now + reset)
             elif remaining < max(self.reserve_min, limit * self.reserve):
                 interval = max(interval, reset / remaining)
-        with self._lock:
+        with self._lock:   # the newest answer rules: the next request already keeps to it
             self._interval = interval
+            self._blocked_until = blocked
 
 
 def _windows(response: requests.Response) -> list[tuple[int, int, int]]:
@@ -82,12 +91,16 @@ def _windows(response: requests.Response) -> list[tuple[int, int, int]]:
         return []
 
 
-def _retry_429(response: requests.Response) -> float | None:
-    """A 429 has no Retry-After at Lightspeed: wait until the exhausted window resets."""
+def _retry_429(response: requests.Response) -> float | bool | None:
+    """A 429 has no Retry-After at Lightspeed: wait until the exhausted window resets, unless that is the hour
+    or day window (longer than MAX_429_WAIT): then fail now, with the reason, rather than stall the export."""
     if response.status_code != 429:
         return None
     exhausted = [reset for _, remaining, reset in _windows(response) if remaining <= 0]
-    return float(min(exhausted)) if exhausted else 0.0
+    if not exhausted:
+        return 0.0
+    wait = float(max(exhausted))
+    return wait if wait <= MAX_429_WAIT else False
 
 
 def _address(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
@@ -140,7 +153,7 @@ class Lightspeed(Connector):
         self.http: VendorSession = self.ctx.session(
             limits=Limits(concurrency=max(1, int(float(s.get("concurrency", 4)))),
                           limiters=(MinInterval(rps, sleep=self.ctx.sleep), self.pacer)),
-            retry=RetryPolicy(classify=_retry_429),
+            retry=RetryPolicy(classify=_retry_429, max_wait=MAX_429_WAIT, deadline=2 * MAX_429_WAIT),
         )
         self.http.auth = (str(s["api_key"]), str(s["api_secret"]))
         addresses: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}

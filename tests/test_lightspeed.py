@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from aggregator.errors import VendorError
 from aggregator.sandbox import Fault
 from connectors.lightspeed import RateLimitHeaders, _paypal_ids
 from tests.conftest import DEMO, EMPTY, OTHER
@@ -175,6 +176,18 @@ def test_429_waits_for_the_exhausted_window_then_continues(run_export, sandbox):
     assert len(pkg.records("lightspeed", "order")) == 6
 
 
+def test_an_exhausted_hour_window_fails_at_once_instead_of_stalling(run_export, sandbox):
+    waits: list[float] = []
+    sandbox.inject(Fault("lightspeed", status=429, match="orders.json", times=None,
+                         body={"error": {"code": 429, "message": "Too many requests."}},
+                         headers={"X-RateLimit-Limit": "300/3000/12000", "X-RateLimit-Remaining": "120/0/9000",
+                                  "X-RateLimit-Reset": "200/2400/80000"}))
+    pkg = run_export(OTHER, ["lightspeed"], FAST, sleep=waits.append)
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "failed" and outcome.error.startswith("lightspeed: 429 Too many requests.")
+    assert len(sandbox.requests_to("lightspeed", "orders.json")) == 1 and max(waits, default=0) < 330
+
+
 def _response(remaining: str, reset: str, limit: str = "300/3000/12000") -> requests.Response:
     r = requests.Response()
     r.status_code = 200
@@ -198,11 +211,16 @@ def test_pacing_starts_before_the_budget_runs_out():
     pacer.observe(_response("5/2700/11700", "100/3000/80000"))
     pacer.acquire()
     pacer.acquire()
-    assert slept == [pytest.approx(20.0)]                 # 5 left for 100 s: one request per 20 s
+    assert slept == [20.0, 20.0]                           # 5 left for 100 s: one request per 20 s, at once
     pacer.observe(_response("0/2700/11700", "30/3000/80000"))
     pacer.acquire()
+    assert slept == [20.0, 20.0, 30.0]                     # exhausted: nothing before the window resets
+    pacer.observe(_response("299/2699/11699", "300/3000/80000"))
     pacer.acquire()
-    assert slept[-1] == pytest.approx(30.0)               # exhausted: wait for the window to reset
+    assert slept == [20.0, 20.0, 30.0]                     # a fresh window: no needless stall
+    pacer.observe(_response("250/0/11000", "280/1800/80000"))
+    with pytest.raises(VendorError, match="hourly or daily request limit is used up for another 30 min"):
+        pacer.acquire()                                    # never park a thread for half an hour
 
 
 @pytest.mark.parametrize("data, found", [
