@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -67,6 +67,7 @@ class ConnectorContext:
         redactor: Redactor,
         bus: IdentifierBus,
         sleep: Sleep = time.sleep,
+        attach_sink: Callable[[Attachment], str] | None = None,
     ) -> None:
         self.name = name
         self.processor = processor
@@ -77,7 +78,7 @@ class ConnectorContext:
         self.bus = bus
         self.sleep = sleep
         self.notes: list[str] = []
-        self.attachments: list[Attachment] = []
+        self._attach_sink = attach_sink
         self._sessions: list[VendorSession] = []
 
     # -- HTTP
@@ -110,9 +111,12 @@ class ConnectorContext:
         return Record(connector=self.name, processor=recipient, category=category, dataset=dataset, data=data,
                       endpoint=endpoint, vendor_id=None if vendor_id is None else str(vendor_id))
 
-    def attach(self, category: str, filename: str, content: bytes) -> None:
-        """Add a file (e.g. an invoice PDF) to the package under ``attachments/<processor>/``."""
-        self.attachments.append(Attachment(category, filename, content))
+    def attach(self, category: str, filename: str, content: bytes) -> str:
+        """Add a file (e.g. an invoice PDF) to the package at once (it survives a later failure of this
+        connector) and return its path in the package, ``attachments/<processor>/<unique safe name>``."""
+        if self._attach_sink is None:
+            raise RuntimeError("attachments need a spool: this context was built without one")
+        return self._attach_sink(Attachment(category, filename, content))
 
     def note(self, text: str) -> None:
         """Something the privacy officer should know that is not a failure (a skipped mailbox)."""

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -114,42 +115,46 @@ def build(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"dsar-{info.request_id}.zip"
-    partial = out_dir / f".dsar-{info.request_id}.zip.part"
     groups = spool.groups()
     matrix: dict[str, dict[str, int]] = {}
     for category, processor, count in groups:
         matrix.setdefault(processor, {})[category] = count
     total = sum(n for _, _, n in groups)
 
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A unique temporary name (mode 0600 from mkstemp), so two runs of one request id never share a file.
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".dsar-{info.request_id}-", suffix=".zip.part")
+    partial = Path(tmp)
     try:
-        with os.fdopen(fd, "wb") as raw, ZipFile(raw, "w", compression=ZIP_DEFLATED) as zf:
-            writer = _Writer(zf)
-            for category, processor, count in groups:
-                base = f"data/{category}/{processor}"
-                writer.write(f"{base}.json", _json_array(spool.read(category, processor)),
-                             category=category, processor=processor, records=count)
-                columns = _flat_columns(spool.read(category, processor))
-                if columns is not None:
-                    writer.write(f"{base}.csv", _csv_rows(spool.read(category, processor), columns),
+        with os.fdopen(fd, "wb") as raw:
+            with ZipFile(raw, "w", compression=ZIP_DEFLATED) as zf:
+                writer = _Writer(zf)
+                for category, processor, count in groups:
+                    base = f"data/{category}/{processor}"
+                    writer.write(f"{base}.json", _json_array(spool.read(category, processor)),
                                  category=category, processor=processor, records=count)
-            for _, processor, category, path in spool.attachments:
-                writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
-                             category=category, processor=processor)
-            manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
-            manifest["files"] = list(writer.files)
-            writer.write("index.html", render_index(manifest, processors, spool))
-            manifest["files"] = list(writer.files)
-            body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-            zf.writestr("manifest.json", body)
+                    columns = _flat_columns(spool.read(category, processor))
+                    if columns is not None:
+                        writer.write(f"{base}.csv", _csv_rows(spool.read(category, processor), columns),
+                                     category=category, processor=processor, records=count)
+                for _, processor, category, path in spool.attachments:
+                    writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
+                                 category=category, processor=processor)
+                manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
+                manifest["files"] = list(writer.files)
+                writer.write("index.html", render_index(manifest, processors, spool))
+                manifest["files"] = list(writer.files)
+                body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+                zf.writestr("manifest.json", body)
+            raw.flush()
+            os.fsync(raw.fileno())
+        digest = hashlib.sha256()
+        with partial.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
         os.replace(partial, final)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    digest = hashlib.sha256()
-    with final.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
     return final, digest.hexdigest(), manifest
 
 
@@ -167,6 +172,9 @@ def _manifest(info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Ma
         statement = f"We hold no data about {info.subject.email} at any processor we could query."
     if failed:
         statement += f" Not complete: {', '.join(failed)} could not be queried (see connectors)."
+    unasked = [o.name for o in outcomes.values() if o.status in ("not_configured", "skipped")]
+    if unasked:
+        statement += f" Not asked in this run: {', '.join(unasked)}."
     return {
         "schema_version": SCHEMA_VERSION,
         "request_id": info.request_id,

@@ -3,6 +3,8 @@ one-line reason and never loses another connector's records."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +18,8 @@ from aggregator.identifiers import IdentifierBus
 from aggregator.plugins import Registry
 from aggregator.spool import Spool
 from aggregator.subject import Subject
+
+log = logging.getLogger("dsar.runner")
 
 COMPLETE, FAILED, NOT_CONFIGURED, SKIPPED = "complete", "failed", "not_configured", "skipped"
 
@@ -98,13 +102,31 @@ def run(
             providers.setdefault(kind, []).append(cls.name)
     bus = IdentifierBus(providers)
 
+    stop = threading.Event()            # set on Ctrl-C: every wait in every connector ends at once
+
+    def interruptible(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise ConnectorError("interrupted")
+
+    if sleep is time.sleep:
+        sleep = interruptible
+
+    def report(name: str, records: int, status: str) -> None:
+        if progress is None:
+            return
+        try:
+            progress(name, records, status)
+        except Exception as exc:  # noqa: BLE001 - a display problem must never cost an export
+            log.warning("progress callback failed: %s", one_line(redactor(exc)))
+
     def work(cls: type[Connector]) -> None:
         outcome = outcomes[cls.name]
         outcome.started_at = utcnow()
         t0 = time.monotonic()
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=config.connectors[cls.name], ca_bundle=config.ca_bundle,
-                               redactor=redactor, bus=bus, sleep=sleep)
+                               redactor=redactor, bus=bus, sleep=sleep,
+                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a))
         try:
             connector = cls(ctx)
             for record in connector.collect():
@@ -115,10 +137,8 @@ def run(
                 spool.write(record)
                 outcome.records += 1
                 outcome.categories[record.category] = outcome.categories.get(record.category, 0) + 1
-                if progress and outcome.records % 25 == 0:
-                    progress(cls.name, outcome.records, "running")
-            for attachment in ctx.attachments:
-                spool.attach(cls.name, cls.processor, attachment)
+                if outcome.records % 25 == 0:
+                    report(cls.name, outcome.records, "running")
         except DsarError as exc:
             outcome.status, outcome.error = FAILED, _reason(cls.name, exc, redactor)
         except Exception as exc:  # noqa: BLE001 - isolation: any bug in one connector stays in that connector
@@ -130,13 +150,18 @@ def run(
             outcome.notes = list(ctx.notes)
             outcome.finished_at = utcnow()
             outcome.seconds = round(time.monotonic() - t0, 3)
-            if progress:
-                progress(cls.name, outcome.records, outcome.status)
+            report(cls.name, outcome.records, outcome.status)
 
     if running:
-        with ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="dsar") as pool:
+        pool = ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="dsar")
+        try:
             for future in [pool.submit(work, cls) for cls in running]:
                 future.result()
+        except BaseException:   # Ctrl-C: stop waiting, cancel what has not started, let the caller report
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return outcomes, bus
 
 

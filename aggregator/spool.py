@@ -5,7 +5,6 @@ later run can replace one connector's records (resume of a failed connector) wit
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,23 +38,21 @@ class Spool:
             handle.write(line + "\n")
             self._counts[key] += 1
 
-    def discard(self, connector: str) -> None:
-        """Forget everything ``connector`` spooled (before it runs again)."""
-        with self._lock:
-            for key in [k for k in self._handles if k[0] == connector]:
-                self._handles.pop(key).close()
-            for key in [k for k in self._counts if k[0] == connector]:
-                del self._counts[key]
-            self.attachments = [a for a in self.attachments if a[0] != connector]
-        shutil.rmtree(self.directory / connector, ignore_errors=True)
-
-    def attach(self, connector: str, processor: str, attachment: Attachment) -> None:
+    def attach(self, connector: str, processor: str, attachment: Attachment) -> str:
+        """Store a file for the package; returns its path there (names made safe and unique per processor)."""
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in attachment.filename)[:120] or "file"
-        path = self.directory / connector / "attachments" / processor / safe
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(attachment.content)
+        stem, dot, ext = safe.rpartition(".") if "." in safe.strip(".") else (safe, "", "")
         with self._lock:
+            taken = {p.name for (_, proc, _, p) in self.attachments if proc == processor}
+            name, n = safe, 1
+            while name in taken:
+                n += 1
+                name = f"{stem}-{n}{dot}{ext}"
+            path = self.directory / connector / "attachments" / processor / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(attachment.content)
             self.attachments.append((connector, processor, attachment.category, path))
+        return f"attachments/{processor}/{name}"
 
     def close(self) -> None:
         with self._lock:

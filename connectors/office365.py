@@ -319,9 +319,7 @@ class Office365Connector(Connector):
         name = _UNSAFE_NAME.sub("_", str(att.get("name") or "attachment")).strip("._") or "attachment"
         key = hashlib.sha1(f"{box.label}/{msg['id']}/{att['id']}".encode()).hexdigest()[:10]
         local = _UNSAFE_NAME.sub("_", box.label.split("@", 1)[0])
-        filename = f"{local}_{day}_{key}_{name}"[:120]   # already in the spool's safe alphabet and length
-        self.ctx.attach("communications", filename, content)
-        return f"attachments/{self.processor}/{filename}"
+        return self.ctx.attach("communications", f"{local}_{day}_{key}_{name}", content)
 
     # ------------------------------------------------------------------ contacts and events
     def _contacts(self, box: _Mailbox) -> list[Record]:

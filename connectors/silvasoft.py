@@ -469,8 +469,7 @@ class SilvasoftConnector(Connector):
             pdf = self._pdf(inv, pdf_keys)
             if pdf:
                 filename = f"silvasoft-invoice-{number}.pdf"
-                ctx.attach("invoices", filename, pdf)
-                header["pdf_attachment"] = f"attachments/{self.processor}/{filename}"
+                header["pdf_attachment"] = ctx.attach("invoices", filename, pdf)
             else:
                 ctx.note(f"silvasoft: no PDF came back for invoice {number}.")
         yield ctx.record("invoices", "sales_invoice", header, endpoint=endpoint, vendor_id=number, third_parties=others)

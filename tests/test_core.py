@@ -124,10 +124,21 @@ def test_a_plugin_can_bring_its_own_processor():
     assert registry.connectors["acme"] is cls and registry.processors["acme"].name == "Acme CRM"
 
 
-def test_every_hook_is_exercised_by_these_tests():
+def test_a_plugins_processor_can_be_overridden_in_config():
+    acme = Processor("acme", "Acme CRM", "CRM", "Customer care", "Contract", "Name", "NL", "EEA", "2 years")
+    registry = build_registry(plugin_manager(entry_points=False, extra=[_plugin(processors=(acme,))]),
+                              {"acme": {"retention": "1 year"}})
+    assert registry.processors["acme"].retention == "1 year" and registry.processors["acme"].name == "Acme CRM"
+
+
+def test_every_hook_has_a_test_of_its_effect():
+    """A new hook spec fails this test until a test of what it does is named here (datasette's rule)."""
+    tested = {"register_connectors": test_third_party_connector_data_lands_in_the_package,
+              "register_processors": test_a_plugin_can_bring_its_own_processor}
     specs = {n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "dsar_aggregator_spec")}
-    implemented = {n for n in dir(type(_plugin())) if not n.startswith("_")}
-    assert specs and specs == implemented
+    assert specs == set(tested)
+    for name, test in tested.items():
+        assert f"def {name}(" in inspect.getsource(_plugin) and "_plugin(" in inspect.getsource(test)
 
 
 def test_third_party_connector_data_lands_in_the_package(run_export):
@@ -251,3 +262,60 @@ def test_processor_register_is_overridable_in_config():
     assert registry.processors["mailchimp"].retention == "30 days after unsubscribing."
     with pytest.raises(ConfigError, match="unknown key"):
         build_registry(plugin_manager(entry_points=False), {"mailchimp": {"colour": "red"}})
+
+
+def test_attachments_survive_their_connectors_failure(run_export):
+    class Attaching(_Good):
+        name = "attaching"
+
+        def collect(self):
+            path = self.ctx.attach("contact", "offer.pdf", b"%PDF-1.4 offer")
+            yield self.ctx.record("contact", "thing", {"file": path}, endpoint="-")
+            raise RuntimeError("later failure")
+
+    pkg = run_export(OTHER, [], {"attaching": {}}, plugins=[_plugin(Attaching)])
+    [rec] = pkg.data("contact", "mailchimp")
+    assert rec["data"]["file"] == "attachments/mailchimp/offer.pdf"
+    assert pkg.zip.read("attachments/mailchimp/offer.pdf") == b"%PDF-1.4 offer"
+    assert pkg.result.connectors["attaching"].status == "failed"
+
+
+def test_a_failing_progress_callback_costs_nothing(run_export):
+    def progress(name: str, records: int, status: str) -> None:
+        raise ConnectionError("portal websocket closed")
+
+    pkg = run_export(OTHER, [], {"good": {}}, plugins=[_plugin(_Good)], progress=progress)
+    assert pkg.result.status == "complete" and pkg.result.connectors["good"].records == 1
+
+
+def test_interrupt_ends_waits_at_once(tmp_path: Path):
+    """Ctrl-C during a connector's 60 s wait (a Retry-After, a rate-limit pause) ends the run at once."""
+    import os
+    import signal
+    import threading
+    import time as time_mod
+
+    from aggregator.runner import run
+    from aggregator.spool import Spool
+
+    started = threading.Event()
+    ended = threading.Event()
+
+    class Waiting(_Good):
+        name = "waiting"
+
+        def collect(self):
+            started.set()
+            try:
+                self.ctx.sleep(60)
+            finally:
+                ended.set()
+            yield from ()
+
+    registry = build_registry(plugin_manager(entry_points=False, extra=[_plugin(Waiting)]))
+    cfg = config_mod.from_mapping({"connectors": {"waiting": {}}}, env={})
+    threading.Thread(target=lambda: started.wait(5) and os.kill(os.getpid(), signal.SIGINT), daemon=True).start()
+    t0 = time_mod.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run(Subject.parse(OTHER), cfg, registry, Spool(tmp_path))
+    assert ended.wait(5) and time_mod.monotonic() - t0 < 10

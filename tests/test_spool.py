@@ -19,14 +19,11 @@ def test_records_are_spooled_per_connector_and_merged_per_category_and_processor
     assert [r["data"]["n"] for r in spool.read("orders", "silvasoft")] == [2, 1]   # connector name order
 
 
-def test_discard_forgets_one_connector_only(tmp_path: Path):
+def test_attachment_names_are_made_safe_and_unique(tmp_path: Path):
     spool = Spool(tmp_path)
-    spool.write(rec("a", "orders", "silvasoft", 1))
-    spool.write(rec("b", "orders", "silvasoft", 2))
-    spool.attach("a", "silvasoft", Attachment("invoices", "f.pdf", b"%PDF"))
-    spool.attach("b", "silvasoft", Attachment("invoices", "g.pdf", b"%PDF"))
-    spool.discard("a")
-    spool.close()
-    assert spool.groups() == [("orders", "silvasoft", 1)]
-    assert [r["data"]["n"] for r in spool.read("orders", "silvasoft")] == [2]
-    assert [a[0] for a in spool.attachments] == ["b"] and not (tmp_path / "a").exists()
+    first = spool.attach("a", "silvasoft", Attachment("invoices", "invoice 1.pdf", b"ONE"))
+    second = spool.attach("b", "silvasoft", Attachment("invoices", "invoice_1.pdf", b"TWO"))
+    third = spool.attach("a", "office365", Attachment("communications", "../../etc/passwd", b"X"))
+    assert (first, second) == ("attachments/silvasoft/invoice_1.pdf", "attachments/silvasoft/invoice_1-2.pdf")
+    assert third == "attachments/office365/.._.._etc_passwd"
+    assert [p.read_bytes() for (_, _, _, p) in spool.attachments] == [b"ONE", b"TWO", b"X"]

@@ -243,8 +243,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         response: Response | None
-        if fault and fault.status is not None:
-            response = Response(fault.status, _as_bytes(fault.body), {"Content-Type": "application/json"})
+        if fault and (fault.status is not None or fault.body is not None):   # a body alone answers 200
+            response = Response(fault.status or 200, _as_bytes(fault.body), {"Content-Type": "application/json"})
         elif app is None:
             response = Response.json({"error": f"no sandbox vendor {vendor!r}"}, 404)
         else:
