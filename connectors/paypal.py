@@ -456,21 +456,30 @@ class PayPalConnector(Connector):
         for window in windows:
             found, _ = self._search(client, window, stop, transaction_id=tid)
             if found:
-                return [self._checked(detail, endpoint, tid, ident) for detail, endpoint in found]
+                return [kept for detail, endpoint in found if (kept := self._checked(detail, endpoint, tid, ident))]
         order = ident.attrs.get("order_number")
         self.ctx.note(f"PayPal transaction {tid} named by {ident.source}"
                       f"{f' (order {order})' if order else ''} was not found by Transaction Search.")
         return []
 
     def _checked(self, detail: dict[str, Any], endpoint: str, tid: str,
-                 ident: Identifier) -> tuple[dict[str, Any], str]:
-        """A looked-up transaction as it may be exported: paid from another PayPal address (or none), it keeps
-        only the payment and its cart; the payer and shipping details may be someone else's."""
+                 ident: Identifier) -> tuple[dict[str, Any], str] | None:
+        """A looked-up transaction as it may be exported. Paid by the subject: whole. Paid from another PayPal
+        address but invoiced with the subject's order number: only the payment and its cart (the payer and
+        shipping details may be someone else's). Neither: nothing, since the id was only a hint."""
         if self.ctx.subject.matches((detail.get("payer_info") or {}).get("email_address")):
             return detail, endpoint
+        order = ident.attrs.get("order_number")
+        invoice = (detail.get("transaction_info") or {}).get("invoice_id")
+        if not order or str(invoice or "").strip() != str(order).strip():
+            if tid not in self._withheld:
+                self._withheld.add(tid)
+                self.ctx.note(f"PayPal transaction {tid}, named by {ident.source}"
+                              f"{f' for order {order}' if order else ''}, was paid by another PayPal account for "
+                              "another invoice: it is not the subject's and is not exported.")
+            return None
         if tid not in self._withheld:
             self._withheld.add(tid)
-            order = ident.attrs.get("order_number")
             self.ctx.note(f"PayPal transaction {tid}{f' (order {order})' if order else ''} was paid from another "
                           "PayPal account; its payer and shipping details are withheld because they may belong "
                           "to someone else.")

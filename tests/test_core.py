@@ -319,3 +319,24 @@ def test_interrupt_ends_waits_at_once(tmp_path: Path):
     with pytest.raises(KeyboardInterrupt):
         run(Subject.parse(OTHER), cfg, registry, Spool(tmp_path))
     assert ended.wait(5) and time_mod.monotonic() - t0 < 10
+
+
+def test_two_runs_of_one_request_id_never_corrupt_the_package(run_export):
+    import threading
+    import zipfile
+
+    results: list = []
+
+    def one() -> None:
+        results.append(run_export(OTHER, [], {"good": {}}, plugins=[_plugin(_Good)], request_id="PORTAL-123"))
+
+    threads = [threading.Thread(target=one) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 3
+    final = results[0].result.package
+    assert zipfile.ZipFile(final).testzip() is None
+    assert hashlib.sha256(final.read_bytes()).hexdigest() in {r.result.sha256 for r in results}
+    assert not list(final.parent.glob(".*.part"))

@@ -286,15 +286,15 @@ def test_a_transaction_id_of_another_customer_exports_none_of_their_data(run_exp
     pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
     outcome = pkg.result.connectors["paypal"]
     assert outcome.status == "complete", outcome.error
-    assert "847XC06G6V8R8D9HL" in transaction_ids(pkg)
+    assert "847XC06G6V8R8D9HL" not in transaction_ids(pkg)      # another payer AND another invoice: not his
     payers = [r["data"].get("email_address", "").lower() for r in pkg.records("paypal", "payer")]
     assert payers and set(payers) == {DEMO}
     text = pkg.text()
-    for theirs in ("sofie", "Sofie", "Claes", "486987654", "Stationsplein", "9000", "C8LS2P4VNE7XK"):
+    for theirs in ("sofie", "Sofie", "Claes", "486987654", "Stationsplein", "9000", "C8LS2P4VNE7XK", "ORD50904"):
         assert theirs not in text, theirs
     assert "email" not in pkg.manifest["identifiers"]
     note = next(n for n in outcome.notes if "847XC06G6V8R8D9HL" in n)
-    assert "(order ORD1)" in note and "withheld" in note and "sofie" not in note.lower()
+    assert "for order ORD1" in note and "is not exported" in note and "sofie" not in note.lower()
 
 
 def test_without_a_provider_the_other_account_payment_is_not_found(run_export):
@@ -304,7 +304,8 @@ def test_without_a_provider_the_other_account_payment_is_not_found(run_export):
 
 
 def test_a_lookup_without_date_searches_windows_and_an_unknown_id_is_a_note(run_export, sandbox):
-    ids = [(OTHER_ACCOUNT[0], {}), ("7ZZ00000AA000000Z", {"date": "2026-01-05T10:00:00Z", "order_number": "X1"})]
+    ids = [(OTHER_ACCOUNT[0], {"order_number": "ORD10210"}),
+           ("7ZZ00000AA000000Z", {"date": "2026-01-05T10:00:00Z", "order_number": "X1"})]
     pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
     outcome = pkg.result.connectors["paypal"]
     assert outcome.status == "complete", outcome.error
