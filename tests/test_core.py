@@ -17,7 +17,7 @@ import pytest
 from aggregator import config as config_mod
 from aggregator import hookspecs
 from aggregator.connector import Connector
-from aggregator.errors import ConfigError, InputError
+from aggregator.errors import ConfigError, ConnectorError, InputError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Redactor, RetryPolicy, VendorSession, parse_retry_after
 from aggregator.plugins import PluginError, build_registry, plugin_manager
@@ -340,3 +340,20 @@ def test_two_runs_of_one_request_id_never_corrupt_the_package(run_export):
     assert zipfile.ZipFile(final).testzip() is None
     assert hashlib.sha256(final.read_bytes()).hexdigest() in {r.result.sha256 for r in results}
     assert not list(final.parent.glob(".*.part"))
+
+
+def test_a_body_cut_off_midway_is_retried_then_reported_in_one_line(sandbox):
+    url = sandbox.vendor_url("lightspeed") + "/nl/customers.json"
+    auth = ("sandbox-ls-key-7c1e", "sandbox-ls-secret-94b2d0")
+    sandbox.inject(Fault("lightspeed", cut=True, times=1))
+    s = VendorSession("lightspeed", ca_bundle=str(sandbox.ca_path), sleep=lambda _: None)
+    s.auth = auth
+    assert s.get_json(url)["customers"] and s.calls == 2
+    sandbox.inject(Fault("lightspeed", cut=True, times=None))
+    s = VendorSession("lightspeed", ca_bundle=str(sandbox.ca_path), sleep=lambda _: None,
+                      retry=RetryPolicy(attempts=3))
+    s.auth = auth
+    with pytest.raises(ConnectorError, match=r"^lightspeed: connection broken while reading GET "
+                                             r"/lightspeed/nl/customers.json$"):
+        s.get_json(url)
+    assert s.calls == 3

@@ -56,9 +56,10 @@ def vendor_apps(root: Path) -> dict[str, VendorApp]:
 class Fault:
     """Answer matching requests differently, ``times`` times (None: always).
 
-    ``status``/``body``/``headers`` replace the answer; ``delay`` sleeps first; ``truncate`` cuts the real
-    body in half; ``drop`` closes the connection without answering. ``match`` is a substring of
-    ``METHOD /path?query`` (below the vendor prefix) or a predicate on the Request.
+    ``status``/``body``/``headers`` replace the answer (a body alone answers 200); ``delay`` sleeps first;
+    ``truncate`` cuts the real body in half (a well-formed but broken JSON answer); ``cut`` announces the whole
+    body but closes the connection halfway through it; ``drop`` closes the connection without answering.
+    ``match`` is a substring of ``METHOD /path?query`` (below the vendor prefix) or a predicate on the Request.
     """
 
     vendor: str
@@ -69,6 +70,7 @@ class Fault:
     times: int | None = 1
     delay: float = 0.0
     truncate: bool = False
+    cut: bool = False
     drop: bool = False
     hits: int = 0
 
@@ -262,6 +264,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
+        if fault and fault.cut:
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.close()
+            return
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
