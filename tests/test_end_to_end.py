@@ -77,3 +77,19 @@ def test_nobody_anywhere(run_export):
     assert pkg.result.status == "complete"
     assert pkg.manifest["summary"]["no_data"] is True
     assert [n for n in pkg.zip.namelist() if n.startswith("data/")] == []
+
+
+def test_no_secret_or_token_in_any_log_line_even_at_debug(run_export, sandbox, caplog):
+    import logging
+    import re
+
+    caplog.set_level(logging.DEBUG)
+    mapping = sandbox.config_mapping()
+    run_export(OTHER, ALL, FAST)
+    text = caplog.text
+    assert "GET" in text or "POST" in text                     # debug logging really was on
+    for name, settings in mapping["connectors"].items():
+        for key in ("api_key", "api_secret", "client_secret"):
+            if key in settings:
+                assert str(settings[key]) not in text, (name, key)
+    assert not re.search(r"(?i)bearer\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}", text)
