@@ -20,6 +20,7 @@ from aggregator.errors import VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
+from aggregator.paging import PageGuard
 
 PAGE_LIMIT = 250            # the API's maximum page size
 MAX_429_WAIT = 330.0        # the 5-minute window (+ margin); an exhausted hour or day window fails the connector
@@ -187,21 +188,19 @@ class Lightspeed(Connector):
     def _list(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a list resource: ``page`` 1.. with ``limit=250`` until a short or empty page. A page
         that repeats the previous one, or more than MAX_PAGES pages, fails the connector instead of looping."""
-        previous: list[Any] | None = None
-        for page in range(1, MAX_PAGES + 1):
+        guard = PageGuard("lightspeed", self._endpoint(path, params), MAX_PAGES)
+        page = 1
+        while True:
             body = self._get(path, **params, page=page, limit=PAGE_LIMIT)
             items = body.get(key, []) if isinstance(body, dict) else []
             if not isinstance(items, list):   # Lightspeed answers an empty list as ``false`` on some resources
                 items = []
-            ids = [i.get("id") if isinstance(i, dict) else i for i in items]
-            if items and ids == previous:
-                raise VendorError(f"lightspeed: paging did not advance at {self._endpoint(path, params)} "
-                                  f"(page {page} repeated page {page - 1})")
-            previous = ids
+            if items:
+                guard.check([i.get("id") if isinstance(i, dict) else i for i in items])
             yield from items
             if len(items) < PAGE_LIMIT:
                 return
-        raise VendorError(f"lightspeed: more than {MAX_PAGES} pages at {self._endpoint(path, params)}; stopped")
+            page += 1
 
     # ------------------------------------------------------------------ the customer and everything under it
     def _orders_and_invoices(self, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

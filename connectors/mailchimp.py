@@ -31,6 +31,7 @@ from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, DsarError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, RetryPolicy, VendorSession, one_line
+from aggregator.paging import PageGuard
 from aggregator.subject import emails_in
 
 MAX_CONNECTIONS = 10          # Mailchimp: at most 10 simultaneous connections per API key
@@ -146,23 +147,19 @@ class MailchimpConnector(Connector):
         answering full pages cannot keep it going: a page equal to the one before it, or more than
         ``MAX_PAGES`` pages, ends the connector with a VendorError."""
         offset = 0
-        previous: list[Json] | None = None
-        for _ in range(MAX_PAGES):
+        guard = PageGuard("mailchimp", f"GET {path}", MAX_PAGES, hint="a larger page_size reads further")
+        while True:
             endpoint = f"GET {path}?{urlencode({'count': self.page_size, 'offset': offset, **kwargs})}"
             page = self._call(endpoint, fn, *args, count=self.page_size, offset=offset, **kwargs) or {}
             items = [i for i in page.get(key) or [] if isinstance(i, dict)]
-            if items and items == previous:
-                raise VendorError(f"mailchimp: paging did not advance at GET {path} (the same page came back "
-                                  f"twice, at offset {offset})")
+            if items:
+                guard.check(items)
             yield endpoint, items
             offset += len(items)
             total = page.get("total_items")
             if not items or (isinstance(total, int) and offset >= total) or (
                     not isinstance(total, int) and len(items) < self.page_size):
                 return
-            previous = items
-        raise VendorError(f"mailchimp: paging did not end at GET {path} after {MAX_PAGES} pages of "
-                          f"{self.page_size} items (stopped there; a larger page_size reads further)")
 
     # ------------------------------------------------------------------ discovery
     def _audiences(self) -> dict[str, Json]:

@@ -49,6 +49,7 @@ from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, one_line
+from aggregator.paging import PageGuard
 from aggregator.subject import emails_in
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -179,12 +180,10 @@ class Office365Connector(Connector):
     def _pages(self, box: _Mailbox | None, path: str, params: Mapping[str, Any],
                headers: Mapping[str, str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
         """(endpoint, item) over every page, following ``@odata.nextLink`` unchanged (same origin only)."""
-        url: str | None = self._url(path)
+        url: str = self._url(path)
         query: Mapping[str, Any] | None = params
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            if url is None:
-                return
+        guard = PageGuard("office365", path, MAX_PAGES)
+        while True:
             body, final_url = self._get(box, url, query, headers)
             endpoint = self._endpoint(final_url)
             for item in body.get("value") or []:
@@ -196,11 +195,8 @@ class Office365Connector(Connector):
             nxt = urlsplit(link)
             if (nxt.scheme, nxt.netloc) != self._graph_origin:
                 raise VendorError(f"office365: refusing to follow a nextLink to another host ({nxt.netloc})")
-            if link in seen:
-                raise VendorError(f"office365: paging loop at {self._endpoint(link)}")
-            seen.add(link)
+            guard.check(link)
             url, query = link, None
-        raise VendorError(f"office365: more than {MAX_PAGES} pages at {path}")
 
     # ------------------------------------------------------------------ mailboxes
     def _mailboxes(self) -> list[_Mailbox]:

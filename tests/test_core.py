@@ -357,3 +357,19 @@ def test_a_body_cut_off_midway_is_retried_then_reported_in_one_line(sandbox):
                                              r"/lightspeed/nl/customers.json$"):
         s.get_json(url)
     assert s.calls == 3
+
+
+def test_page_guard_stops_repeats_and_endless_paging():
+    from aggregator.errors import VendorError
+    from aggregator.paging import PageGuard
+
+    guard = PageGuard("acme", "GET /x", max_pages=3)
+    guard.check([1, 2])
+    guard.check("https://acme/x?page=2")
+    with pytest.raises(VendorError, match=r"^acme: paging did not advance at GET /x \(page 3 repeats an earlier"):
+        guard.check([1, 2])
+    guard = PageGuard("acme", "GET /x", max_pages=2, hint="raise page_size")
+    guard.check(1)
+    guard.check(2)
+    with pytest.raises(VendorError, match=r"after 2 pages; stopped \(raise page_size\)$"):
+        guard.check(3)
