@@ -122,6 +122,7 @@ def run(
     def work(cls: type[Connector]) -> None:
         outcome = outcomes[cls.name]
         outcome.started_at = utcnow()
+        report(cls.name, 0, "running")
         t0 = time.monotonic()
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=config.connectors[cls.name], ca_bundle=config.ca_bundle,
