@@ -234,7 +234,7 @@ class VendorSession(requests.Session):
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.deadline),
             wait=self._wait,
-            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, _BROKEN_BODY,
+            retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, *_BROKEN_BODY,
                                            _RetryableResponse)),
             sleep=self._sleep,
             reraise=True,

@@ -106,8 +106,9 @@ def _retry_429(response: requests.Response) -> float | bool | None:
 
 def _address(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
     addr = {f[0].lower() + f[1:]: obj.get(f"address{kind}{f}") for f in ADDRESS_FIELDS}
-    if isinstance(addr.get("country"), dict):
-        addr["country"] = addr["country"].get("code", "").upper() or addr["country"].get("title")
+    country = addr.get("country")
+    if isinstance(country, dict):
+        addr["country"] = str(country.get("code") or "").upper() or country.get("title")
     if not any(v for k, v in addr.items() if k != "country"):
         return None
     return {k: v for k, v in addr.items() if v not in (None, "", False)}
