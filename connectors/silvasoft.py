@@ -370,11 +370,16 @@ class SilvasoftConnector(Connector):
             core = {k: v for k, v in rel.items()
                     if k not in ("Relation_Contact", "_endpoint") and not k.startswith("Address_")}
             yield self.ctx.record("contact", "relation", core, endpoint=endpoint, vendor_id=guid)
+            others = 0
             for contact in contacts:
-                email = contact.get("Email")
+                if not self.ctx.subject.matches(contact.get("Email")):
+                    others += 1      # another person (a colleague at the customer's business): not theirs
+                    continue
                 yield self.ctx.record("contact", "relation_contact", {"RelationGUID": guid, **contact},
-                                      endpoint=endpoint, vendor_id=guid,
-                                      third_parties=[email] if email and not self.ctx.subject.matches(email) else [])
+                                      endpoint=endpoint, vendor_id=guid)
+            if others:
+                self.ctx.note(f"silvasoft: {others} other contact person(s) of relation {guid} are not included "
+                              "(their details are theirs, not the requester's).")
             address = {k: v for k, v in rel.items() if k.startswith("Address_")}
             if any(address.values()):
                 yield self.ctx.record("addresses", "relation_address", {"RelationGUID": guid, **address},

@@ -98,9 +98,10 @@ def test_demo_customer_gets_relation_invoices_and_orders_and_nobody_elses(run_ex
     assert relation[0]["data"]["Name"] == "Desmet Installaties"
     assert relation[0]["source"]["endpoint"] == "GET /rest/listrelations/?RelationEmail=jan.desmet%40example.be"
     contacts = pkg.records("silvasoft", "relation_contact")
-    assert {c["data"]["Email"] for c in contacts} == {"jan.desmet@example.be", "els.desmet@example.be"}
-    els = next(c for c in contacts if c["data"]["FirstName"] == "Els")
-    assert els["third_parties"] == ["els.desmet@example.be"]
+    assert {c["data"]["Email"] for c in contacts} == {"jan.desmet@example.be"}   # his colleague Els: not his
+    text = pkg.text()
+    assert "els.desmet" not in text.lower() and "Els" not in text
+    assert COLLEAGUE_NOTE in pkg.result.connectors["silvasoft"].notes
     address = pkg.records("silvasoft", "relation_address")
     assert address[0]["data"]["Address_Street"] == "Kerkstraat" and address[0]["data"]["Address_City"] == "Ardooie"
 
@@ -128,7 +129,7 @@ def test_demo_customer_gets_relation_invoices_and_orders_and_nobody_elses(run_ex
     # The call budget: what the manifest records is what the sandbox saw.
     assert outcome.calls == DEMO_CALLS == len(sandbox.requests_to("silvasoft"))
     assert pkg.manifest["connectors"]["silvasoft"]["calls"] == DEMO_CALLS
-    assert outcome.notes == []
+    assert outcome.notes == [COLLEAGUE_NOTE]   # Els, his colleague, is left out
     # Paced at Silvasoft's advice (<= 2 requests/s): never faster than one every half second.
     assert sum(waits) >= (DEMO_CALLS - 1) * 0.5 - 0.01
 
@@ -302,6 +303,8 @@ def test_small_plan_sweeps_less_and_says_so(run_export, sandbox):
 MISMATCH_NOTE = ("silvasoft: Silvasoft relation found by customer number {n} (given by {source}) has a different "
                  "e-mail address; not exported. Verify the requester's identity and run the request with that "
                  "relation's address.")
+COLLEAGUE_NOTE = ("silvasoft: 1 other contact person(s) of relation 3470112 are not included (their details are "
+                  "theirs, not the requester's).")
 
 
 def customer_number_plugin(numbers: list[str]) -> object:
@@ -343,7 +346,7 @@ def test_customer_number_named_in_the_request(run_export, sandbox):
     outcome = pkg.result.connectors["silvasoft"]
     assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
-    assert outcome.notes == []
+    assert outcome.notes == [COLLEAGUE_NOTE]   # Els, his colleague, is left out
 
 
 def test_customer_number_of_another_relation_pulls_in_nothing_of_theirs(run_export, sandbox):
