@@ -3,6 +3,7 @@ that yields :class:`Record` objects through a per-run :class:`ConnectorContext`.
 
 from __future__ import annotations
 
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -68,8 +69,10 @@ class ConnectorContext:
         bus: IdentifierBus,
         sleep: Sleep = time.sleep,
         attach_sink: Callable[[Attachment], str] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.name = name
+        self.stop = stop
         self.processor = processor
         self.subject = subject
         self.settings = settings
@@ -88,7 +91,7 @@ class ConnectorContext:
         configured = self.settings.get("timeout")
         default = (DEFAULT_TIMEOUT[0], float(configured)) if configured else DEFAULT_TIMEOUT
         s = VendorSession(self.name, ca_bundle=self.ca_bundle, timeout=timeout or default,
-                          limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep)
+                          limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep, stop=self.stop)
         self._sessions.append(s)
         return s
 
@@ -169,6 +172,8 @@ class Connector(ABC):
                 number = -1.0
             if isinstance(value, bool) or not number >= 0:
                 raise ConfigError(f"config: connectors.{cls.name}.{key} must be a number ≥ 0")
+            if key == "timeout" and number == 0:
+                raise ConfigError(f"config: connectors.{cls.name}.timeout must be more than 0 seconds")
 
     @abstractmethod
     def collect(self) -> Iterable[Record]:

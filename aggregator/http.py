@@ -210,9 +210,11 @@ class VendorSession(requests.Session):
         retry: RetryPolicy | None = None,
         redactor: Redactor | None = None,
         sleep: Sleep = time.sleep,
+        stop: threading.Event | None = None,
     ) -> None:
         super().__init__()
         self.vendor = vendor
+        self.stop = stop   # set when the run is interrupted: no further request is sent
         self.verify_path: str | bool = ca_bundle or True
         self.timeout = timeout
         self.limits = limits or Limits()
@@ -253,6 +255,8 @@ class VendorSession(requests.Session):
             raise ConnectorError(f"{self.vendor}: cannot connect to {_host(url)}") from None
 
     def _send_once(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.stop is not None and self.stop.is_set():
+            raise ConnectorError(f"{self.vendor}: interrupted")
         for limiter in self.limits.limiters:
             limiter.acquire()
         with self._slots:

@@ -127,7 +127,7 @@ def run(
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=config.connectors[cls.name], ca_bundle=config.ca_bundle,
                                redactor=redactor, bus=bus, sleep=sleep,
-                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a))
+                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop)
         try:
             connector = cls(ctx)
             for record in connector.collect():
@@ -158,9 +158,9 @@ def run(
         try:
             for future in [pool.submit(work, cls) for cls in running]:
                 future.result()
-        except BaseException:   # Ctrl-C: stop waiting, cancel what has not started, let the caller report
-            stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:   # Ctrl-C: no new request, no more waiting, nothing new started; then let the
+            stop.set()          # running connectors end (each within one request) before the caller cleans up
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
     return outcomes, bus

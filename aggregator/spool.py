@@ -40,7 +40,8 @@ class Spool:
 
     def attach(self, connector: str, processor: str, attachment: Attachment) -> str:
         """Store a file for the package; returns its path there (names made safe and unique per processor)."""
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in attachment.filename)[:120] or "file"
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in attachment.filename)[:120].strip(".")
+        safe = safe or "file"
         stem, dot, ext = safe.rpartition(".") if "." in safe.strip(".") else (safe, "", "")
         with self._lock:
             taken = {p.name for (_, proc, _, p) in self.attachments if proc == processor}

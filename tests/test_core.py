@@ -321,6 +321,43 @@ def test_interrupt_ends_waits_at_once(tmp_path: Path):
     assert ended.wait(5) and time_mod.monotonic() - t0 < 10
 
 
+def test_interrupt_sends_no_further_request_and_leaves_no_thread_writing(sandbox, tmp_path: Path):
+    """Ctrl-C while connectors are busy with HTTP: nothing new is sent, and when run() returns every connector
+    has stopped, so the caller can delete the spool (the subject's data) without a thread writing it again."""
+    import os
+    import signal
+    import threading
+    import time as time_mod
+
+    from aggregator.runner import run
+    from aggregator.spool import Spool
+
+    url = sandbox.vendor_url("lightspeed") + "/nl/customers.json"
+    first = threading.Event()
+
+    class Busy(_Good):
+        name = "busy"
+
+        def collect(self):
+            http = self.ctx.session()
+            for i in range(50):
+                http.get(url)
+                first.set()
+                yield self.ctx.record("contact", "thing", {"i": i}, endpoint="-")
+
+    sandbox.latency["lightspeed"] = 0.3
+    registry = build_registry(plugin_manager(entry_points=False, extra=[_plugin(Busy)]))
+    cfg = config_mod.from_mapping({"connectors": {"busy": {}}, "tls": {"ca_bundle": str(sandbox.ca_path)}}, env={})
+    threading.Thread(target=lambda: first.wait(10) and os.kill(os.getpid(), signal.SIGINT), daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        run(Subject.parse(OTHER), cfg, registry, Spool(tmp_path))
+    sent = len(sandbox.requests_to("lightspeed"))
+    assert sent <= 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("dsar_")]   # the runner's workers
+    time_mod.sleep(0.7)
+    assert len(sandbox.requests_to("lightspeed")) == sent
+
+
 def test_two_runs_of_one_request_id_never_corrupt_the_package(run_export):
     import threading
     import zipfile

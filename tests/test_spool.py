@@ -24,6 +24,8 @@ def test_attachment_names_are_made_safe_and_unique(tmp_path: Path):
     first = spool.attach("a", "silvasoft", Attachment("invoices", "invoice 1.pdf", b"ONE"))
     second = spool.attach("b", "silvasoft", Attachment("invoices", "invoice_1.pdf", b"TWO"))
     third = spool.attach("a", "office365", Attachment("communications", "../../etc/passwd", b"X"))
+    dots = [spool.attach("a", "office365", Attachment("communications", name, b"D")) for name in (".", "..")]
     assert (first, second) == ("attachments/silvasoft/invoice_1.pdf", "attachments/silvasoft/invoice_1-2.pdf")
-    assert third == "attachments/office365/.._.._etc_passwd"
-    assert [p.read_bytes() for (_, _, _, p) in spool.attachments] == [b"ONE", b"TWO", b"X"]
+    assert third == "attachments/office365/_.._etc_passwd"
+    assert dots == ["attachments/office365/file", "attachments/office365/file-2"]
+    assert [p.read_bytes() for (_, _, _, p) in spool.attachments] == [b"ONE", b"TWO", b"X", b"D", b"D"]
