@@ -198,10 +198,21 @@ class Lightspeed(Connector):
                 items = []
             if items:
                 guard.check([i.get("id") if isinstance(i, dict) else i for i in items])
-            yield from items
+            yield from self._owned(items, params.get("customer"), path)
             if len(items) < PAGE_LIMIT:
                 return
             page += 1
+
+    def _owned(self, items: list[Any], customer: object, path: str) -> list[Any]:
+        """Items of a ``?customer=`` list that really link to that customer. The filter is the API's; should it
+        ever be ignored, other customers' orders or reviews are withheld here rather than exported."""
+        if customer is None:
+            return items
+        mine = [i for i in items if isinstance(i, dict) and _rid(i.get("customer")) == str(customer)]
+        if len(mine) < len(items):
+            self.ctx.note(f"lightspeed: {len(items) - len(mine)} item(s) of {path}.json that the API returned for "
+                          f"customer {customer} belong to another customer and were left out.")
+        return mine
 
     # ------------------------------------------------------------------ the customer and everything under it
     def _orders_and_invoices(self, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

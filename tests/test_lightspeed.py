@@ -325,3 +325,16 @@ def test_every_account_under_the_address_reaches_the_other_connectors(run_export
     assert {"GUEST0", "GUEST1"} <= numbers and len(numbers) == 8
     assert sorted(seen) == sorted(numbers)
     assert len(pkg.data("contact", "lightspeed")) == 2
+
+
+def test_items_of_another_customer_are_withheld_even_if_the_api_ignores_the_filter(run_export, sandbox):
+    everything = {"reviews": sandbox.apps["lightspeed"].data["reviews"]["reviews"]}   # Jan's and Sofie's
+    sandbox.inject(Fault("lightspeed", status=200, body=everything, match="reviews.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    [review] = pkg.data("feedback", "lightspeed")
+    assert review["data"]["name"] == "Sofie C."
+    assert "Jan D." not in pkg.text() and "Desmet" not in pkg.text()
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "complete"
+    assert "lightspeed: 2 item(s) of reviews.json that the API returned for customer 31485502 belong to another " \
+           "customer and were left out." in outcome.notes
