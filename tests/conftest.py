@@ -77,3 +77,33 @@ def run_export(sandbox: Sandbox, tmp_path: Path):
         return Package(result, json.loads(zf.read("manifest.json")), zf)
 
     return _run
+
+
+def offering_plugin(name: str, kind: str, offers: list[tuple[str, dict[str, Any]]], delay: float = 0.0) -> object:
+    """A test-only plugin: a connector (processor "lightspeed") that offers identifiers of ``kind``, as the
+    webshop connector does, so another connector's lookups can be tested without Lightspeed."""
+    import time
+    from collections.abc import Callable
+
+    from aggregator.connector import Connector, Record
+    from aggregator.hookspecs import hookimpl
+
+    class Offering(Connector):
+        processor = "lightspeed"
+        categories = ("orders",)
+        provides = (kind,)
+
+        def collect(self) -> Iterator[Record]:
+            time.sleep(delay)
+            for value, attrs in offers:
+                self.ctx.offer(kind, value, **attrs)
+            return iter(())
+
+    Offering.name = name
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
+            register(Offering)
+
+    return Plugin()

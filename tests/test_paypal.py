@@ -8,25 +8,22 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 import requests
 from jsonschema import Draft202012Validator
 
-from aggregator.connector import Connector, Record
 from aggregator.errors import VendorError
-from aggregator.hookspecs import hookimpl
 from aggregator.http import Redactor, VendorSession
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID
 from aggregator.sandbox import Fault
 from aggregator.sandbox.vendors.paypal import CLIENT_ID, CLIENT_SECRET
 from connectors.paypal import MAX_WINDOW, PayPalClient, earliest_searchable, parse_when, scan_windows
-from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "paypal" / "transactions.json"
 SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "paypal.schema.json").read_text())
@@ -59,26 +56,8 @@ def search_params(sandbox: Any) -> list[dict[str, str]]:
 
 
 def hinter(ids: list[tuple[str, dict[str, Any]]]) -> object:
-    """A test-only plugin: a Lightspeed-side connector that offers PayPal transaction ids."""
-
-    class Hinter(Connector):
-        name: ClassVar[str] = "hinter"
-        processor: ClassVar[str] = "lightspeed"
-        categories: ClassVar[tuple[str, ...]] = ("orders",)
-        provides: ClassVar[tuple[str, ...]] = (PAYPAL_TRANSACTION_ID,)
-
-        def collect(self) -> Iterator[Record]:
-            time.sleep(0.05)   # offered a little later than PayPal's scan starts
-            for value, attrs in ids:
-                self.ctx.offer(PAYPAL_TRANSACTION_ID, value, **attrs)
-            return iter(())
-
-    class Plugin:
-        @hookimpl
-        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
-            register(Hinter)
-
-    return Plugin()
+    """A Lightspeed-side connector offering PayPal transaction ids, a little after PayPal's scan starts."""
+    return offering_plugin("hinter", PAYPAL_TRANSACTION_ID, ids, delay=0.05)
 
 
 # --------------------------------------------------------------------------- the demo package

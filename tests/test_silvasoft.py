@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import runpy
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,12 @@ import pytest
 import requests
 
 from aggregator import config as config_mod
-from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError
-from aggregator.hookspecs import hookimpl
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.sandbox import Fault
 from aggregator.sandbox.vendors.silvasoft import API_KEY, CREDENTIALS_BODY, RATE_LIMIT_BODY, USERNAME
 from connectors.silvasoft import SilvasoftConnector
-from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "silvasoft"
 JAN_KNOWN = {"20250017": "2025-02-11", "20250102": "2025-06-30", "20260033": "2026-02-03", "20260150": "2026-09-18"}
@@ -42,25 +39,8 @@ class Waits(list[float]):
 
 
 def hinter_plugin(numbers: dict[str, str]) -> object:
-    """A test-only plugin: a "lightspeed" connector that offers ``invoice_number`` identifiers."""
-
-    class Hinter(Connector):
-        name = "hinter"
-        processor = "lightspeed"
-        categories = ("invoices",)
-        provides = (INVOICE_NUMBER,)
-
-        def collect(self) -> Iterable[Record]:
-            for number, day in numbers.items():
-                self.ctx.offer(INVOICE_NUMBER, number, date=day)
-            return []
-
-    class Plugin:
-        @hookimpl
-        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
-            register(Hinter)
-
-    return Plugin()
+    """A "lightspeed" connector offering ``invoice_number`` identifiers (number -> date)."""
+    return offering_plugin("hinter", INVOICE_NUMBER, [(n, {"date": day}) for n, day in numbers.items()])
 
 
 @pytest.fixture
@@ -308,25 +288,8 @@ COLLEAGUE_NOTE = ("silvasoft: 1 other contact person(s) of relation 3470112 are 
 
 
 def customer_number_plugin(numbers: list[str]) -> object:
-    """A test-only plugin: a "lightspeed" connector that offers ``customer_number`` identifiers."""
-
-    class Offerer(Connector):
-        name = "offerer"
-        processor = "lightspeed"
-        categories = ("contact",)
-        provides = (CUSTOMER_NUMBER,)
-
-        def collect(self) -> Iterable[Record]:
-            for number in numbers:
-                self.ctx.offer(CUSTOMER_NUMBER, number)
-            return []
-
-    class Plugin:
-        @hookimpl
-        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
-            register(Offerer)
-
-    return Plugin()
+    """A "lightspeed" connector offering ``customer_number`` identifiers."""
+    return offering_plugin("offerer", CUSTOMER_NUMBER, [(n, {}) for n in numbers])
 
 
 def test_customer_number_named_in_the_request(run_export, sandbox):
