@@ -34,7 +34,7 @@ import binascii
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import requests
@@ -468,8 +468,6 @@ class SilvasoftConnector(Connector):
         pdf_keys = [k for k, v in inv.items() if "pdf" in k.lower() and isinstance(v, str)]
         lines = [ln for ln in inv.get("Invoice_InvoiceLine") or [] if isinstance(ln, dict)]
         header = {k: v for k, v in inv.items() if k != "Invoice_InvoiceLine" and k not in pdf_keys}
-        contacts = [c for c in inv.get("Invoice_Contact") or [] if isinstance(c, dict)]
-        others = [c["Email"] for c in contacts if c.get("Email") and not ctx.subject.matches(c["Email"])]
         if self.include_pdf:
             pdf = self._pdf(inv, pdf_keys)
             if pdf:
@@ -477,15 +475,7 @@ class SilvasoftConnector(Connector):
                 header["pdf_attachment"] = ctx.attach("invoices", filename, pdf)
             else:
                 ctx.note(f"silvasoft: no PDF came back for invoice {number}.")
-        yield ctx.record("invoices", "sales_invoice", header, endpoint=endpoint, vendor_id=number, third_parties=others)
-        for i, ln in enumerate(lines, 1):
-            yield ctx.record("invoices", "sales_invoice_line", {"InvoiceNumber": inv.get("InvoiceNumber"), **ln},
-                             endpoint=endpoint, vendor_id=f"{number}/{i}")
-        for addr in inv.get("Invoice_Address") or []:
-            if isinstance(addr, dict) and _address_key(addr) not in addresses:
-                addresses.add(_address_key(addr))
-                yield ctx.record("addresses", "invoice_address", {"InvoiceNumber": inv.get("InvoiceNumber"), **addr},
-                                 endpoint=endpoint, vendor_id=number)
+        yield from self._document_records(_INVOICE, inv, header, lines, number, endpoint, addresses)
 
     def _pdf(self, inv: Mapping[str, Any], keys: list[str]) -> bytes | None:
         for key in keys:
@@ -500,23 +490,48 @@ class SilvasoftConnector(Connector):
     # ------------------------------------------------------------------ orders
     def _order_records(self, order: dict[str, Any], addresses: set[tuple[str, ...]],
                        window: date | None) -> Iterator[Record]:
-        ctx = self.ctx
         number = _number(order.get("OrderNumber")) or "unknown"
         params: dict[str, Any] = {"DateFrom": _ddmmyyyy(window)} if window else {}
         endpoint = self._endpoint("listorders/", params)
         lines = [ln for ln in order.get("Order_Orderline") or [] if isinstance(ln, dict)]
         header = {k: v for k, v in order.items() if k != "Order_Orderline"}
-        others = [c["Email"] for c in order.get("Order_Contact") or []
+        yield from self._document_records(_ORDER, order, header, lines, number, endpoint, addresses)
+
+    def _document_records(self, kind: _DocKind, doc: Mapping[str, Any], header: dict[str, Any],
+                          lines: list[dict[str, Any]], number: str, endpoint: str,
+                          addresses: set[tuple[str, ...]]) -> Iterator[Record]:
+        """An invoice or order: its header (other contacts marked as third parties), its lines, and each
+        address not already exported."""
+        ctx = self.ctx
+        others = [c["Email"] for c in doc.get(kind.contacts) or []
                   if isinstance(c, dict) and c.get("Email") and not ctx.subject.matches(c["Email"])]
-        yield ctx.record("orders", "sales_order", header, endpoint=endpoint, vendor_id=number, third_parties=others)
+        yield ctx.record(kind.category, kind.dataset, header, endpoint=endpoint, vendor_id=number,
+                         third_parties=others)
+        ref = {kind.number: doc.get(kind.number)}
         for i, ln in enumerate(lines, 1):
-            yield ctx.record("orders", "sales_order_line", {"OrderNumber": order.get("OrderNumber"), **ln},
-                             endpoint=endpoint, vendor_id=f"{number}/{i}")
-        for addr in order.get("Order_Address") or []:
+            yield ctx.record(kind.category, f"{kind.dataset}_line", {**ref, **ln}, endpoint=endpoint,
+                             vendor_id=f"{number}/{i}")
+        for addr in doc.get(kind.addresses) or []:
             if isinstance(addr, dict) and _address_key(addr) not in addresses:
                 addresses.add(_address_key(addr))
-                yield ctx.record("addresses", "order_address", {"OrderNumber": order.get("OrderNumber"), **addr},
-                                 endpoint=endpoint, vendor_id=number)
+                yield ctx.record("addresses", kind.address_dataset, {**ref, **addr}, endpoint=endpoint,
+                                 vendor_id=number)
+
+
+class _DocKind(NamedTuple):
+    """How Silvasoft names the parts of one kind of document (invoice or order)."""
+
+    category: str
+    dataset: str
+    number: str
+    contacts: str
+    addresses: str
+    address_dataset: str
+
+
+_INVOICE = _DocKind("invoices", "sales_invoice", "InvoiceNumber", "Invoice_Contact", "Invoice_Address",
+                    "invoice_address")
+_ORDER = _DocKind("orders", "sales_order", "OrderNumber", "Order_Contact", "Order_Address", "order_address")
 
 
 def _is_rate_limit(response: requests.Response) -> bool:
