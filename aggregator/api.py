@@ -20,8 +20,9 @@ from aggregator import package
 from aggregator.config import Config
 from aggregator.errors import InputError
 from aggregator.http import Sleep
+from aggregator.model import Outcome, overall_status
 from aggregator.plugins import build_registry, plugin_manager
-from aggregator.runner import Outcome, Progress, check, overall_status, run, secrets_of
+from aggregator.runner import Progress, check, run, secrets_of
 from aggregator.spool import Spool
 from aggregator.subject import Subject
 

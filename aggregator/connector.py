@@ -1,5 +1,5 @@
-"""What a connector is: a small class declaring its processor and categories, and a ``collect`` method
-that yields :class:`Record` objects through a per-run :class:`ConnectorContext`."""
+"""What a connector is: a small class declaring its processor, categories, settings and datasets, and a
+``collect`` method that yields :class:`Record` objects through a per-run :class:`ConnectorContext`."""
 
 from __future__ import annotations
 
@@ -7,51 +7,15 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from aggregator.datasets import Dataset
 from aggregator.errors import ConfigError
 from aggregator.http import DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import Identifier, IdentifierBus
+from aggregator.model import Attachment, Record
+from aggregator.settings import COMMON, Setting, validate
 from aggregator.subject import Subject
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Record:
-    """One piece of personal data, with where it came from."""
-
-    connector: str
-    processor: str
-    category: str
-    dataset: str                      # what kind of object: "order", "order_line", "member", "message"
-    data: Mapping[str, Any]
-    endpoint: str                     # "GET /nl/orders.json?customer=…" (no secrets, no host)
-    vendor_id: str | None = None
-    retrieved_at: str = field(default_factory=utcnow)
-    third_parties: tuple[str, ...] = ()   # other people's addresses found in ``data`` (to redact later)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "dataset": self.dataset,
-            "source": {"processor": self.processor, "connector": self.connector, "endpoint": self.endpoint,
-                       "vendor_id": self.vendor_id, "retrieved_at": self.retrieved_at},
-            "data": self.data,
-        }
-        if self.third_parties:
-            out["third_parties"] = list(self.third_parties)
-        return out
-
-
-@dataclass
-class Attachment:
-    category: str
-    filename: str
-    content: bytes
 
 
 class ConnectorContext:
@@ -81,6 +45,8 @@ class ConnectorContext:
         self.bus = bus
         self.sleep = sleep
         self.notes: list[str] = []
+        self.coverage: list[str] = []
+        self.shortfalls: list[str] = []
         self._attach_sink = attach_sink
         self._sessions: list[VendorSession] = []
 
@@ -122,8 +88,30 @@ class ConnectorContext:
         return self._attach_sink(Attachment(category, filename, content))
 
     def note(self, text: str) -> None:
-        """Something the privacy officer should know that is not a failure (a skipped mailbox)."""
+        """Something the privacy officer should know that does not change coverage (a skipped mailbox)."""
         self.notes.append(self.redactor(text))
+
+    def withheld(self, count: int, what: str, why: str) -> None:
+        """The one standard note for items a vendor returned that are left out on purpose (someone else's)."""
+        if count:
+            self.note(f"withheld {count} {what}: {why}")
+
+    def keep_owned(self, items: Iterable[Any], belongs: Callable[[Any], bool], what: str,
+                   why: str = "they belong to another person") -> list[Any]:
+        """The items for which ``belongs`` is true; the others are withheld with the standard note."""
+        everything = list(items)
+        mine = [i for i in everything if belongs(i)]
+        self.withheld(len(everything) - len(mine), what, why)
+        return mine
+
+    def covered(self, text: str) -> None:
+        """Record what one search covered ("invoices dated 2023-03-13 to today, all 212"), for the manifest."""
+        self.coverage.append(self.redactor(text))
+
+    def cut_short(self, reason: str) -> None:
+        """A search stopped before its natural end (a cap, a budget, a limit): the connector ends
+        ``incomplete`` with this reason, never ``complete``."""
+        self.shortfalls.append(self.redactor(reason))
 
     # -- identifiers
     def offer(self, kind: str, value: object, **attrs: Any) -> None:
@@ -145,19 +133,37 @@ class Connector(ABC):
     name: ClassVar[str]                        # config table [connectors.<name>], package file name
     processor: ClassVar[str]                   # key in the processor register
     categories: ClassVar[tuple[str, ...]]      # every category collect() may emit
-    required_settings: ClassVar[tuple[str, ...]] = ()
-    secret_settings: ClassVar[tuple[str, ...]] = ()   # redacted from every message
-    numeric_settings: ClassVar[tuple[str, ...]] = ("timeout",)   # optional settings that must be numbers ≥ 0
+    declared_settings: ClassVar[tuple[Setting, ...]] = ()   # the [connectors.<name>] keys (plus COMMON)
+    datasets: ClassVar[tuple[Dataset, ...]] = ()            # every kind of record collect() may yield
     provides: ClassVar[tuple[str, ...]] = ()   # identifier kinds this connector offers to others
     description: ClassVar[str] = ""
+    # Derived from ``declared_settings``; set by hand only by connectors that declare none (older plugins).
+    required_settings: ClassVar[tuple[str, ...]] = ()
+    secret_settings: ClassVar[tuple[str, ...]] = ()   # redacted from every message
+    numeric_settings: ClassVar[tuple[str, ...]] = ("timeout",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.declared_settings:
+            cls.required_settings = tuple(s.name for s in cls.declared_settings if s.required)
+            cls.secret_settings = tuple(s.name for s in cls.declared_settings if s.secret)
 
     def __init__(self, ctx: ConnectorContext) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
 
     @classmethod
-    def check_settings(cls, settings: Mapping[str, Any]) -> None:
-        """Raise ConfigError naming the first missing or empty required key (never its value)."""
+    def all_settings(cls) -> tuple[Setting, ...]:
+        """The declared settings and the common ones every connector takes."""
+        own = {s.name for s in cls.declared_settings}
+        return (*cls.declared_settings, *(s for s in COMMON if s.name not in own))
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate a config section before any request; return the typed settings with defaults filled in.
+        Raises ConfigError naming the key and what it must be (never its value)."""
+        if cls.declared_settings:
+            return validate(cls.name, cls.all_settings(), settings, cls.check)
         for key in cls.required_settings:
             value = settings.get(key)
             if value is None or (isinstance(value, str) and not value.strip()):
@@ -174,7 +180,16 @@ class Connector(ABC):
                 raise ConfigError(f"config: connectors.{cls.name}.{key} must be a number ≥ 0")
             if key == "timeout" and number == 0:
                 raise ConfigError(f"config: connectors.{cls.name}.timeout must be more than 0 seconds")
+        return dict(settings)
+
+    @classmethod
+    def check(cls, settings: dict[str, Any]) -> None:
+        """Cross-field checks on the typed settings (raise ConfigError); none by default."""
+        return None
 
     @abstractmethod
     def collect(self) -> Iterable[Record]:
         """Yield every record the processor holds about ``self.ctx.subject``."""
+
+
+__all__ = ["Attachment", "Connector", "ConnectorContext", "Record"]

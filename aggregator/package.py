@@ -17,8 +17,8 @@ from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from aggregator.categories import CATEGORIES
+from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
-from aggregator.runner import FAILED, Outcome
 from aggregator.spool import Spool
 from aggregator.subject import Subject
 
@@ -158,21 +158,20 @@ def build(
     return final, digest.hexdigest(), manifest
 
 
-def _iso(dt: datetime) -> str:
-    return dt.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def _manifest(info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Mapping[str, Processor],
               matrix: Mapping[str, Mapping[str, int]], identifiers: Mapping[str, list[str]], total: int,
               generated_at: datetime) -> dict[str, Any]:
-    failed = [o.name for o in outcomes.values() if o.status == FAILED]
+    failed = [o.name for o in outcomes.values() if o.status == Status.FAILED]
+    short = [o.name for o in outcomes.values() if o.status == Status.INCOMPLETE]
     if total:
         statement = (f"{len(matrix)} processor(s) hold {total} record(s) about {info.subject.email}.")
     else:
         statement = f"We hold no data about {info.subject.email} at any processor we could query."
     if failed:
         statement += f" Not complete: {', '.join(failed)} could not be queried (see connectors)."
-    unasked = [o.name for o in outcomes.values() if o.status in ("not_configured", "skipped")]
+    if short:
+        statement += f" Not complete: {', '.join(short)} could not be searched to the end (see connectors)."
+    unasked = [o.name for o in outcomes.values() if o.status in (Status.NOT_CONFIGURED, Status.SKIPPED)]
     if unasked:
         statement += f" Not asked in this run: {', '.join(unasked)}."
     return {
@@ -181,9 +180,9 @@ def _manifest(info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Ma
         "status": info.status,
         "subject": {"email": info.subject.email, "customer_number": info.subject.customer_number},
         "controller": dict(info.controller),
-        "received_at": _iso(info.received_at),
-        "generated_at": _iso(generated_at),
-        "due_at": _iso(info.due_at),
+        "received_at": iso(info.received_at),
+        "generated_at": iso(generated_at),
+        "due_at": iso(info.due_at),
         "summary": {"records": total, "no_data": total == 0, "statement": statement},
         "connectors": {
             name: {k: v for k, v in asdict(o).items() if k != "name"} for name, o in outcomes.items()

@@ -1,4 +1,5 @@
-"""What every paging loop shares: a guard that ends a loop the vendor does not let advance.
+"""What every paging loop shares: paginators as small objects, one driver, a guard that ends a loop the vendor
+does not let advance, and one bounded fan-out for per-item requests.
 
 A vendor bug (or a proxy, or a fault) can answer the same page again and again, or never send the last page.
 Each connector pages in its vendor's own way (page numbers, count/offset, next links, windows); all of them
@@ -10,8 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from aggregator.errors import VendorError
+
+T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 class PageGuard:
@@ -35,3 +46,163 @@ class PageGuard:
             raise VendorError(f"{self.vendor}: paging did not advance at {self.where} "
                               f"(page {self.pages} repeats an earlier page)")
         self._seen.add(key)
+
+
+# --------------------------------------------------------------------------- paginators
+class Paginator(ABC, Generic[T]):
+    """How one vendor pages a list: the first page's token, and from each answer the next one (None: done).
+
+    A token is whatever the fetch function needs for one page: query parameters for page numbers and
+    offsets, a URL for next links. :func:`pages` drives any paginator through one :class:`PageGuard`.
+    """
+
+    @abstractmethod
+    def first(self) -> T:
+        """The token of the first page."""
+
+    @abstractmethod
+    def advance(self, token: T, body: Any, items: list[Any]) -> T | None:
+        """The token of the page after ``token``, or None when ``token`` was the last page."""
+
+    def fingerprint(self, token: T, body: Any, items: list[Any]) -> object:
+        """What identifies a page, for the guard (default: its items' ids, or the items)."""
+        return [i.get("id", i) if isinstance(i, dict) else i for i in items]
+
+
+@dataclass
+class PageNumberPaginator(Paginator[dict[str, Any]]):
+    """``page=1, 2, …`` with a page size; the last page is short, empty, or says it is the last."""
+
+    size: int
+    page_param: str = "page"
+    size_param: str | None = "limit"
+    start: int = 1
+    total_pages_key: str | None = None     # a body key holding the page count (PayPal ``total_pages``)
+
+    def first(self) -> dict[str, Any]:
+        """Page ``start``."""
+        return self._token(self.start)
+
+    def _token(self, page: int) -> dict[str, Any]:
+        return {self.page_param: page, **({self.size_param: self.size} if self.size_param else {})}
+
+    def advance(self, token: dict[str, Any], body: Any, items: list[Any]) -> dict[str, Any] | None:
+        """The next page number, unless this page was short or the last one counted."""
+        page = int(token[self.page_param])
+        if self.total_pages_key is not None and isinstance(body, dict):
+            total = body.get(self.total_pages_key)
+            if isinstance(total, int) and not isinstance(total, bool):
+                return self._token(page + 1) if page < total and items else None
+        return self._token(page + 1) if len(items) >= self.size else None
+
+
+@dataclass
+class OffsetPaginator(Paginator[dict[str, Any]]):
+    """``offset``/``count`` pages until the vendor's total is reached (Mailchimp ``total_items``)."""
+
+    size: int
+    offset_param: str = "offset"
+    size_param: str = "count"
+    total_key: str | None = "total_items"
+
+    def first(self) -> dict[str, Any]:
+        """Offset 0."""
+        return {self.size_param: self.size, self.offset_param: 0}
+
+    def advance(self, token: dict[str, Any], body: Any, items: list[Any]) -> dict[str, Any] | None:
+        """The next offset, while items keep coming and the total is not reached."""
+        offset = int(token[self.offset_param]) + len(items)
+        total = body.get(self.total_key) if self.total_key and isinstance(body, dict) else None
+        if not items or (isinstance(total, int) and offset >= total) or (total is None and len(items) < self.size):
+            return None
+        return {self.size_param: self.size, self.offset_param: offset}
+
+
+@dataclass
+class NextLinkPaginator(Paginator[str | None]):
+    """A first request, then each answer's next link until there is none (Graph ``@odata.nextLink``)."""
+
+    link_key: str = "@odata.nextLink"
+
+    def first(self) -> str | None:
+        """None: the fetch function sends the first request itself."""
+        return None
+
+    def advance(self, token: str | None, body: Any, items: list[Any]) -> str | None:
+        """The answer's next link."""
+        link = body.get(self.link_key) if isinstance(body, dict) else None
+        return link if isinstance(link, str) and link else None
+
+    def fingerprint(self, token: str | None, body: Any, items: list[Any]) -> object:
+        """The page's own link and its next one: a vendor pointing back to a page it served is caught."""
+        return [token, self.advance(token, body, items)]
+
+
+def items_at(body: Any, key: str, vendor: str, where: str, *, empty: tuple[object, ...] = ()) -> list[Any]:
+    """The list under ``key`` in a page; a page of another shape is a vendor error, never an empty page.
+
+    ``empty`` lists values a vendor documents as "no items" (Lightspeed answers ``false``).
+    """
+    if not isinstance(body, dict):
+        raise VendorError(f"{vendor}: {where} answered a {type(body).__name__} where an object was expected")
+    if key not in body:
+        raise VendorError(f"{vendor}: {where} answered an object without its {key!r} list")
+    items = body[key]
+    if any(items is e for e in empty) or (items is None and None in empty):
+        return []
+    if not isinstance(items, list):
+        raise VendorError(f"{vendor}: {where} answered a {type(items).__name__} where the {key!r} list was expected")
+    return items
+
+
+def pages(fetch: Callable[[T], Any], paginator: Paginator[T], records: Callable[[Any], list[Any]],
+          guard: PageGuard) -> Iterator[list[Any]]:
+    """Every page's items, in order: ``fetch(token)`` gives a body, ``records(body)`` its items, the paginator
+    the next token; every page passes ``guard`` (a repeated page or too many pages end the loop)."""
+    token: T | None = paginator.first()
+    first = True
+    while first or token is not None:
+        first = False
+        body = fetch(token)  # type: ignore[arg-type]
+        items = records(body)
+        guard.check(paginator.fingerprint(token, body, items))  # type: ignore[arg-type]
+        yield items
+        token = paginator.advance(token, body, items)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- bounded fan-out
+def fan_out(func: Callable[[A], R], items: Iterable[A], *, workers: int, name: str = "dsar",
+            ordered: bool = True) -> Iterator[tuple[A, R]]:
+    """``func`` over ``items`` on at most ``workers`` threads, with at most ``2 × workers`` in flight (memory
+    stays bounded however many items); yields ``(item, result)`` in input order (or as each completes with
+    ``ordered=False``). The first exception is raised at once and cancels what has not started."""
+    workers = max(1, int(workers))
+    source = iter(items)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+    pending: dict[Future[R], A] = {}
+    order: deque[Future[R]] = deque()
+
+    def submit_next() -> None:
+        for item in source:
+            future = pool.submit(func, item)
+            pending[future] = item
+            order.append(future)
+            return
+
+    try:
+        for _ in range(2 * workers):
+            submit_next()
+        while pending:
+            if ordered:
+                future = order.popleft()
+                future.result()
+            else:
+                future = next(iter(wait(pending, return_when=FIRST_COMPLETED).done))
+                order.remove(future)
+            item = pending.pop(future)
+            submit_next()
+            yield item, future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,10 +1,9 @@
-"""The plugin manager: built-in connectors (every module of the ``connectors`` package) and third-party
+"""The plugin manager: built-in connectors (the modules named in :data:`DEFAULT_PLUGINS`) and third-party
 plugins (entry-point group ``dsar_aggregator``) are loaded the same way, then validated on registration."""
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -15,10 +14,20 @@ import pluggy
 from aggregator import hookspecs
 from aggregator.categories import CATEGORIES
 from aggregator.connector import Connector
+from aggregator.datasets import check_declarations
 from aggregator.errors import DsarError
 from aggregator.processors import Processor, build_register
 
 ENTRY_POINT_GROUP = "dsar_aggregator"
+
+# The built-in connectors, registered through the same manager (and the same validation) as third-party ones.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "connectors.lightspeed",
+    "connectors.mailchimp",
+    "connectors.office365",
+    "connectors.paypal",
+    "connectors.silvasoft",
+)
 
 
 class PluginError(DsarError):
@@ -26,11 +35,8 @@ class PluginError(DsarError):
 
 
 def default_plugins() -> list[ModuleType]:
-    """Every module of the built-in ``connectors`` package, in name order."""
-    import connectors
-
-    names = sorted(m.name for m in pkgutil.iter_modules(connectors.__path__) if not m.name.startswith("_"))
-    return [importlib.import_module(f"connectors.{n}") for n in names]
+    """The modules of :data:`DEFAULT_PLUGINS`, imported."""
+    return [importlib.import_module(name) for name in DEFAULT_PLUGINS]
 
 
 def plugin_manager(*, entry_points: bool = True, extra: Iterable[object] = ()) -> pluggy.PluginManager:
@@ -84,6 +90,9 @@ def build_registry(pm: pluggy.PluginManager,
         unknown = [c for c in categories if c not in CATEGORIES]
         if not categories or unknown:
             raise PluginError(f"connector {name!r}: unknown or no categories {unknown}")
+        problems = check_declarations(name, tuple(categories), tuple(getattr(cls, "datasets", ())))
+        if problems:
+            raise PluginError(f"connector {name!r}: {'; '.join(problems)}")
         found[name] = cls
 
     pm.hook.register_connectors(register=register_connector)

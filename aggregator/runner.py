@@ -6,39 +6,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from typing import Any
 
 from aggregator.config import Config
-from aggregator.connector import Connector, ConnectorContext, utcnow
+from aggregator.connector import Connector, ConnectorContext
+from aggregator.datasets import undeclared
 from aggregator.errors import ConfigError, ConnectorError, DsarError
 from aggregator.http import Redactor, Sleep, one_line
 from aggregator.identifiers import IdentifierBus
+from aggregator.model import Outcome, Status, overall_status, utcnow
 from aggregator.plugins import Registry
 from aggregator.spool import Spool
 from aggregator.subject import Subject
 
 log = logging.getLogger("dsar.runner")
 
-COMPLETE, FAILED, NOT_CONFIGURED, SKIPPED = "complete", "failed", "not_configured", "skipped"
-
 Progress = Callable[[str, int, str], None]   # (connector, records so far, status)
-
-
-@dataclass
-class Outcome:
-    name: str
-    processor: str
-    status: str
-    records: int = 0
-    error: str | None = None
-    calls: int = 0
-    notes: list[str] = field(default_factory=list)
-    categories: dict[str, int] = field(default_factory=dict)
-    started_at: str | None = None
-    finished_at: str | None = None
-    seconds: float | None = None
+MAX_UNDECLARED = 50                           # undeclared field paths reported per connector
 
 
 def secrets_of(config: Config, registry: Registry) -> Redactor:
@@ -53,19 +39,22 @@ def secrets_of(config: Config, registry: Registry) -> Redactor:
     return redactor
 
 
-def check(config: Config, registry: Registry, only: Collection[str] | None) -> None:
-    """Validate everything that would stop the run before any request is sent (exit 2 material)."""
+def check(config: Config, registry: Registry, only: Collection[str] | None) -> dict[str, dict[str, Any]]:
+    """Validate everything that would stop the run before any request is sent (exit 2 material); returns
+    the typed settings of every configured connector, selected or not (a bad section is an error either way)."""
     for name in sorted(set(config.connectors) - set(registry.connectors)):
         raise ConfigError(f"config: [connectors.{name}] names no registered connector "
                            f"(known: {', '.join(registry.connectors)})")
+    typed: dict[str, dict[str, Any]] = {}
+    for name, section in config.connectors.items():
+        checked = registry.connectors[name].check_settings(section)
+        typed[name] = dict(section) if checked is None else checked   # None: an older plugin's check
     chosen = selected(registry, only)
-    for name in chosen:
-        if name in config.connectors:
-            registry.connectors[name].check_settings(config.connectors[name])
     if not any(name in config.connectors for name in chosen):
         where = f" (config: {config.source})" if config.source != "<defaults>" else " (no --config or $DSAR_CONFIG)"
         raise ConfigError(f"no {'selected ' if only else ''}connector is configured{where}: nothing would be "
                           "queried, and an empty package would wrongly say we hold no data")
+    return typed
 
 
 def selected(registry: Registry, only: Collection[str] | None) -> list[str]:
@@ -84,16 +73,17 @@ def run(
     sleep: Sleep = time.sleep,
 ) -> tuple[dict[str, Outcome], IdentifierBus]:
     redactor = redactor or secrets_of(config, registry)
+    typed = check(config, registry, only)
     outcomes: dict[str, Outcome] = {}
     running: list[type[Connector]] = []
     for name, cls in registry.connectors.items():
         if only and name not in only:
-            outcomes[name] = Outcome(name, cls.processor, SKIPPED, error="not requested (--only)")
+            outcomes[name] = Outcome(name, cls.processor, Status.SKIPPED, error="not requested (--only)")
         elif name not in config.connectors:
-            outcomes[name] = Outcome(name, cls.processor, NOT_CONFIGURED,
+            outcomes[name] = Outcome(name, cls.processor, Status.NOT_CONFIGURED,
                                      error=f"no [connectors.{name}] section in the configuration")
         else:
-            outcomes[name] = Outcome(name, cls.processor, COMPLETE)
+            outcomes[name] = Outcome(name, cls.processor, Status.COMPLETE)
             running.append(cls)
 
     providers: dict[str, list[str]] = {}
@@ -125,9 +115,11 @@ def run(
         report(cls.name, 0, "running")
         t0 = time.monotonic()
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
-                               settings=config.connectors[cls.name], ca_bundle=config.ca_bundle,
+                               settings=typed[cls.name], ca_bundle=config.ca_bundle,
                                redactor=redactor, bus=bus, sleep=sleep,
                                attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop)
+        declared = {d.name: d for d in cls.datasets}
+        missing: set[str] = set()
         try:
             connector = cls(ctx)
             for record in connector.collect():
@@ -135,20 +127,35 @@ def run(
                     raise ConnectorError(f"emitted undeclared category {record.category!r}")
                 if record.processor not in registry.processors:
                     raise ConnectorError(f"emitted a record for unknown processor {record.processor!r}")
+                if declared:
+                    dataset = declared.get(record.dataset)
+                    if dataset is None or dataset.category != record.category:
+                        raise ConnectorError(f"emitted undeclared dataset {record.dataset!r} "
+                                             f"under {record.category!r}")
+                    if len(missing) < MAX_UNDECLARED:
+                        missing.update(f"{dataset.name}: {p}" for p in undeclared(dataset, record.data))
                 spool.write(record)
                 outcome.records += 1
                 outcome.categories[record.category] = outcome.categories.get(record.category, 0) + 1
                 if outcome.records % 25 == 0:
                     report(cls.name, outcome.records, "running")
+            if ctx.shortfalls:
+                outcome.status = Status.INCOMPLETE
+                outcome.error = _reason(cls.name, "; ".join(ctx.shortfalls), redactor)
         except DsarError as exc:
-            outcome.status, outcome.error = FAILED, _reason(cls.name, exc, redactor)
+            outcome.status, outcome.error = Status.FAILED, _reason(cls.name, exc, redactor)
         except Exception as exc:  # noqa: BLE001 - isolation: any bug in one connector stays in that connector
-            outcome.status = FAILED
+            outcome.status = Status.FAILED
             outcome.error = _reason(cls.name, f"unexpected {type(exc).__name__}: {exc}", redactor)
         finally:
             bus.finished(cls.name)
             outcome.calls = ctx.calls
             outcome.notes = list(ctx.notes)
+            outcome.coverage = list(ctx.coverage)
+            outcome.undeclared = sorted(missing)[:MAX_UNDECLARED]
+            if missing:
+                outcome.notes.append(f"{len(missing)} field(s) the connector does not declare were exported "
+                                     "unlabelled: " + ", ".join(outcome.undeclared[:5]))
             outcome.finished_at = utcnow()
             outcome.seconds = round(time.monotonic() - t0, 3)
             report(cls.name, outcome.records, outcome.status)
@@ -171,6 +178,4 @@ def _reason(name: str, exc: object, redactor: Redactor) -> str:
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 
-def overall_status(outcomes: Mapping[str, Outcome]) -> str:
-    return "partial" if any(o.status == FAILED for o in outcomes.values()) else "complete"
-
+__all__ = ["Outcome", "Progress", "Status", "check", "overall_status", "run", "secrets_of"]

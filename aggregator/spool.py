@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from aggregator.connector import Attachment, Record
+from aggregator.model import Attachment, Record
 
 
 class Spool:
