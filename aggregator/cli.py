@@ -19,7 +19,7 @@ from typing import Any
 from aggregator import __version__
 from aggregator import config as config_mod
 from aggregator.api import ExportResult, export
-from aggregator.errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNEXPECTED, DsarError, InputError
+from aggregator.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, EXIT_UNEXPECTED, DsarError, InputError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,9 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--request-id", help="use this request id (default: generated)")
     e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    c = sub.add_parser("connectors", help="list the registered connectors and whether they are configured")
-    c.add_argument("--config")
-    c.add_argument("--json", action="store_true")
+    c = sub.add_parser("connectors", help="list the registered connectors, their settings, and check the config")
+    c.add_argument("--config", metavar="FILE", help="TOML config file (default: $DSAR_CONFIG)")
+    c.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    c.add_argument("--settings", action="store_true", help="also list every setting each connector takes")
 
     s = sub.add_parser("sandbox", help="run the sandbox in the foreground and print a ready config")
     s.add_argument("--port", type=int, default=0)
@@ -121,16 +122,41 @@ def _cmd_connectors(args: argparse.Namespace) -> int:
 
     cfg = config_mod.load(args.config)
     registry = build_registry(plugin_manager(), cfg.processors)
-    rows = [{"name": n, "processor": c.processor, "processor_name": registry.processors[c.processor].name,
-             "categories": list(c.categories), "configured": n in cfg.connectors}
-            for n, c in registry.connectors.items()]
+    rows: list[dict[str, Any]] = []
+    for name, cls in registry.connectors.items():
+        problem = None
+        if name in cfg.connectors:
+            try:
+                cls.check_settings(cfg.connectors[name])
+            except DsarError as exc:
+                problem = str(exc)
+        rows.append({
+            "name": name, "processor": cls.processor, "processor_name": registry.processors[cls.processor].name,
+            "categories": list(cls.categories), "configured": name in cfg.connectors, "config_error": problem,
+            "datasets": [d.name for d in cls.datasets],
+            "settings": [{"name": s.name, "type": s.describe(), "required": s.required, "secret": s.secret,
+                          "default": None if s.default is None else str(s.default), "help": s.help}
+                         for s in cls.all_settings()],
+        })
+    unknown = sorted(set(cfg.connectors) - set(registry.connectors))
     if args.json:
         print(json.dumps(rows))
     else:
         for r in rows:
             state = "configured" if r["configured"] else "not configured"
+            if r["config_error"]:
+                state = "config error"
             print(f"{r['name']:<12} {r['processor_name']:<40} {state:<15} {', '.join(r['categories'])}")
-    return EXIT_OK
+            if r["config_error"]:
+                print(f"{'':<12} {r['config_error']}")
+            if args.settings:
+                for st in r["settings"]:
+                    need = "required" if st["required"] else f"default {st['default'] or '—'}"
+                    secret = ", secret" if st["secret"] else ""
+                    print(f"{'':<12} {st['name']:<22} {st['type']} ({need}{secret}): {st['help']}")
+    for name in unknown:
+        _err(f"dsar: error: config: [connectors.{name}] names no registered connector")
+    return EXIT_BAD_INPUT if unknown or any(r["config_error"] for r in rows) else EXIT_OK
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:

@@ -230,7 +230,7 @@ class VendorSession(requests.Session):
         self.mount("http://", adapter)
 
     # requests.Session.request is the single funnel for get/post/... and for msal's calls.
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["verify"] = self.verify_path
         kwargs.setdefault("timeout", self.timeout)
         retrying = Retrying(
@@ -264,7 +264,8 @@ class VendorSession(requests.Session):
                 self.calls += 1
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s %s", self.vendor, method, self.redactor(url))
-            response = super().request(method, url, *args, **kwargs)
+            verb = method.decode("ascii") if isinstance(method, bytes) else method
+            response = super().request(verb, url, *args, **kwargs)
         for limiter in self.limits.limiters:
             limiter.observe(response)
         wait = self.retry.wait_for(response)

@@ -346,3 +346,16 @@ def test_a_connector_with_unsound_declarations_is_refused_at_registration():
 
     with pytest.raises(PluginError, match="filed under 'orders', which the connector does not declare"):
         build_registry(plugin_manager(entry_points=False, extra=[_Plugin(Unsound)]))
+
+
+def test_connectors_command_checks_the_config_and_lists_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from aggregator.cli import main
+
+    cfg = tmp_path / "dsar.toml"
+    cfg.write_text('[connectors.lightspeed]\nbase_url = "https://x.example/nl/"\ntimeout = "abc"\n')
+    assert main(["connectors", "--config", str(cfg), "--settings"]) == 2
+    out = capsys.readouterr().out
+    assert "config error" in out and "connectors.lightspeed." in out
+    assert "timeout" in out and "seconds to wait" in out
+    cfg.write_text("")
+    assert main(["connectors", "--config", str(cfg), "--json"]) == 0
