@@ -9,11 +9,13 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from requests.adapters import BaseAdapter
 
 from aggregator import config as config_mod
 from aggregator import package
@@ -70,11 +72,14 @@ def export(
     plugins: Iterable[object] = (),
     entry_points: bool = True,
     sleep: Sleep = time.sleep,
+    adapters: Mapping[str, BaseAdapter] | None = None,
 ) -> ExportResult:
     """Collect everything the configured processors hold about ``email`` into one package.
 
     Raises InputError / ConfigError (exit 2) before any request is sent; connector failures do not raise:
-    they come back as ``status == "partial"`` with each failed connector's one-line reason.
+    they come back as ``status == "partial"`` with each failed connector's one-line reason. ``adapters``
+    mounts ``requests`` transport adapters by URL prefix on every vendor session (the tests' in-process
+    sandbox uses it).
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
@@ -107,7 +112,7 @@ def export(
     try:
         spool = Spool(work / "spool")
         outcomes, bus = run(subject, cfg, registry, spool, only=only, redactor=redactor, progress=progress,
-                            sleep=sleep)
+                            sleep=sleep, adapters=adapters)
         spool.close()
         status = overall_status(outcomes)
         info = package.RequestInfo(rid, subject, cfg.controller, received,

@@ -9,6 +9,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
+from requests.adapters import BaseAdapter
+
 from aggregator.datasets import Dataset
 from aggregator.errors import ConfigError
 from aggregator.http import DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
@@ -34,8 +36,10 @@ class ConnectorContext:
         sleep: Sleep = time.sleep,
         attach_sink: Callable[[Attachment], str] | None = None,
         stop: threading.Event | None = None,
+        adapters: Mapping[str, BaseAdapter] | None = None,
     ) -> None:
         self.name = name
+        self.adapters = dict(adapters or {})
         self.stop = stop
         self.processor = processor
         self.subject = subject
@@ -58,6 +62,8 @@ class ConnectorContext:
         default = (DEFAULT_TIMEOUT[0], float(configured)) if configured else DEFAULT_TIMEOUT
         s = VendorSession(self.name, ca_bundle=self.ca_bundle, timeout=timeout or default,
                           limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep, stop=self.stop)
+        for prefix, adapter in self.adapters.items():
+            s.mount(prefix, adapter)
         self._sessions.append(s)
         return s
 

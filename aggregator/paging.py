@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -138,11 +139,16 @@ class NextLinkPaginator(Paginator[str | None]):
         return [token, self.advance(token, body, items)]
 
 
-def items_at(body: Any, key: str, vendor: str, where: str, *, empty: tuple[object, ...] = ()) -> list[Any]:
-    """The list under ``key`` in a page; a page of another shape is a vendor error, never an empty page.
+def items_at(body: Any, key: str | None, vendor: str, where: str, *, empty: tuple[object, ...] = ()) -> list[Any]:
+    """The list under ``key`` in a page (``key=None``: the page is the list); a page of another shape is a
+    vendor error, never an empty page.
 
     ``empty`` lists values a vendor documents as "no items" (Lightspeed answers ``false``).
     """
+    if key is None:
+        if not isinstance(body, list):
+            raise VendorError(f"{vendor}: {where} answered a {type(body).__name__} where a list was expected")
+        return body
     if not isinstance(body, dict):
         raise VendorError(f"{vendor}: {where} answered a {type(body).__name__} where an object was expected")
     if key not in body:
@@ -175,16 +181,29 @@ def fan_out(func: Callable[[A], R], items: Iterable[A], *, workers: int, name: s
             ordered: bool = True) -> Iterator[tuple[A, R]]:
     """``func`` over ``items`` on at most ``workers`` threads, with at most ``2 × workers`` in flight (memory
     stays bounded however many items); yields ``(item, result)`` in input order (or as each completes with
-    ``ordered=False``). The first exception is raised at once and cancels what has not started."""
+    ``ordered=False``). Once one call fails, no further call starts (queued ones are skipped), and the
+    first failure is raised."""
     workers = max(1, int(workers))
     source = iter(items)
+    failed = threading.Event()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
     pending: dict[Future[R], A] = {}
     order: deque[Future[R]] = deque()
 
+    def guarded(item: A) -> R:
+        if failed.is_set():
+            raise _Skipped
+        try:
+            return func(item)
+        except BaseException:
+            failed.set()
+            raise
+
     def submit_next() -> None:
+        if failed.is_set():
+            return
         for item in source:
-            future = pool.submit(func, item)
+            future = pool.submit(guarded, item)
             pending[future] = item
             order.append(future)
             return
@@ -194,15 +213,33 @@ def fan_out(func: Callable[[A], R], items: Iterable[A], *, workers: int, name: s
             submit_next()
         while pending:
             if ordered:
-                future = order.popleft()
-                future.result()
+                future = order[0]
+                wait([future])
             else:
                 future = next(iter(wait(pending, return_when=FIRST_COMPLETED).done))
-                order.remove(future)
+            if future.exception() is not None:     # running calls end, queued ones are skipped; then the
+                wait(list(pending))                 # first real failure in input order is raised
+                raise _first_failure(list(order)) or future.exception()  # type: ignore[misc]
+            order.remove(future)
             item = pending.pop(future)
             submit_next()
             yield item, future.result()
     finally:
+        failed.set()
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Skipped(Exception):
+    """A fan-out call not started because an earlier one failed."""
+
+
+def _first_failure(futures: list[Future[Any]]) -> BaseException | None:
+    """The first real failure among finished futures (skipped calls do not count)."""
+    for future in futures:
+        if future.done() and not future.cancelled():
+            exc = future.exception()
+            if exc is not None and not isinstance(exc, _Skipped):
+                return exc
+    return None

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from requests.adapters import BaseAdapter
 
 from aggregator.config import Config
 from aggregator.connector import Connector, ConnectorContext
@@ -71,6 +73,7 @@ def run(
     redactor: Redactor | None = None,
     progress: Progress | None = None,
     sleep: Sleep = time.sleep,
+    adapters: Mapping[str, BaseAdapter] | None = None,
 ) -> tuple[dict[str, Outcome], IdentifierBus]:
     redactor = redactor or secrets_of(config, registry)
     typed = check(config, registry, only)
@@ -117,7 +120,8 @@ def run(
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=typed[cls.name], ca_bundle=config.ca_bundle,
                                redactor=redactor, bus=bus, sleep=sleep,
-                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop)
+                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop,
+                               adapters=adapters)
         declared = {d.name: d for d in cls.datasets}
         missing: set[str] = set()
         try:

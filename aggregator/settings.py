@@ -31,17 +31,19 @@ class Setting:
     default: Any = None
     minimum: float | None = None
     maximum: float | None = None
+    above_minimum: bool = False       # the minimum itself is not allowed (a rate of 0 would mean "no limit")
     example: str | None = None        # shown in the config reference instead of the default
 
     def describe(self) -> str:
         """The type and bounds in words, for the reference (``whole number 1–1000``)."""
         words = {"text": "text", "url": "https URL", "int": "whole number", "float": "number", "bool": "true/false",
                  "date": "date YYYY-MM-DD", "list": "list of text"}[self.kind]
-        if self.minimum is not None and self.maximum is not None:
-            words += f" {_num(self.minimum)}–{_num(self.maximum)}"
-        elif self.minimum is not None:
-            words += f" ≥ {_num(self.minimum)}"
-        return words
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and hi is not None and not self.above_minimum:
+            return f"{words} {_num(lo)}–{_num(hi)}"
+        bounds = [f"{'>' if self.above_minimum else '≥'} {_num(lo)}"] if lo is not None else []
+        bounds += [f"≤ {_num(hi)}"] if hi is not None else []
+        return f"{words} {' and '.join(bounds)}" if bounds else words
 
 
 def _num(value: float) -> str:
@@ -86,14 +88,15 @@ def _coerce(connector: str, s: Setting, value: Any) -> Any:
         return [v.strip() for v in value]
     # numbers
     if isinstance(value, bool):
-        raise _fail(connector, s, s.describe())
+        raise _fail(connector, s, f"a {s.describe()}")
     try:
         number: float = int(value) if s.kind == "int" else float(value)
         if s.kind == "int" and isinstance(value, float | str) and float(value) != number:
             raise ValueError
     except (TypeError, ValueError):
         raise _fail(connector, s, f"a {s.describe()}") from None
-    if (s.minimum is not None and number < s.minimum) or (s.maximum is not None and number > s.maximum):
+    too_low = s.minimum is not None and (number <= s.minimum if s.above_minimum else number < s.minimum)
+    if too_low or (s.maximum is not None and number > s.maximum):
         raise _fail(connector, s, f"a {s.describe()}")
     return number
 

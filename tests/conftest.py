@@ -22,6 +22,13 @@ EMPTY = "niemand@example.org"
 NEAR_MISS = "jan.desmet@example.com"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that talk to the HTTPS sandbox form the ``sandbox`` tier; the rest are the fast unit tier."""
+    for item in items:
+        if "sandbox" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sandbox)
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox() as sb:
@@ -63,15 +70,18 @@ class Package:
 
 @pytest.fixture
 def run_export(sandbox: Sandbox, tmp_path: Path):
-    """``run_export(email, vendors=["lightspeed"], settings={"lightspeed": {...}}, **export_kwargs)``."""
+    """``run_export(email, vendors=["lightspeed"], settings={"lightspeed": {...}}, **export_kwargs)``: a real
+    export against the sandbox's vendor apps, answered in-process (``https=True``: over the HTTPS server)."""
 
     def _run(email: str, vendors: list[str] | None = None, settings: dict[str, dict[str, Any]] | None = None,
-             **kwargs: Any) -> Package:
+             https: bool = False, **kwargs: Any) -> Package:
         mapping = sandbox.config_mapping(vendors)
         for name, extra in (settings or {}).items():
             mapping["connectors"].setdefault(name, {}).update(extra)
         cfg = config_mod.from_mapping(mapping, env={}, source="<test>")
         kwargs.setdefault("entry_points", False)
+        if not https:        # the fast tier: the same sandbox apps and faults, answered in-process
+            kwargs.setdefault("adapters", sandbox.adapters())
         kwargs.setdefault("request_id", "test-request")   # a random id could hold a digit run a test greps for
         result = export(email, config=cfg, out_dir=tmp_path / "out", **kwargs)
         zf = zipfile.ZipFile(result.package)

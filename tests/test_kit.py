@@ -359,3 +359,37 @@ def test_connectors_command_checks_the_config_and_lists_settings(tmp_path: Path,
     assert "timeout" in out and "seconds to wait" in out
     cfg.write_text("")
     assert main(["connectors", "--config", str(cfg), "--json"]) == 0
+
+
+def test_fan_out_starts_nothing_queued_after_a_failure():
+    started: list[int] = []
+    one_running = threading.Event()
+
+    def work(i: int) -> int:
+        started.append(i)
+        if i == 0:
+            one_running.wait(5)   # item 1 is running when item 0 fails; items 2 and 3 are queued
+            raise VendorError("acme: item 0 broke")
+        one_running.set()
+        time.sleep(0.1)
+        return i
+
+    with pytest.raises(VendorError, match="item 0 broke"):
+        list(fan_out(work, range(100), workers=2))
+    assert sorted(started) == [0, 1]      # queued items 2, 3 were skipped, not run
+
+
+def test_a_page_that_is_a_bare_list():
+    assert items_at([{"id": 1}], None, "silvasoft", "GET /x") == [{"id": 1}]
+    with pytest.raises(VendorError, match="answered a dict where a list was expected"):
+        items_at({"id": 1}, None, "silvasoft", "GET /x")
+
+
+def test_a_rate_that_must_be_above_zero():
+    rate = (Setting("rate", "requests per second", "float", default=2.0, minimum=0, above_minimum=True),)
+    assert rate[0].describe() == "number > 0"
+    with pytest.raises(ConfigError, match="rate must be a number > 0"):
+        validate("acme", rate, {"rate": 0})
+    with pytest.raises(ConfigError, match="rate must be a number > 0"):
+        validate("acme", rate, {"rate": True})
+    assert validate("acme", rate, {"rate": 0.5}) == {"rate": 0.5}

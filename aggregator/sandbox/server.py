@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,59 @@ class Sandbox:
         with self._lock:
             return [x for x in self.log if x.vendor == vendor and contains in f"{x.method} {x.path}?{x.query}"]
 
+    def answer(self, method: str, target: str, headers: Message, body: bytes,
+               read_timeout: float | None = None) -> tuple[Response | None, Fault | None]:
+        """Answer one request (``target`` is the path and query) as the vendor app would, faults and latency
+        applied and the request logged; None as the response means "drop the connection". The HTTPS handler
+        and the in-process transport (:mod:`aggregator.sandbox.transport`) both answer through here; the latter
+        passes its ``read_timeout``, and a delay beyond it raises TimeoutError once that time has passed."""
+        parts = urlsplit(target)
+        segments = parts.path.split("/", 2)
+        vendor = segments[1] if len(segments) > 1 else ""
+        sub_path = "/" + (segments[2] if len(segments) > 2 else "")
+        request = Request(method, sub_path, parse_qs(parts.query, keep_blank_values=True), headers, body,
+                          parts.query)
+        app = self.apps.get(vendor)
+        if app is None and vendor in self.prefixed:
+            app = self.prefixed[vendor]
+            sub_path = parts.path
+            vendor = app.name
+            request.path = sub_path
+        if self.latency.get(vendor):
+            time.sleep(self.latency[vendor])
+        fault = self._fault_for(vendor, request) if app else None
+        if fault and fault.delay:
+            if read_timeout is not None and fault.delay > read_timeout:
+                time.sleep(read_timeout)
+                raise TimeoutError(f"no answer within {read_timeout} s")
+            time.sleep(fault.delay)
+        if fault and fault.drop:
+            self._record(Logged(vendor, method, sub_path, parts.query, 0))
+            return None, fault
+        response: Response | None
+        if fault and (fault.status is not None or fault.body is not None):   # a body alone answers 200
+            response = Response(fault.status or 200, _as_bytes(fault.body), {"Content-Type": "application/json"})
+        elif app is None:
+            response = Response.json({"error": f"no sandbox vendor {vendor!r}"}, 404)
+        else:
+            try:
+                response = app.handle(request) or Response.json({"error": "not found"}, 404)
+            except Exception as exc:  # noqa: BLE001 - a sandbox bug must answer 500, not hang the client
+                response = Response.json({"error": f"sandbox error: {type(exc).__name__}: {exc}"}, 500)
+        if fault:
+            response.headers.update(fault.headers)
+            if fault.truncate:
+                response.body = response.body[: len(response.body) // 2]
+        self._record(Logged(vendor, method, sub_path, parts.query, response.status))
+        return response, fault
+
+    def adapters(self) -> dict[str, Any]:
+        """``{base_url: adapter}`` answering this sandbox's requests in this process, without socket or TLS
+        (pass as ``export(..., adapters=...)``): the fast test tier's fake transport, same apps and faults."""
+        from aggregator.sandbox.transport import InProcessAdapter
+
+        return {self.base_url: InProcessAdapter(self)}
+
     def _fault_for(self, vendor: str, request: Request) -> Fault | None:
         with self._lock:
             for fault in self.faults:
@@ -219,46 +273,13 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _serve(self) -> None:
-        sandbox = self.server.sandbox
-        parts = urlsplit(self.path)
-        segments = parts.path.split("/", 2)
-        vendor = segments[1] if len(segments) > 1 else ""
-        sub_path = "/" + (segments[2] if len(segments) > 2 else "")
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        request = Request(self.command, sub_path, parse_qs(parts.query, keep_blank_values=True), self.headers,
-                          body, parts.query)
-        app = sandbox.apps.get(vendor)
-        if app is None and vendor in sandbox.prefixed:
-            app = sandbox.prefixed[vendor]
-            sub_path = parts.path
-            vendor = app.name
-            request.path = sub_path
-        if sandbox.latency.get(vendor):
-            time.sleep(sandbox.latency[vendor])
-        fault = sandbox._fault_for(vendor, request) if app else None
-        if fault and fault.delay:
-            time.sleep(fault.delay)
-        if fault and fault.drop:
-            sandbox._record(Logged(vendor, self.command, sub_path, parts.query, 0))
+        response, fault = self.server.sandbox.answer(self.command, self.path, self.headers, body)
+        if response is None:          # a dropped connection
             self.close_connection = True
             self.connection.close()
             return
-        response: Response | None
-        if fault and (fault.status is not None or fault.body is not None):   # a body alone answers 200
-            response = Response(fault.status or 200, _as_bytes(fault.body), {"Content-Type": "application/json"})
-        elif app is None:
-            response = Response.json({"error": f"no sandbox vendor {vendor!r}"}, 404)
-        else:
-            try:
-                response = app.handle(request) or Response.json({"error": "not found"}, 404)
-            except Exception as exc:  # noqa: BLE001 - a sandbox bug must answer 500, not hang the client
-                response = Response.json({"error": f"sandbox error: {type(exc).__name__}: {exc}"}, 500)
-        if fault:
-            response.headers.update(fault.headers)
-            if fault.truncate:
-                response.body = response.body[: len(response.body) // 2]
-        sandbox._record(Logged(vendor, self.command, sub_path, parts.query, response.status))
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
