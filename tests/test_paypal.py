@@ -246,9 +246,8 @@ def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandb
     assert not [r for ds in ("payer", "payer_address", "shipping_address") for r in pkg.records("paypal", ds)
                 if "transaction_id=" in r["source"]["endpoint"]]
     withheld = [n for n in outcome.notes if "withheld" in n]
-    assert withheld == [f"PayPal transaction {OTHER_ACCOUNT[0]} (order ORD10210) was paid from another PayPal "
-                        "account; its payer and shipping details are withheld because they may belong to "
-                        "someone else."]
+    assert withheld == [f"withheld 2 parts (payer, shipping) of PayPal transaction {OTHER_ACCOUNT[0]} (order "
+                        "ORD10210): it was paid from another PayPal account, so they may belong to someone else"]
     # each lookup is one search in a window around the order date (start_date/end_date are required)
     lookups = [p for p in search_params(sandbox) if "transaction_id" in p]
     assert {p["transaction_id"] for p in lookups} == {i for i, _ in ids}
@@ -273,7 +272,8 @@ def test_a_transaction_id_of_another_customer_exports_none_of_their_data(run_exp
         assert theirs not in text, theirs
     assert "email" not in pkg.manifest["identifiers"]
     note = next(n for n in outcome.notes if "847XC06G6V8R8D9HL" in n)
-    assert "for order ORD1" in note and "is not exported" in note and "sofie" not in note.lower()
+    assert note.startswith("withheld 1 PayPal transaction") and "for order ORD1" in note
+    assert "not the subject's" in note and "sofie" not in note.lower()
 
 
 def test_without_a_provider_the_other_account_payment_is_not_found(run_export):
@@ -485,6 +485,6 @@ def test_sandbox_replies_validate_against_paypals_schema(sandbox):
 def test_a_bad_history_start_is_a_config_error_before_any_request(run_export, sandbox):
     from aggregator.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"connectors\.paypal\.history_start is not a date"):
+    with pytest.raises(ConfigError, match=r"connectors\.paypal\.history_start must be a date"):
         run_export(DEMO, vendors=["paypal"], settings={"paypal": {"history_start": "juni 2025"}}, sleep=no_sleep)
     assert not sandbox.requests_to("paypal")
