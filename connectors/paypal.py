@@ -306,11 +306,11 @@ class Found:
     refreshed: str | None = None
 
     def add(self, other: Found) -> Found:
-        """This and ``other`` together (the newer refresh time wins)."""
+        """This and ``other`` together (the older refresh time wins: every search is at least that fresh)."""
         self.details += other.details
         self.pages += other.pages
         self.seen += other.seen
-        self.refreshed = max(filter(None, (self.refreshed, other.refreshed)), default=None)
+        self.refreshed = min(filter(None, (self.refreshed, other.refreshed)), default=None)
         return self
 
 
