@@ -5,10 +5,10 @@ most 3 years back, PayPal's limit) to now, concurrently within a bound, and keep
 ``payer_info.email_address`` is the subject's (case-insensitively). PayPal refuses a search matching more
 than 10,000 transactions (400 ``RESULTSET_TOO_LARGE``); such a window is searched as two halves, recursively,
 down to an hour. Transactions another connector names (a PayPal transaction id in a webshop order's payment
-data, identifier kind ``paypal_transaction_id``: a hint, not a proof) are looked up by id beside the scan, in a
-window around the order date. When such a transaction was paid from a PayPal address that is not the
-subject's, only the payment itself (``transaction_info``, less the payer's account id and note) and its cart
-are kept: the payer and shipping details may be someone else's, so they are withheld, with a note.
+data, identifier kind ``paypal_transaction_id``: a hint, not a proof) are looked up by id after the scan,
+several at once, each in a window around its order date. When such a transaction was paid from a PayPal address
+that is not the subject's, only the payment itself (``transaction_info``, less the payer's account id and note)
+and its cart are kept: the payer and shipping details may be someone else's, so they are withheld, with a note.
 
 All PayPal-specific transport lives in :class:`PayPalClient` (the ``paypalrestsdk.Api`` wrapper), so moving to
 PayPal's newer SDK touches nothing outside this module. The wrapper fixes the SDK's known faults: every
@@ -16,9 +16,7 @@ request goes through our VendorSession (trust, timeout, the shared 429/5xx retry
 logs headers (the SDK logs the Bearer token at DEBUG in sandbox mode); a 400 is an error, not a returned
 ``{"error": ...}``; a 401 refreshes the token once, not forever; a wrong secret fails once, clearly.
 
-Settings ``[connectors.paypal]``: ``base_url`` (``https://api-m.paypal.com``), ``client_id``,
-``client_secret``, optional ``history_start`` (a date, default 3 years back), ``concurrency`` (default 4),
-``requests_per_second`` (default 20), ``timeout``.
+Settings: :attr:`PayPalConnector.declared_settings`; datasets: :mod:`connectors.paypal_datasets`.
 """
 
 from __future__ import annotations
@@ -26,10 +24,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import paypalrestsdk
@@ -41,6 +38,13 @@ from aggregator.errors import ConfigError, ConnectorError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
+from aggregator.model import iso
+from aggregator.paging import PageGuard, PageNumberPaginator, fan_out, items_at, pages
+from aggregator.settings import Setting
+from connectors.paypal_datasets import DATASETS
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 NAME = "paypal"
 SEARCH_PATH = "/v1/reporting/transactions"
@@ -57,33 +61,19 @@ _EXCLUDED_FROM_TRANSACTION = ("payer_info", "shipping_info", "cart_info")
 _PAYER_FIELDS_IN_TRANSACTION = ("paypal_account_id", "transaction_note")
 
 
-# --------------------------------------------------------------------------- time helpers
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def rfc3339(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
+# --------------------------------------------------------------------------- dates and windows
 def parse_when(value: object) -> datetime | None:
-    """A date or datetime from config or identifier attrs (``2025-06-01``, ISO 8601 with ``Z``, ``+0000``)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if not isinstance(value, str) or not value.strip():
+    """A date or moment in UTC (a setting's date, ISO 8601 with ``Z`` or ``+0000``); None when it is neither."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
         return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit() and text[-3] != ":":
-        text = text[:-2] + ":" + text[-2:]
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -129,45 +119,37 @@ class _TooLarge(VendorError):
     """A window PayPal will not return whole (more than 10,000 results): search it in smaller parts."""
 
 
-def error_name(content: str | None) -> str | None:
-    """The ``name`` of a PayPal error body (also inside the SDK's ``{"error": {...}}`` wrapping)."""
+def _error_body(content: str | None) -> dict[str, Any]:
+    """A PayPal error body, unwrapped from the SDK's ``{"error": {...}}`` (empty when unreadable)."""
     try:
         body = json.loads(content or "")
     except ValueError:
-        return None
+        return {}
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         body = body["error"]
-    name = body.get("name") if isinstance(body, dict) else None
+    return body if isinstance(body, dict) else {}
+
+
+def error_name(content: str | None) -> str | None:
+    """The ``name`` of a PayPal error body (``INVALID_REQUEST``, ``RESULTSET_TOO_LARGE``...)."""
+    name = _error_body(content).get("name")
     return name if isinstance(name, str) else None
 
 
-def describe(status: int | None, content: str | None) -> str:
+def describe(content: str | None) -> str:
     """A one-line reason from a PayPal error body (either of its two shapes) without secrets."""
-    try:
-        body = json.loads(content or "")
-    except ValueError:
-        return "no readable error body"
-    if not isinstance(body, dict):
-        return "no readable error body"
+    body = _error_body(content)
     if "name" in body or "message" in body:
         text = " ".join(str(body.get(k, "")) for k in ("name", "message") if body.get(k))
-        issues = []
-        for d in body.get("details") or []:
-            if isinstance(d, dict):
-                where = d.get("field")
-                issue = d.get("issue") or d.get("description") or ""
-                issues.append(f"{where}: {issue}" if where else str(issue))
+        issues = [f"{d['field']}: {d.get('issue') or d.get('description') or ''}" if d.get("field")
+                  else str(d.get("issue") or d.get("description") or "")
+                  for d in body.get("details") or [] if isinstance(d, dict)]
         if issues:
             text += " (" + "; ".join(issues) + ")"
-        if body.get("debug_id"):
-            text += f" [debug_id {body['debug_id']}]"
-        return text
-    if "error" in body:
-        err = body["error"]
-        if isinstance(err, dict):   # the SDK's own {"error": {...}} wrapping of a 400
-            return describe(status, json.dumps(err))
-        return f"{err}: {body.get('error_description', '')}".rstrip(": ")
-    return "unexpected error body"
+        return text + (f" [debug_id {body['debug_id']}]" if body.get("debug_id") else "")
+    if "error" in body:   # OAuth's {"error": "invalid_client", "error_description": ...}
+        return f"{body['error']}: {body.get('error_description', '')}".rstrip(": ")
+    return "unexpected error body" if body else "no readable error body"
 
 
 # --------------------------------------------------------------------------- the SDK wrapper
@@ -212,7 +194,7 @@ class _GuardedApi(paypalrestsdk.Api):
                 token = super().get_token_hash(authorization_code, refresh_token, dict(headers or {}))
             except sdk_errors.ConnectionError as exc:   # every SDK HTTP error derives from it
                 status = getattr(exc.response, "status_code", None)
-                reason = describe(status, exc.content)
+                reason = describe(exc.content)
                 if status in (400, 401, 403):
                     self._auth_failure = self._redactor(one_line(
                         f"{NAME}: authentication failed: {status} {reason} (POST /v1/oauth2/token); "
@@ -265,7 +247,7 @@ class _GuardedApi(paypalrestsdk.Api):
 
     def _error(self, exc: sdk_errors.ConnectionError, method: str, url: str, hint: str = "") -> VendorError:
         status = getattr(exc.response, "status_code", None)
-        text = f"{NAME}: {status} {describe(status, exc.content)} ({_where(method, url, self._base_path)})"
+        text = f"{NAME}: {status} {describe(exc.content)} ({_where(method, url, self._base_path)})"
         if hint:
             text += f"; {hint}"
         return PayPalError(self._redactor(one_line(text)), status=status, error_name=error_name(exc.content))
@@ -298,11 +280,38 @@ class PayPalClient:
         result = self.api.get(action)
         if isinstance(result, dict) and set(result) == {"error"}:   # the SDK's swallowed-400 shape
             content = json.dumps(result)
-            raise PayPalError(one_line(f"{NAME}: 400 {describe(400, content)} (GET {path})"), status=400,
+            raise PayPalError(one_line(f"{NAME}: 400 {describe(content)} (GET {path})"), status=400,
                               error_name=error_name(content))
         if not isinstance(result, dict):
             raise VendorError(f"{NAME}: unexpected reply from GET {path} (not a JSON object)")
         return result
+
+
+# --------------------------------------------------------------------------- searching
+class TransactionPages(PageNumberPaginator):
+    """Transaction Search's ``page``/``page_size`` up to ``total_pages``; a page is known by its transaction ids."""
+
+    def fingerprint(self, token: dict[str, Any], body: Any, items: list[Any]) -> object:
+        """The page's transaction ids (its items when they carry none)."""
+        return [_tid(i) or i for i in items]
+
+
+@dataclass
+class Found:
+    """What one or more searches gave: the kept transactions (with their endpoints) and what was read."""
+
+    details: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    pages: int = 0
+    seen: int = 0
+    refreshed: str | None = None
+
+    def add(self, other: Found) -> Found:
+        """This and ``other`` together (the older refresh time wins: every search is at least that fresh)."""
+        self.details += other.details
+        self.pages += other.pages
+        self.seen += other.seen
+        self.refreshed = min(filter(None, (self.refreshed, other.refreshed)), default=None)
+        return self
 
 
 # --------------------------------------------------------------------------- the connector
@@ -310,38 +319,37 @@ class PayPalConnector(Connector):
     name: ClassVar[str] = NAME
     processor: ClassVar[str] = "paypal"
     categories: ClassVar[tuple[str, ...]] = ("contact", "addresses", "payments", "orders")
-    required_settings: ClassVar[tuple[str, ...]] = ("base_url", "client_id", "client_secret")
-    secret_settings: ClassVar[tuple[str, ...]] = ("client_secret",)
+    datasets = DATASETS
+    declared_settings: ClassVar[tuple[Setting, ...]] = (
+        Setting("base_url", "PayPal's REST API address (https://api-m.paypal.com)", "url", required=True),
+        Setting("client_id", "the client id of a live REST app with Transaction Search enabled", required=True),
+        Setting("client_secret", "that app's secret", required=True, secret=True),
+        Setting("history_start", "the first day searched; Transaction Search reaches at most 3 years back",
+                "date", example="3 years back"),
+        Setting("concurrency", "31-day windows searched at once", "int", default=4, minimum=1, maximum=8),
+        Setting("requests_per_second", "requests per second at most (PayPal publishes no limit)", "float",
+                default=20.0, minimum=0.01),
+    )
     description: ClassVar[str] = ("PayPal Transaction Search: payer identity and contact, shipping addresses, "
                                   "transactions and cart items")
 
     @classmethod
-    def check_settings(cls, settings: Mapping[str, Any]) -> None:
-        super().check_settings(settings)
-        raw = settings.get("history_start")
-        if raw not in (None, "") and parse_when(raw) is None:
-            raise ConfigError(f"config: connectors.{cls.name}.history_start is not a date (YYYY-MM-DD)")
-        for key in ("concurrency", "requests_per_second"):
-            if key in settings:
-                try:
-                    if float(settings[key]) <= 0:
-                        raise ValueError
-                except (TypeError, ValueError):
-                    raise ConfigError(f"config: connectors.{cls.name}.{key} must be a positive number") from None
+    def check(cls, settings: dict[str, Any]) -> None:
+        """A history_start after today would search nothing, and the package would wrongly say PayPal holds nothing."""
+        start = settings.get("history_start")
+        if start is not None and start > datetime.now(UTC).date():
+            raise ConfigError(f"config: connectors.{cls.name}.history_start must not be in the future")
 
     # ---------------------------------------------------------------- setup
     def _client(self) -> PayPalClient:
-        self.concurrency = max(1, int(self.settings.get("concurrency", 4)))
-        rate = float(self.settings.get("requests_per_second", 20))
-        session = self.ctx.session(limits=Limits(concurrency=self.concurrency,
-                                                 limiters=(MinInterval(rate, sleep=self.ctx.sleep),)))
-        return PayPalClient(session, self.ctx.redactor, base_url=str(self.settings["base_url"]),
-                            client_id=str(self.settings["client_id"]),
-                            client_secret=str(self.settings["client_secret"]))
+        limiter = MinInterval(self.settings["requests_per_second"], sleep=self.ctx.sleep)
+        session = self.ctx.session(limits=Limits(concurrency=self.settings["concurrency"], limiters=(limiter,)))
+        return PayPalClient(session, self.ctx.redactor, base_url=self.settings["base_url"],
+                            client_id=self.settings["client_id"], client_secret=self.settings["client_secret"])
 
     def _history(self, now: datetime) -> datetime:
         earliest = earliest_searchable(now)
-        configured = parse_when(self.settings.get("history_start"))
+        configured = parse_when(self.settings["history_start"])
         if configured is None:
             return earliest
         if configured < earliest:
@@ -351,94 +359,71 @@ class PayPalConnector(Connector):
         return configured
 
     # ---------------------------------------------------------------- search
-    def _search(self, client: PayPalClient, window: Window, stop: threading.Event,
-                transaction_id: str | None = None) -> tuple[list[tuple[dict[str, Any], str]], str | None]:
-        """Every page of one window: (matching details with their endpoint, last_refreshed_datetime)."""
-        params: dict[str, Any] = {}
-        if transaction_id:
-            params["transaction_id"] = transaction_id
-        params.update({"start_date": rfc3339(window.start), "end_date": rfc3339(window.end), "fields": "all",
+    def _search(self, window: Window, keep: Callable[[dict[str, Any]], bool],
+                transaction_id: str | None = None) -> Found:
+        """Every page of one window (its own PageGuard), keeping the transactions ``keep`` accepts."""
+        params: dict[str, Any] = {"transaction_id": transaction_id} if transaction_id else {}
+        params.update({"start_date": iso(window.start), "end_date": iso(window.end), "fields": "all",
                        "balance_affecting_records_only": "N", "page_size": PAGE_SIZE})
-        found: list[tuple[dict[str, Any], str]] = []
-        refreshed: str | None = None
-        page = 1
-        while not stop.is_set():
-            query = {**params, "page": page}
+        where = f"GET {SEARCH_PATH} from {iso(window.start)} to {iso(window.end)}"
+        found = Found()
+        endpoint = ""
+
+        def fetch(token: dict[str, Any]) -> Any:
+            nonlocal endpoint
+            query = {**params, **token}
             endpoint = f"GET {SEARCH_PATH}?{urlencode(query)}"
             try:
-                reply = client.get(SEARCH_PATH, query)
+                return self.client.get(SEARCH_PATH, query)
             except PayPalError as exc:
                 if exc.error_name == TOO_LARGE:
                     raise _TooLarge(str(exc), status=exc.status) from None
                 raise
-            details = reply.get("transaction_details") or []
-            if not isinstance(details, list):
-                raise VendorError(f"{NAME}: unexpected reply from GET {SEARCH_PATH} (transaction_details)")
-            refreshed = reply.get("last_refreshed_datetime") or refreshed
-            for detail in details:
-                if not isinstance(detail, dict):
-                    continue
-                info = detail.get("transaction_info") or {}
-                if transaction_id:
-                    if info.get("transaction_id") == transaction_id:
-                        found.append((detail, endpoint))
-                elif self.ctx.subject.matches((detail.get("payer_info") or {}).get("email_address")):
-                    found.append((detail, endpoint))
-            total_pages = int(reply.get("total_pages") or 0)
-            if not details or page >= total_pages:
-                break
-            if page >= MAX_PAGES:   # PayPal refuses more than this anyway; split the window like it asks
+
+        def records(body: Any) -> list[Any]:
+            items = items_at(body, "transaction_details", NAME, where)
+            if isinstance(body.get("total_pages"), int) and body["total_pages"] > MAX_PAGES:
                 raise _TooLarge(f"{NAME}: more than {MAX_PAGES * PAGE_SIZE} transactions in one search")
-            page += 1
-        return found, refreshed
+            found.refreshed = body.get("last_refreshed_datetime") or found.refreshed
+            return items
 
-    def _scan(self, client: PayPalClient, window: Window, stop: threading.Event, last: bool,
-              emit: Callable[[list[tuple[dict[str, Any], str]]], None]) -> None:
-        if stop.is_set():
-            return
-        try:
-            found, refreshed = self._search_split(client, window, stop, last)
-        except BaseException:
-            stop.set()     # one failure ends the scan: no further window is started
-            raise
-        if refreshed:
-            with self._lock:
-                self._refreshed.append(refreshed)
-        emit(found)   # before the future completes, so the collector never misses a batch
+        paginator = TransactionPages(PAGE_SIZE, page_param="page", size_param="page_size",
+                                     total_pages_key="total_pages")
+        for items in pages(fetch, paginator, records, PageGuard(NAME, where, MAX_PAGES)):
+            found.pages += 1
+            found.seen += len(items)
+            found.details += [(d, endpoint) for d in items if isinstance(d, dict) and keep(d)]
+            if self._stop.is_set():   # another search failed: the connector fails, stop asking
+                break
+        return found
 
-    def _search_split(self, client: PayPalClient, window: Window, stop: threading.Event,
-                      last: bool) -> tuple[list[tuple[dict[str, Any], str]], str | None]:
-        """One scan window; one PayPal refuses as too large is searched as its two halves, recursively."""
+    def _paid_by_subject(self, detail: dict[str, Any]) -> bool:
+        return self.ctx.subject.matches((detail.get("payer_info") or {}).get("email_address"))
+
+    def _scan(self, window: Window, last: bool) -> Found:
+        """One scan window; one PayPal refuses as too large is searched as its two halves, down to an hour."""
+        if self._stop.is_set():
+            return Found()
         try:
-            return self._search(client, window, stop)
+            return self._search(window, self._paid_by_subject)
         except _TooLarge as exc:
             if window.end - window.start <= MIN_SPLIT:
-                raise VendorError(f"{exc}; too many transactions even between {rfc3339(window.start)} and "
-                                  f"{rfc3339(window.end)}, a window of an hour or less", status=exc.status) from None
+                raise VendorError(f"{exc}; too many transactions even between {iso(window.start)} and "
+                                  f"{iso(window.end)}, a window of an hour or less", status=exc.status) from None
             left, right = window.halves()
-            found, refreshed = self._search_split(client, left, stop, False)
-            more, newer = self._search_split(client, right, stop, last)
-            return found + more, newer or refreshed
+            return self._scan(left, False).add(self._scan(right, last))
         except VendorError as exc:
             # The newest window may start after PayPal's last refresh (data lags up to 3 hours).
             if last and exc.status == 400 and "not available" in str(exc):
-                self.ctx.note(f"PayPal had no searchable data yet from {rfc3339(window.start)}; "
+                self.ctx.note(f"PayPal had no searchable data yet from {iso(window.start)}; "
                               "transactions of the last hours are not included.")
-                return [], None
+                self._scanned_to = window.start
+                return Found()
             raise
 
-    def _lookups(self, client: PayPalClient, stop: threading.Event, now: datetime,
-                 emit: Callable[[list[tuple[dict[str, Any], str]]], None]) -> None:
-        """Look up every transaction id another connector names, as the ids arrive."""
-        earliest = earliest_searchable(now)
-        self._withheld: set[str] = set()
-        for ident in self.ctx.identifiers(PAYPAL_TRANSACTION_ID):
-            if stop.is_set():
-                return
-            emit(self._lookup(client, ident, stop, now, earliest))
-
-    def _lookup(self, client: PayPalClient, ident: Identifier, stop: threading.Event, now: datetime,
-                earliest: datetime) -> list[tuple[dict[str, Any], str]]:
+    def _lookup(self, ident: Identifier) -> list[tuple[dict[str, Any], str]]:
+        """Look up one transaction id another connector names, in a window around its date (or every window)."""
+        now, earliest = self._now, earliest_searchable(self._now)
         tid = ident.value.strip().upper()
         if not tid.isalnum() or len(tid) > 24:
             self.ctx.note(f"Ignored {ident.source}'s PayPal transaction id {ident.value!r}: not a PayPal id.")
@@ -453,10 +438,16 @@ class PayPalConnector(Connector):
             return []
         else:   # no date: try every window PayPal can search, newest first, until found
             windows = list(reversed(scan_windows(earliest, now)))
-        for window in windows:
-            found, _ = self._search(client, window, stop, transaction_id=tid)
-            if found:
-                return [kept for detail, endpoint in found if (kept := self._checked(detail, endpoint, tid, ident))]
+        searched = f"transaction {tid} named by {ident.source}, looked up by id from {iso(windows[-1].start)}"
+        for i, window in enumerate(windows, 1):
+            if self._stop.is_set():
+                return []
+            found = self._search(window, lambda d: _tid(d) == tid, transaction_id=tid)
+            if found.details:
+                self.ctx.covered(f"{searched} to {iso(windows[0].end)}: found ({i} of {len(windows)} searches)")
+                return [kept for detail, endpoint in found.details
+                        if (kept := self._checked(detail, endpoint, tid, ident))]
+        self.ctx.covered(f"{searched} to {iso(windows[0].end)}: not found ({len(windows)} searches)")
         order = ident.attrs.get("order_number")
         self.ctx.note(f"PayPal transaction {tid} named by {ident.source}"
                       f"{f' (order {order})' if order else ''} was not found by Transaction Search.")
@@ -467,77 +458,97 @@ class PayPalConnector(Connector):
         """A looked-up transaction as it may be exported. Paid by the subject: whole. Paid from another PayPal
         address but invoiced with the subject's order number: only the payment and its cart (the payer and
         shipping details may be someone else's). Neither: nothing, since the id was only a hint."""
-        if self.ctx.subject.matches((detail.get("payer_info") or {}).get("email_address")):
+        if self._paid_by_subject(detail):
             return detail, endpoint
         order = ident.attrs.get("order_number")
         invoice = (detail.get("transaction_info") or {}).get("invoice_id")
-        if not order or str(invoice or "").strip() != str(order).strip():
-            if tid not in self._withheld:
-                self._withheld.add(tid)
-                self.ctx.note(f"PayPal transaction {tid}, named by {ident.source}"
-                              f"{f' for order {order}' if order else ''}, was paid by another PayPal account for "
-                              "another invoice: it is not the subject's and is not exported.")
-            return None
-        if tid not in self._withheld:
+        mine = bool(order) and str(invoice or "").strip() == str(order).strip()
+        with self._lock:
+            first = tid not in self._withheld
             self._withheld.add(tid)
-            self.ctx.note(f"PayPal transaction {tid}{f' (order {order})' if order else ''} was paid from another "
-                          "PayPal account; its payer and shipping details are withheld because they may belong "
-                          "to someone else.")
-        return without_payer(detail), endpoint
+        if first and not mine:
+            self.ctx.withheld(1, f"PayPal transaction {tid}, named by {ident.source}"
+                                 f"{f' for order {order}' if order else ''}",
+                              "it was paid by another PayPal account for another invoice, so it is not the subject's")
+        elif first:
+            parts = [k.split("_")[0] for k in ("payer_info", "shipping_info") if detail.get(k)]
+            self.ctx.withheld(len(parts), f"parts ({', '.join(parts)}) of PayPal transaction {tid}"
+                                          f"{f' (order {order})' if order else ''}",
+                              "it was paid from another PayPal account, so they may belong to someone else")
+        return (without_payer(detail), endpoint) if mine else None
 
     # ---------------------------------------------------------------- collect
+    def _records(self, batch: Iterable[tuple[dict[str, Any], str]]) -> Iterator[Record]:
+        """Records of transaction details: each transaction once, each distinct payer or address record once."""
+        for detail, endpoint in batch:
+            tid = _tid(detail)
+            if not tid or tid in self._emitted:
+                continue
+            self._emitted.add(tid)
+            transaction = {k: v for k, v in detail.items() if k not in _EXCLUDED_FROM_TRANSACTION and v}
+            yield self.ctx.record("payments", "transaction", transaction, endpoint=endpoint, vendor_id=tid)
+            payer = detail.get("payer_info") or {}
+            account = payer.get("account_id") or tid
+            parts = (("contact", "payer", payer, account),
+                     ("addresses", "payer_address", payer.get("address"), account),
+                     ("addresses", "shipping_address", detail.get("shipping_info"), tid))
+            for category, dataset, data, vendor_id in parts if self._paid_by_subject(detail) else ():
+                key = (dataset, json.dumps(data, sort_keys=True, ensure_ascii=False))
+                if data and key not in self._kept:   # never another payer's details
+                    self._kept.add(key)
+                    yield self.ctx.record(category, dataset, data, endpoint=endpoint, vendor_id=vendor_id)
+            if detail.get("cart_info"):
+                yield self.ctx.record("orders", "cart", detail["cart_info"], endpoint=endpoint, vendor_id=tid)
+
+    def _stopping(self, func: Callable[[A], R]) -> Callable[[A], R]:
+        """``func`` that, when it fails, stops every other search at its next page."""
+        def run(arg: A) -> R:
+            try:
+                return func(arg)
+            except BaseException:
+                self._stop.set()
+                raise
+        return run
+
     def collect(self) -> Iterator[Record]:
+        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._refreshed: list[str] = []
-        client = self._client()
-        client.authenticate()          # one token request; a wrong secret fails here, once
-        now = utc_now()
-        start = self._history(now)
-        windows = scan_windows(start, now)
-        if not windows:
-            self.ctx.note(f"history_start {start:%Y-%m-%d} is in the future: no PayPal window searched.")
-
-        stop = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="paypal-scan")
-        lookup_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paypal-lookup")
-        batches: list[list[tuple[dict[str, Any], str]]] = []
-        batch_ready = threading.Condition()
-
-        def emit(batch: list[tuple[dict[str, Any], str]]) -> None:
-            with batch_ready:
-                batches.append(batch)
-                batch_ready.notify_all()
-
-        pending: set[Future[Any]] = set()
+        self._withheld: set[str] = set()
+        self._emitted: set[str] = set()             # transaction ids
+        self._kept: set[tuple[str, str]] = set()      # (dataset, JSON) of payer and address records
+        self.client = self._client()
+        self.client.authenticate()          # one token request; a wrong secret fails here, once
+        self._now = self._scanned_to = datetime.now(UTC).replace(microsecond=0)
+        start = self._history(self._now)
+        windows = scan_windows(start, self._now)
+        scan, workers = Found(), self.settings["concurrency"]
         try:
-            # Lookups in their own thread: they never wait for the scan (nor the scan for them).
-            pending.add(lookup_pool.submit(self._lookups, client, stop, now, emit))
-            for i, window in enumerate(windows):
-                pending.add(pool.submit(self._scan, client, window, stop, i == len(windows) - 1, emit))
-            emitter = _Emitter(self)
-            while pending:
-                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    exc = fut.exception()
-                    if exc is not None:
-                        raise exc
-                with batch_ready:
-                    ready, batches[:] = list(batches), []
-                for batch in ready:
-                    yield from emitter.records(batch)
-            with batch_ready:
-                ready, batches[:] = list(batches), []
-            for batch in ready:
-                yield from emitter.records(batch)
+            for _, found in fan_out(self._stopping(lambda job: self._scan(*job)),
+                                    [(w, i == len(windows) - 1) for i, w in enumerate(windows)],
+                                    workers=workers, name="paypal-scan", ordered=False):
+                scan.add(found)
+                yield from self._records(found.details)
+            # Then the ids other connectors named (offered meanwhile, or as they still arrive), several at once.
+            for _, kept in fan_out(self._stopping(self._lookup), self.ctx.identifiers(PAYPAL_TRANSACTION_ID),
+                                   workers=workers, name="paypal-lookup", ordered=False):
+                yield from self._records(kept)
         except (requests.RequestException, sdk_errors.ConnectionError) as exc:
             raise ConnectorError(self.ctx.redactor(one_line(f"{NAME}: {type(exc).__name__}: {exc}"))) from None
         finally:
-            stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-            lookup_pool.shutdown(wait=False, cancel_futures=True)
-        if self._refreshed:
-            self.ctx.note(f"PayPal's search data was last refreshed at {min(self._refreshed)}; new transactions "
+            self._stop.set()
+        self.ctx.covered(f"payments to the shop's PayPal account from {iso(start)} to {iso(self._scanned_to)}, "
+                         f"matched on the payer's e-mail address: {scan.seen} transactions in {len(windows)} "
+                         f"windows of at most 31 days ({scan.pages} pages), {len(scan.details)} paid by the subject")
+        if scan.refreshed:
+            self.ctx.note(f"PayPal's search data was last refreshed at {scan.refreshed}; new transactions "
                           "can take up to 3 hours to appear, and only the last 3 years can be searched.")
+
+
+def _tid(detail: object) -> str | None:
+    """The transaction id of one transaction detail, if it has one."""
+    info = detail.get("transaction_info") if isinstance(detail, dict) else None
+    tid = info.get("transaction_id") if isinstance(info, dict) else None
+    return tid if isinstance(tid, str) and tid else None
 
 
 def without_payer(detail: Mapping[str, Any]) -> dict[str, Any]:
@@ -547,50 +558,6 @@ def without_payer(detail: Mapping[str, Any]) -> dict[str, Any]:
     if detail.get("cart_info"):
         kept["cart_info"] = detail["cart_info"]
     return kept
-
-
-class _Emitter:
-    """Turns transaction details into records: each transaction once; payer and address records once each."""
-
-    def __init__(self, connector: PayPalConnector) -> None:
-        self.ctx = connector.ctx
-        self.transactions: set[str] = set()
-        self.seen: set[tuple[str, str]] = set()
-
-    def _first(self, kind: str, data: Mapping[str, Any]) -> bool:
-        key = (kind, json.dumps(data, sort_keys=True, ensure_ascii=False))
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
-
-    def records(self, batch: Iterable[tuple[dict[str, Any], str]]) -> Iterator[Record]:
-        for detail, endpoint in batch:
-            info = detail.get("transaction_info") or {}
-            tid = info.get("transaction_id")
-            if not tid or tid in self.transactions:
-                continue
-            self.transactions.add(tid)
-            transaction = {k: v for k, v in detail.items() if k not in _EXCLUDED_FROM_TRANSACTION and v}
-            yield self.ctx.record("payments", "transaction", transaction, endpoint=endpoint, vendor_id=tid)
-            payer = detail.get("payer_info") or {}
-            if self.ctx.subject.matches(payer.get("email_address")):   # never another payer's details
-                yield from self._payer_records(detail, payer, endpoint, tid)
-            cart = detail.get("cart_info") or {}
-            if cart:
-                yield self.ctx.record("orders", "cart", cart, endpoint=endpoint, vendor_id=tid)
-
-    def _payer_records(self, detail: Mapping[str, Any], payer: Mapping[str, Any], endpoint: str,
-                       tid: str) -> Iterator[Record]:
-        if self._first("payer", payer):
-            yield self.ctx.record("contact", "payer", payer, endpoint=endpoint,
-                                  vendor_id=payer.get("account_id") or tid)
-        if payer.get("address") and self._first("payer_address", payer["address"]):
-            yield self.ctx.record("addresses", "payer_address", payer["address"], endpoint=endpoint,
-                                  vendor_id=payer.get("account_id") or tid)
-        shipping = detail.get("shipping_info") or {}
-        if shipping and self._first("shipping", shipping):
-            yield self.ctx.record("addresses", "shipping_address", shipping, endpoint=endpoint, vendor_id=tid)
 
 
 @hookimpl

@@ -8,7 +8,7 @@ import logging
 import re
 import time
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -17,12 +17,16 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
+from aggregator.cli import main
+from aggregator.datasets import Kind, paths
 from aggregator.errors import VendorError
 from aggregator.http import Redactor, VendorSession
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID
 from aggregator.sandbox import Fault
+from aggregator.sandbox.server import to_toml
 from aggregator.sandbox.vendors.paypal import CLIENT_ID, CLIENT_SECRET
 from connectors.paypal import MAX_WINDOW, PayPalClient, earliest_searchable, parse_when, scan_windows
+from connectors.paypal_datasets import DATASETS
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "paypal" / "transactions.json"
@@ -246,9 +250,8 @@ def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandb
     assert not [r for ds in ("payer", "payer_address", "shipping_address") for r in pkg.records("paypal", ds)
                 if "transaction_id=" in r["source"]["endpoint"]]
     withheld = [n for n in outcome.notes if "withheld" in n]
-    assert withheld == [f"PayPal transaction {OTHER_ACCOUNT[0]} (order ORD10210) was paid from another PayPal "
-                        "account; its payer and shipping details are withheld because they may belong to "
-                        "someone else."]
+    assert withheld == [f"withheld 2 parts (payer, shipping) of PayPal transaction {OTHER_ACCOUNT[0]} (order "
+                        "ORD10210): it was paid from another PayPal account, so they may belong to someone else"]
     # each lookup is one search in a window around the order date (start_date/end_date are required)
     lookups = [p for p in search_params(sandbox) if "transaction_id" in p]
     assert {p["transaction_id"] for p in lookups} == {i for i, _ in ids}
@@ -273,7 +276,8 @@ def test_a_transaction_id_of_another_customer_exports_none_of_their_data(run_exp
         assert theirs not in text, theirs
     assert "email" not in pkg.manifest["identifiers"]
     note = next(n for n in outcome.notes if "847XC06G6V8R8D9HL" in n)
-    assert "for order ORD1" in note and "is not exported" in note and "sofie" not in note.lower()
+    assert note.startswith("withheld 1 PayPal transaction") and "for order ORD1" in note
+    assert "not the subject's" in note and "sofie" not in note.lower()
 
 
 def test_without_a_provider_the_other_account_payment_is_not_found(run_export):
@@ -485,6 +489,150 @@ def test_sandbox_replies_validate_against_paypals_schema(sandbox):
 def test_a_bad_history_start_is_a_config_error_before_any_request(run_export, sandbox):
     from aggregator.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"connectors\.paypal\.history_start is not a date"):
+    with pytest.raises(ConfigError, match=r"connectors\.paypal\.history_start must be a date"):
         run_export(DEMO, vendors=["paypal"], settings={"paypal": {"history_start": "juni 2025"}}, sleep=no_sleep)
     assert not sandbox.requests_to("paypal")
+
+
+# --------------------------------------------------------------------------- settings, checked before any request
+TOMORROW = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
+BAD_SETTINGS = [   # (key, value or None to leave it out, what the one line says)
+    ("base_url", None, "connectors.paypal.base_url is missing"),
+    ("client_id", None, "connectors.paypal.client_id is missing"),
+    ("client_secret", None, "connectors.paypal.client_secret is missing"),
+    ("client_secret", "   ", "connectors.paypal.client_secret is missing"),
+    ("client_secret", 12345, "connectors.paypal.client_secret must be a non-empty text"),
+    ("base_url", "http://127.0.0.1/paypal", "connectors.paypal.base_url must be an https URL"),
+    ("history_start", "juni 2025", "connectors.paypal.history_start must be a date written YYYY-MM-DD"),
+    ("history_start", TOMORROW, "connectors.paypal.history_start must not be in the future"),
+    ("concurrency", "four", "connectors.paypal.concurrency must be a whole number 1–8"),
+    ("concurrency", 2.5, "connectors.paypal.concurrency must be a whole number 1–8"),
+    ("concurrency", 0, "connectors.paypal.concurrency must be a whole number 1–8"),
+    ("concurrency", 9, "connectors.paypal.concurrency must be a whole number 1–8"),
+    ("requests_per_second", 0, "connectors.paypal.requests_per_second must be a number ≥ 0.01"),
+    ("requests_per_second", -20, "connectors.paypal.requests_per_second must be a number ≥ 0.01"),
+    ("requests_per_second", True, "connectors.paypal.requests_per_second must be"),   # core: "must be number"
+    ("timeout", 0, "connectors.paypal.timeout must be a number 0.1–600"),
+    ("page_size", 100, "connectors.paypal has no setting page_size"),
+]
+
+
+@pytest.mark.parametrize("key,value,says", BAD_SETTINGS, ids=[f"{k}={v!r}" for k, v, _ in BAD_SETTINGS])
+def test_a_bad_setting_exits_2_with_one_line_before_any_request(sandbox, tmp_path, capsys, key, value, says):
+    mapping = sandbox.config_mapping(["paypal"])
+    section = mapping["connectors"]["paypal"]
+    if value is None:
+        del section[key]
+    else:
+        section[key] = value
+    config = tmp_path / "dsar.toml"
+    config.write_text(to_toml(mapping), encoding="utf-8")
+    capsys.readouterr()
+    code = main(["export", DEMO, "--config", str(config), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and says in err[0], err
+    assert CLIENT_SECRET not in err[0] and "12345" not in err[0] and "juni" not in err[0]
+    assert sandbox.log == []
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_sandbox_config_is_valid_and_gets_the_defaults():
+    from connectors.paypal import PayPalConnector
+
+    typed = PayPalConnector.check_settings({"base_url": "https://api-m.paypal.com", "client_id": "id",
+                                            "client_secret": "secret", "history_start": "2025-06-01"})
+    assert typed["history_start"] == date(2025, 6, 1)
+    assert (typed["concurrency"], typed["requests_per_second"], typed["timeout"]) == (4, 20.0, 30.0)
+
+
+# --------------------------------------------------------------------------- every yielded field is declared
+DECLARED = {d.name: d for d in DATASETS}
+
+
+@pytest.mark.parametrize("email", [DEMO, NEAR_MISS, OTHER, EMPTY])
+def test_every_field_of_every_customer_is_declared_and_its_codes_explained(run_export, email):
+    ids = [(OTHER_ACCOUNT[0], {"date": OTHER_ACCOUNT[1], "order_number": "ORD10210"}),
+           (BEFORE_HISTORY[0], {"date": BEFORE_HISTORY[1], "order_number": "ORD10090"}),
+           ("847XC06G6V8R8D9HL", {"date": "2026-10-01T12:00:00Z", "order_number": "ORD1"})]
+    pkg = run_export(email, vendors=["paypal"], settings={"hinter": {}, "paypal": {"history_start": "2024-01-01"}},
+                     plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert outcome.undeclared == []
+    assert not [n for n in outcome.notes if "does not declare" in n]
+    records = pkg.records("paypal")
+    assert email == EMPTY or {r["dataset"] for r in records} >= {"transaction", "payer", "cart"}
+    for r in records:
+        dataset = DECLARED[r["dataset"]]
+        for path in paths(r["data"]):
+            _, declared = dataset.field_for(path)
+            if declared.kind == Kind.CODE and declared.glossary:
+                value = r["data"]
+                for key in path.split("."):
+                    value = value[key]
+                assert value in declared.glossary, (r["dataset"], path, value)
+
+
+def test_a_field_the_vendor_adds_is_reported_as_undeclared(run_export, sandbox, monkeypatch):
+    detail = next(d for d in sandbox.apps["paypal"].data()["transaction_details"]
+                  if d["transaction_info"]["transaction_id"] == "6AH73310ZD204466M")
+    monkeypatch.setitem(detail["transaction_info"], "loyalty_tier", "gold")
+    monkeypatch.setitem(detail["payer_info"], "birth_date", "1980-02-29")
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert outcome.undeclared == ["payer: birth_date", "transaction: transaction_info.loyalty_tier"]
+    assert any("does not declare" in n and "transaction_info.loyalty_tier" in n for n in outcome.notes)
+
+
+# --------------------------------------------------------------------------- paging guards and coverage
+def _repeating(monkeypatch: pytest.MonkeyPatch, lookups: bool) -> None:
+    """PayPalClient.get answering every page 2 with page 1 again (only lookups by id, with ``lookups``)."""
+    original = PayPalClient.get
+
+    def get(self: PayPalClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        if lookups != ("transaction_id" in params):
+            return original(self, path, params)
+        reply = original(self, path, {**params, "page": 1})
+        return {**reply, "total_pages": max(2, reply["total_pages"])} if lookups else reply
+
+    monkeypatch.setattr(PayPalClient, "get", get)
+
+
+def test_a_scan_page_repeating_an_earlier_one_fails_with_the_guards_reason(run_export, monkeypatch):
+    _repeating(monkeypatch, lookups=False)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("paypal: paging did not advance at GET /v1/reporting/transactions from "
+                             "2025-11-03T00:00:00Z to 2025-12-03T23:59:59Z (page 2 repeats an earlier page)")
+
+
+def test_a_lookup_page_repeating_an_earlier_one_fails_with_the_guards_reason(run_export, monkeypatch):
+    _repeating(monkeypatch, lookups=True)
+    ids = [("2GG27193RB998877D", {"date": "2025-11-02T16:40:00Z", "order_number": "ORD10153"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("paypal: paging did not advance at GET /v1/reporting/transactions from "
+                             "2025-11-01T16:40:00Z to 2025-12-02T16:39:59Z (page 2 repeats an earlier page)")
+
+
+def test_coverage_names_what_was_searched_and_paypals_own_limit_is_not_a_gap(run_export, sandbox):
+    ids = [("2GG27193RB998877D", {"date": "2025-11-02T16:40:00Z", "order_number": "ORD10153"}),
+           ("7ZZ00000AA000000Z", {"date": "2026-01-05T10:00:00Z", "order_number": "X1"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}, "paypal": {"history_start": "2019-01-01"}},
+                     plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete" and pkg.result.status == "complete"   # the 3 years are PayPal's limit
+    earliest = earliest_searchable(datetime.now(UTC))
+    scans = len([p for p in search_params(sandbox) if "transaction_id" not in p])
+    scan = next(c for c in outcome.coverage if c.startswith("payments to"))
+    assert re.fullmatch(rf"payments to the shop's PayPal account from {earliest:%Y-%m-%d}T00:00:00Z to \S+Z, "
+                        rf"matched on the payer's e-mail address: \d+ transactions in {scans - 1} windows of at "
+                        rf"most 31 days \({scans} pages\), 9 paid by the subject", scan), scan
+    assert ("transaction 2GG27193RB998877D named by hinter, looked up by id from 2025-11-01T16:40:00Z to "
+            "2025-12-02T16:39:59Z: found (1 of 1 searches)") in outcome.coverage
+    assert any(c.startswith("transaction 7ZZ00000AA000000Z") and c.endswith("not found (1 searches)")
+               for c in outcome.coverage)
