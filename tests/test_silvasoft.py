@@ -110,6 +110,10 @@ def test_demo_customer_gets_relation_invoices_and_orders_and_nobody_elses(run_ex
     assert outcome.calls == DEMO_CALLS == len(sandbox.requests_to("silvasoft"))
     assert pkg.manifest["connectors"]["silvasoft"]["calls"] == DEMO_CALLS
     assert outcome.notes == [COLLEAGUE_NOTE]   # Els, his colleague, is left out
+    assert outcome.coverage == ["relations by e-mail: 1 of the requester's own, 0 with the requester as a contact "
+                                "person", "invoices dated 2025-02-10 to today: all 385 (4 page(s))",
+                                "sales orders dated 2025-02-10 to today: all 41 (1 page(s))"]
+    assert outcome.undeclared == []
     # Paced at Silvasoft's advice (<= 2 requests/s): never faster than one every half second.
     assert sum(waits) >= (DEMO_CALLS - 1) * 0.5 - 0.01
 
@@ -210,15 +214,21 @@ def test_rate_limit_budget_spans_the_whole_run(run_export, sandbox):
     waits = Waits()
     pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
     outcome = pkg.result.connectors["silvasoft"]
-    assert outcome.status == "failed"
+    # The relation was searched and is exported; the invoices and orders were not: incomplete, saying why.
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
     assert rate_limit_waits(waits) == [60.0, 120.0, 240.0, 480.0, 60.0, 120.0, 240.0, 480.0]
-    assert "hourly request limit is exhausted" in outcome.error
+    assert outcome.error.startswith("silvasoft: invoices and sales orders not searched to the end (Silvasoft's rate "
+                                    "limit): 401 UNAUTHORIZED: Ratelimit exceeded")
+    assert "hourly request limit is exhausted" in outcome.error and "\n" not in outcome.error
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert pkg.records("silvasoft", "sales_invoice") == pkg.records("silvasoft", "sales_order") == []
 
     waits = Waits()
     sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, times=None))
     pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"max_rate_limit_wait": 300}})
     assert rate_limit_waits(waits) == [60.0, 120.0]               # 240 more would pass 300
     assert pkg.result.connectors["silvasoft"].calls == 3
+    assert pkg.result.connectors["silvasoft"].status == "failed"   # nothing could be searched at all
     assert "retry later" in pkg.result.connectors["silvasoft"].error
 
 
@@ -243,7 +253,10 @@ def test_lookups_by_invoice_number_offered_by_another_connector(run_export, sand
     pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(offered)],
                      settings={"silvasoft": {"scan_pages": 0}, "hinter": {}})
     outcome = pkg.result.connectors["silvasoft"]
-    assert outcome.status == "complete", outcome.error
+    # No sweep: invoices nobody else knows and the sales orders were not searched, so not complete.
+    assert outcome.status == "incomplete"
+    assert outcome.error == ("silvasoft: invoices that no other system knows by number were not searched "
+                             "(scan_pages = 0); sales orders were not searched (scan_pages = 0)")
     # Only exact lookups: Jan's four known invoices; Sofie's 20250140 and the unknown 20269999 are not his.
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == set(JAN_KNOWN)
     assert len(pkg.records("silvasoft", "sales_invoice_line")) > 4
@@ -254,6 +267,7 @@ def test_lookups_by_invoice_number_offered_by_another_connector(run_export, sand
     assert sandbox.requests_to("silvasoft", "DateFrom") == []                     # no sweep at all
     assert outcome.calls == 1 + 6
     assert any("20250140" in n and "20269999" in n for n in outcome.notes)
+    assert "invoices by the numbers other systems named: 6 looked up, 4 of the requester's" in outcome.coverage
     assert any("not numeric" in n for n in outcome.notes)
 
 
@@ -270,21 +284,24 @@ def test_small_plan_sweeps_less_and_says_so(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(JAN_KNOWN)],
                      settings={"silvasoft": {"requests_per_hour": 15}, "hinter": {}})
     outcome = pkg.result.connectors["silvasoft"]
-    assert outcome.status == "complete"
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
     assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom")) == 1    # 1 page on 15/hour
     assert outcome.calls == 1 + 1 + 1 + len(JAN_INVOICES) <= 15
-    # Known numbers are looked up exactly; the manual invoice is recent, so the one page finds it; the note
-    # says what was not searched.
+    # Known numbers are looked up exactly; the manual invoice is recent, so the one page finds it; the reason
+    # says what was not searched, the coverage what was.
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
-    assert any("100 newest invoices since 10-02-2025" in n for n in outcome.notes)
+    assert outcome.error == ("silvasoft: invoices dated 2025-02-10 to 2026-05-31 that no other system knows by "
+                             "number were not (fully) searched: the sweep stopped after 1 page(s) (scan_pages = 1; "
+                             "raise it for a full search)")
+    assert "invoices dated 2025-02-10 to today: the 100 newest (1 page(s)), back to 2026-05-31" in outcome.coverage
+    assert "sales orders dated 2025-02-10 to today: all 41 (1 page(s))" in outcome.coverage
 
 
 # ------------------------------------------------------------------------------------------- request details
-MISMATCH_NOTE = ("silvasoft: Silvasoft relation found by customer number {n} (given by {source}) has a different "
-                 "e-mail address; not exported. Verify the requester's identity and run the request with that "
-                 "relation's address.")
-COLLEAGUE_NOTE = ("silvasoft: 1 other contact person(s) of relation 3470112 are not included (their details are "
-                  "theirs, not the requester's).")
+MISMATCH_NOTE = ("withheld 1 Silvasoft relation(s) found by customer number {n} (given by {source}): a different "
+                 "e-mail address; verify the requester's identity and run the request with that relation's address")
+COLLEAGUE_NOTE = ("withheld 1 other contact person(s) of relation 3470112: their details are theirs, not the "
+                  "requester's")
 
 
 def customer_number_plugin(numbers: list[str]) -> object:
