@@ -1,31 +1,22 @@
 """Silvasoft (invoicing and bookkeeping): the subject's relation(s) with contacts and address, their sales
-invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's REST API with plain
-``requests`` (Silvasoft publishes no SDK).
+invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's REST API with plain ``requests``.
 
 Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planned:
 
-1. ``GET listrelations/?RelationEmail=…`` (1 call). Only a relation whose *own* address is the subject's is
-   the subject's: its customer number drives the invoice and order collection. Where the subject is only a
-   contact person of a (business) relation, only their own ``Relation_Contact`` entry is exported (the rest is
-   withheld with a note): the relation's invoices are the relation's, not the contact person's.
-   ``RelationNumber`` lookups for a customer number the request names (or another connector offers as
-   ``customer_number``) that the e-mail lookup did not already find follow the same rule; a relation with
-   another address is withheld (the note says so, without that relation's details).
-2. Invoices have no customer filter. Invoice numbers other connectors found (Lightspeed's ``invoice_number``)
-   are looked up exactly (``InvoiceNumber``, 1 call each, with lines). Invoices nobody else knows (manual ones)
-   are found by one narrow sweep: newest first, ``DateFrom`` = the day before the relation was created
-   (an invoice is made for an existing relation), 100 headers a page without lines, at most ``scan_pages``
-   pages (by default sized from ``requests_per_hour``); only the subject's hits are then fetched with lines.
-   A sweep that stops at ``scan_pages`` leaves the connector ``incomplete``, saying which dates were not searched.
-3. Sales orders (``listorders/``: no customer and no order-number filter) by the same kind of sweep, 50 a page.
+1. ``GET listrelations/?RelationEmail=…`` (1 call). Only a relation whose *own* address is the subject's unlocks
+   invoices and orders; of a relation the subject is only a contact person of, only their own ``Relation_Contact``
+   entry is exported. ``RelationNumber`` lookups (a customer number the request names, or another connector
+   offers) follow the same rule; a relation with another address is withheld, without its details.
+2. Invoices have no customer filter. Invoice numbers other connectors found are looked up exactly (1 call each,
+   with lines). Invoices nobody else knows are found by one sweep, newest first, from the day before the relation
+   was created, 100 headers a page, at most ``scan_pages`` pages; the subject's hits are then fetched with lines.
+3. Sales orders (``listorders/``: no customer filter either) by the same kind of sweep, 50 a page.
+   A sweep stopped at ``scan_pages`` ends the connector ``incomplete``, naming the dates not searched.
 
-Rate limiting: Silvasoft answers an exceeded limit with **401** ``Ratelimit exceeded`` - the status of bad
-credentials. It is waited out (``rate_limit_wait`` = 60 s, doubling, at most 15 min a wait; the doubling starts
-again after a successful reply) and retried; all rate-limit waits of a run together stay within
-``max_rate_limit_wait`` (30 min). A limit that outlasts that during the relation lookup fails the connector
-with one line (nothing was searched); later, it ends the search ``incomplete``, naming what was not searched,
-with everything found until then. Any other 401 fails at once with one line. Pacing: 2 requests/s, 50/min
-(Silvasoft's advice) and ``requests_per_hour`` per hour.
+Silvasoft answers an exceeded rate limit with **401** ``Ratelimit exceeded``, the status of bad credentials. It is
+waited out (``rate_limit_wait``, doubling, at most 15 min a wait, within ``max_rate_limit_wait`` per run) and
+retried; past that budget the relation lookup fails in one line, a later search ends ``incomplete`` with what
+was found. Any other 401 fails at once. Pacing: 2 requests/s, 50/min and ``requests_per_hour``.
 """
 
 from __future__ import annotations
@@ -36,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -44,7 +36,7 @@ import requests
 from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
-from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow, VendorSession, one_line
+from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow, one_line
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.paging import OffsetPaginator, PageGuard, fan_out, pages
 from aggregator.settings import Setting
@@ -135,10 +127,10 @@ class SilvasoftConnector(Connector):
     datasets = DATASETS
     description = "Relations, contacts, addresses, sales invoices (lines, PDFs) and sales orders from Silvasoft."
     declared_settings = (
-        Setting("base_url", "Silvasoft's REST API", "url", required=True,
+        Setting("base_url", "the address of Silvasoft's REST API", "url", required=True,
                 example="`https://rest-api.silvasoft.nl/rest/`"),
-        Setting("username", "the Silvasoft account's login e-mail (Beheer > API)", required=True),
-        Setting("api_key", "the account's API key (Beheer > API)", required=True, secret=True),
+        Setting("username", "the Silvasoft account's login e-mail, as under Beheer > API", required=True),
+        Setting("api_key", "the account's API key, from Beheer > API", required=True, secret=True),
         Setting("requests_per_hour", "your plan's hourly request limit (15 on the free plan … 1,200)", "int",
                 default=15, minimum=1, maximum=10_000),
         Setting("scan_pages", "pages of the newest invoices (100 each) and orders (50 each) searched for ones no "
@@ -171,21 +163,17 @@ class SilvasoftConnector(Connector):
         self._rate_waited = 0.0        # seconds waited for rate limits this run (against max_rate_limit_wait)
         self._rate_exhausted = False   # the budget would be exceeded: no more waiting
         self._rate_lock = threading.Lock()
-        self.session = self._session()
-
-    def _session(self) -> VendorSession:
-        sleep = self.ctx.sleep
+        sleep = ctx.sleep
         retry = RetryPolicy(attempts=8, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
-                            deadline=self.settings["max_rate_limit_wait"] + 300)
+                            deadline=s["max_rate_limit_wait"] + 300)
         limits = Limits(concurrency=1, limiters=(
-            MinInterval(2.0, sleep=sleep),                                         # at most 2 requests a second
-            SlidingWindow(50, 60.0, sleep=sleep),                                  # ... and 50 a minute
-            SlidingWindow(self.settings["requests_per_hour"], 3600.0, sleep=sleep),   # the plan's hourly budget
+            MinInterval(2.0, sleep=sleep),                                   # at most 2 requests a second
+            SlidingWindow(50, 60.0, sleep=sleep),                            # ... and 50 a minute
+            SlidingWindow(s["requests_per_hour"], 3600.0, sleep=sleep),      # the plan's hourly budget
         ))
-        session = self.ctx.session(limits=limits, retry=retry)
-        session.headers.update({"ApiKey": self.settings["api_key"], "Username": self.settings["username"],
-                                "Content-Type": "application/json", "Accept": "application/json"})
-        return session
+        self.session = ctx.session(limits=limits, retry=retry)
+        self.session.headers.update({"ApiKey": s["api_key"], "Username": s["username"],
+                                     "Content-Type": "application/json", "Accept": "application/json"})
 
     def _classify(self, response: requests.Response) -> float | bool | None:
         """401 "Ratelimit exceeded" is worth waiting for (within the run's budget); any other 401 is not."""
@@ -233,6 +221,8 @@ class SilvasoftConnector(Connector):
 
     def _get(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The hits of one GET: a top-level array; a 200 with an empty body (or empty JSON) means none."""
+        if self._rate_exhausted:      # the run's waiting budget is spent: another request would only cost one
+            raise RateLimited(f"{self.name}: the plan's hourly request limit is exhausted; retry later")
         response = self.session.get(self.base_url + path, params=params)
         try:
             body = self.session.parse(response, describe=self._describe, empty=[])
@@ -263,7 +253,6 @@ class SilvasoftConnector(Connector):
             detail = str(exc).removeprefix(f"{self.name}: ")
             ctx.cut_short(f"{' and '.join(found.todo)} not searched to the end (Silvasoft's rate limit): {detail}")
         if found.numbers:
-            found.addresses |= {_address_key(r) for r in found.own.values()}
             for order in found.orders:       # what the last complete order sweep found
                 if _number(order.get("CustomerNumber")) in found.numbers:
                     yield from self._order_records(order, found)
@@ -314,6 +303,7 @@ class SilvasoftConnector(Connector):
         queued = set(wanted)
 
         def offered() -> Iterator[tuple[str, bool]]:
+            """The invoice numbers other connectors offer that still need a lookup."""
             nonlocal not_numeric
             for ident in ctx.identifiers(INVOICE_NUMBER):
                 number = _number(ident.value)
@@ -327,14 +317,10 @@ class SilvasoftConnector(Connector):
                 else:
                     yield number, False
 
-        def lookups() -> Iterator[tuple[str, bool]]:
-            yield from ((n, True) for n in wanted)
-            yield from offered()
-
-        found.addresses |= {_address_key(r) for r in found.own.values()}
         looked_up = mine_offered = 0
         # Per-invoice lookups on one worker: Silvasoft allows 2 requests a second, the session paces them.
-        for (number, swept), (endpoint, hits) in fan_out(lambda item: self._invoice(item[0]), lookups(), workers=1,
+        for (number, swept), (endpoint, hits) in fan_out(lambda item: self._invoice(item[0]),
+                                                         chain(((n, True) for n in wanted), offered()), workers=1,
                                                          name="silvasoft"):
             mine = [inv for inv in hits if _number(inv.get("CustomerNumber")) in numbers]
             if not swept:
@@ -428,24 +414,24 @@ class SilvasoftConnector(Connector):
             if guid in found.shown:
                 continue
             found.shown.add(guid)
-            endpoint, rid = rel["_endpoint"], rel.get("RelationGUID")
-            contacts = [c for c in rel.get("Relation_Contact") or [] if isinstance(c, dict)]
-            if guid in found.contact_of:
-                for contact in self._subject_contacts(rel):
-                    yield ctx.record("contact", "relation_contact", {"RelationGUID": rid, **contact},
-                                     endpoint=endpoint, vendor_id=rid)
-                continue
-            core = {k: v for k, v in rel.items()
-                    if k not in ("Relation_Contact", "_endpoint") and not k.startswith("Address_")}
-            yield ctx.record("contact", "relation", core, endpoint=endpoint, vendor_id=rid)
-            # Other contact persons (colleagues at the customer's business) are not the requester.
-            for contact in ctx.keep_owned(contacts, lambda c: ctx.subject.matches(c.get("Email")),
+            endpoint, rid, own = rel["_endpoint"], rel.get("RelationGUID"), guid in found.own
+            if own:
+                found.addresses.add(_address_key(rel))      # an invoice's or order's copy is not exported again
+                core = {k: v for k, v in rel.items()
+                        if k not in ("Relation_Contact", "_endpoint") and not k.startswith("Address_")}
+                yield ctx.record("contact", "relation", core, endpoint=endpoint, vendor_id=rid)
+                # Other contact persons (colleagues at the customer's business) are not the requester.
+                contacts = ctx.keep_owned([c for c in rel.get("Relation_Contact") or [] if isinstance(c, dict)],
+                                          lambda c: ctx.subject.matches(c.get("Email")),
                                           f"other contact person(s) of relation {rid}",
-                                          "their details are theirs, not the requester's"):
+                                          "their details are theirs, not the requester's")
+            else:
+                contacts = self._subject_contacts(rel)
+            for contact in contacts:
                 yield ctx.record("contact", "relation_contact", {"RelationGUID": rid, **contact},
                                  endpoint=endpoint, vendor_id=rid)
             address = {k: v for k, v in rel.items() if k.startswith("Address_")}
-            if any(address.values()):
+            if own and any(address.values()):
                 yield ctx.record("addresses", "relation_address", {"RelationGUID": rid, **address},
                                  endpoint=endpoint, vendor_id=rid)
 
@@ -453,16 +439,14 @@ class SilvasoftConnector(Connector):
     def _sweep(self, path: str, size: int, start: date | None, till: date | None, what: str,
                qualifier: str = "") -> tuple[list[dict[str, Any]], date | None]:
         """Page ``path`` newest first between ``start`` and ``till``, at most ``scan_pages`` pages; returns the
-        items and, when the sweep stopped at ``scan_pages``, the oldest date it reached (else None)."""
-        params: dict[str, Any] = {}
-        if start:
-            params["DateFrom"] = _ddmmyyyy(start)
-        if till:
-            params["DateTill"] = _ddmmyyyy(till)
+        items and the date back to which the search is complete (None: not searched)."""
+        if self.scan_pages == 0:
+            self.ctx.cut_short(f"{what}{qualifier} were not searched (scan_pages = 0)")
+            return [], None
+        params = {key: _ddmmyyyy(day) for key, day in (("DateFrom", start), ("DateTill", till)) if day}
         guard = PageGuard(self.name, self._endpoint(path, params), self.scan_pages)
         paginator = OffsetPaginator(size, offset_param="Offset", size_param="Limit", total_key=None)
         items: list[dict[str, Any]] = []
-        last: list[dict[str, Any]] = []
         for last in pages(lambda token: self._get(path, {**params, **token}), paginator, lambda body: body, guard):
             items += last
             if guard.pages == self.scan_pages:
@@ -470,9 +454,9 @@ class SilvasoftConnector(Connector):
         n = guard.pages
         if len(last) < size:
             self.ctx.covered(f"{what} {_span(start, till)}: all {len(items)} ({n} page(s))")
-            return items, None
-        dates = [d for i in items if (d := _parse_date(i.get("InvoiceDate") or i.get("OrderDate")))]
-        oldest = min(dates) if dates else None
+            return items, start or date.min
+        oldest = min((d for i in items if (d := _parse_date(i.get("InvoiceDate") or i.get("OrderDate")))),
+                     default=None)
         self.ctx.covered(f"{what} {_span(start, till)}: the {len(items)} newest ({n} page(s))"
                          + (f", back to {oldest.isoformat()}" if oldest else ""))
         # The oldest day reached may go on past the last page: it counts as not (fully) searched.
@@ -482,22 +466,15 @@ class SilvasoftConnector(Connector):
         return items, oldest or start or date.min
 
     def _sweep_invoices(self, start: date | None, till: date | None, found: _Found) -> date | None:
-        """Record number -> customer number of every invoice in the window; returns how far back it got."""
-        if self.scan_pages == 0:
-            self.ctx.cut_short("invoices that no other system knows by number were not searched (scan_pages = 0)")
-            return None
-        items, stopped_at = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
-                                        " that no other system knows by number")
-        for item in items:
-            if number := _number(item.get("InvoiceNumber")):
-                found.invoices_seen[number] = _number(item.get("CustomerNumber"))
-        return stopped_at if stopped_at is not None else start or date.min
+        """Note number -> customer number of every invoice in the window; returns how far back it got."""
+        items, reached = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
+                                     " that no other system knows by number")
+        found.invoices_seen.update((n, _number(i.get("CustomerNumber"))) for i in items
+                                   if (n := _number(i.get("InvoiceNumber"))))
+        return reached
 
     def _sweep_orders(self, start: date | None, found: _Found) -> None:
         """Silvasoft sales orders in the window (no customer filter exists); kept until filtered by customer."""
-        if self.scan_pages == 0:
-            self.ctx.cut_short("sales orders were not searched (scan_pages = 0)")
-            return
         found.orders, _ = self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders")
         found.orders_window = start
 

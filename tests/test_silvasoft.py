@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from aggregator import config as config_mod
-from aggregator.errors import ConfigError
+from aggregator import cli
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.sandbox import Fault
+from aggregator.sandbox.server import to_toml
 from aggregator.sandbox.vendors.silvasoft import API_KEY, CREDENTIALS_BODY, RATE_LIMIT_BODY, USERNAME
 from connectors.silvasoft import SilvasoftConnector
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
@@ -399,18 +399,124 @@ def test_lines_parameter_falls_back_to_the_tables_spelling(run_export, sandbox):
     assert sandbox.requests_to("silvasoft", "InlcudeInvoiceLinesInResponse=true")
 
 
-def test_settings_are_validated():
-    SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
-                                       "requests_per_hour": 15, "include_pdf": False})
-    for bad in ({"requests_per_hour": "many"}, {"requests_per_hour": 0}, {"scan_pages": -1}, {"include_pdf": "yes"},
-                {"max_rate_limit_wait": -1}, {"max_rate_limit_wait": "1h"}):
-        with pytest.raises(ConfigError, match="connectors.silvasoft"):
-            SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
-                                               **bad})
-    with pytest.raises(ConfigError, match="connectors.silvasoft.api_key is missing"):
-        config = config_mod.from_mapping({"connectors": {"silvasoft": {"base_url": "https://x/rest/",
-                                                                       "username": "a@b.c"}}}, env={})
-        SilvasoftConnector.check_settings(config.connectors["silvasoft"])
+# ------------------------------------------------------------------------------------------- settings
+@pytest.mark.parametrize(("change", "key"), [
+    ({"base_url": None}, "base_url"),                       # missing (required)
+    ({"username": None}, "username"),
+    ({"api_key": None}, "api_key"),
+    ({"base_url": "http://rest-api.silvasoft.nl/rest/"}, "base_url"),   # not https
+    ({"requests_per_hour": "many"}, "requests_per_hour"),   # wrong type
+    ({"requests_per_hour": 0}, "requests_per_hour"),        # out of bounds
+    ({"requests_per_hour": 10_001}, "requests_per_hour"),
+    ({"requests_per_hour": 1.5}, "requests_per_hour"),
+    ({"scan_pages": -1}, "scan_pages"),
+    ({"scan_pages": 11}, "scan_pages"),
+    ({"include_pdf": "yes"}, "include_pdf"),
+    ({"rate_limit_wait": 0}, "rate_limit_wait"),
+    ({"rate_limit_wait": 901}, "rate_limit_wait"),
+    ({"max_rate_limit_wait": -1}, "max_rate_limit_wait"),
+    ({"max_rate_limit_wait": "1h"}, "max_rate_limit_wait"),
+    ({"timeout": 0}, "timeout"),
+    ({"scan_page": 2}, "scan_page"),                        # unknown key (a typo)
+    ({"max_rate_limit_wait": 30}, "max_rate_limit_wait"),   # cross-field: less than one rate_limit_wait
+])
+def test_a_bad_setting_stops_the_export_before_any_request(sandbox, tmp_path, capsys, change, key):
+    mapping = sandbox.config_mapping(["silvasoft"])
+    section = mapping["connectors"]["silvasoft"]
+    for name, value in change.items():
+        if value is None:
+            del section[name]
+        else:
+            section[name] = value
+    path = tmp_path / "dsar.toml"
+    path.write_text(to_toml(mapping), encoding="utf-8")
+    code = cli.main(["export", DEMO, "--config", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1, err
+    assert f"connectors.silvasoft.{key} " in err[0] or f"connectors.silvasoft has no setting {key} " in err[0], err
+    assert API_KEY not in err[0]
+    assert sandbox.log == []
+
+
+def test_settings_come_typed_with_defaults():
+    typed = SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k"})
+    assert typed == {"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k", "requests_per_hour": 15,
+                     "scan_pages": None, "include_pdf": False, "rate_limit_wait": 60.0, "max_rate_limit_wait": 1800.0,
+                     "timeout": 30.0}
+    assert SilvasoftConnector.secret_settings == ("api_key",)
+    assert SilvasoftConnector.check_settings({**typed, "max_rate_limit_wait": 0})["max_rate_limit_wait"] == 0
+
+
+# ------------------------------------------------------------------------------------------- declared datasets
+@pytest.mark.parametrize(("email", "extra"), [
+    (DEMO, {}), (DEMO, {"include_pdf": True}), (OTHER, {}), (NEAR_MISS, {}), ("desmet@example.be", {}), (EMPTY, {}),
+    ("Els.Desmet@example.be", {}), ("jan@desmet-installaties.example", {}),
+])
+def test_every_exported_field_is_declared(run_export, email, extra):
+    pkg = run_export(email, vendors=["silvasoft"], settings={"silvasoft": extra},
+                     customer_number="1001" if email.startswith("jan@") else None)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert outcome.undeclared == []
+    datasets = {d.name for d in SilvasoftConnector.datasets}
+    assert {r["dataset"] for r in pkg.records("silvasoft")} <= datasets
+
+
+def test_an_undeclared_field_is_reported(run_export, sandbox):
+    relations = json.loads((FIXTURES / "relations.json").read_text(encoding="utf-8"))
+    jan = next(r for r in relations if r["CustomerNumber"] == 1001)
+    extra = {**jan, "LoyaltyTier": "gold",
+             "Relation_Contact": [{**c, "Nickname": "Jan"} for c in jan["Relation_Contact"]]}
+    sandbox.inject(Fault("silvasoft", body=json.dumps([extra]), match="RelationEmail=", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.undeclared == ["relation: LoyaltyTier", "relation_contact: Nickname"]
+    assert any("do not declare" in n or "does not declare" in n for n in outcome.notes)
+
+
+# ------------------------------------------------------------------------------------------- paging
+def test_an_invoice_page_repeating_an_earlier_one_fails_the_connector(run_export, sandbox):
+    first = silvasoft_get(sandbox, "listsalesinvoices/", {"DateFrom": "10-02-2025", "Limit": 100, "Offset": 0})
+    sandbox.clear()
+    sandbox.inject(Fault("silvasoft", body=first.content, match="listsalesinvoices/?DateFrom=10-02-2025&Limit=100&"
+                                                                  "Offset=100", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("silvasoft: paging did not advance at GET /rest/listsalesinvoices/?DateFrom=10-02-2025 "
+                             "(page 2 repeats an earlier page)")
+    assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom")) == 2
+
+
+def test_an_order_page_repeating_an_earlier_one_fails_the_connector(run_export, sandbox):
+    full = silvasoft_get(sandbox, "listorders/", {"Limit": 50})       # a full page of 50, answered every time
+    assert len(full.json()) == 50
+    sandbox.clear()
+    sandbox.inject(Fault("silvasoft", body=full.content, match="listorders/?DateFrom=", times=None))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("silvasoft: paging did not advance at GET /rest/listorders/?DateFrom=10-02-2025 "
+                             "(page 2 repeats an earlier page)")
+    assert len(sandbox.requests_to("silvasoft", "listorders/")) == 2
+
+
+def test_a_rate_limit_during_the_invoice_lookups_keeps_what_was_found(run_export, sandbox):
+    # The sweeps ran; the limit hits the per-invoice lookups and outlasts a budget of one wait.
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="InvoiceNumber=", times=None))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"max_rate_limit_wait": 60}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
+    assert outcome.error.startswith("silvasoft: invoices not searched to the end (Silvasoft's rate limit): 401 "
+                                    "UNAUTHORIZED: Ratelimit exceeded (the plan's hourly request limit is exhausted")
+    assert rate_limit_waits(waits) == [60.0]
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert numbers(pkg.records("silvasoft", "sales_order"), "OrderNumber") == JAN_ORDERS   # the sweep finished
+    assert pkg.records("silvasoft", "sales_invoice") == []
+    assert any("hit 2 time(s)" in n for n in outcome.notes)
+    assert outcome.calls == 1 + 4 + 1 + 2                      # nothing is sent once the budget is spent
 
 
 # ------------------------------------------------------------------------------------------- sandbox and fixtures
