@@ -19,7 +19,7 @@ from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.sandbox import Fault
 from aggregator.sandbox.server import to_toml
 from aggregator.sandbox.vendors.silvasoft import API_KEY, CREDENTIALS_BODY, RATE_LIMIT_BODY, USERNAME
-from connectors.silvasoft import SilvasoftConnector
+from connectors.silvasoft import LINES, SilvasoftConnector
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "silvasoft"
@@ -473,6 +473,26 @@ def test_an_undeclared_field_is_reported(run_export, sandbox):
     outcome = pkg.result.connectors["silvasoft"]
     assert outcome.undeclared == ["relation: LoyaltyTier", "relation_contact: Nickname"]
     assert any("do not declare" in n or "does not declare" in n for n in outcome.notes)
+
+
+def test_another_address_on_an_invoice_or_order_is_exported_once_and_declared(run_export, sandbox):
+    elsewhere = {"Address_Street": "Stationsstraat", "Address_Unit": "5", "Address_UnitAppendix": "",
+                 "Address_PostalCode": "8800", "Address_City": "Roeselare", "Address_CountryCode": "BE"}
+    orders = [o for o in json.loads((FIXTURES / "orders.json").read_text(encoding="utf-8"))
+              if str(o["OrderNumber"]) in JAN_ORDERS]
+    moved = [{**o, "Order_Address": [{**elsewhere, "Address_Type": "ShippingAddress"}]} for o in orders]
+    invoice = silvasoft_get(sandbox, "listsalesinvoices/", {"InvoiceNumber": JAN_MANUAL, LINES: "true"}).json()[0]
+    billed = {**invoice, "Invoice_Address": [{**elsewhere, "Address_Type": "BillingAddress"}]}
+    sandbox.clear()
+    sandbox.inject(Fault("silvasoft", body=json.dumps(moved), match="listorders/?DateFrom=", times=1))
+    sandbox.inject(Fault("silvasoft", body=json.dumps([billed]), match=f"InvoiceNumber={JAN_MANUAL}&", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete" and outcome.undeclared == []
+    # The same address on the invoice and on both orders: exported once, with the invoice that had it first.
+    assert [(r["dataset"], r["data"].get("InvoiceNumber"), r["data"]["Address_City"])
+            for r in pkg.records("silvasoft") if r["dataset"].endswith("_address")] == [
+        ("relation_address", None, "Ardooie"), ("invoice_address", int(JAN_MANUAL), "Roeselare")]
 
 
 # ------------------------------------------------------------------------------------------- paging
