@@ -1,30 +1,22 @@
 """Silvasoft (invoicing and bookkeeping): the subject's relation(s) with contacts and address, their sales
-invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's REST API with plain
-``requests`` (Silvasoft publishes no SDK).
+invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's REST API with plain ``requests``.
 
 Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planned:
 
-1. ``GET listrelations/?RelationEmail=…`` (1 call). Only a relation whose *own* address is the subject's is
-   the subject's: its customer number drives the invoice and order collection. Where the subject is only a
-   contact person of a (business) relation, only their own ``Relation_Contact`` entry is exported, with a note:
-   the relation's invoices are the relation's, not the contact person's. ``RelationNumber`` lookups for a
-   customer number the request names (or another connector offers as ``customer_number``) that the e-mail
-   lookup did not already find follow the same rule; a relation with another address is not exported (a note
-   says so, without that relation's details).
-2. Invoices have no customer filter. Invoice numbers other connectors found (Lightspeed's ``invoice_number``)
-   are looked up exactly (``InvoiceNumber``, 1 call each, with lines). Invoices nobody else knows (manual ones)
-   are found by one narrow sweep: newest first, ``DateFrom`` = the day before the relation was created
-   (an invoice is made for an existing relation), 100 headers a page without lines, at most ``scan_pages``
-   pages (by default sized from ``requests_per_hour``); only the subject's hits are then fetched with lines.
-   Order dates are not used: ~260 webshop orders would mean ~260 windows, and none of them bounds a manual
-   invoice better than the relation's creation date.
-3. Sales orders (``listorders/``: no customer and no order-number filter) by the same kind of sweep, 50 a page.
+1. ``GET listrelations/?RelationEmail=…`` (1 call). Only a relation whose *own* address is the subject's unlocks
+   invoices and orders; of a relation the subject is only a contact person of, only their own ``Relation_Contact``
+   entry is exported. ``RelationNumber`` lookups (a customer number the request names, or another connector
+   offers) follow the same rule; a relation with another address is withheld, without its details.
+2. Invoices have no customer filter. Invoice numbers other connectors found are looked up exactly (1 call each,
+   with lines). Invoices nobody else knows are found by one sweep, newest first, from the day before the relation
+   was created, 100 headers a page, at most ``scan_pages`` pages; the subject's hits are then fetched with lines.
+3. Sales orders (``listorders/``: no customer filter either) by the same kind of sweep, 50 a page.
+   A sweep stopped at ``scan_pages`` ends the connector ``incomplete``, naming the dates not searched.
 
-Rate limiting: Silvasoft answers an exceeded limit with **401** ``Ratelimit exceeded`` - the status of bad
-credentials. It is waited out (``rate_limit_wait`` = 60 s, doubling, at most 15 min a wait; the doubling starts
-again after a successful reply) and retried; all rate-limit waits of a run together stay within
-``max_rate_limit_wait`` (30 min), after which the connector fails with one line. Any other 401 fails at once
-with one line. Pacing: 2 requests/s, 50/min (Silvasoft's advice) and ``requests_per_hour`` per hour.
+Silvasoft answers an exceeded rate limit with **401** ``Ratelimit exceeded``, the status of bad credentials. It is
+waited out (``rate_limit_wait``, doubling, at most 15 min a wait, within ``max_rate_limit_wait`` per run) and
+retried; past that budget the relation lookup fails in one line, a later search ends ``incomplete`` with what
+was found. Any other 401 fails at once. Pacing: 2 requests/s, 50/min and ``requests_per_hour``.
 """
 
 from __future__ import annotations
@@ -33,7 +25,9 @@ import base64
 import binascii
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -42,15 +36,21 @@ import requests
 from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
-from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow, VendorSession, one_line
+from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow, one_line
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
+from aggregator.paging import OffsetPaginator, PageGuard, fan_out, pages
+from aggregator.settings import Setting
+from connectors.silvasoft_datasets import DATASETS
 
 LINES = "IncludeInvoiceLinesInResponse"          # the spelling of the docs' notes
 LINES_ALT = "InlcudeInvoiceLinesInResponse"      # the spelling of the docs' parameter table
 INVOICE_PAGE = 100                               # listsalesinvoices maximum without lines
 ORDER_PAGE = 50                                  # listorders maximum
 MAX_RATE_LIMIT_WAIT = 900.0                      # the longest single wait for a rate-limit 401
-RATE_LIMIT_BUDGET = 1800                         # default max_rate_limit_wait: all rate-limit waits of a run
+
+
+class RateLimited(VendorError):
+    """Silvasoft still answered "Ratelimit exceeded" when the attempts or the run's waiting budget ran out."""
 
 
 def _parse_date(value: object) -> date | None:
@@ -76,6 +76,13 @@ def _ddmmyyyy(d: date) -> str:
     return d.strftime("%d-%m-%Y")
 
 
+def _span(start: date | None, till: date | None) -> str:
+    """The dates a sweep covered, in words ("dated 2025-02-10 to today")."""
+    if start:
+        return f"dated {start.isoformat()} to {till.isoformat() if till else 'today'}"
+    return f"dated up to {till.isoformat()}" if till else "of every date"
+
+
 def _number(value: object) -> str | None:
     """A customer or invoice number as text ("1001"), or None for empty/zero (Silvasoft's "no number")."""
     if value in (None, "", 0, "0"):
@@ -94,62 +101,79 @@ def _address_key(obj: Mapping[str, Any]) -> tuple[str, ...]:
                   "Address_CountryCode"))
 
 
+@dataclass
+class _Found:
+    """What one run found so far; what is still in ``todo`` was not searched to its end."""
+
+    own: dict[str, dict[str, Any]]             # RelationGUID -> the subject's own relations (by their e-mail)
+    contact_of: dict[str, dict[str, Any]]      # RelationGUID -> relations the subject is only a contact of
+    shown: set[str] = field(default_factory=set)                     # relations whose records were yielded
+    invoices_seen: dict[str, str | None] = field(default_factory=dict)  # swept invoice -> customer number
+    orders: list[dict[str, Any]] = field(default_factory=list)       # the last complete order sweep
+    orders_window: date | None = None
+    addresses: set[tuple[str, ...]] = field(default_factory=set)        # addresses already exported
+    todo: list[str] = field(default_factory=lambda: ["invoices", "sales orders"])
+
+    @property
+    def numbers(self) -> set[str]:
+        """The customer numbers of the subject's own relations."""
+        return _numbers(self.own.values())
+
+
 class SilvasoftConnector(Connector):
     name = "silvasoft"
     processor = "silvasoft"
     categories = ("contact", "addresses", "invoices", "orders")
-    required_settings = ("base_url", "username", "api_key")
-    secret_settings = ("api_key",)
+    datasets = DATASETS
     description = "Relations, contacts, addresses, sales invoices (lines, PDFs) and sales orders from Silvasoft."
+    declared_settings = (
+        Setting("base_url", "the address of Silvasoft's REST API", "url", required=True,
+                example="`https://rest-api.silvasoft.nl/rest/`"),
+        Setting("username", "the Silvasoft account's login e-mail, as under Beheer > API", required=True),
+        Setting("api_key", "the account's API key, from Beheer > API", required=True, secret=True),
+        Setting("requests_per_hour", "your plan's hourly request limit (15 on the free plan … 1,200)", "int",
+                default=15, minimum=1, maximum=10_000),
+        Setting("scan_pages", "pages of the newest invoices (100 each) and orders (50 each) searched for ones no "
+                "other system knows; 0: none", "int", minimum=0, maximum=10,
+                example="requests_per_hour ÷ 100, 1–10"),
+        Setting("include_pdf", "also export each invoice's PDF", "bool", default=False),
+        Setting("rate_limit_wait", "seconds of the first wait after a 401 \"Ratelimit exceeded\" (doubling)",
+                "float", default=60.0, minimum=1, maximum=MAX_RATE_LIMIT_WAIT),
+        Setting("max_rate_limit_wait", "seconds of rate-limit waiting per run before giving up", "float",
+                default=1800.0, minimum=0),
+    )
 
-    # ------------------------------------------------------------------ settings
     @classmethod
-    def check_settings(cls, settings: Mapping[str, Any]) -> None:
-        super().check_settings(settings)
-        for key, low in (("requests_per_hour", 1), ("scan_pages", 0), ("rate_limit_wait", 1),
-                         ("max_rate_limit_wait", 0)):
-            value = settings.get(key)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(f"config: connectors.{cls.name}.{key} must be a whole number >= {low}")
-        if not isinstance(settings.get("include_pdf", False), bool):
-            raise ConfigError(f"config: connectors.{cls.name}.include_pdf must be true or false")
+    def check(cls, settings: dict[str, Any]) -> None:
+        """A waiting budget smaller than the first wait could never be used: 0 (never wait) says so plainly."""
+        if 0 < settings["max_rate_limit_wait"] < settings["rate_limit_wait"]:
+            raise ConfigError(f"config: connectors.{cls.name}.max_rate_limit_wait must be 0 (never wait for a rate "
+                              "limit) or at least rate_limit_wait")
 
     def __init__(self, ctx: ConnectorContext) -> None:
         super().__init__(ctx)
         s = self.settings
-        self.base_url = str(s["base_url"]).rstrip("/") + "/"
-        self.per_hour = int(s.get("requests_per_hour") or 15)
-        configured = s.get("scan_pages")
+        self.base_url = s["base_url"].rstrip("/") + "/"
         # Discovery depth follows the plan: 1 page on the free plan (15/h) up to 10 pages on 1,200/h.
-        self.scan_pages = int(configured) if configured is not None else max(1, min(10, self.per_hour // 100))
-        self.include_pdf = bool(s.get("include_pdf", False))
-        self.rate_limit_wait = float(s.get("rate_limit_wait") or 60)
-        budget = s.get("max_rate_limit_wait")
-        self.max_rate_limit_wait = float(RATE_LIMIT_BUDGET if budget is None else budget)
+        derived = max(1, min(10, s["requests_per_hour"] // 100))
+        self.scan_pages: int = derived if s["scan_pages"] is None else s["scan_pages"]
         self.lines_param = LINES
         self._rate_hits = 0            # rate-limit 401s this run (for the note)
         self._rate_streak = 0          # rate-limit 401s since the last successful reply (for the doubling)
         self._rate_waited = 0.0        # seconds waited for rate limits this run (against max_rate_limit_wait)
         self._rate_exhausted = False   # the budget would be exceeded: no more waiting
         self._rate_lock = threading.Lock()
-        self.session = self._session()
-
-    def _session(self) -> VendorSession:
-        sleep = self.ctx.sleep
-        attempts = 8
-        retry = RetryPolicy(attempts=attempts, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
-                            deadline=self.max_rate_limit_wait + 300)
+        sleep = ctx.sleep
+        retry = RetryPolicy(attempts=8, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
+                            deadline=s["max_rate_limit_wait"] + 300)
         limits = Limits(concurrency=1, limiters=(
-            MinInterval(2.0, sleep=sleep),                       # Silvasoft: at most 2 requests per second
-            SlidingWindow(50, 60.0, sleep=sleep),                # ... and 50 per minute
-            SlidingWindow(self.per_hour, 3600.0, sleep=sleep),   # the plan's hourly budget
+            MinInterval(2.0, sleep=sleep),                                   # at most 2 requests a second
+            SlidingWindow(50, 60.0, sleep=sleep),                            # ... and 50 a minute
+            SlidingWindow(s["requests_per_hour"], 3600.0, sleep=sleep),      # the plan's hourly budget
         ))
-        session = self.ctx.session(limits=limits, retry=retry)
-        session.headers.update({"ApiKey": str(self.settings["api_key"]), "Username": str(self.settings["username"]),
-                                "Content-Type": "application/json", "Accept": "application/json"})
-        return session
+        self.session = ctx.session(limits=limits, retry=retry)
+        self.session.headers.update({"ApiKey": s["api_key"], "Username": s["username"],
+                                     "Content-Type": "application/json", "Accept": "application/json"})
 
     def _classify(self, response: requests.Response) -> float | bool | None:
         """401 "Ratelimit exceeded" is worth waiting for (within the run's budget); any other 401 is not."""
@@ -164,8 +188,8 @@ class SilvasoftConnector(Connector):
         with self._rate_lock:
             self._rate_hits += 1
             self._rate_streak += 1
-            wait = min(self.rate_limit_wait * 2 ** (self._rate_streak - 1), MAX_RATE_LIMIT_WAIT)
-            if self._rate_waited + wait > self.max_rate_limit_wait:
+            wait = min(self.settings["rate_limit_wait"] * 2 ** (self._rate_streak - 1), MAX_RATE_LIMIT_WAIT)
+            if self._rate_waited + wait > self.settings["max_rate_limit_wait"]:
                 self._rate_exhausted = True
                 return False
             self._rate_waited += wait
@@ -185,7 +209,8 @@ class SilvasoftConnector(Connector):
         if _is_rate_limit(response):
             if self._rate_exhausted:
                 return (f"{text} (the plan's hourly request limit is exhausted: {self._rate_waited:.0f} s waited "
-                        f"this run, max_rate_limit_wait is {self.max_rate_limit_wait:.0f} s; retry later)")
+                        f"this run, max_rate_limit_wait is {self.settings['max_rate_limit_wait']:.0f} s; "
+                        "retry later)")
             return f"{text} (the plan's hourly request limit; still exceeded after waiting; retry later)"
         if response.status_code == 401:
             return f"{text} (check username - the account's login e-mail - and api_key)"
@@ -196,7 +221,15 @@ class SilvasoftConnector(Connector):
 
     def _get(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The hits of one GET: a top-level array; a 200 with an empty body (or empty JSON) means none."""
-        body = self.session.get_json(self.base_url + path, params=params, describe=self._describe, empty=[])
+        if self._rate_exhausted:      # the run's waiting budget is spent: another request would only cost one
+            raise RateLimited(f"{self.name}: the plan's hourly request limit is exhausted; retry later")
+        response = self.session.get(self.base_url + path, params=params)
+        try:
+            body = self.session.parse(response, describe=self._describe, empty=[])
+        except VendorError as exc:
+            if _is_rate_limit(response):
+                raise RateLimited(str(exc), status=exc.status) from None
+            raise
         if body in (None, "", {}, []):
             return []
         if isinstance(body, dict):
@@ -204,85 +237,108 @@ class SilvasoftConnector(Connector):
                 raise VendorError(self.ctx.redactor(one_line(
                     f"silvasoft: {body.get('errorCode', 'error')}: {body.get('errorMessage', '')} (GET /rest/{path})")))
             body = [body]
-        if not isinstance(body, list):
-            raise VendorError(f"silvasoft: unexpected reply from GET /rest/{path} (not a list)")
-        return [item for item in body if isinstance(item, dict)]
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+            raise VendorError(f"silvasoft: unexpected reply from GET /rest/{path} (not a list of objects)")
+        return body
 
     # ------------------------------------------------------------------ collect
     def collect(self) -> Iterator[Record]:
-        yield from self._collect()
-        if self._rate_hits:
-            self.ctx.note(f"silvasoft: the plan's hourly request limit was hit {self._rate_hits} time(s); the "
-                          f"export waited {self._rate_waited:.0f} s in all and retried.")
-
-    def _collect(self) -> Iterator[Record]:
+        """Relations first (a rate limit that outlasts the budget here fails the run), then the documents."""
         ctx = self.ctx
-        # relations: the subject's own (by their own e-mail); contact_of: relations the subject is only a contact of.
-        relations, contact_of = self._find_relations()
-        numbers = _numbers(relations.values())
-        window = self._window_start(relations.values())
+        found = self._find_relations()
+        yield from self._relation_records(found)
+        try:
+            yield from self._documents(found)
+        except RateLimited as exc:
+            detail = str(exc).removeprefix(f"{self.name}: ")
+            ctx.cut_short(f"{' and '.join(found.todo)} not searched to the end (Silvasoft's rate limit): {detail}")
+        if found.numbers:
+            for order in found.orders:       # what the last complete order sweep found
+                if _number(order.get("CustomerNumber")) in found.numbers:
+                    yield from self._order_records(order, found)
+        ctx.withheld(len(found.contact_of), "business relation(s) the requester is only a contact person of "
+                     "(their name, address, other contacts, invoices and orders)", "the relation's own e-mail "
+                     "address is another, so its invoices and orders are the relation's, not the contact person's; "
+                     "only the requester's own contact entry is exported")
+        if self._rate_hits:
+            ctx.note(f"the plan's hourly request limit was hit {self._rate_hits} time(s); the export waited "
+                     f"{self._rate_waited:.0f} s in all and retried.")
 
-        invoices_seen: dict[str, str | None] = {}   # swept invoice number -> customer number (nothing else kept)
-        orders_seen: list[dict[str, Any]] = []
+    def _documents(self, found: _Found) -> Iterator[Record]:
+        """The sweeps, relations by the customer numbers others offer, then the subject's invoices."""
+        ctx = self.ctx
+        window = self._window_start(found.own.values())
         swept_from: date | None = None
-        if numbers:
-            swept_from = self._sweep_invoices(window, None, invoices_seen)
-            orders_seen = self._sweep_orders(window)
+        if found.numbers:
+            swept_from = self._sweep_invoices(window, None, found)
+            self._sweep_orders(window, found)
 
         # Customer numbers other connectors found (none of the built-ins offers them yet).
         for ident in ctx.identifiers(CUSTOMER_NUMBER):
             number = _number(ident.value)
-            if not number or number in numbers or number in _numbers(contact_of.values()):
+            if not number or number in found.numbers or number in _numbers(found.contact_of.values()):
                 continue
-            added = self._relations_by_number(number, relations, contact_of, source=ident.source)
+            added = self._relations_by_number(number, found, source=ident.source)
+            yield from self._relation_records(found)
             if not added:
                 continue
-            numbers.add(number)
             start = self._window_start(added)
             if swept_from is None:
-                swept_from = self._sweep_invoices(start, None, invoices_seen)
+                swept_from = self._sweep_invoices(start, None, found)
             elif swept_from != date.min and (start is None or start < swept_from):
-                self._sweep_invoices(start, swept_from - timedelta(days=1), invoices_seen)
+                self._sweep_invoices(start, swept_from - timedelta(days=1), found)
                 swept_from = start or date.min
-            window = self._window_start(relations.values())
-            orders_seen = self._sweep_orders(window)
-
-        yield from self._relation_records(relations)
-        yield from self._contact_records(contact_of)
-        if not numbers:
+            self._sweep_orders(self._window_start(found.own.values()), found)
+        if not found.numbers:
+            found.todo.clear()
             return
+        found.todo.remove("sales orders")     # the sweeps are done; they are yielded last, in collect
 
         # Invoices: the subject's swept ones, then the numbers other connectors know that the sweep did not see.
-        wanted = sorted((n for n, customer in invoices_seen.items() if customer in numbers), key=int, reverse=True)
-        emitted: set[str] = set()
-        addresses = {_address_key(r) for r in relations.values()}
-        for number in wanted:
-            yield from self._invoice(number, numbers, addresses, emitted, source="sweep")
-        foreign, not_numeric = [], 0
-        for ident in ctx.identifiers(INVOICE_NUMBER):
-            number = _number(ident.value)
-            if not number or number in emitted:
-                continue
-            if not number.isdigit():
-                not_numeric += 1
-                continue
-            if number in invoices_seen and invoices_seen[number] not in numbers:
-                foreign.append(number)
-                continue
-            before = len(emitted)
-            yield from self._invoice(number, numbers, addresses, emitted, source=ident.source)
-            if len(emitted) == before and number not in invoices_seen:
-                foreign.append(number)
-        if foreign:
-            ctx.note(f"silvasoft: invoice number(s) {', '.join(sorted(foreign))} named by another system are not "
-                     "invoices of this relation in Silvasoft (absent or another customer's): not included.")
-        if not_numeric:
-            ctx.note(f"silvasoft: {not_numeric} invoice number(s) from other systems are not numeric and cannot be "
-                     "Silvasoft invoice numbers: skipped.")
+        numbers = found.numbers
+        seen = found.invoices_seen
+        wanted = sorted((n for n, customer in seen.items() if customer in numbers), key=int, reverse=True)
+        foreign: set[str] = set()
+        not_numeric = 0
+        queued = set(wanted)
 
-        for order in orders_seen:
-            if _number(order.get("CustomerNumber")) in numbers:
-                yield from self._order_records(order, addresses, window)
+        def offered() -> Iterator[tuple[str, bool]]:
+            """The invoice numbers other connectors offer that still need a lookup."""
+            nonlocal not_numeric
+            for ident in ctx.identifiers(INVOICE_NUMBER):
+                number = _number(ident.value)
+                if not number or number in queued:
+                    continue
+                queued.add(number)
+                if not number.isdigit():
+                    not_numeric += 1
+                elif number in seen and seen[number] not in numbers:
+                    foreign.add(number)
+                else:
+                    yield number, False
+
+        looked_up = mine_offered = 0
+        # Per-invoice lookups on one worker: Silvasoft allows 2 requests a second, the session paces them.
+        for (number, swept), (endpoint, hits) in fan_out(lambda item: self._invoice(item[0]),
+                                                         chain(((n, True) for n in wanted), offered()), workers=1,
+                                                         name="silvasoft"):
+            mine = [inv for inv in hits if _number(inv.get("CustomerNumber")) in numbers]
+            if not swept:
+                looked_up += 1
+                mine_offered += bool(mine)
+                if not mine and number not in seen:
+                    foreign.add(number)
+            for inv in mine:
+                yield from self._invoice_records(inv, endpoint, found.addresses)
+        if looked_up or foreign or not_numeric:
+            ctx.covered(f"invoices by the numbers other systems named: {looked_up} looked up, {mine_offered} of the "
+                        "requester's")
+        ctx.withheld(len(foreign), f"invoice number(s) named by another system ({', '.join(sorted(foreign))})",
+                     "they are not invoices of this relation in Silvasoft (absent or another customer's)")
+        if not_numeric:
+            ctx.note(f"{not_numeric} invoice number(s) from other systems are not numeric and cannot be Silvasoft "
+                     "invoice numbers: skipped.")
+        found.todo.remove("invoices")
 
     # ------------------------------------------------------------------ relations
     def _subject_contacts(self, relation: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -290,55 +346,56 @@ class SilvasoftConnector(Connector):
         return [c for c in relation.get("Relation_Contact") or []
                 if isinstance(c, dict) and self.ctx.subject.matches(c.get("Email"))]
 
-    def _sort_relation(self, rel: Mapping[str, Any], endpoint: str, own: dict[str, dict[str, Any]],
-                       contact_of: dict[str, dict[str, Any]]) -> bool | None:
+    def _sort_relation(self, rel: Mapping[str, Any], endpoint: str, found: _Found) -> bool | None:
         """File ``rel`` as the subject's own (True: its own e-mail is theirs), as one the subject is only a contact
         person of (False), or not at all (None: someone else's)."""
         guid = str(rel.get("RelationGUID"))
         if self.ctx.subject.matches(rel.get("Email")):
-            own[guid] = {**rel, "_endpoint": endpoint}
+            found.own[guid] = {**rel, "_endpoint": endpoint}
             return True
         if self._subject_contacts(rel):
-            contact_of[guid] = {**rel, "_endpoint": endpoint}
+            found.contact_of[guid] = {**rel, "_endpoint": endpoint}
             return False
         return None
 
-    def _find_relations(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        own: dict[str, dict[str, Any]] = {}
-        contact_of: dict[str, dict[str, Any]] = {}
+    def _find_relations(self) -> _Found:
+        """The relations found by the subject's e-mail, and by the customer number the request names."""
+        found = _Found({}, {})
         params = {"RelationEmail": self.ctx.subject.email}
         endpoint = self._endpoint("listrelations/", params)
         for rel in self._get("listrelations/", params):
-            self._sort_relation(rel, endpoint, own, contact_of)
+            self._sort_relation(rel, endpoint, found)
+        self.ctx.covered(f"relations by e-mail: {len(found.own)} of the requester's own, {len(found.contact_of)} "
+                         "with the requester as a contact person")
         given = self.ctx.subject.customer_number
-        if given and given not in _numbers(own.values()) | _numbers(contact_of.values()):
-            self._relations_by_number(given, own, contact_of, source="the request")
-        return own, contact_of
+        if given and given not in found.numbers | _numbers(found.contact_of.values()):
+            self._relations_by_number(given, found, source="the request")
+        return found
 
-    def _relations_by_number(self, number: str, own: dict[str, dict[str, Any]], contact_of: dict[str, dict[str, Any]],
-                             *, source: str) -> list[dict[str, Any]]:
+    def _relations_by_number(self, number: str, found: _Found, *, source: str) -> list[dict[str, Any]]:
         """Relations with customer number ``number``: only one whose own e-mail is the subject's is added (and
-        returned); one the subject is a contact person of is filed as such; anyone else's is left out, noted."""
+        returned); one the subject is a contact person of is filed as such; anyone else's is withheld."""
         if not number.isdigit():
             return []
         params = {"RelationType": "Customer", "RelationNumber": number}
         endpoint = self._endpoint("listrelations/", params)
         added: list[dict[str, Any]] = []
-        withheld = False
+        others = 0
         for rel in self._get("listrelations/", params):
             guid = str(rel.get("RelationGUID"))
-            if _number(rel.get("CustomerNumber")) != number or guid in own or guid in contact_of:
+            if _number(rel.get("CustomerNumber")) != number or guid in found.own or guid in found.contact_of:
                 continue
-            kind = self._sort_relation(rel, endpoint, own, contact_of)
+            kind = self._sort_relation(rel, endpoint, found)
             if kind:
                 added.append(rel)
             elif kind is None:
-                withheld = True
-        if withheld:
-            # Nothing of that relation (name, address, e-mail) goes into the note.
-            self.ctx.note(f"silvasoft: Silvasoft relation found by customer number {number} (given by {source}) has "
-                          "a different e-mail address; not exported. Verify the requester's identity and run the "
-                          "request with that relation's address.")
+                others += 1
+        self.ctx.covered(f"relations by customer number {number} (given by {source}): {len(added)} of the "
+                         "requester's own")
+        # Nothing of that relation (name, address, e-mail) goes into the note.
+        self.ctx.withheld(others, f"Silvasoft relation(s) found by customer number {number} (given by {source})",
+                          "a different e-mail address; verify the requester's identity and run the request with "
+                          "that relation's address")
         return added
 
     def _window_start(self, relations: Iterable[Mapping[str, Any]]) -> date | None:
@@ -348,103 +405,84 @@ class SilvasoftConnector(Connector):
             return None
         return min(known) - timedelta(days=1)   # DateFrom inclusive or not: one day of margin
 
-    def _contact_records(self, contact_of: Mapping[str, dict[str, Any]]) -> Iterator[Record]:
-        """Only the subject's own contact entries of relations they are a contact person of; nothing else of the
-        relation (its name, address, other contacts, invoices, orders) is the subject's."""
-        for rel in contact_of.values():
-            guid = rel.get("RelationGUID")
-            for contact in self._subject_contacts(rel):
-                yield self.ctx.record("contact", "relation_contact", {"RelationGUID": guid, **contact},
-                                      endpoint=rel["_endpoint"], vendor_id=guid)
-        if contact_of:
-            self.ctx.note(f"silvasoft: the requester is a contact person of {len(contact_of)} business relation(s) "
-                          "in Silvasoft whose own e-mail address is another; only the requester's own contact entry "
-                          "is exported. The relation's invoices and orders are the relation's, not the contact "
-                          "person's, and are not included.")
-
-    def _relation_records(self, relations: Mapping[str, dict[str, Any]]) -> Iterator[Record]:
-        for rel in relations.values():
-            endpoint = rel["_endpoint"]
-            guid = rel.get("RelationGUID")
-            contacts = [c for c in rel.get("Relation_Contact") or [] if isinstance(c, dict)]
-            core = {k: v for k, v in rel.items()
-                    if k not in ("Relation_Contact", "_endpoint") and not k.startswith("Address_")}
-            yield self.ctx.record("contact", "relation", core, endpoint=endpoint, vendor_id=guid)
-            others = 0
+    def _relation_records(self, found: _Found) -> Iterator[Record]:
+        """The records of every relation not yielded yet: an own relation's core, the subject's contact entries
+        and its address (colleagues withheld); of a relation the subject is only a contact person of, only
+        their own contact entries (nothing else of it is theirs)."""
+        ctx = self.ctx
+        for guid, rel in [*found.own.items(), *found.contact_of.items()]:
+            if guid in found.shown:
+                continue
+            found.shown.add(guid)
+            endpoint, rid, own = rel["_endpoint"], rel.get("RelationGUID"), guid in found.own
+            if own:
+                found.addresses.add(_address_key(rel))      # an invoice's or order's copy is not exported again
+                core = {k: v for k, v in rel.items()
+                        if k not in ("Relation_Contact", "_endpoint") and not k.startswith("Address_")}
+                yield ctx.record("contact", "relation", core, endpoint=endpoint, vendor_id=rid)
+                # Other contact persons (colleagues at the customer's business) are not the requester.
+                contacts = ctx.keep_owned([c for c in rel.get("Relation_Contact") or [] if isinstance(c, dict)],
+                                          lambda c: ctx.subject.matches(c.get("Email")),
+                                          f"other contact person(s) of relation {rid}",
+                                          "their details are theirs, not the requester's")
+            else:
+                contacts = self._subject_contacts(rel)
             for contact in contacts:
-                if not self.ctx.subject.matches(contact.get("Email")):
-                    others += 1      # another person (a colleague at the customer's business): not theirs
-                    continue
-                yield self.ctx.record("contact", "relation_contact", {"RelationGUID": guid, **contact},
-                                      endpoint=endpoint, vendor_id=guid)
-            if others:
-                self.ctx.note(f"silvasoft: {others} other contact person(s) of relation {guid} are not included "
-                              "(their details are theirs, not the requester's).")
+                yield ctx.record("contact", "relation_contact", {"RelationGUID": rid, **contact},
+                                 endpoint=endpoint, vendor_id=rid)
             address = {k: v for k, v in rel.items() if k.startswith("Address_")}
-            if any(address.values()):
-                yield self.ctx.record("addresses", "relation_address", {"RelationGUID": guid, **address},
-                                      endpoint=endpoint, vendor_id=guid)
+            if own and any(address.values()):
+                yield ctx.record("addresses", "relation_address", {"RelationGUID": rid, **address},
+                                 endpoint=endpoint, vendor_id=rid)
 
     # ------------------------------------------------------------------ sweeps
-    def _sweep(self, path: str, page: int, start: date | None, till: date | None,
-               keep: Callable[[dict[str, Any]], None]) -> tuple[bool, date | None, int]:
-        """Page ``path`` newest first between ``start`` and ``till``; returns (complete, oldest date, pages)."""
-        params: dict[str, Any] = {}
-        if start:
-            params["DateFrom"] = _ddmmyyyy(start)
-        if till:
-            params["DateTill"] = _ddmmyyyy(till)
-        oldest: date | None = None
-        for n in range(self.scan_pages):
-            items = self._get(path, {**params, "Limit": page, "Offset": n * page})
-            for item in items:
-                keep(item)
-                d = _parse_date(item.get("InvoiceDate") or item.get("OrderDate"))
-                if d and (oldest is None or d < oldest):
-                    oldest = d
-            if len(items) < page:
-                return True, oldest, n + 1
-        return False, oldest, self.scan_pages
-
-    def _sweep_invoices(self, start: date | None, till: date | None, seen: dict[str, str | None]) -> date | None:
-        """Record number -> customer number of every invoice in the window; returns how far back it got."""
+    def _sweep(self, path: str, size: int, start: date | None, till: date | None, what: str,
+               qualifier: str = "") -> tuple[list[dict[str, Any]], date | None]:
+        """Page ``path`` newest first between ``start`` and ``till``, at most ``scan_pages`` pages; returns the
+        items and the date back to which the search is complete (None: not searched)."""
         if self.scan_pages == 0:
-            self.ctx.note("silvasoft: scan_pages = 0: only invoices other systems know by number were looked up.")
-            return None
+            self.ctx.cut_short(f"{what}{qualifier} were not searched (scan_pages = 0)")
+            return [], None
+        params = {key: _ddmmyyyy(day) for key, day in (("DateFrom", start), ("DateTill", till)) if day}
+        guard = PageGuard(self.name, self._endpoint(path, params), self.scan_pages)
+        paginator = OffsetPaginator(size, offset_param="Offset", size_param="Limit", total_key=None)
+        items: list[dict[str, Any]] = []
+        for last in pages(lambda token: self._get(path, {**params, **token}), paginator, lambda body: body, guard):
+            items += last
+            if guard.pages == self.scan_pages:
+                break
+        n = guard.pages
+        if len(last) < size:
+            self.ctx.covered(f"{what} {_span(start, till)}: all {len(items)} ({n} page(s))")
+            return items, start or date.min
+        oldest = min((d for i in items if (d := _parse_date(i.get("InvoiceDate") or i.get("OrderDate")))),
+                     default=None)
+        self.ctx.covered(f"{what} {_span(start, till)}: the {len(items)} newest ({n} page(s))"
+                         + (f", back to {oldest.isoformat()}" if oldest else ""))
+        # The oldest day reached may go on past the last page: it counts as not (fully) searched.
+        gap = _span(start, oldest) if oldest else f"beyond the {len(items)} newest"
+        self.ctx.cut_short(f"{what} {gap}{qualifier} were not (fully) searched: the sweep stopped after {n} page(s) "
+                           f"(scan_pages = {self.scan_pages}; raise it for a full search)")
+        return items, oldest or start or date.min
 
-        def keep(item: dict[str, Any]) -> None:
-            number = _number(item.get("InvoiceNumber"))
-            if number:
-                seen[number] = _number(item.get("CustomerNumber"))
+    def _sweep_invoices(self, start: date | None, till: date | None, found: _Found) -> date | None:
+        """Note number -> customer number of every invoice in the window; returns how far back it got."""
+        items, reached = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
+                                     " that no other system knows by number")
+        found.invoices_seen.update((n, _number(i.get("CustomerNumber"))) for i in items
+                                   if (n := _number(i.get("InvoiceNumber"))))
+        return reached
 
-        complete, oldest, pages = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, keep)
-        if complete:
-            return start or date.min
-        where = f"dated {_ddmmyyyy(oldest)} or later" if oldest else "the newest ones"
-        since = f" since {_ddmmyyyy(start)}" if start else ""
-        self.ctx.note(f"silvasoft: invoices that no other system knows about were searched among the "
-                      f"{pages * INVOICE_PAGE} newest invoices{since} ({where}); older invoices were not searched "
-                      f"(scan_pages = {self.scan_pages}; raise it, or requests_per_hour, for a full search).")
-        return oldest
-
-    def _sweep_orders(self, start: date | None) -> list[dict[str, Any]]:
+    def _sweep_orders(self, start: date | None, found: _Found) -> None:
         """Silvasoft sales orders in the window (no customer filter exists); kept until filtered by customer."""
-        orders: list[dict[str, Any]] = []
-        if self.scan_pages == 0:
-            self.ctx.note("silvasoft: scan_pages = 0: Silvasoft sales orders were not searched.")
-            return orders
-        complete, oldest, pages = self._sweep("listorders/", ORDER_PAGE, start, None, orders.append)
-        if not complete:
-            where = f" (back to {_ddmmyyyy(oldest)})" if oldest else ""
-            self.ctx.note(f"silvasoft: sales orders were searched among the {pages * ORDER_PAGE} newest{where}; "
-                          "older orders were not searched.")
-        return orders
+        found.orders, _ = self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders")
+        found.orders_window = start
 
     # ------------------------------------------------------------------ invoices
-    def _invoice(self, number: str, customers: set[str], addresses: set[tuple[str, ...]], emitted: set[str], *,
-                 source: str) -> Iterator[Record]:
+    def _invoice(self, number: str) -> tuple[str, list[dict[str, Any]]]:
+        """The endpoint and the hits of one exact lookup by invoice number, with lines (and PDF if asked)."""
         params: dict[str, Any] = {"InvoiceNumber": number, self.lines_param: "true"}
-        if self.include_pdf:
+        if self.settings["include_pdf"]:
             params["IncludeBase64PDF"] = "true"
         hits = [i for i in self._get("listsalesinvoices/", params) if _number(i.get("InvoiceNumber")) == number]
         if hits and "Invoice_InvoiceLine" not in hits[0] and self.lines_param == LINES:
@@ -453,13 +491,8 @@ class SilvasoftConnector(Connector):
             params = {k: v for k, v in params.items() if k != LINES} | {LINES_ALT: "true"}
             hits = [i for i in self._get("listsalesinvoices/", params) if _number(i.get("InvoiceNumber")) == number]
             if hits and "Invoice_InvoiceLine" not in hits[0]:
-                self.ctx.note("silvasoft: Silvasoft returned invoices without their lines.")
-        endpoint = self._endpoint("listsalesinvoices/", params)
-        for inv in hits:
-            if _number(inv.get("CustomerNumber")) not in customers:
-                continue
-            emitted.add(number)
-            yield from self._invoice_records(inv, endpoint, addresses)
+                self.ctx.note("Silvasoft returned invoices without their lines.")
+        return self._endpoint("listsalesinvoices/", params), hits
 
     def _invoice_records(self, inv: dict[str, Any], endpoint: str,
                          addresses: set[tuple[str, ...]]) -> Iterator[Record]:
@@ -468,13 +501,12 @@ class SilvasoftConnector(Connector):
         pdf_keys = [k for k, v in inv.items() if "pdf" in k.lower() and isinstance(v, str)]
         lines = [ln for ln in inv.get("Invoice_InvoiceLine") or [] if isinstance(ln, dict)]
         header = {k: v for k, v in inv.items() if k != "Invoice_InvoiceLine" and k not in pdf_keys}
-        if self.include_pdf:
+        if self.settings["include_pdf"]:
             pdf = self._pdf(inv, pdf_keys)
             if pdf:
-                filename = f"silvasoft-invoice-{number}.pdf"
-                header["pdf_attachment"] = ctx.attach("invoices", filename, pdf)
+                header["pdf_attachment"] = ctx.attach("invoices", f"silvasoft-invoice-{number}.pdf", pdf)
             else:
-                ctx.note(f"silvasoft: no PDF came back for invoice {number}.")
+                ctx.note(f"no PDF came back for invoice {number}.")
         yield from self._document_records(_INVOICE, inv, header, lines, number, endpoint, addresses)
 
     def _pdf(self, inv: Mapping[str, Any], keys: list[str]) -> bytes | None:
@@ -488,14 +520,13 @@ class SilvasoftConnector(Connector):
         return None
 
     # ------------------------------------------------------------------ orders
-    def _order_records(self, order: dict[str, Any], addresses: set[tuple[str, ...]],
-                       window: date | None) -> Iterator[Record]:
+    def _order_records(self, order: dict[str, Any], found: _Found) -> Iterator[Record]:
         number = _number(order.get("OrderNumber")) or "unknown"
-        params: dict[str, Any] = {"DateFrom": _ddmmyyyy(window)} if window else {}
-        endpoint = self._endpoint("listorders/", params)
+        window = found.orders_window
+        endpoint = self._endpoint("listorders/", {"DateFrom": _ddmmyyyy(window)} if window else {})
         lines = [ln for ln in order.get("Order_Orderline") or [] if isinstance(ln, dict)]
         header = {k: v for k, v in order.items() if k != "Order_Orderline"}
-        yield from self._document_records(_ORDER, order, header, lines, number, endpoint, addresses)
+        yield from self._document_records(_ORDER, order, header, lines, number, endpoint, found.addresses)
 
     def _document_records(self, kind: _DocKind, doc: Mapping[str, Any], header: dict[str, Any],
                           lines: list[dict[str, Any]], number: str, endpoint: str,

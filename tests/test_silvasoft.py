@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import requests
 
-from aggregator import config as config_mod
-from aggregator.errors import ConfigError
+from aggregator import cli
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.sandbox import Fault
+from aggregator.sandbox.server import to_toml
 from aggregator.sandbox.vendors.silvasoft import API_KEY, CREDENTIALS_BODY, RATE_LIMIT_BODY, USERNAME
-from connectors.silvasoft import SilvasoftConnector
+from connectors.silvasoft import LINES, SilvasoftConnector
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "silvasoft"
@@ -110,6 +110,10 @@ def test_demo_customer_gets_relation_invoices_and_orders_and_nobody_elses(run_ex
     assert outcome.calls == DEMO_CALLS == len(sandbox.requests_to("silvasoft"))
     assert pkg.manifest["connectors"]["silvasoft"]["calls"] == DEMO_CALLS
     assert outcome.notes == [COLLEAGUE_NOTE]   # Els, his colleague, is left out
+    assert outcome.coverage == ["relations by e-mail: 1 of the requester's own, 0 with the requester as a contact "
+                                "person", "invoices dated 2025-02-10 to today: all 385 (4 page(s))",
+                                "sales orders dated 2025-02-10 to today: all 41 (1 page(s))"]
+    assert outcome.undeclared == []
     # Paced at Silvasoft's advice (<= 2 requests/s): never faster than one every half second.
     assert sum(waits) >= (DEMO_CALLS - 1) * 0.5 - 0.01
 
@@ -210,15 +214,21 @@ def test_rate_limit_budget_spans_the_whole_run(run_export, sandbox):
     waits = Waits()
     pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits)
     outcome = pkg.result.connectors["silvasoft"]
-    assert outcome.status == "failed"
+    # The relation was searched and is exported; the invoices and orders were not: incomplete, saying why.
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
     assert rate_limit_waits(waits) == [60.0, 120.0, 240.0, 480.0, 60.0, 120.0, 240.0, 480.0]
-    assert "hourly request limit is exhausted" in outcome.error
+    assert outcome.error.startswith("silvasoft: invoices and sales orders not searched to the end (Silvasoft's rate "
+                                    "limit): 401 UNAUTHORIZED: Ratelimit exceeded")
+    assert "hourly request limit is exhausted" in outcome.error and "\n" not in outcome.error
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert pkg.records("silvasoft", "sales_invoice") == pkg.records("silvasoft", "sales_order") == []
 
     waits = Waits()
     sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, times=None))
     pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"max_rate_limit_wait": 300}})
     assert rate_limit_waits(waits) == [60.0, 120.0]               # 240 more would pass 300
     assert pkg.result.connectors["silvasoft"].calls == 3
+    assert pkg.result.connectors["silvasoft"].status == "failed"   # nothing could be searched at all
     assert "retry later" in pkg.result.connectors["silvasoft"].error
 
 
@@ -243,7 +253,10 @@ def test_lookups_by_invoice_number_offered_by_another_connector(run_export, sand
     pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(offered)],
                      settings={"silvasoft": {"scan_pages": 0}, "hinter": {}})
     outcome = pkg.result.connectors["silvasoft"]
-    assert outcome.status == "complete", outcome.error
+    # No sweep: invoices nobody else knows and the sales orders were not searched, so not complete.
+    assert outcome.status == "incomplete"
+    assert outcome.error == ("silvasoft: invoices that no other system knows by number were not searched "
+                             "(scan_pages = 0); sales orders were not searched (scan_pages = 0)")
     # Only exact lookups: Jan's four known invoices; Sofie's 20250140 and the unknown 20269999 are not his.
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == set(JAN_KNOWN)
     assert len(pkg.records("silvasoft", "sales_invoice_line")) > 4
@@ -254,6 +267,7 @@ def test_lookups_by_invoice_number_offered_by_another_connector(run_export, sand
     assert sandbox.requests_to("silvasoft", "DateFrom") == []                     # no sweep at all
     assert outcome.calls == 1 + 6
     assert any("20250140" in n and "20269999" in n for n in outcome.notes)
+    assert "invoices by the numbers other systems named: 6 looked up, 4 of the requester's" in outcome.coverage
     assert any("not numeric" in n for n in outcome.notes)
 
 
@@ -270,21 +284,24 @@ def test_small_plan_sweeps_less_and_says_so(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["silvasoft"], plugins=[hinter_plugin(JAN_KNOWN)],
                      settings={"silvasoft": {"requests_per_hour": 15}, "hinter": {}})
     outcome = pkg.result.connectors["silvasoft"]
-    assert outcome.status == "complete"
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
     assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom")) == 1    # 1 page on 15/hour
     assert outcome.calls == 1 + 1 + 1 + len(JAN_INVOICES) <= 15
-    # Known numbers are looked up exactly; the manual invoice is recent, so the one page finds it; the note
-    # says what was not searched.
+    # Known numbers are looked up exactly; the manual invoice is recent, so the one page finds it; the reason
+    # says what was not searched, the coverage what was.
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
-    assert any("100 newest invoices since 10-02-2025" in n for n in outcome.notes)
+    assert outcome.error == ("silvasoft: invoices dated 2025-02-10 to 2026-05-31 that no other system knows by "
+                             "number were not (fully) searched: the sweep stopped after 1 page(s) (scan_pages = 1; "
+                             "raise it for a full search)")
+    assert "invoices dated 2025-02-10 to today: the 100 newest (1 page(s)), back to 2026-05-31" in outcome.coverage
+    assert "sales orders dated 2025-02-10 to today: all 41 (1 page(s))" in outcome.coverage
 
 
 # ------------------------------------------------------------------------------------------- request details
-MISMATCH_NOTE = ("silvasoft: Silvasoft relation found by customer number {n} (given by {source}) has a different "
-                 "e-mail address; not exported. Verify the requester's identity and run the request with that "
-                 "relation's address.")
-COLLEAGUE_NOTE = ("silvasoft: 1 other contact person(s) of relation 3470112 are not included (their details are "
-                  "theirs, not the requester's).")
+MISMATCH_NOTE = ("withheld 1 Silvasoft relation(s) found by customer number {n} (given by {source}): a different "
+                 "e-mail address; verify the requester's identity and run the request with that relation's address")
+COLLEAGUE_NOTE = ("withheld 1 other contact person(s) of relation 3470112: their details are theirs, not the "
+                  "requester's")
 
 
 def customer_number_plugin(numbers: list[str]) -> object:
@@ -382,18 +399,144 @@ def test_lines_parameter_falls_back_to_the_tables_spelling(run_export, sandbox):
     assert sandbox.requests_to("silvasoft", "InlcudeInvoiceLinesInResponse=true")
 
 
-def test_settings_are_validated():
-    SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
-                                       "requests_per_hour": 15, "include_pdf": False})
-    for bad in ({"requests_per_hour": "many"}, {"requests_per_hour": 0}, {"scan_pages": -1}, {"include_pdf": "yes"},
-                {"max_rate_limit_wait": -1}, {"max_rate_limit_wait": "1h"}):
-        with pytest.raises(ConfigError, match="connectors.silvasoft"):
-            SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k",
-                                               **bad})
-    with pytest.raises(ConfigError, match="connectors.silvasoft.api_key is missing"):
-        config = config_mod.from_mapping({"connectors": {"silvasoft": {"base_url": "https://x/rest/",
-                                                                       "username": "a@b.c"}}}, env={})
-        SilvasoftConnector.check_settings(config.connectors["silvasoft"])
+# ------------------------------------------------------------------------------------------- settings
+@pytest.mark.parametrize(("change", "key"), [
+    ({"base_url": None}, "base_url"),                       # missing (required)
+    ({"username": None}, "username"),
+    ({"api_key": None}, "api_key"),
+    ({"base_url": "http://rest-api.silvasoft.nl/rest/"}, "base_url"),   # not https
+    ({"requests_per_hour": "many"}, "requests_per_hour"),   # wrong type
+    ({"requests_per_hour": 0}, "requests_per_hour"),        # out of bounds
+    ({"requests_per_hour": 10_001}, "requests_per_hour"),
+    ({"requests_per_hour": 1.5}, "requests_per_hour"),
+    ({"scan_pages": -1}, "scan_pages"),
+    ({"scan_pages": 11}, "scan_pages"),
+    ({"include_pdf": "yes"}, "include_pdf"),
+    ({"rate_limit_wait": 0}, "rate_limit_wait"),
+    ({"rate_limit_wait": 901}, "rate_limit_wait"),
+    ({"max_rate_limit_wait": -1}, "max_rate_limit_wait"),
+    ({"max_rate_limit_wait": "1h"}, "max_rate_limit_wait"),
+    ({"timeout": 0}, "timeout"),
+    ({"scan_page": 2}, "scan_page"),                        # unknown key (a typo)
+    ({"max_rate_limit_wait": 30}, "max_rate_limit_wait"),   # cross-field: less than one rate_limit_wait
+])
+def test_a_bad_setting_stops_the_export_before_any_request(sandbox, tmp_path, capsys, change, key):
+    mapping = sandbox.config_mapping(["silvasoft"])
+    section = mapping["connectors"]["silvasoft"]
+    for name, value in change.items():
+        if value is None:
+            del section[name]
+        else:
+            section[name] = value
+    path = tmp_path / "dsar.toml"
+    path.write_text(to_toml(mapping), encoding="utf-8")
+    code = cli.main(["export", DEMO, "--config", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1, err
+    assert f"connectors.silvasoft.{key} " in err[0] or f"connectors.silvasoft has no setting {key} " in err[0], err
+    assert API_KEY not in err[0]
+    assert sandbox.log == []
+
+
+def test_settings_come_typed_with_defaults():
+    typed = SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k"})
+    assert typed == {"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k", "requests_per_hour": 15,
+                     "scan_pages": None, "include_pdf": False, "rate_limit_wait": 60.0, "max_rate_limit_wait": 1800.0,
+                     "timeout": 30.0}
+    assert SilvasoftConnector.secret_settings == ("api_key",)
+    assert SilvasoftConnector.check_settings({**typed, "max_rate_limit_wait": 0})["max_rate_limit_wait"] == 0
+
+
+# ------------------------------------------------------------------------------------------- declared datasets
+@pytest.mark.parametrize(("email", "extra"), [
+    (DEMO, {}), (DEMO, {"include_pdf": True}), (OTHER, {}), (NEAR_MISS, {}), ("desmet@example.be", {}), (EMPTY, {}),
+    ("Els.Desmet@example.be", {}), ("jan@desmet-installaties.example", {}),
+])
+def test_every_exported_field_is_declared(run_export, email, extra):
+    pkg = run_export(email, vendors=["silvasoft"], settings={"silvasoft": extra},
+                     customer_number="1001" if email.startswith("jan@") else None)
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert outcome.undeclared == []
+    datasets = {d.name for d in SilvasoftConnector.datasets}
+    assert {r["dataset"] for r in pkg.records("silvasoft")} <= datasets
+
+
+def test_an_undeclared_field_is_reported(run_export, sandbox):
+    relations = json.loads((FIXTURES / "relations.json").read_text(encoding="utf-8"))
+    jan = next(r for r in relations if r["CustomerNumber"] == 1001)
+    extra = {**jan, "LoyaltyTier": "gold",
+             "Relation_Contact": [{**c, "Nickname": "Jan"} for c in jan["Relation_Contact"]]}
+    sandbox.inject(Fault("silvasoft", body=json.dumps([extra]), match="RelationEmail=", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.undeclared == ["relation: LoyaltyTier", "relation_contact: Nickname"]
+    assert any("do not declare" in n or "does not declare" in n for n in outcome.notes)
+
+
+def test_another_address_on_an_invoice_or_order_is_exported_once_and_declared(run_export, sandbox):
+    elsewhere = {"Address_Street": "Stationsstraat", "Address_Unit": "5", "Address_UnitAppendix": "",
+                 "Address_PostalCode": "8800", "Address_City": "Roeselare", "Address_CountryCode": "BE"}
+    orders = [o for o in json.loads((FIXTURES / "orders.json").read_text(encoding="utf-8"))
+              if str(o["OrderNumber"]) in JAN_ORDERS]
+    moved = [{**o, "Order_Address": [{**elsewhere, "Address_Type": "ShippingAddress"}]} for o in orders]
+    invoice = silvasoft_get(sandbox, "listsalesinvoices/", {"InvoiceNumber": JAN_MANUAL, LINES: "true"}).json()[0]
+    billed = {**invoice, "Invoice_Address": [{**elsewhere, "Address_Type": "BillingAddress"}]}
+    sandbox.clear()
+    sandbox.inject(Fault("silvasoft", body=json.dumps(moved), match="listorders/?DateFrom=", times=1))
+    sandbox.inject(Fault("silvasoft", body=json.dumps([billed]), match=f"InvoiceNumber={JAN_MANUAL}&", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete" and outcome.undeclared == []
+    # The same address on the invoice and on both orders: exported once, with the invoice that had it first.
+    assert [(r["dataset"], r["data"].get("InvoiceNumber"), r["data"]["Address_City"])
+            for r in pkg.records("silvasoft") if r["dataset"].endswith("_address")] == [
+        ("relation_address", None, "Ardooie"), ("invoice_address", int(JAN_MANUAL), "Roeselare")]
+
+
+# ------------------------------------------------------------------------------------------- paging
+def test_an_invoice_page_repeating_an_earlier_one_fails_the_connector(run_export, sandbox):
+    first = silvasoft_get(sandbox, "listsalesinvoices/", {"DateFrom": "10-02-2025", "Limit": 100, "Offset": 0})
+    sandbox.clear()
+    sandbox.inject(Fault("silvasoft", body=first.content, match="listsalesinvoices/?DateFrom=10-02-2025&Limit=100&"
+                                                                  "Offset=100", times=1))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("silvasoft: paging did not advance at GET /rest/listsalesinvoices/?DateFrom=10-02-2025 "
+                             "(page 2 repeats an earlier page)")
+    assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom")) == 2
+
+
+def test_an_order_page_repeating_an_earlier_one_fails_the_connector(run_export, sandbox):
+    full = silvasoft_get(sandbox, "listorders/", {"Limit": 50})       # a full page of 50, answered every time
+    assert len(full.json()) == 50
+    sandbox.clear()
+    sandbox.inject(Fault("silvasoft", body=full.content, match="listorders/?DateFrom=", times=None))
+    pkg = run_export(DEMO, vendors=["silvasoft"])
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "failed"
+    assert outcome.error == ("silvasoft: paging did not advance at GET /rest/listorders/?DateFrom=10-02-2025 "
+                             "(page 2 repeats an earlier page)")
+    assert len(sandbox.requests_to("silvasoft", "listorders/")) == 2
+
+
+def test_a_rate_limit_during_the_invoice_lookups_keeps_what_was_found(run_export, sandbox):
+    # The sweeps ran; the limit hits the per-invoice lookups and outlasts a budget of one wait.
+    sandbox.inject(Fault("silvasoft", status=401, body=RATE_LIMIT_BODY, match="InvoiceNumber=", times=None))
+    waits = Waits()
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=waits, settings={"silvasoft": {"max_rate_limit_wait": 60}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
+    assert outcome.error.startswith("silvasoft: invoices not searched to the end (Silvasoft's rate limit): 401 "
+                                    "UNAUTHORIZED: Ratelimit exceeded (the plan's hourly request limit is exhausted")
+    assert rate_limit_waits(waits) == [60.0]
+    assert numbers(pkg.records("silvasoft", "relation"), "CustomerNumber") == {"1001"}
+    assert numbers(pkg.records("silvasoft", "sales_order"), "OrderNumber") == JAN_ORDERS   # the sweep finished
+    assert pkg.records("silvasoft", "sales_invoice") == []
+    assert any("hit 2 time(s)" in n for n in outcome.notes)
+    assert outcome.calls == 1 + 4 + 1 + 2                      # nothing is sent once the budget is spent
 
 
 # ------------------------------------------------------------------------------------------- sandbox and fixtures
