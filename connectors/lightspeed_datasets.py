@@ -342,7 +342,7 @@ CARRIER_DISCLOSURE = Dataset(
     "carrier_disclosure", "shipments", "Doorgegeven aan de vervoerder", "Passed on to the carrier", Origin.PROVIDED, {
         "carrier": Field("Vervoerder en verzendmethode", "Carrier and shipping method", Kind.TEXT),
         "carrier_method": Field("Vervoerder (code)", "Carrier (code)", Kind.CODE),
-        "shared_on": Field("Doorgegeven op", "Passed on on", Kind.DATE),
+        "shared_on": Field("Doorgegeven op", "Date passed on", Kind.DATE),
         "order": Field("Bestelnummer", "Order number", Kind.IDENTIFIER),
         "shipment": Field("Zendingsnummer", "Shipment number", Kind.IDENTIFIER),
         "trackingCode": Field("Trackingcode", "Tracking code", Kind.IDENTIFIER),
