@@ -8,33 +8,32 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
 from aggregator.connector import Connector, Record
-from aggregator.errors import VendorError
+from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
-from aggregator.paging import PageGuard
+from aggregator.paging import PageGuard, PageNumberPaginator, fan_out, items_at, pages
+from aggregator.settings import Setting
+from connectors.lightspeed_datasets import CUSTOMER, CUSTOMER_ACCOUNT, DATASETS, ORDER_PAYMENT
 
 PAGE_LIMIT = 250            # the API's maximum page size
 MAX_429_WAIT = 330.0        # the 5-minute window (+ margin); an exhausted hour or day window fails the connector
 MAX_PAGES = 400             # 100,000 items of one list for one customer: far beyond any real shop
 ADDRESS_FIELDS = ("Company", "Name", "Street", "Street2", "Number", "Extension", "Zipcode", "City", "Region",
                   "Country")
-CONTACT_FIELDS = ("email", "gender", "birthDate", "nationalId", "firstname", "middlename", "lastname", "phone",
-                  "mobile", "isCompany", "companyName", "companyCoCNumber", "companyVatNumber")
-ACCOUNT_FIELDS = ("id", "createdAt", "updatedAt", "isConfirmed", "type", "lastOnlineAt", "referralId", "memo",
-                  "doNotifyRegistered", "doNotifyConfirmed", "doNotifyPassword", "language")
-PAYMENT_FIELDS = ("number", "createdAt", "paymentId", "paymentTitle", "paymentStatus", "paymentData", "priceExcl",
-                  "priceIncl", "paymentPriceIncl", "paymentIsInvoiceExternal")
+# The keys the customer, account and payment records take from a customer or an order: their declarations.
+CONTACT_FIELDS, ACCOUNT_FIELDS, PAYMENT_FIELDS = (tuple(p for p in d.fields if "." not in p)
+                                                  for d in (CUSTOMER, CUSTOMER_ACCOUNT, ORDER_PAYMENT))
 # PayPal transaction and capture ids: 17 upper-case letters and digits.
 PAYPAL_ID = re.compile(r"^[0-9A-Z]{17}$")
+LANGUAGE_PATH = re.compile(r"https://[^?#]+/[a-z]{2}/?")   # every resource lives under the shop's language
 
 
 @dataclass
@@ -116,11 +115,8 @@ def _address(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 def _paypal_ids(value: Any) -> Iterator[str]:
     """Any PayPal-shaped id anywhere in an order's paymentData (an object, an array or a string)."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _paypal_ids(v)
-    elif isinstance(value, list):
-        for v in value:
+    if isinstance(value, dict | list):
+        for v in value.values() if isinstance(value, dict) else value:
             yield from _paypal_ids(v)
     elif isinstance(value, str) and PAYPAL_ID.match(value):
         yield value
@@ -139,32 +135,44 @@ class Lightspeed(Connector):
     processor = "lightspeed"
     categories = ("contact", "addresses", "account", "technical", "orders", "payments", "shipments", "invoices",
                   "feedback", "communications", "marketing")
-    required_settings = ("base_url", "api_key", "api_secret")
-    secret_settings = ("api_key", "api_secret")
-    numeric_settings = ("timeout", "requests_per_second", "concurrency")
+    declared_settings = (
+        Setting("base_url", "the shop's API address ending in its language, e.g. https://api.webshopapp.com/nl/",
+                "url", required=True),
+        Setting("api_key", "the API key, sent as the HTTP Basic user name", required=True, secret=True),
+        Setting("api_secret", "the API secret, sent as the HTTP Basic password", required=True, secret=True),
+        Setting("requests_per_second", "most requests per second; Lightspeed allows 20 per shop and key (0: no "
+                "pacing)", "float", default=20.0, minimum=0, maximum=20),
+        Setting("concurrency", "requests in flight at once (order lines, invoice items, ticket messages)", "int",
+                default=4, minimum=1, maximum=10),
+    )
+    datasets = DATASETS
     provides = (CUSTOMER_ID, ORDER_NUMBER, INVOICE_NUMBER, PAYPAL_TRANSACTION_ID)
     description = "Lightspeed eCom REST API (customers, orders, shipments, invoices, reviews, tickets, newsletter)"
 
+    @classmethod
+    def check(cls, settings: dict[str, Any]) -> None:
+        """Every resource lives under the shop's language (``…/nl/``): a base URL without it reaches nothing."""
+        if not LANGUAGE_PATH.fullmatch(settings["base_url"]):
+            raise ConfigError("config: connectors.lightspeed.base_url must end in the shop's language and have no "
+                              "query, e.g. https://api.webshopapp.com/nl/")
+
     def collect(self) -> Iterator[Record]:
         s = self.settings
-        base = str(s["base_url"]).rstrip("/") + "/"
-        self.base = base
-        self.prefix = "/" + base.split("://", 1)[-1].split("/", 1)[-1]   # "/nl/" (path part, for endpoints)
+        self.base = s["base_url"].rstrip("/") + "/"
+        self.prefix = urlsplit(self.base).path          # "/nl/" (the path part, for endpoints)
         self.pacer = RateLimitHeaders(sleep=self.ctx.sleep)
-        rps = float(s.get("requests_per_second", 20))
         self.http: VendorSession = self.ctx.session(
-            limits=Limits(concurrency=max(1, int(float(s.get("concurrency", 4)))),
-                          limiters=(MinInterval(rps, sleep=self.ctx.sleep), self.pacer)),
+            limits=Limits(concurrency=s["concurrency"],
+                          limiters=(MinInterval(s["requests_per_second"], sleep=self.ctx.sleep), self.pacer)),
             retry=RetryPolicy(classify=_retry_429, max_wait=MAX_429_WAIT, deadline=2 * MAX_429_WAIT),
         )
-        self.http.auth = (str(s["api_key"]), str(s["api_secret"]))
+        self.http.auth = (s["api_key"], s["api_secret"])
         addresses: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
         try:
             # A shopper may have several accounts under one address (a guest and a registered one). Their
             # orders and invoices are listed first, for all of them, so the identifiers reach PayPal and
             # Silvasoft before the slow part (order lines) starts.
-            customers = [c for c in self._list("customers", "customers", email=self.ctx.subject.email)
-                         if self.ctx.subject.matches(c.get("email"))]
+            customers = self._list("customers", "customers", "customer accounts", email=self.ctx.subject.email)
             listed = [(c, *self._orders_and_invoices(c)) for c in customers]
         finally:
             self.ctx.done_offering(*self.provides)
@@ -173,7 +181,10 @@ class Lightspeed(Connector):
         for addr, used in addresses.items():
             yield self.ctx.record("addresses", "address", {**dict(addr), "used_for": used["used_for"]},
                                   endpoint=used["endpoint"])
-        yield from self._subscriptions()
+        email = self.ctx.subject.email            # an undocumented filter: _list re-checks every item
+        for sub in self._list("subscriptions", "subscriptions", "newsletter subscriptions", email=email):
+            yield self.ctx.record("marketing", "newsletter_subscription", sub, vendor_id=sub.get("id"),
+                                  endpoint=self._endpoint("subscriptions", {"email": email}))
         if self.pacer.waits:
             self.ctx.note(f"paced {len(self.pacer.waits)} request(s) to stay within Lightspeed's rate limit "
                           f"({sum(self.pacer.waits):.1f} s in all)")
@@ -186,46 +197,51 @@ class Lightspeed(Connector):
     def _get(self, path: str, **params: Any) -> Any:
         return self.http.get_json(urljoin(self.base, f"{path}.json"), params=params or None)
 
-    def _list(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a list resource: ``page`` 1.. with ``limit=250`` until a short or empty page. A page
-        that repeats the previous one, or more than MAX_PAGES pages, fails the connector instead of looping."""
-        guard = PageGuard("lightspeed", self._endpoint(path, params), MAX_PAGES)
-        page = 1
-        while True:
-            body = self._get(path, **params, page=page, limit=PAGE_LIMIT)
-            items = body.get(key, []) if isinstance(body, dict) else []
-            if not isinstance(items, list):   # Lightspeed answers an empty list as ``false`` on some resources
-                items = []
-            if items:
-                guard.check([i.get("id") if isinstance(i, dict) else i for i in items])
-            yield from self._owned(items, params.get("customer"), path)
-            if len(items) < PAGE_LIMIT:
-                return
-            page += 1
+    def _list(self, path: str, key: str, what: str | None = None, **params: Any) -> list[Any]:
+        """Every item of a list resource (``page`` 1.. with ``limit=250``, Lightspeed's ``false`` for none); with
+        ``what``, one coverage line. The ``customer`` and ``email`` filters are the API's (``email`` on
+        subscriptions is undocumented): should one ever be ignored, other people's items are withheld here."""
+        where = self._endpoint(path, params)
+        guard = PageGuard("lightspeed", where, MAX_PAGES)
+        items = [item for page in pages(lambda token: self._get(path, **params, **token),
+                                        PageNumberPaginator(PAGE_LIMIT),
+                                        lambda body: items_at(body, key, "lightspeed", where, empty=(False,)), guard)
+                 for item in page]
+        scope = ""
+        if "customer" in params:
+            cid, scope = str(params["customer"]), f" for customer {params['customer']}"
+            items = self.ctx.keep_owned(items, lambda i: isinstance(i, dict) and _rid(i.get("customer")) == cid,
+                                        f"{what} the API returned{scope}", "they link to another customer")
+        elif "email" in params:
+            scope = " for the subject's e-mail address"
+            items = self.ctx.keep_owned(items, lambda i: isinstance(i, dict) and self.ctx.subject.matches(
+                i.get("email")), f"{what} the API returned{scope}", "their e-mail address is another one")
+        if what is not None:
+            self.ctx.covered(f"{what}{scope}: all {len(items)} ({guard.pages} page{'s' * (guard.pages != 1)})")
+        return items
 
-    def _owned(self, items: list[Any], customer: object, path: str) -> list[Any]:
-        """Items of a ``?customer=`` list that really link to that customer. The filter is the API's; should it
-        ever be ignored, other customers' orders or reviews are withheld here rather than exported."""
-        if customer is None:
-            return items
-        mine = [i for i in items if isinstance(i, dict) and _rid(i.get("customer")) == str(customer)]
-        if len(mine) < len(items):
-            self.ctx.note(f"lightspeed: {len(items) - len(mine)} item(s) of {path}.json that the API returned for "
-                          f"customer {customer} belong to another customer and were left out.")
-        return mine
+    def _each(self, parents: list[dict[str, Any]], path: str, key: str, what: str,
+              of: str) -> Iterator[tuple[dict[str, Any], list[Any]]]:
+        """The list ``path.format(id=…)`` of every parent, a few at a time, in order; one coverage line for all."""
+        count = 0
+        for parent, items in fan_out(lambda p: self._list(path.format(id=p["id"]), key), parents,
+                                     workers=self.settings["concurrency"], name="lightspeed"):
+            count += len(items)
+            yield parent, items
+        self.ctx.covered(f"{what}: all {count}, from all {len(parents)} {of}")
 
     # ------------------------------------------------------------------ the customer and everything under it
     def _orders_and_invoices(self, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """List one customer's orders and invoices and offer what other connectors can use."""
         cid = str(c["id"])
         self.ctx.offer(CUSTOMER_ID, cid)
-        orders = list(self._list("orders", "orders", customer=cid))
+        orders = self._list("orders", "orders", "orders", customer=cid)
         for o in orders:
             self.ctx.offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
                            order_id=o.get("id"))
             for tx in _paypal_ids(o.get("paymentData")):
                 self.ctx.offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
-        invoices = list(self._list("invoices", "invoices", customer=cid))
+        invoices = self._list("invoices", "invoices", "invoices", customer=cid)
         for inv in invoices:
             self.ctx.offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
         return orders, invoices
@@ -243,17 +259,16 @@ class Lightspeed(Connector):
         self._remember_addresses(c, f"customer account {cid}", ep, addresses)
 
         mf = f"customers/{cid}/metafields"
-        for m in self._list(mf, "customerMetafields"):
+        for m in self._list(mf, "customerMetafields", f"extra details (metafields) for customer {cid}"):
             yield rec("account", "customer_metafield", m, endpoint=self._endpoint(mf, {}), vendor_id=m.get("id"))
-        for g in self._list("groups/customers", "groupsCustomers", customer=cid):
+        for g in self._list("groups/customers", "groupsCustomers", "customer group memberships", customer=cid):
             yield rec("account", "customer_group", g, endpoint=self._endpoint("groups/customers", {"customer": cid}),
                       vendor_id=g.get("id"))
 
         orders_ep = self._endpoint("orders", {"customer": cid})
         by_id: dict[str, dict[str, Any]] = {}
         for o in orders:
-            oid = str(o["id"])
-            by_id[oid] = o
+            by_id[str(o["id"])] = o
             yield rec("orders", "order", o, endpoint=orders_ep, vendor_id=o.get("number"))
             yield rec("payments", "order_payment", {k: o.get(k) for k in PAYMENT_FIELDS}, endpoint=orders_ep,
                       vendor_id=o.get("number"))
@@ -261,10 +276,15 @@ class Lightspeed(Connector):
                                                     "remoteIp": o.get("remoteIp"), "userAgent": o.get("userAgent")},
                       endpoint=orders_ep, vendor_id=o.get("number"))
             self._remember_addresses(o, f"order {o.get('number')}", orders_ep, addresses)
-        yield from self._order_lines(orders)
+        for o, items in self._each(orders, "orders/{id}/products", "orderProducts", f"order lines for customer {cid}",
+                                   "orders"):
+            ep = self._endpoint(f"orders/{o['id']}/products", {})
+            for item in items:
+                yield rec("orders", "order_line", {"order": o.get("number"), **item}, endpoint=ep,
+                          vendor_id=item.get("id"))
 
         shipments_ep = self._endpoint("shipments", {"customer": cid})
-        for sh in self._list("shipments", "shipments", customer=cid):
+        for sh in self._list("shipments", "shipments", "shipments", customer=cid):
             yield rec("shipments", "shipment", sh, endpoint=shipments_ep, vendor_id=sh.get("number"))
             order = by_id.get(_rid(sh.get("order")) or "")
             if order is not None:
@@ -282,35 +302,19 @@ class Lightspeed(Connector):
                 }, endpoint=shipments_ep, vendor_id=sh.get("number"))
 
         invoices_ep = self._endpoint("invoices", {"customer": cid})
-        for inv in invoices:
-            iid = str(inv["id"])
-            items_path = f"invoices/{iid}/items"
-            items = list(self._list(items_path, "invoiceItems"))
+        for inv, items in self._each(invoices, "invoices/{id}/items", "invoiceItems",
+                                     f"invoice items for customer {cid}", "invoices"):
             yield rec("invoices", "invoice", {**inv, "items": items}, endpoint=invoices_ep, vendor_id=inv.get("number"))
 
         rv = self._endpoint("reviews", {"customer": cid})
-        for r in self._list("reviews", "reviews", customer=cid):
+        for r in self._list("reviews", "reviews", "reviews", customer=cid):
             yield rec("feedback", "review", r, endpoint=rv, vendor_id=r.get("id"))
 
         tk = self._endpoint("tickets", {"customer": cid})
-        for t in self._list("tickets", "tickets", customer=cid):
-            path = f"tickets/{t['id']}/messages"
-            messages = list(self._list(path, "ticketMessages"))
+        tickets = self._list("tickets", "tickets", "support tickets", customer=cid)
+        for t, messages in self._each(tickets, "tickets/{id}/messages", "ticketMessages",
+                                      f"support ticket messages for customer {cid}", "support tickets"):
             yield rec("communications", "support_ticket", {**t, "messages": messages}, endpoint=tk, vendor_id=t["id"])
-
-    def _order_lines(self, orders: list[dict[str, Any]]) -> Iterator[Record]:
-        """``orders/{id}/products`` for every order, a few at a time (the session enforces the pace)."""
-
-        def lines(o: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-            return o, list(self._list(f"orders/{o['id']}/products", "orderProducts"))
-
-        workers = max(1, int(float(self.settings.get("concurrency", 4))))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lightspeed") as pool:
-            for o, items in pool.map(lines, orders):
-                ep = self._endpoint(f"orders/{o['id']}/products", {})
-                for item in items:
-                    yield self.ctx.record("orders", "order_line", {"order": o.get("number"), **item}, endpoint=ep,
-                                          vendor_id=item.get("id"))
 
     def _remember_addresses(self, obj: dict[str, Any], used_for: str, endpoint: str,
                             addresses: dict[Any, dict[str, Any]]) -> None:
@@ -323,15 +327,6 @@ class Lightspeed(Connector):
             label = f"{kind.lower()} address of {used_for}"
             if label not in entry["used_for"]:
                 entry["used_for"].append(label)
-
-    def _subscriptions(self) -> Iterator[Record]:
-        """Newsletter subscriptions by e-mail. The ``email`` filter is undocumented, so every item is re-checked;
-        were the filter ignored, this still finds the subject by reading every page."""
-        email = self.ctx.subject.email
-        ep = self._endpoint("subscriptions", {"email": email})
-        for sub in self._list("subscriptions", "subscriptions", email=email):
-            if self.ctx.subject.matches(sub.get("email")):
-                yield self.ctx.record("marketing", "newsletter_subscription", sub, endpoint=ep, vendor_id=sub.get("id"))
 
 
 @hookimpl

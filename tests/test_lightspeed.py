@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ import requests
 from aggregator.errors import VendorError
 from aggregator.sandbox import Fault
 from connectors.lightspeed import RateLimitHeaders, _paypal_ids
-from tests.conftest import DEMO, EMPTY, OTHER
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
 
 FAST = {"lightspeed": {"requests_per_second": 0}}   # the 20/s pace is real but not what these tests are about
 
@@ -336,5 +338,153 @@ def test_items_of_another_customer_are_withheld_even_if_the_api_ignores_the_filt
     assert "Jan D." not in pkg.text() and "Desmet" not in pkg.text()
     outcome = pkg.result.connectors["lightspeed"]
     assert outcome.status == "complete"
-    assert "lightspeed: 2 item(s) of reviews.json that the API returned for customer 31485502 belong to another " \
-           "customer and were left out." in outcome.notes
+    assert "withheld 2 reviews the API returned for customer 31485502: they link to another customer" in outcome.notes
+
+
+def test_subscriptions_of_other_addresses_are_withheld_if_the_api_ignores_the_email_filter(run_export, sandbox):
+    everything = sandbox.apps["lightspeed"].data["subscriptions"]       # every subscriber of the shop
+    sandbox.inject(Fault("lightspeed", status=200, body=everything, match="subscriptions.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    [sub] = pkg.data("marketing", "lightspeed")
+    assert sub["data"]["email"].lower() == OTHER
+    others = len(everything["subscriptions"]) - 1
+    assert f"withheld {others} newsletter subscriptions the API returned for the subject's e-mail address: their " \
+           "e-mail address is another one" in pkg.result.connectors["lightspeed"].notes
+
+
+# --------------------------------------------------------------------------- the connector kit: settings up front
+@pytest.mark.parametrize("change, key", [
+    ({"base_url": None}, "base_url"),                                   # missing required keys
+    ({"api_key": None}, "api_key"),
+    ({"api_secret": ""}, "api_secret"),
+    ({"api_key": 12345}, "api_key"),                                    # wrong types
+    ({"requests_per_second": "fast"}, "requests_per_second"),
+    ({"concurrency": 2.5}, "concurrency"),
+    ({"concurrency": True}, "concurrency"),
+    ({"base_url": "http://api.webshopapp.com/nl/"}, "base_url"),
+    ({"requests_per_second": 25}, "requests_per_second"),              # out of bounds
+    ({"requests_per_second": -1}, "requests_per_second"),
+    ({"concurrency": 0}, "concurrency"),
+    ({"concurrency": 11}, "concurrency"),
+    ({"timeout": 0}, "timeout"),
+    ({"api_token": "x"}, "api_token"),                                  # unknown key (a typo)
+    ({"base_url": "https://api.webshopapp.com/"}, "base_url"),          # the connector's own check: no language
+    ({"base_url": "https://api.webshopapp.com/nl/?x=1"}, "base_url"),
+])
+def test_a_bad_setting_is_exit_2_before_any_request(change: dict[str, Any], key: str, sandbox, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]):
+    from aggregator.cli import main
+    from aggregator.sandbox.server import to_toml
+
+    mapping = sandbox.config_mapping(["lightspeed"])
+    section = mapping["connectors"]["lightspeed"]
+    secret = section["api_secret"]
+    for name, value in change.items():
+        if value is None:
+            del section[name]
+        else:
+            section[name] = value
+    config = tmp_path / "dsar.toml"
+    config.write_text(to_toml(mapping), encoding="utf-8")
+    sandbox.clear()
+    code = main(["export", DEMO, "--config", str(config), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and re.search(rf"connectors\.lightspeed\b.*\b{key}\b", err[0]), err
+    said = err[0].split(" (")[0].split(", e.g. ")[0]             # the message without the setting's help
+    assert secret not in err[0] and not any(isinstance(v, str) and len(v) > 3 and v in said for v in change.values())
+    assert sandbox.log == [] and not list(tmp_path.glob("out/*.zip"))
+
+
+def test_settings_are_typed_with_defaults_filled_in(sandbox):
+    from connectors.lightspeed import Lightspeed
+
+    section = sandbox.config_mapping(["lightspeed"])["connectors"]["lightspeed"]
+    typed = Lightspeed.check_settings({**section, "concurrency": "3"})
+    assert typed["concurrency"] == 3 and typed["requests_per_second"] == 20.0 and typed["timeout"] == 30.0
+    assert Lightspeed.secret_settings == ("api_key", "api_secret")
+
+
+# --------------------------------------------------------------------------- every yielded field is declared
+def test_the_demo_export_declares_every_field(demo_pkg):
+    pkg, _ = demo_pkg
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.records == 1851 and outcome.undeclared == []
+    assert not any("do not declare" in n for n in outcome.notes)
+
+
+@pytest.mark.parametrize("email", [OTHER, EMPTY, NEAR_MISS])
+def test_other_customers_exports_declare_every_field(run_export, email: str):
+    outcome = run_export(email, ["lightspeed"], FAST).result.connectors["lightspeed"]
+    assert outcome.status == "complete" and outcome.undeclared == []
+
+
+@pytest.mark.parametrize("match, key, extra, reported", [
+    ("reviews.json", "reviews", {"reviewerCity": "Gent"}, "review: reviewerCity"),
+    ("/products.json", "orderProducts", {"engraving": {"text": "Voor Sofie"}}, "order_line: engraving.text"),
+])
+def test_a_field_the_schema_does_not_declare_is_reported(run_export, sandbox, match: str, key: str,
+                                                         extra: dict[str, Any], reported: str):
+    data = sandbox.apps["lightspeed"].data
+    if key == "reviews":
+        items = [r for r in data["reviews"]["reviews"] if r["customer"]["resource"]["id"] == 31485502]
+    else:
+        items = next(v for v in data["order_products"].values() if v)[:1]
+    sandbox.inject(Fault("lightspeed", status=200, body={key: [{**i, **extra} for i in items]}, match=match))
+    outcome = run_export(OTHER, ["lightspeed"], FAST).result.connectors["lightspeed"]
+    assert outcome.status == "complete" and outcome.undeclared == [reported]
+    assert any(reported in n and "unlabelled" in n for n in outcome.notes)
+
+
+def test_every_dataset_is_declared_once_with_labels_and_the_cost_price_is_internal():
+    from aggregator.datasets import Kind
+    from connectors.lightspeed import Lightspeed
+
+    names = [d.name for d in Lightspeed.datasets]
+    assert len(names) == len(set(names)) == 16
+    for d in Lightspeed.datasets:
+        assert all(f.nl and f.en for f in d.fields.values()), d.name
+    by_name = {d.name: d for d in Lightspeed.datasets}
+    for dataset, path in [("order", "priceCost"), ("order_line", "priceCost"), ("order_line", "supplierTitle"),
+                          ("invoice", "items.priceCost")]:
+        assert by_name[dataset].fields[path].kind is Kind.INTERNAL
+    assert by_name["order"].fields["status"].glossary["completed_shipped"] == ("Afgerond: verzonden",
+                                                                               "Completed: shipped")
+
+
+# --------------------------------------------------------------------------- paging: one guard, one shape check
+@pytest.mark.parametrize("match, where", [
+    ("customers.json", r"GET /lightspeed/nl/customers\.json\?email=sofie\.claes%40example\.com"),   # by e-mail
+    ("orders.json", r"GET /lightspeed/nl/orders\.json\?customer=31485502"),                        # by customer
+    ("/products.json", r"GET /lightspeed/nl/orders/\d+/products\.json"),                          # fanned out
+])
+def test_a_repeated_page_fails_each_kind_of_listing(run_export, sandbox, match: str, where: str):
+    key = {"customers.json": "customers", "orders.json": "orders", "/products.json": "orderProducts"}[match]
+    page = {key: [{"id": 1000 + i, "email": OTHER, "number": f"ORD{i}"} for i in range(250)]}
+    sandbox.inject(Fault("lightspeed", status=200, body=page, match=match, times=None))
+    outcome = run_export(OTHER, ["lightspeed"], FAST).result.connectors["lightspeed"]
+    assert outcome.status == "failed"
+    assert re.fullmatch(rf"lightspeed: paging did not advance at {where} \(page 2 repeats an earlier page\)",
+                        outcome.error), outcome.error
+
+
+def test_false_is_an_empty_list_but_another_shape_fails(run_export, sandbox):
+    sandbox.inject(Fault("lightspeed", status=200, body={"reviews": False}, match="reviews.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    assert pkg.result.connectors["lightspeed"].status == "complete" and pkg.data("feedback", "lightspeed") == []
+    sandbox.clear()
+    sandbox.inject(Fault("lightspeed", status=200, body={"reviews": {"id": 1}}, match="reviews.json"))
+    outcome = run_export(OTHER, ["lightspeed"], FAST).result.connectors["lightspeed"]
+    assert outcome.status == "failed" and outcome.error == (
+        "lightspeed: GET /lightspeed/nl/reviews.json?customer=31485502 answered a dict where the 'reviews' list "
+        "was expected")
+
+
+def test_coverage_names_every_search(demo_pkg):
+    pkg, _ = demo_pkg
+    coverage = pkg.result.connectors["lightspeed"].coverage
+    assert "orders for customer 31485501: all 260 (2 pages)" in coverage
+    assert "order lines for customer 31485501: all 537, from all 260 orders" in coverage
+    assert "invoice items for customer 31485501: all 6, from all 4 invoices" in coverage
+    assert "newsletter subscriptions for the subject's e-mail address: all 1 (1 page)" in coverage
+    assert len(coverage) == 12
