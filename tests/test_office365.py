@@ -182,7 +182,7 @@ def test_a_mailbox_without_licence_is_skipped_with_a_note(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["office365"])
     outcome = ok(pkg)
     assert pkg.result.status == "complete"
-    assert outcome.notes == ["office365: mailbox stagiair@megasecurity.eu skipped: it has no Exchange Online "
+    assert outcome.notes == ["mailbox stagiair@megasecurity.eu skipped: it has no Exchange Online "
                              "mailbox (MailboxNotEnabledForRESTAPI)"]
     answers = sandbox.requests_to("office365", "/users/stagiair@megasecurity.eu/")
     assert answers and {x.status for x in answers} == {404}
