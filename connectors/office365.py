@@ -237,9 +237,8 @@ class Office365Connector(Connector):
             users += 1
             if _is_guest(user):                    # a B2B guest: an outside person, no mailbox of the shop
                 continue
-            mail = user.get("mail")
-            if mail and user.get("id"):            # no mail address: no Exchange mailbox to read
-                found.append(_Mailbox(ref=str(user["id"]), label=str(mail).lower()))
+            if user.get("mail") and user.get("id"):    # no mail address: no Exchange mailbox to read
+                found.append(_Mailbox(ref=str(user["id"]), label=str(user["mail"]).lower()))
         self.ctx.covered(f"mailboxes: the {len(found)} members with a mail address among all {users} users of the "
                          f"tenant ({_count(guard.pages, 'page')})")
         return found
@@ -260,7 +259,7 @@ class Office365Connector(Connector):
         searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (self._messages, self._contacts, self._events)
         try:
             return [r for _, found in fan_out(lambda search: search(box), searches, workers=len(searches),
-                                              name=f"office365-{box.label}") for r in found]
+                                              name="office365-mailbox") for r in found]
         except _MailboxSkipped as exc:
             box.skipped = str(exc)
             return []
@@ -291,9 +290,8 @@ class Office365Connector(Connector):
             # capped: search again below the oldest day seen (+1 day: KQL dates are in the mailbox's time zone)
             nxt = datetime.fromisoformat(oldest.replace("Z", "+00:00")).date() + timedelta(days=1)
             if bound is not None and nxt >= bound:
-                box.short.append(f"mailbox {box.label}: more than {limit} messages with the subject around "
-                                 f"{oldest[:10]}, so the search could not be split further below Graph's cap: "
-                                 "messages from the subject are complete (exact filter), others may be missing")
+                box.short.append(f"mailbox {box.label}: more than {limit} hits around {oldest[:10]}, Graph's $search "
+                                 "cap: mail to the subject may be missing")       # mail from them: exact filter
                 break
             bound = nxt
         box.covered.append(f"mailbox {box.label}: messages from, to, cc or bcc the subject ($search, "
