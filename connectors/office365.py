@@ -87,6 +87,7 @@ class _Mailbox:
     gate: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(MAILBOX_CONCURRENCY))
     covered: list[str] = field(default_factory=list)     # what its searches covered, for ctx.covered
     short: list[str] = field(default_factory=list)       # searches cut short, for ctx.cut_short
+    withheld: list[tuple[int, str, str]] = field(default_factory=list)   # for ctx.withheld: count, what, why
     skipped: str | None = None                           # why it could not be read
 
 
@@ -252,6 +253,8 @@ class Office365Connector(Connector):
                 self.ctx.covered(line)
             for reason in box.short:
                 self.ctx.cut_short(reason)
+            for count, what, why in box.withheld:
+                self.ctx.withheld(count, what, why)
             yield from records
 
     def _read(self, box: _Mailbox) -> list[Record]:
@@ -306,12 +309,11 @@ class Office365Connector(Connector):
         box.covered.append(f"mailbox {box.label}: messages sent by the subject ($filter): all {sent} "
                            f"({_count(guard.pages, 'page')})")
 
-        kept = [(e, m) for e, m in found.values() if self._involves(m)]
+        kept = [(e, m) for e, m in found.values() if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
+        box.withheld.append((len(found) - len(kept), f"messages found in {box.label}",
+                             "the search matched them, but none is from or to the subject's address"))
         kept.sort(key=lambda em: em[1].get("sentDateTime") or em[1].get("receivedDateTime") or "", reverse=True)
         return [self._message_record(box, e, m) for e, m in kept]
-
-    def _involves(self, msg: Mapping[str, Any]) -> bool:
-        return any(self.ctx.subject.matches(a) for a in _message_addresses(msg))
 
     def _message_record(self, box: _Mailbox, endpoint: str, msg: dict[str, Any]) -> Record:
         data, attachments = _data(box, msg), []
@@ -342,12 +344,12 @@ class Office365Connector(Connector):
     def _contacts(self, box: _Mailbox) -> list[Record]:
         escaped = self.email.replace("'", "''")
         params = {"$filter": f"emailAddresses/any(a:a/address eq '{escaped}')", "$top": str(self.settings["page_size"])}
-        out = []
-        for endpoint, contact in self._pages(box, self._box_path(box, "contacts"), params):
-            if not any(self.ctx.subject.matches((e or {}).get("address")) for e in contact.get("emailAddresses") or []):
-                continue
-            out.append(self.ctx.record("contact", "contact", _data(box, contact), endpoint=endpoint,
-                                       vendor_id=contact.get("id")))
+        listed = list(self._pages(box, self._box_path(box, "contacts"), params))
+        out = [self.ctx.record("contact", "contact", _data(box, c), endpoint=endpoint, vendor_id=c.get("id"))
+               for endpoint, c in listed
+               if any(self.ctx.subject.matches((e or {}).get("address")) for e in c.get("emailAddresses") or [])]
+        box.withheld.append((len(listed) - len(out), f"contacts found in {box.label}",
+                             "Graph's filter returned them, but none of their addresses is the subject's"))
         box.covered.append(f"mailbox {box.label}: contacts holding the address (default contacts folder): "
                            f"all {len(out)}")
         return out

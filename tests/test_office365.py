@@ -545,3 +545,17 @@ def test_a_capped_search_that_cannot_be_split_leaves_the_connector_incomplete(ru
     sent = {m["id"] for n in CONFIGURED for m in box(n)["messages"]
             if m["from"]["emailAddress"]["address"].lower() == DEMO}
     assert sent <= got < expected_messages(DEMO)
+
+
+def test_a_contact_graph_returns_for_another_address_is_withheld_with_the_standard_note(run_export, sandbox):
+    sofie = next(c for c in box("info")["contacts"] if any(e["address"].lower() == OTHER for e in c["emailAddresses"]))
+    jan = next(c for c in box("info")["contacts"] if any(e["address"].lower() == DEMO for e in c["emailAddresses"]))
+    sandbox.inject(Fault("office365", status=200, body={"value": [jan, sofie]},
+                         match="GET /v1.0/users/info@megasecurity.eu/contacts"))
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = ok(pkg)
+    assert [c["source"]["vendor_id"] for c in pkg.data("contact", "office365")
+            if c["data"]["mailbox"] == "info@megasecurity.eu"] == [jan["id"]]
+    assert "withheld 1 contacts found in info@megasecurity.eu: Graph's filter returned them, but none of their " \
+           "addresses is the subject's" in outcome.notes
+    assert OTHER not in pkg.text().lower()
