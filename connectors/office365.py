@@ -297,8 +297,8 @@ class Office365Connector(Connector):
                                  "cap: mail to the subject may be missing")       # mail from them: exact filter
                 break
             bound = nxt
-        box.covered.append(f"mailbox {box.label}: messages from, to, cc or bcc the subject ($search, "
-                           f"{_count(searches, 'search', 'es')} by date): {len(found)} found")
+        box.covered.append(f"mailbox {box.label}: messages from, to, cc or bcc the subject ($search over "
+                           f"{_count(searches, 'date range')}): {len(found)} found")
         # exact and uncapped for what the subject sent (the search index can lag behind the mailbox)
         escaped = self.email.replace("'", "''")
         guard, sent = PageGuard("office365", path, MAX_PAGES), 0
@@ -383,9 +383,9 @@ def _people(entries: Iterable[Any] | None) -> list[str]:
     return [str(a) for e in entries or [] if (a := ((e or {}).get("emailAddress") or {}).get("address"))]
 
 
-def _count(n: int, word: str, plural: str = "s") -> str:
+def _count(n: int, word: str) -> str:
     """``1 page``, ``2 pages``."""
-    return f"{n} {word}{'' if n == 1 else plural}"
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _data(box: _Mailbox, item: Mapping[str, Any]) -> dict[str, Any]:
