@@ -66,7 +66,8 @@ def _email(path: str, nl: str, en: str) -> dict[str, Field]:
     """A Graph ``emailAddress`` at ``path`` (or a list of them): the container, its name and its address."""
     return {
         path: Field(nl, en, Kind.DATA),
-        f"{path}.name": Field(f"{nl}: naam", f"{en}: name", Kind.NAME),
+        f"{path}.name": Field(f"Naam bij het {nl[0].lower()}{nl[1:]}", f"Name with the {en[0].lower()}{en[1:]}",
+                              Kind.NAME),
         f"{path}.address": Field(nl, en, Kind.EMAIL),
     }
 
