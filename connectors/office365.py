@@ -10,7 +10,8 @@ Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with
 ``userType`` "Guest" or ``#EXT#`` in the user principal name, are outside people without a mailbox here):
 
 * messages: ``$search="participants:<subject>"`` (KQL over from, to, cc and bcc; newest first; Graph returns at
-  most 1,000 hits, so a capped search is repeated below the oldest date seen: ``AND sent<=YYYY-MM-DD``), plus
+  most 1,000 hits, so a capped search is repeated below the oldest date seen: ``AND sent<=YYYY-MM-DD``; a day
+  with more hits than that leaves the connector incomplete), plus
   ``$filter=from/emailAddress/address eq '<subject>'``, which is exact and uncapped (Graph accepts ``$filter`` on
   ``from`` but rejects ``toRecipients/any(...)``, and refuses ``$search`` together with ``$filter``). Bodies come
   as text (``Prefer: outlook.body-content-type="text"``), attachments as names and sizes
@@ -22,10 +23,9 @@ Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with
 Every hit is re-checked client-side (case-insensitive). Other people's addresses in a record (recipients,
 attendees, addresses quoted in a body) that are neither the subject's nor the shop's (``staff_domains`` and the
 domains of the mailboxes read, never a guest's) are listed in the record's ``third_parties`` for the package's
-redaction. A mailbox without an Exchange Online licence
-(``MailboxNotEnabledForRESTAPI``) is skipped with a note. Mailboxes are read concurrently, at most
-``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's per-app-per-mailbox limit is 4); 429 and
-``Retry-After`` go through the shared retry policy.
+redaction. A mailbox without an Exchange Online licence (``MailboxNotEnabledForRESTAPI``) is skipped with a note.
+Mailboxes are read concurrently, at most ``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's
+per-app-per-mailbox limit is 4); 429 and ``Retry-After`` go through the shared retry policy.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,15 +49,22 @@ from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, one_line
-from aggregator.paging import PageGuard
+from aggregator.paging import NextLinkPaginator, PageGuard, fan_out, items_at, pages
+from aggregator.settings import Setting
 from aggregator.subject import emails_in
+from connectors.office365_datasets import DATASETS
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 MAILBOX_CONCURRENCY = 4          # Graph: 4 concurrent requests per app and mailbox ("MailboxConcurrency")
+MAILBOXES_AT_ONCE = 5            # mailboxes read side by side, three searches each (the session allows 16)
 SEARCH_LIMIT = 1000              # Graph: "A $search request returns up to 1,000 results"
-DEFAULT_PAGE = 50
 MAX_PAGES = 2000                 # a nextLink loop guard
+# Entra ID sign-in hosts and the Microsoft Graph hosts of the same cloud (learn.microsoft.com/graph/deployments)
+CLOUDS = {"login.microsoftonline.com": {"graph.microsoft.com"}, "login.windows.net": {"graph.microsoft.com"},
+          "login.microsoftonline.us": {"graph.microsoft.us", "dod-graph.microsoft.us"},
+          "login.chinacloudapi.cn": {"microsoftgraph.chinacloudapi.cn"}}
+GRAPH_HOSTS = set().union(*CLOUDS.values())
 
 MESSAGE_FIELDS = ("id,internetMessageId,conversationId,subject,from,sender,toRecipients,ccRecipients,"
                   "bccRecipients,replyTo,sentDateTime,receivedDateTime,body,hasAttachments,importance,isDraft,"
@@ -78,52 +85,80 @@ class _Mailbox:
     ref: str                          # what goes in /users/{ref}/...: an id or userPrincipalName
     label: str                        # shown to people: the mail address
     gate: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(MAILBOX_CONCURRENCY))
+    covered: list[str] = field(default_factory=list)     # what its searches covered, for ctx.covered
+    short: list[str] = field(default_factory=list)       # searches cut short, for ctx.cut_short
+    withheld: list[tuple[int, str, str]] = field(default_factory=list)   # for ctx.withheld: count, what, why
+    skipped: str | None = None                           # why it could not be read
 
 
 class Office365Connector(Connector):
     name = "office365"
     processor = "office365"
     categories = ("communications", "contact")
-    required_settings = ("authority", "client_id", "client_secret")
-    secret_settings = ("client_secret",)
+    datasets = DATASETS
     description = "E-mail, Outlook contacts and calendar events in the shop's Microsoft 365 mailboxes (Graph)."
+    declared_settings = (
+        Setting("authority", "the tenant's Entra ID authority", "url", required=True,
+                example="`https://login.microsoftonline.com/<tenant-id>`"),
+        Setting("graph_url", "Microsoft Graph's root, with its version", "url", default=GRAPH_URL),
+        Setting("client_id", "the app registration's application (client) id", required=True),
+        Setting("client_secret", "the app registration's client secret", required=True, secret=True),
+        Setting("scope", "the token scope (client credentials: ends in /.default)", default=GRAPH_SCOPE),
+        Setting("mailboxes", "mailboxes to read (addresses or user ids); none: every mailbox of the tenant", "list"),
+        Setting("staff_domains", "the shop's own mail domains besides those of the mailboxes read", "list"),
+        Setting("include_attachments", "also put attachment contents in the package", "bool", default=False),
+        Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
+        Setting("search_limit", "Graph's $search cap, above which a search is split by date", "int",
+                default=SEARCH_LIMIT, minimum=1, maximum=100000),
+    )
+
+    @classmethod
+    def check(cls, settings: dict[str, Any]) -> None:
+        """One entry per list item; an authority naming a tenant; authority, graph_url and scope of one cloud."""
+        for key in ("mailboxes", "staff_domains"):
+            if any(re.search(r"[\s,;]", v) for v in settings[key] or ()):
+                raise ConfigError(f"config: connectors.office365.{key} must be a list with one entry per item")
+        authority = urlsplit(settings["authority"])
+        if not authority.path.strip("/"):
+            raise ConfigError("config: connectors.office365.authority must end with the tenant "
+                              "(https://login.microsoftonline.com/<tenant-id>)")
+        graph = (urlsplit(settings["graph_url"]).hostname or "").lower()
+        login = (authority.hostname or "").lower()
+        if login in CLOUDS and graph in GRAPH_HOSTS and graph not in CLOUDS[login]:
+            raise ConfigError("config: connectors.office365.graph_url must be the Microsoft Graph of the "
+                              "authority's cloud (learn.microsoft.com/graph/deployments)")
+        if not settings["scope"].endswith("/.default"):
+            raise ConfigError("config: connectors.office365.scope must end in /.default (client credentials)")
+        scope = (urlsplit(settings["scope"]).hostname or "").lower()
+        if scope in GRAPH_HOSTS and graph in GRAPH_HOSTS and scope != graph:
+            raise ConfigError("config: connectors.office365.scope must name the same Microsoft Graph as graph_url")
 
     # ------------------------------------------------------------------ setup
     def collect(self) -> Iterable[Record]:
         s = self.settings
-        self.graph_url = str(s.get("graph_url") or GRAPH_URL).rstrip("/")
+        self.graph_url = s["graph_url"].rstrip("/")
         graph = urlsplit(self.graph_url)
-        if graph.scheme != "https" or not graph.netloc:
-            raise ConfigError("config: connectors.office365.graph_url must be an https URL")
         self._graph_origin = (graph.scheme, graph.netloc)
         self._graph_path = graph.path.rstrip("/")
         self._version = self._graph_path.rsplit("/", 1)[-1] or "v1.0"
-        self.page_size = _int_setting(s, "page_size", DEFAULT_PAGE, 1, 1000)
-        self.search_limit = _int_setting(s, "search_limit", SEARCH_LIMIT, 1, 100000)
-        self.include_attachments = _bool_setting(s, "include_attachments")
         self.email = self.ctx.subject.email
         self.session = self.ctx.session(limits=Limits(concurrency=16))
         self._token_lock = threading.Lock()
-        self._skipped: dict[str, str] = {}
-        self._skip_lock = threading.Lock()
         self._app = self._msal_app()
         self._token()                                     # fail fast, before any mailbox work
 
         mailboxes = self._mailboxes()
-        configured_domains = s.get("staff_domains") or []
-        if isinstance(configured_domains, str):
-            configured_domains = [configured_domains]
-        self.staff_domains = {str(d).lower().lstrip("@") for d in configured_domains} | {
+        self.staff_domains = {d.lower().lstrip("@") for d in s["staff_domains"] or ()} | {
             m.label.rsplit("@", 1)[-1].lower() for m in mailboxes if "@" in m.label}
         return self._collect_all(mailboxes)
 
     def _msal_app(self) -> msal.ConfidentialClientApplication:
-        authority = str(self.settings["authority"]).rstrip("/")
+        authority = self.settings["authority"].rstrip("/")
         host = (urlsplit(authority).hostname or "").lower()
         try:
             return msal.ConfidentialClientApplication(
-                str(self.settings["client_id"]),
-                client_credential=str(self.settings["client_secret"]),
+                self.settings["client_id"],
+                client_credential=self.settings["client_secret"],
                 authority=authority,
                 http_client=self.session,
                 # instance discovery asks login.microsoftonline.com about the host: only for Microsoft's own hosts
@@ -136,10 +171,9 @@ class Office365Connector(Connector):
             raise VendorError(f"office365: OpenID discovery failed for {authority}: {one_line(exc)}") from None
 
     def _token(self) -> str:
-        scope = str(self.settings.get("scope") or GRAPH_SCOPE)
         with self._token_lock:               # msal answers from its cache until the token is about to expire
             try:
-                result = self._app.acquire_token_for_client(scopes=[scope])
+                result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
             except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
                 raise VendorError(f"office365: token request failed: {one_line(exc)}") from None
         if not isinstance(result, Mapping) or "access_token" not in result:
@@ -147,9 +181,6 @@ class Office365Connector(Connector):
         return str(result["access_token"])
 
     # ------------------------------------------------------------------ HTTP
-    def _url(self, path: str) -> str:
-        return self.graph_url + path
-
     def _endpoint(self, url: str) -> str:
         parts = urlsplit(url)
         path = parts.path
@@ -160,13 +191,10 @@ class Office365Connector(Connector):
     def _get(self, box: _Mailbox | None, url: str, params: Mapping[str, Any] | None = None,
              headers: Mapping[str, str] | None = None, *, raw: bool = False) -> tuple[Any, str]:
         hdrs = {"Authorization": f"Bearer {self._token()}", "Accept": "application/json", **(headers or {})}
-        if box is None:
+        with box.gate if box is not None else nullcontext():
             response = self.session.get(url, params=params, headers=hdrs)
-        else:
-            with box.gate:
-                response = self.session.get(url, params=params, headers=hdrs)
         if box is not None and response.status_code == 404:
-            code = _graph_code(response)
+            code = _graph_error(response).get("code")
             if code == "MailboxNotEnabledForRESTAPI":
                 raise _MailboxSkipped("it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)")
             if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound"):
@@ -178,73 +206,65 @@ class Office365Connector(Connector):
         return self.session.parse(response, describe=_describe, empty={}), response.url
 
     def _pages(self, box: _Mailbox | None, path: str, params: Mapping[str, Any],
-               headers: Mapping[str, str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+               headers: Mapping[str, str] | None = None, *, guard: PageGuard | None = None,
+               ) -> Iterator[tuple[str, dict[str, Any]]]:
         """(endpoint, item) over every page, following ``@odata.nextLink`` unchanged (same origin only)."""
-        url: str = self._url(path)
-        query: Mapping[str, Any] | None = params
-        guard = PageGuard("office365", path, MAX_PAGES)
-        while True:
-            body, final_url = self._get(box, url, query, headers)
+
+        def fetch(link: str | None) -> dict[str, Any]:
+            """One page, each of its items paired with the page's endpoint."""
+            if link is not None and (urlsplit(link).scheme, urlsplit(link).netloc) != self._graph_origin:
+                raise VendorError(f"office365: refusing to follow a nextLink to another host ({urlsplit(link).netloc})")
+            body, final_url = self._get(box, link or self.graph_url + path, None if link else params, headers)
             endpoint = self._endpoint(final_url)
-            for item in body.get("value") or []:
-                if isinstance(item, dict):
-                    yield endpoint, item
-            link = body.get("@odata.nextLink")
-            if not link:
-                return
-            nxt = urlsplit(link)
-            if (nxt.scheme, nxt.netloc) != self._graph_origin:
-                raise VendorError(f"office365: refusing to follow a nextLink to another host ({nxt.netloc})")
-            guard.check(link)
-            url, query = link, None
+            items = items_at(body, "value", "office365", endpoint)
+            return {**body, "value": [(endpoint, i) for i in items if isinstance(i, dict)]}
+
+        for batch in pages(fetch, NextLinkPaginator(), lambda body: body["value"],
+                           guard or PageGuard("office365", path, MAX_PAGES)):
+            yield from batch
 
     # ------------------------------------------------------------------ mailboxes
     def _mailboxes(self) -> list[_Mailbox]:
-        configured = self.settings.get("mailboxes")
-        if isinstance(configured, str):
-            configured = [x for x in re.split(r"[,\s]+", configured) if x]
-        if configured:
+        if self.settings["mailboxes"]:
             seen: dict[str, _Mailbox] = {}
-            for m in configured:
-                ref = str(m).strip()
+            for ref in self.settings["mailboxes"]:
                 seen.setdefault(ref.lower(), _Mailbox(ref=ref, label=ref.lower()))
+            self.ctx.covered(f"mailboxes: the {len(seen)} configured")
             return list(seen.values())
         found: list[_Mailbox] = []
         params = {"$select": "id,userPrincipalName,mail,displayName,userType", "$top": "100"}
-        for _, user in self._pages(None, "/users", params):
+        guard, users = PageGuard("office365", "/users", MAX_PAGES), 0
+        for _, user in self._pages(None, "/users", params, guard=guard):
+            users += 1
             if _is_guest(user):                    # a B2B guest: an outside person, no mailbox of the shop
                 continue
-            mail = user.get("mail")
-            if mail and user.get("id"):            # no mail address: no Exchange mailbox to read
-                found.append(_Mailbox(ref=str(user["id"]), label=str(mail).lower()))
+            if user.get("mail") and user.get("id"):    # no mail address: no Exchange mailbox to read
+                found.append(_Mailbox(ref=str(user["id"]), label=str(user["mail"]).lower()))
+        self.ctx.covered(f"mailboxes: the {len(found)} members with a mail address among all {users} users of the "
+                         f"tenant ({_count(guard.pages, 'page')})")
         return found
 
     def _collect_all(self, mailboxes: list[_Mailbox]) -> Iterator[Record]:
-        tasks: list[tuple[_Mailbox, Callable[[_Mailbox], list[Record]]]] = [
-            (box, fn) for box in mailboxes for fn in (self._messages, self._contacts, self._events)]
-        results: list[list[Record]] = []
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(tasks))), thread_name_prefix="office365") as pool:
-            futures: list[Future[list[Record]]] = [pool.submit(self._guarded, box, fn) for box, fn in tasks]
-            try:
-                for fut in futures:
-                    results.append(fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
-        for box in mailboxes:
-            if box.label in self._skipped:
-                self.ctx.note(f"office365: mailbox {box.label} skipped: {self._skipped[box.label]}")
-        for (box, _), records in zip(tasks, results, strict=True):
-            if box.label not in self._skipped:
-                yield from records
+        for box, records in fan_out(self._read, mailboxes, workers=MAILBOXES_AT_ONCE, name="office365"):
+            if box.skipped is not None:
+                self.ctx.note(f"mailbox {box.label} skipped: {box.skipped}")
+                continue
+            for line in sorted(box.covered):
+                self.ctx.covered(line)
+            for reason in box.short:
+                self.ctx.cut_short(reason)
+            for count, what, why in box.withheld:
+                self.ctx.withheld(count, what, why)
+            yield from records
 
-    def _guarded(self, box: _Mailbox, fn: Callable[[_Mailbox], list[Record]]) -> list[Record]:
+    def _read(self, box: _Mailbox) -> list[Record]:
+        """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight)."""
+        searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (self._messages, self._contacts, self._events)
         try:
-            return fn(box)
+            return [r for _, found in fan_out(lambda search: search(box), searches, workers=len(searches),
+                                              name="office365-mailbox") for r in found]
         except _MailboxSkipped as exc:
-            with self._skip_lock:
-                self._skipped.setdefault(box.label, str(exc))
+            box.skipped = str(exc)
             return []
 
     def _box_path(self, box: _Mailbox, tail: str) -> str:
@@ -253,51 +273,54 @@ class Office365Connector(Connector):
     # ------------------------------------------------------------------ messages
     def _messages(self, box: _Mailbox) -> list[Record]:
         found: dict[str, tuple[str, dict[str, Any]]] = {}
-        base = {"$select": MESSAGE_FIELDS, "$top": str(self.page_size),
+        path, limit = self._box_path(box, "messages"), self.settings["search_limit"]
+        base = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
                 "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
         bound: date | None = None
+        searches = 0
         while True:
             kql = f"participants:{self.email}" + (f" AND sent<={bound.isoformat()}" if bound else "")
             hits, oldest = 0, None
-            for endpoint, msg in self._pages(box, self._box_path(box, "messages"), {**base, "$search": f'"{kql}"'},
-                                             TEXT_BODY):
+            searches += 1
+            for endpoint, msg in self._pages(box, path, {**base, "$search": f'"{kql}"'}, TEXT_BODY):
                 hits += 1
                 stamp = msg.get("sentDateTime") or msg.get("receivedDateTime")
                 if stamp and (oldest is None or stamp < oldest):
                     oldest = stamp
                 found.setdefault(str(msg.get("id")), (endpoint, msg))
-            if hits < self.search_limit or oldest is None:
+            if hits < limit or oldest is None:
                 break
             # capped: search again below the oldest day seen (+1 day: KQL dates are in the mailbox's time zone)
             nxt = datetime.fromisoformat(oldest.replace("Z", "+00:00")).date() + timedelta(days=1)
             if bound is not None and nxt >= bound:
-                self.ctx.note(f"office365: mailbox {box.label}: more than {self.search_limit} messages with the "
-                              f"subject around {oldest[:10]}; the search could not be split further, messages from "
-                              "the subject are complete (exact filter), others may be missing")
+                box.short.append(f"mailbox {box.label}: more than {limit} hits around {oldest[:10]}, Graph's $search "
+                                 "cap: mail to the subject may be missing")       # mail from them: exact filter
                 break
             bound = nxt
+        box.covered.append(f"mailbox {box.label}: messages from, to, cc or bcc the subject ($search over "
+                           f"{_count(searches, 'date range')}): {len(found)} found")
         # exact and uncapped for what the subject sent (the search index can lag behind the mailbox)
         escaped = self.email.replace("'", "''")
-        for endpoint, msg in self._pages(box, self._box_path(box, "messages"),
-                                         {**base, "$filter": f"from/emailAddress/address eq '{escaped}'"},
-                                         TEXT_BODY):
+        guard, sent = PageGuard("office365", path, MAX_PAGES), 0
+        for endpoint, msg in self._pages(box, path, {**base, "$filter": f"from/emailAddress/address eq '{escaped}'"},
+                                         TEXT_BODY, guard=guard):
+            sent += 1
             found.setdefault(str(msg.get("id")), (endpoint, msg))
+        box.covered.append(f"mailbox {box.label}: messages sent by the subject ($filter): all {sent} "
+                           f"({_count(guard.pages, 'page')})")
 
-        kept = [(e, m) for e, m in found.values() if self._involves(m)]
+        kept = [(e, m) for e, m in found.values() if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
+        box.withheld.append((len(found) - len(kept), f"messages found in {box.label}",
+                             "the search matched them, but none is from or to the subject's address"))
         kept.sort(key=lambda em: em[1].get("sentDateTime") or em[1].get("receivedDateTime") or "", reverse=True)
         return [self._message_record(box, e, m) for e, m in kept]
 
-    def _involves(self, msg: Mapping[str, Any]) -> bool:
-        return any(self.ctx.subject.matches(a) for a in _message_addresses(msg))
-
     def _message_record(self, box: _Mailbox, endpoint: str, msg: dict[str, Any]) -> Record:
-        data = {k: v for k, v in msg.items() if not k.startswith("@odata.")}
-        data = {"mailbox": box.label, **data}
-        attachments = []
+        data, attachments = _data(box, msg), []
         for att in msg.get("attachments") or []:
             item = {k: att.get(k) for k in ("name", "size", "contentType", "isInline")}
             item["kind"] = str(att.get("@odata.type") or "").rsplit(".", 1)[-1] or None
-            if self.include_attachments and item["kind"] == "fileAttachment" and att.get("id"):
+            if self.settings["include_attachments"] and item["kind"] == "fileAttachment" and att.get("id"):
                 item["file"] = self._download(box, msg, att)
             attachments.append(item)
         data["attachments"] = attachments
@@ -310,7 +333,7 @@ class Office365Connector(Connector):
     def _download(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any]) -> str:
         path = self._box_path(box, f"messages/{quote(str(msg['id']), safe='')}/attachments/"
                                    f"{quote(str(att['id']), safe='')}/$value")
-        content, _ = self._get(box, self._url(path), raw=True)
+        content, _ = self._get(box, self.graph_url + path, raw=True)
         day = str(msg.get("receivedDateTime") or msg.get("sentDateTime") or "")[:10]
         name = _UNSAFE_NAME.sub("_", str(att.get("name") or "attachment")).strip("._") or "attachment"
         key = hashlib.sha1(f"{box.label}/{msg['id']}/{att['id']}".encode()).hexdigest()[:10]
@@ -320,50 +343,54 @@ class Office365Connector(Connector):
     # ------------------------------------------------------------------ contacts and events
     def _contacts(self, box: _Mailbox) -> list[Record]:
         escaped = self.email.replace("'", "''")
-        params = {"$filter": f"emailAddresses/any(a:a/address eq '{escaped}')", "$top": str(self.page_size)}
-        out = []
-        for endpoint, contact in self._pages(box, self._box_path(box, "contacts"), params):
-            if not any(self.ctx.subject.matches((e or {}).get("address")) for e in contact.get("emailAddresses") or []):
-                continue
-            data = {"mailbox": box.label, **{k: v for k, v in contact.items() if not k.startswith("@odata.")}}
-            out.append(self.ctx.record("contact", "contact", data, endpoint=endpoint, vendor_id=contact.get("id")))
+        params = {"$filter": f"emailAddresses/any(a:a/address eq '{escaped}')", "$top": str(self.settings["page_size"])}
+        listed = list(self._pages(box, self._box_path(box, "contacts"), params))
+        out = [self.ctx.record("contact", "contact", _data(box, c), endpoint=endpoint, vendor_id=c.get("id"))
+               for endpoint, c in listed
+               if any(self.ctx.subject.matches((e or {}).get("address")) for e in c.get("emailAddresses") or [])]
+        box.withheld.append((len(listed) - len(out), f"contacts found in {box.label}",
+                             "Graph's filter returned them, but none of their addresses is the subject's"))
+        box.covered.append(f"mailbox {box.label}: contacts holding the address (default contacts folder): "
+                           f"all {len(out)}")
         return out
 
     def _events(self, box: _Mailbox) -> list[Record]:
-        params = {"$select": EVENT_FIELDS, "$top": str(self.page_size)}
-        out = []
-        for endpoint, event in self._pages(box, self._box_path(box, "events"), params, TEXT_BODY):
+        params = {"$select": EVENT_FIELDS, "$top": str(self.settings["page_size"])}
+        out, seen = [], 0
+        guard = PageGuard("office365", self._box_path(box, "events"), MAX_PAGES)
+        for endpoint, event in self._pages(box, self._box_path(box, "events"), params, TEXT_BODY, guard=guard):
+            seen += 1
             people = [*_people(event.get("attendees")), *_people([event.get("organizer")])]
             if not any(self.ctx.subject.matches(a) for a in people):
                 continue
-            data = {"mailbox": box.label, **{k: v for k, v in event.items() if not k.startswith("@odata.")}}
-            body = (event.get("body") or {}).get("content") or ""
-            third = self._third_parties([*people, *emails_in(body)])
-            out.append(self.ctx.record("communications", "event", data, endpoint=endpoint,
+            third = self._third_parties([*people, *emails_in((event.get("body") or {}).get("content") or "")])
+            out.append(self.ctx.record("communications", "event", _data(box, event), endpoint=endpoint,
                                        vendor_id=event.get("id"), third_parties=third))
+        box.covered.append(f"mailbox {box.label}: events of the default calendar: all {seen} "
+                           f"({_count(guard.pages, 'page')}), {len(out)} with the subject")
         return out
 
     def _third_parties(self, addresses: Iterable[str | None]) -> list[str]:
         """Addresses that are neither the subject's nor the shop's: other people, to be redacted."""
-        out = set()
-        for a in addresses:
-            addr = (a or "").strip().strip("<>").lower()
-            if "@" not in addr or self.ctx.subject.matches(addr):
-                continue
-            if addr.rsplit("@", 1)[1] in self.staff_domains:
-                continue
-            out.add(addr)
-        return sorted(out)
+        cleaned = {(a or "").strip().strip("<>").lower() for a in addresses}
+        return sorted(a for a in cleaned if "@" in a and not self.ctx.subject.matches(a)
+                      and a.rsplit("@", 1)[1] not in self.staff_domains)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
 def _people(entries: Iterable[Any] | None) -> list[str]:
-    out = []
-    for e in entries or []:
-        address = ((e or {}).get("emailAddress") or {}).get("address")
-        if address:
-            out.append(str(address))
-    return out
+    """The addresses of Graph ``recipient``/``attendee`` objects."""
+    return [str(a) for e in entries or [] if (a := ((e or {}).get("emailAddress") or {}).get("address"))]
+
+
+def _count(n: int, word: str) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _data(box: _Mailbox, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A Graph item as a record's data: the mailbox it was found in, then its properties without annotations."""
+    return {"mailbox": box.label, **{k: v for k, v in item.items() if not k.startswith("@odata.")}}
 
 
 def _is_guest(user: Mapping[str, Any]) -> bool:
@@ -372,31 +399,24 @@ def _is_guest(user: Mapping[str, Any]) -> bool:
 
 
 def _message_addresses(msg: Mapping[str, Any]) -> list[str]:
-    out: list[str] = []
-    for key in ("from", "sender"):
-        out += _people([msg.get(key)])
-    for key in ("toRecipients", "ccRecipients", "bccRecipients", "replyTo"):
-        out += _people(msg.get(key))
-    return out
+    """Every address on a message: from, sender, to, cc, bcc and reply-to."""
+    return _people([msg.get("from"), msg.get("sender")]) + [
+        a for key in ("toRecipients", "ccRecipients", "bccRecipients", "replyTo") for a in _people(msg.get(key))]
 
 
-def _graph_code(response: requests.Response) -> str | None:
+def _graph_error(response: requests.Response) -> Mapping[str, Any]:
+    """Graph's ``{"error": {"code", "message"}}`` of an answer (empty when it holds none)."""
     try:
         err = response.json().get("error")
     except (ValueError, AttributeError):
-        return None
-    return err.get("code") if isinstance(err, dict) else None
+        return {}
+    return err if isinstance(err, dict) else {"message": err} if err else {}
 
 
 def _describe(response: requests.Response) -> str:
-    """Graph's ``{"error": {"code", "message"}}`` as "code: message"."""
-    try:
-        err = response.json().get("error")
-    except (ValueError, AttributeError):
-        return response.reason or "error"
-    if isinstance(err, dict):
-        return ": ".join(str(x) for x in (err.get("code"), err.get("message")) if x) or (response.reason or "error")
-    return str(err or response.reason or "error")
+    """Graph's error as "code: message"."""
+    err = _graph_error(response)
+    return ": ".join(str(x) for x in (err.get("code"), err.get("message")) if x) or (response.reason or "error")
 
 
 def _aad_description(text: object) -> str:
@@ -428,28 +448,6 @@ def _discovery_reason(exc: BaseException) -> str:
         except ValueError:
             return f"OpenID discovery answered {m.group(1)}"
     return one_line(text, 240)
-
-
-def _int_setting(settings: Mapping[str, Any], key: str, default: int, lo: int, hi: int) -> int:
-    value = settings.get(key, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"config: connectors.office365.{key} must be a whole number") from None
-    if not lo <= number <= hi:
-        raise ConfigError(f"config: connectors.office365.{key} must be between {lo} and {hi}")
-    return number
-
-
-def _bool_setting(settings: Mapping[str, Any], key: str) -> bool:
-    value = settings.get(key, False)
-    if isinstance(value, bool):
-        return value
-    if str(value).strip().lower() in ("true", "yes", "1"):
-        return True
-    if str(value).strip().lower() in ("false", "no", "0", ""):
-        return False
-    raise ConfigError(f"config: connectors.office365.{key} must be true or false")
 
 
 @hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,11 @@ import requests
 from jsonschema import Draft202012Validator
 
 import connectors.office365 as office365_connector
+from aggregator import cli
+from aggregator.datasets import Kind
 from aggregator.sandbox import Fault
+from aggregator.sandbox.server import to_toml
+from connectors.office365_datasets import DATASETS
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "office365"
@@ -182,7 +187,7 @@ def test_a_mailbox_without_licence_is_skipped_with_a_note(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["office365"])
     outcome = ok(pkg)
     assert pkg.result.status == "complete"
-    assert outcome.notes == ["office365: mailbox stagiair@megasecurity.eu skipped: it has no Exchange Online "
+    assert outcome.notes == ["mailbox stagiair@megasecurity.eu skipped: it has no Exchange Online "
                              "mailbox (MailboxNotEnabledForRESTAPI)"]
     answers = sandbox.requests_to("office365", "/users/stagiair@megasecurity.eu/")
     assert answers and {x.status for x in answers} == {404}
@@ -289,8 +294,9 @@ def test_a_capped_search_is_split_by_date_and_still_finds_everything(run_export,
         pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"search_limit": 30}})
     finally:
         app.search_cap = 1000
-    ok(pkg)
+    outcome = ok(pkg)
     assert {r["source"]["vendor_id"] for r in pkg.records("office365", "message")} == expected_messages(DEMO)
+    assert any(re.search(r"\$search over [2-9] date ranges", line) for line in outcome.coverage)
     assert sandbox.requests_to("office365", "sent%3C%3D")      # "... AND sent<=YYYY-MM-DD"
 
 
@@ -368,3 +374,189 @@ def test_an_unreachable_authority_is_a_one_line_reason(run_export):
     pkg = run_export(DEMO, vendors=["office365"], sleep=lambda s: None,
                      settings={"office365": {"authority": "https://127.0.0.1:9/5f3c9a2e-8b1d-4c6f-9e27-3a41d0b8c7e5"}})
     assert pkg.result.connectors["office365"].error == "office365: cannot connect to 127.0.0.1:9"
+
+
+# --------------------------------------------------------------------------------------- settings, up front
+US_AUTHORITY = "https://login.microsoftonline.us/5f3c9a2e-8b1d-4c6f-9e27-3a41d0b8c7e5"
+
+
+@pytest.mark.parametrize("key,change", [
+    ("client_secret", None),                                  # missing required key
+    ("authority", None),
+    ("client_id", "  "),
+    ("page_size", "abc"),                                     # wrong type
+    ("page_size", 5000),                                      # out of bounds
+    ("page_size", 0),
+    ("search_limit", 0),
+    ("search_limit", 1.5),
+    ("include_attachments", "yes"),
+    ("mailboxes", [1, 2]),
+    ("graph_url", "http://graph.microsoft.com/v1.0"),         # not https
+    ("authority", "login.microsoftonline.com/tenant"),
+    ("timeout", 0),
+    ("page_sise", 100),                                       # unknown key (a typo)
+    ("mailboxes", "info@megasecurity.eu, verkoop@megasecurity.eu"),   # one entry holding two
+    ("staff_domains", ["megasecurity.eu megasecurity.be"]),
+    ("authority", "https://login.microsoftonline.com/"),     # no tenant
+    ("scope", "https://graph.microsoft.com/Mail.Read"),       # client credentials take /.default only
+    ("graph_url", "https://graph.microsoft.us/v1.0"),         # cross-field: another cloud than the authority's
+    ("scope", "https://graph.microsoft.us/.default"),         # cross-field: another Graph than graph_url
+])
+def test_a_bad_setting_is_exit_2_with_one_line_naming_it_and_nothing_sent(sandbox, tmp_path, capsys, key, change):
+    mapping = sandbox.config_mapping(["office365"])
+    section = mapping["connectors"]["office365"]
+    if key == "graph_url" and "microsoft.us" in str(change):
+        section["authority"] = "https://login.microsoftonline.com/5f3c9a2e-8b1d-4c6f-9e27-3a41d0b8c7e5"
+    if key == "scope" and "microsoft.us" in str(change):
+        section["graph_url"] = "https://graph.microsoft.com/v1.0"
+    if change is None:
+        del section[key]
+    else:
+        section[key] = change
+    config = tmp_path / "dsar.toml"
+    config.write_text(to_toml(mapping), encoding="utf-8")
+    capsys.readouterr()
+    code = cli.main(["export", DEMO, "--config", str(config), "--out", str(tmp_path / "out"), "--only", "office365"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and (f"connectors.office365.{key} " in err or f"no setting {key} " in err), err
+    assert not section.get("client_secret") or section["client_secret"] not in err
+    assert sandbox.log == []
+
+
+def test_the_cross_field_checks_let_a_matching_cloud_and_the_sandbox_through(sandbox, tmp_path, capsys):
+    """The other side of the cross-field cases above: the same keys, consistent, pass validation."""
+    mapping = sandbox.config_mapping(["office365"])
+    mapping["connectors"]["office365"].update({"mailboxes": ["info@megasecurity.eu"], "staff_domains": ["x.be"]})
+    config = tmp_path / "dsar.toml"
+    config.write_text(to_toml(mapping), encoding="utf-8")
+    code = cli.main(["export", DEMO, "--config", str(config), "--out", str(tmp_path / "out"), "--only", "office365"])
+    assert code == 0, capsys.readouterr().err
+    assert sandbox.log
+    cls = office365_connector.Office365Connector
+    us = cls.check_settings({**mapping["connectors"]["office365"], "authority": US_AUTHORITY,
+                             "graph_url": "https://dod-graph.microsoft.us/v1.0",
+                             "scope": "https://dod-graph.microsoft.us/.default"})
+    assert us["page_size"] == 50 and us["search_limit"] == 1000 and us["include_attachments"] is False
+
+
+# --------------------------------------------------------------------------------------- declared datasets
+def _leaves(data: Any, prefix: str = "") -> set[str]:
+    """The paths of every non-empty scalar in ``data``."""
+    if isinstance(data, dict):
+        return {p for k, v in data.items() for p in _leaves(v, f"{prefix}.{k}" if prefix else k)}
+    if isinstance(data, list):
+        return {p for v in data for p in _leaves(v, prefix)}
+    return {prefix} if data not in (None, "") else set()
+
+
+@pytest.mark.parametrize("email,settings", [
+    (DEMO, {}), (OTHER, {}), (NEAR_MISS, {}), (EMPTY, {}),
+    (DEMO, {"mailboxes": [], "include_attachments": True}),
+])
+def test_every_exported_field_is_declared_at_its_own_path(run_export, email, settings):
+    pkg = run_export(email, vendors=["office365"], settings={"office365": settings})
+    assert ok(pkg).undeclared == []
+    declared = {d.name: d for d in DATASETS}
+    for r in pkg.records("office365"):
+        for path in _leaves(r["data"]):             # a value is never covered only by a container declaration
+            found = declared[r["dataset"]].field_for(path)
+            assert found is not None and (found[0] == path or found[1].kind == Kind.ADDRESS), (r["dataset"], path)
+
+
+def test_people_bearing_fields_are_declared_for_masking():
+    by_name = {d.name: d for d in DATASETS}
+    kinds = {(d, p): f.kind for d, ds in by_name.items() for p, f in ds.fields.items()}
+    for who in ("from", "sender", "toRecipients", "ccRecipients", "bccRecipients", "replyTo"):
+        assert kinds["message", f"{who}.emailAddress.name"] == Kind.NAME
+        assert kinds["message", f"{who}.emailAddress.address"] == Kind.EMAIL
+    for who in ("attendees", "organizer"):
+        assert kinds["event", f"{who}.emailAddress.name"] == Kind.NAME
+        assert kinds["event", f"{who}.emailAddress.address"] == Kind.EMAIL
+    assert kinds["message", "body.content"] == kinds["event", "body.content"] == Kind.FREE_TEXT
+    assert kinds["message", "subject"] == kinds["contact", "personalNotes"] == Kind.FREE_TEXT
+    assert kinds["contact", "spouseName"] == kinds["contact", "children"] == Kind.NAME
+    assert kinds["contact", "emailAddresses.address"] == Kind.EMAIL and kinds["contact", "mobilePhone"] == Kind.PHONE
+
+
+def test_a_field_nobody_declared_is_reported(run_export, sandbox, monkeypatch):
+    contact = next(c for c in sandbox.apps["office365"].data["boxes"]["info@megasecurity.eu"]["contacts"]
+                   if any(e["address"].lower() == DEMO for e in c["emailAddresses"]))
+    monkeypatch.setitem(contact, "favouriteColour", "blauw")
+    monkeypatch.setitem(contact, "extensions", [{"extensionName": "com.shop.loyalty", "points": 120}])
+    outcome = ok(run_export(DEMO, vendors=["office365"]))
+    assert outcome.undeclared == ["contact: extensions.extensionName", "contact: extensions.points",
+                                  "contact: favouriteColour"]
+    assert any("favouriteColour" in n for n in outcome.notes)
+
+
+# --------------------------------------------------------------------------------------- paging guard, coverage
+LISTINGS = {
+    "users": ("/v1.0/users", "$select", {"mailboxes": []}),
+    "message search": ("/v1.0/users/info@megasecurity.eu/messages", "$search", {}),
+    "message filter": ("/v1.0/users/info@megasecurity.eu/messages", "$filter", {}),
+    "contacts": ("/v1.0/users/info@megasecurity.eu/contacts", "$filter", {}),
+    "events": ("/v1.0/users/verkoop@megasecurity.eu/events", "$select", {}),
+}
+
+
+@pytest.mark.parametrize("listing", LISTINGS)
+def test_a_page_repeating_an_earlier_one_fails_the_connector_with_the_guards_reason(run_export, sandbox, listing):
+    path, marker, settings = LISTINGS[listing]
+    link = f"{sandbox.vendor_url('office365')}{path}?{marker}=again&$skip=10"    # the vendor keeps sending it
+    sandbox.inject(Fault("office365", status=200, body={"value": [], "@odata.nextLink": link}, times=None,
+                         match=lambda r: r.path == path and marker in unquote(r.raw_query)))
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": settings})
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "failed" and pkg.result.status == "partial"
+    assert outcome.error == (f"office365: paging did not advance at {path.removeprefix('/v1.0')} "
+                             "(page 3 repeats an earlier page)")
+    assert len(sandbox.requests_to("office365", link.split("/office365", 1)[1].split("?")[0] + "?")) >= 3
+
+
+def test_coverage_says_what_each_search_of_each_mailbox_covered(run_export):
+    outcome = ok(run_export(DEMO, vendors=["office365"]))
+    sent = sum(1 for m in box("info")["messages"] if m["from"]["emailAddress"]["address"].lower() == DEMO)
+    events = len(box("info")["events"])
+    assert outcome.coverage[0] == "mailboxes: the 3 configured"
+    assert f"mailbox info@megasecurity.eu: messages sent by the subject ($filter): all {sent} (1 page)" \
+        in outcome.coverage
+    assert f"mailbox info@megasecurity.eu: events of the default calendar: all {events} (2 pages), 4 with the " \
+           "subject" in outcome.coverage
+    assert "mailbox info@megasecurity.eu: messages from, to, cc or bcc the subject ($search over 1 date range): " \
+           f"{len(expected_messages(DEMO, ('info',)))} found" in outcome.coverage
+    assert not any("stagiair" in line for line in outcome.coverage)          # skipped: a note, no coverage
+    assert len(outcome.coverage) == 1 + 2 * 4
+
+
+def test_a_capped_search_that_cannot_be_split_leaves_the_connector_incomplete(run_export, sandbox):
+    app = sandbox.apps["office365"]
+    app.search_cap = 1                                        # every day holds more hits than the cap
+    try:
+        pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"search_limit": 1}})
+    finally:
+        app.search_cap = 1000
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
+    for mailbox in ("info", "verkoop"):
+        assert f"mailbox {mailbox}@megasecurity.eu: more than 1 hits around 20" in outcome.error
+    assert outcome.error.endswith("Graph's $search cap: mail to the subject may be missing")
+    # what the subject sent still comes through the exact filter
+    got = {r["source"]["vendor_id"] for r in pkg.records("office365", "message")}
+    sent = {m["id"] for n in CONFIGURED for m in box(n)["messages"]
+            if m["from"]["emailAddress"]["address"].lower() == DEMO}
+    assert sent <= got < expected_messages(DEMO)
+
+
+def test_a_contact_graph_returns_for_another_address_is_withheld_with_the_standard_note(run_export, sandbox):
+    sofie = next(c for c in box("info")["contacts"] if any(e["address"].lower() == OTHER for e in c["emailAddresses"]))
+    jan = next(c for c in box("info")["contacts"] if any(e["address"].lower() == DEMO for e in c["emailAddresses"]))
+    sandbox.inject(Fault("office365", status=200, body={"value": [jan, sofie]},
+                         match="GET /v1.0/users/info@megasecurity.eu/contacts"))
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = ok(pkg)
+    assert [c["source"]["vendor_id"] for c in pkg.data("contact", "office365")
+            if c["data"]["mailbox"] == "info@megasecurity.eu"] == [jan["id"]]
+    assert "withheld 1 contacts found in info@megasecurity.eu: Graph's filter returned them, but none of their " \
+           "addresses is the subject's" in outcome.notes
+    assert OTHER not in pkg.text().lower()
