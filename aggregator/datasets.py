@@ -84,28 +84,44 @@ class Dataset:
             probe = probe.rsplit(".", 1)[0]
 
 
-def paths(data: Any, prefix: str = "") -> Iterator[str]:
-    """Every leaf path in ``data`` (keys joined by dots, list positions left out), iteratively."""
+def leaves(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every leaf of ``data`` with its path (keys joined by dots, list positions left out), iteratively; an
+    empty list or object is a leaf of its own."""
     stack: list[tuple[str, Any]] = [(prefix, data)]
     while stack:
         where, value = stack.pop()
         if isinstance(value, Mapping):
             if not value and where:
-                yield where
+                yield where, value
             for key, child in value.items():
                 stack.append((f"{where}.{key}" if where else str(key), child))
         elif isinstance(value, list | tuple):
             if not value and where:
-                yield where
+                yield where, value
             for child in value:
                 stack.append((where, child))
         elif where:
-            yield where
+            yield where, value
+
+
+def paths(data: Any, prefix: str = "") -> Iterator[str]:
+    """Every leaf path in ``data``."""
+    for path, _ in leaves(data, prefix):
+        yield path
 
 
 def undeclared(dataset: Dataset, data: Mapping[str, Any]) -> list[str]:
-    """The leaf paths of ``data`` that no field of ``dataset`` covers, sorted."""
-    return sorted({p for p in paths(data) if dataset.field_for(p) is None})
+    """The leaf paths of ``data`` that no field of ``dataset`` covers, sorted. An empty or null value counts as
+    declared when fields below its path are (``ccRecipients: []`` where ``ccRecipients.emailAddress.address``
+    is declared), so a parent need not be declared only to cover its empty form."""
+    missing: set[str] = set()
+    for path, value in leaves(data):
+        if dataset.field_for(path) is not None:
+            continue
+        if value in (None, [], {}) and any(name.startswith(f"{path}.") for name in dataset.fields):
+            continue
+        missing.add(path)
+    return sorted(missing)
 
 
 def check_declarations(connector: str, categories: tuple[str, ...], datasets: tuple[Dataset, ...]) -> list[str]:

@@ -85,6 +85,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
     coverage: list[str] = field(default_factory=list)   # what was searched, one line per search
+    shortfalls: list[str] = field(default_factory=list)  # each search cut short, with what it did not cover
     undeclared: list[str] = field(default_factory=list)  # "dataset: field.path" a vendor sent undeclared
     started_at: str | None = None
     finished_at: str | None = None

@@ -156,6 +156,7 @@ def run(
             outcome.calls = ctx.calls
             outcome.notes = list(ctx.notes)
             outcome.coverage = list(ctx.coverage)
+            outcome.shortfalls = list(ctx.shortfalls)
             outcome.undeclared = sorted(missing)[:MAX_UNDECLARED]
             if missing:
                 outcome.notes.append(f"{len(missing)} field(s) the connector does not declare were exported "

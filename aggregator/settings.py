@@ -81,10 +81,8 @@ def _coerce(connector: str, s: Setting, value: Any) -> Any:
         except ValueError:
             raise _fail(connector, s, "a date written YYYY-MM-DD") from None
     if s.kind == "list":
-        if isinstance(value, str):
-            value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise _fail(connector, s, "a list of non-empty texts")
+            raise _fail(connector, s, 'a list of non-empty texts (["a", "b"])')
         return [v.strip() for v in value]
     # numbers
     if isinstance(value, bool):

@@ -44,7 +44,7 @@ GOOD = {"base_url": "https://api.example.com/v1", "api_key": "s3cret-value"}
 
 
 def test_settings_are_typed_and_defaults_filled_in():
-    out = validate("acme", DECLARED, {**GOOD, "page_size": "250", "since": "2024-01-31", "mailboxes": "a@b.be"})
+    out = validate("acme", DECLARED, {**GOOD, "page_size": "250", "since": "2024-01-31", "mailboxes": ["a@b.be"]})
     assert out == {"base_url": "https://api.example.com/v1", "api_key": "s3cret-value", "page_size": 250,
                    "rate": 2.0, "include_pdf": False, "since": date(2024, 1, 31), "mailboxes": ["a@b.be"]}
 
@@ -61,6 +61,7 @@ def test_settings_are_typed_and_defaults_filled_in():
     ({**GOOD, "include_pdf": "yes"}, "acme.include_pdf must be true or false"),
     ({**GOOD, "since": "31-01-2024"}, "acme.since must be a date written YYYY-MM-DD"),
     ({**GOOD, "mailboxes": [1]}, "acme.mailboxes must be a list of non-empty texts"),
+    ({**GOOD, "mailboxes": "a@b.be, c@d.be"}, "acme.mailboxes must be a list of non-empty texts"),
     ({**GOOD, "pagesize": 10}, "connectors.acme has no setting pagesize"),
 ])
 def test_bad_settings_name_the_key_and_never_the_value(raw: dict[str, Any], message: str):
@@ -115,6 +116,14 @@ def test_a_declared_path_covers_what_is_below_it_and_nothing_else():
     assert undeclared(ORDER, data) == ["lines.supplier", "remoteIp"]
     assert ORDER.field_for("customer.resource.id") == ("customer", ORDER.fields["customer"])
     assert ORDER.field_for("lines") is None
+
+
+def test_an_empty_or_null_parent_of_declared_fields_is_not_undeclared():
+    msg = Dataset("message", "communications", "Bericht", "Message", Origin.PROVIDED, {
+        "cc.address": Field("Cc", "Cc", Kind.EMAIL)})
+    assert undeclared(msg, {"cc": []}) == [] and undeclared(msg, {"cc": None}) == []
+    assert undeclared(msg, {"cc": [{"address": "x@y.be", "name": "X"}]}) == ["cc.name"]
+    assert undeclared(msg, {"bcc": []}) == ["bcc"]
 
 
 def test_declarations_are_checked():
@@ -322,6 +331,7 @@ def test_a_search_cut_short_is_incomplete_and_the_package_partial(tmp_path: Path
     outcome = _run(tmp_path, {"base_url": "https://acme.example", "cut": True})
     assert outcome.status == Status.INCOMPLETE
     assert outcome.error == "acme: orders before 2024 were not searched (page cap)"
+    assert outcome.shortfalls == ["orders before 2024 were not searched (page cap)"]
     assert overall_status({"acme": outcome}) == "partial"
 
 
