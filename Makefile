@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean fixtures bench
+.PHONY: demo test test-fast lint clean fixtures bench docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2
+
+test-fast: $(STAMP)    # the unit tier: no HTTPS sandbox
+	$(BIN)/python -m pytest -n 2 -m "not sandbox"
+
+docs: $(STAMP)         # regenerate the README's settings reference from the declarations
+	$(BIN)/python -m aggregator.docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks
