@@ -13,6 +13,7 @@ Every connector (and every SDK, through its transport hook) sends through a :cla
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import logging
@@ -24,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
@@ -43,7 +44,9 @@ Clock = Callable[[], float]
 
 # --------------------------------------------------------------------------- redaction
 class Redactor:
-    """Replaces every known secret (and Authorization header values) in a text with ``***``."""
+    """Replaces every known secret (and Authorization header values) in a text with ``***``: each secret as
+    it is, URL-encoded, and base64-encoded (a ``key:secret`` pair as HTTP Basic sends it is registered by the
+    session the moment it is used, see :meth:`VendorSession.prepare_request`)."""
 
     _AUTH = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 
@@ -53,22 +56,37 @@ class Redactor:
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
+        """Know these secrets (and their encoded forms) from now on."""
         with self._lock:
             for s in secrets:
                 if s and len(str(s)) >= 4:
-                    self._secrets.add(str(s))
+                    self._secrets.update(v for v in _forms(str(s)) if len(v) >= 4)
 
     def __call__(self, text: object) -> str:
+        """``text`` with every known secret replaced by ``***``."""
         out = str(text)
-        for s in sorted(self._secrets, key=len, reverse=True):
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for s in secrets:
             out = out.replace(s, "***")
         return self._AUTH.sub(lambda m: f"{m.group(1)} ***", out)
 
+    def line(self, text: object, limit: int = 300) -> str:
+        """Redacted first, then made one line and shortened: a secret cut by the shortening cannot survive."""
+        return one_line(self(text), limit)
 
-def one_line(text: object, limit: int = 300) -> str:
-    """Collapse whitespace so an error can never span lines; cap its length."""
+
+def _forms(secret: str) -> set[str]:
+    raw = secret.encode("utf-8")
+    return {secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(raw).decode("ascii"),
+            base64.urlsafe_b64encode(raw).decode("ascii"), base64.b64encode(raw).decode("ascii").rstrip("=")}
+
+
+def one_line(text: object, limit: int | None = 300) -> str:
+    """Collapse whitespace so an error can never span lines; cap its length (``limit=None``: do not). Text
+    that may hold a secret is shortened only after redaction: use :meth:`Redactor.line` for that."""
     flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return flat if limit is None or len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- limits
@@ -229,6 +247,33 @@ class VendorSession(requests.Session):
         self.mount("https://", adapter)
         self.mount("http://", adapter)
 
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """Prepare as requests does, and register the credential of the Authorization header it carries
+        (a Basic pair, a bearer token issued during the run) with the redactor before anything is sent."""
+        prepared = super().prepare_request(request)
+        scheme, _, credential = str(prepared.headers.get("Authorization", "")).partition(" ")
+        if credential:
+            self.redactor.add(credential)
+            if scheme.lower() == "basic":
+                try:
+                    self.redactor.add(base64.b64decode(credential, validate=True).decode("utf-8"))
+                except ValueError:
+                    pass
+        return prepared
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """Follow a redirect only within the same origin (scheme, host, port): ``requests`` strips only
+        ``Authorization`` on a host change, so a custom credential header or a re-POSTed client secret would
+        reach the other host. A redirect elsewhere fails the connector, naming the host, before any request."""
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        here, there = urlsplit(resp.url), urlsplit(urljoin(resp.url, target))
+        if _origin(here) != _origin(there):
+            raise ConnectorError(f"{self.vendor}: refused to follow a redirect to another host "
+                                 f"({there.scheme}://{there.hostname or '?'})")
+        return target
+
     # requests.Session.request is the single funnel for get/post/... and for msal's calls.
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["verify"] = self.verify_path
@@ -307,7 +352,7 @@ class VendorSession(requests.Session):
         where = _where(response.request.method or "GET", response.url)
         if response.status_code not in set(ok):
             detail = describe(response) if describe else default_describe(response)
-            raise VendorError(one_line(self.redactor(f"{self.vendor}: {response.status_code} {detail} ({where})")),
+            raise VendorError(self.redactor.line(f"{self.vendor}: {response.status_code} {detail} ({where})"),
                               status=response.status_code)
         if not response.content.strip():
             return empty
@@ -334,6 +379,11 @@ def default_describe(response: requests.Response) -> str:
         elif isinstance(err, str):
             return str(body.get("error_description") or err)
     return response.reason or "error"
+
+
+def _origin(parts: Any) -> tuple[str, str, int | None]:
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
 
 
 def _host(url: str | bytes) -> str:

@@ -16,7 +16,7 @@ from aggregator.config import Config
 from aggregator.connector import Connector, ConnectorContext
 from aggregator.datasets import undeclared
 from aggregator.errors import ConfigError, ConnectorError, DsarError
-from aggregator.http import Redactor, Sleep, one_line
+from aggregator.http import Redactor, Sleep
 from aggregator.identifiers import IdentifierBus
 from aggregator.model import Outcome, Status, overall_status, utcnow
 from aggregator.plugins import Registry
@@ -110,7 +110,7 @@ def run(
         try:
             progress(name, records, status)
         except Exception as exc:  # noqa: BLE001 - a display problem must never cost an export
-            log.warning("progress callback failed: %s", one_line(redactor(exc)))
+            log.warning("progress callback failed: %s", redactor.line(exc))
 
     def work(cls: type[Connector]) -> None:
         outcome = outcomes[cls.name]
@@ -179,7 +179,7 @@ def run(
 
 
 def _reason(name: str, exc: object, redactor: Redactor) -> str:
-    text = one_line(redactor(exc)) or "failed without a message"
+    text = redactor.line(exc) or "failed without a message"
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 

@@ -168,14 +168,14 @@ class Office365Connector(Connector):
         except ValueError as exc:
             raise VendorError(f"office365: cannot use authority {authority}: {_discovery_reason(exc)}") from None
         except (msal.exceptions.MsalServiceError, requests.RequestException) as exc:
-            raise VendorError(f"office365: OpenID discovery failed for {authority}: {one_line(exc)}") from None
+            raise VendorError(f"office365: OpenID discovery failed for {authority}: {one_line(exc, None)}") from None
 
     def _token(self) -> str:
         with self._token_lock:               # msal answers from its cache until the token is about to expire
             try:
                 result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
             except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
-                raise VendorError(f"office365: token request failed: {one_line(exc)}") from None
+                raise VendorError(f"office365: token request failed: {one_line(exc, None)}") from None
         if not isinstance(result, Mapping) or "access_token" not in result:
             raise VendorError(_token_reason(result))
         return str(result["access_token"])
@@ -422,7 +422,7 @@ def _describe(response: requests.Response) -> str:
 def _aad_description(text: object) -> str:
     """The first sentence-bearing line of an AAD error_description, without trace and correlation ids."""
     desc = re.split(r"\s*(?:Trace ID|Correlation ID|Timestamp):", str(text or ""), maxsplit=1)[0]
-    return one_line(desc, 240)
+    return one_line(desc, None)       # shortened by the runner, after redaction
 
 
 def _token_reason(result: object) -> str:
@@ -447,7 +447,7 @@ def _discovery_reason(exc: BaseException) -> str:
                    f"{_aad_description(body.get('error_description'))}"
         except ValueError:
             return f"OpenID discovery answered {m.group(1)}"
-    return one_line(text, 240)
+    return one_line(text, None)
 
 
 @hookimpl

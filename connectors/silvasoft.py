@@ -36,7 +36,7 @@ import requests
 from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
-from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow, one_line
+from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.paging import OffsetPaginator, PageGuard, fan_out, pages
 from aggregator.settings import Setting
@@ -234,8 +234,8 @@ class SilvasoftConnector(Connector):
             return []
         if isinstance(body, dict):
             if "errorCode" in body or "errorMessage" in body:
-                raise VendorError(self.ctx.redactor(one_line(
-                    f"silvasoft: {body.get('errorCode', 'error')}: {body.get('errorMessage', '')} (GET /rest/{path})")))
+                raise VendorError(self.ctx.redactor.line(
+                    f"silvasoft: {body.get('errorCode', 'error')}: {body.get('errorMessage', '')} (GET /rest/{path})"))
             body = [body]
         if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
             raise VendorError(f"silvasoft: unexpected reply from GET /rest/{path} (not a list of objects)")

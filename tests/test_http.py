@@ -1,0 +1,107 @@
+"""HTTP hygiene that every connector inherits from VendorSession: redirects never carry credentials to another
+origin, and secrets are redacted in every form they can be echoed in (plain, URL-encoded, base64, Basic)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from urllib.parse import quote
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from aggregator.errors import ConnectorError
+from aggregator.http import Redactor, VendorSession
+
+
+class _Hosts(BaseAdapter):
+    """Answers by host from a table ``{host: (status, headers, body)}`` and records what each host received."""
+
+    def __init__(self, table: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
+        super().__init__()
+        self.table = table
+        self.seen: list[tuple[str, str, dict[str, str], bytes]] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        host = requests.utils.urlparse(request.url).netloc
+        body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+        self.seen.append((host, str(request.method), dict(request.headers), body))
+        status, headers, content = self.table[host]
+        response = requests.Response()
+        response.status_code, response.headers = status, CaseInsensitiveDict(headers)
+        response._content, response.raw = content, io.BytesIO(content)
+        response.url, response.request = str(request.url), request
+        return response
+
+    def close(self) -> None:
+        return None
+
+
+def _session(adapter: _Hosts, redactor: Redactor | None = None) -> VendorSession:
+    s = VendorSession("acme", redactor=redactor or Redactor(["k3y-value-123"]))
+    for prefix in ("https://", "http://"):
+        s.mount(prefix, adapter)
+    s.headers["ApiKey"] = "k3y-value-123"
+    return s
+
+
+@pytest.mark.parametrize("location", ["https://evil.example/steal", "http://api.example.com/plain",
+                                      "https://api.example.com:8443/other-port", "//evil.example/x"])
+def test_a_redirect_to_another_origin_is_refused_before_anything_is_sent_there(location: str):
+    hosts = _Hosts({"api.example.com": (302, {"Location": location}, b"")})
+    with pytest.raises(ConnectorError, match="acme: refused to follow a redirect to another host"):
+        _session(hosts).get("https://api.example.com/v1/relations")
+    assert [h for h, *_ in hosts.seen] == ["api.example.com"]          # nothing reached the other host
+
+
+def test_a_307_to_another_host_never_reposts_the_client_secret():
+    hosts = _Hosts({"login.example.com": (307, {"Location": "https://evil.example/token"}, b"")})
+    with pytest.raises(ConnectorError, match=r"\(https://evil.example\)"):
+        _session(hosts).post("https://login.example.com/t/oauth2/v2.0/token",
+                             data={"client_secret": "s3cr3t-value", "grant_type": "client_credentials"})
+    assert len(hosts.seen) == 1
+
+
+def test_a_redirect_within_the_origin_is_followed_with_its_credentials():
+    hosts = _Hosts({"api.example.com": (200, {}, b"{}")})
+    hosts.table["api.example.com"] = (302, {"Location": "/v2/relations"}, b"")
+    original_send = hosts.send
+
+    def send(request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        if str(request.url).endswith("/v2/relations"):
+            hosts.table["api.example.com"] = (200, {}, b"[]")
+        return original_send(request, **kwargs)
+
+    hosts.send = send  # type: ignore[method-assign]
+    response = _session(hosts).get("https://api.example.com/v1/relations")
+    assert response.status_code == 200 and len(hosts.seen) == 2
+    assert hosts.seen[1][2]["ApiKey"] == "k3y-value-123"
+
+
+def test_every_form_of_a_secret_is_redacted():
+    secret = "p@ss/word+with=chars"
+    red = Redactor([secret])
+    echoed = " ".join([secret, quote(secret, safe=""), base64.b64encode(secret.encode()).decode()])
+    assert red(echoed) == "*** *** ***"
+
+
+def test_a_basic_pair_and_a_bearer_token_are_known_once_used_even_without_their_prefix():
+    hosts = _Hosts({"api.example.com": (200, {}, b"{}")})
+    red = Redactor()
+    s = _session(hosts, red)
+    s.auth = ("shop-key", "shop-secret-456")
+    s.get("https://api.example.com/x")
+    pair = base64.b64encode(b"shop-key:shop-secret-456").decode()
+    assert red(f"echo: {pair} and shop-key:shop-secret-456") == "echo: *** and ***"
+    s.auth = None
+    s.get("https://api.example.com/x", headers={"Authorization": "Bearer eyJ0eXAi.issued-token.sig"})
+    assert red("token eyJ0eXAi.issued-token.sig leaked") == "token *** leaked"
+
+
+def test_redaction_comes_before_shortening():
+    secret = "S" * 20 + "-tail-of-secret"
+    red = Redactor([secret])
+    text = "x" * 290 + secret                       # the cut at 300 would fall inside the secret
+    assert "S" * 5 not in red.line(text) and red.line(text).endswith("***")
