@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from requests.adapters import BaseAdapter
@@ -18,10 +19,11 @@ from aggregator.datasets import undeclared
 from aggregator.errors import ConfigError, ConnectorError, DsarError
 from aggregator.http import Redactor, Sleep
 from aggregator.identifiers import IdentifierBus
-from aggregator.model import Outcome, Status, overall_status, utcnow
+from aggregator.model import Outcome, Record, Status, overall_status, utcnow
 from aggregator.plugins import Registry
 from aggregator.spool import Spool
 from aggregator.subject import Subject
+from aggregator.text import TooDeep, clean, clean_data, printable
 
 log = logging.getLogger("dsar.runner")
 
@@ -124,6 +126,7 @@ def run(
                                adapters=adapters)
         declared = {d.name: d for d in cls.datasets}
         missing: set[str] = set()
+        replaced = 0
         try:
             connector = cls(ctx)
             for record in connector.collect():
@@ -138,6 +141,8 @@ def run(
                                              f"under {record.category!r}")
                     if len(missing) < MAX_UNDECLARED:
                         missing.update(f"{dataset.name}: {p}" for p in undeclared(dataset, record.data))
+                record, n = _cleaned(record)
+                replaced += n
                 spool.write(record)
                 outcome.records += 1
                 outcome.categories[record.category] = outcome.categories.get(record.category, 0) + 1
@@ -154,9 +159,12 @@ def run(
         finally:
             bus.finished(cls.name)
             outcome.calls = ctx.calls
-            outcome.notes = list(ctx.notes)
-            outcome.coverage = list(ctx.coverage)
-            outcome.shortfalls = list(ctx.shortfalls)
+            outcome.notes = [printable(n) for n in ctx.notes]
+            if replaced:
+                outcome.notes.append(f"replaced {replaced} unprintable character(s) in the vendor's data (lone "
+                                     "surrogates or control characters) with U+FFFD")
+            outcome.coverage = [printable(n) for n in ctx.coverage]
+            outcome.shortfalls = [printable(n) for n in ctx.shortfalls]
             outcome.undeclared = sorted(missing)[:MAX_UNDECLARED]
             if missing:
                 outcome.notes.append(f"{len(missing)} field(s) the connector does not declare were exported "
@@ -178,8 +186,21 @@ def run(
     return outcomes, bus
 
 
+def _cleaned(record: Record) -> tuple[Record, int]:
+    """The record with its vendor text made safe (see :mod:`aggregator.text`); a record nested beyond reason
+    fails its connector with one line."""
+    try:
+        data, n = clean_data(record.data)
+    except TooDeep as exc:
+        raise ConnectorError(f"a {record.dataset!r} record is {exc}") from None
+    parties = tuple(clean(p)[0] for p in record.third_parties)
+    if not n and parties == record.third_parties:
+        return record, 0
+    return replace(record, data=data, third_parties=parties), n
+
+
 def _reason(name: str, exc: object, redactor: Redactor) -> str:
-    text = redactor.line(exc) or "failed without a message"
+    text = printable(redactor.line(exc)) or "failed without a message"
     return text if text.startswith(f"{name}:") else f"{name}: {text}"
 
 
