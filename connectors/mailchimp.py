@@ -40,6 +40,7 @@ MAX_CONNECTIONS = 10          # Mailchimp: at most 10 simultaneous connections p
 MAX_COUNT = 1000              # largest ``count`` the API accepts
 MAX_PAGES = 500               # pages read from one collection at most (500,000 items at the default
                               # page size); more means the vendor never answers a last page
+LAST_GOALS = 50               # the member goals endpoint returns the last 50 goal events, unpaged
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
 # What is read per member, with the collection's path below the member and its list key.
 MEMBER_LISTS = {"activity": "activity-feed", "events": "events", "notes": "notes", "tags": "tags"}
@@ -203,6 +204,7 @@ class MailchimpConnector(Connector):
 
     # ------------------------------------------------------------------ per audience
     def _member(self, list_id: str) -> Json | None:
+        """The subject's member record in one audience, or None (404) when it holds none."""
         return self._call(f"GET /lists/{list_id}/members/{self._hash}", self.client.lists.get_list_member,
                           list_id, self._hash, missing_ok=True)
 
@@ -217,7 +219,7 @@ class MailchimpConnector(Connector):
         if part == "interests":
             return self._interest_labels(list_id) if member.get("interests") else {}
         if part == "goals":
-            endpoint = f"GET {base}/goals"   # no paging: the API returns the last 50 goal events
+            endpoint = f"GET {base}/goals"
             reply = self._call(endpoint, lists.getListMemberGoals, list_id, h)
             return Listing([(endpoint, g) for g in items_at(reply, "goals", "mailchimp", endpoint)], 1)
         fn = {"activity": lists.get_list_member_activity_feed, "events": lists.get_list_member_events,
@@ -246,14 +248,11 @@ class MailchimpConnector(Connector):
 
     def collect(self) -> Iterator[Record]:
         audiences = self._audiences()
-        members: list[tuple[str, Json]] = []
-        for list_id, member in fan_out(self._member, audiences, workers=self.workers, name="mailchimp"):
-            if member is None:
-                self.ctx.note(f"audience {list_id} was named for the address but has no member record for it (404)")
-            else:
-                members.append((list_id, member))
-        members = self.ctx.keep_owned(members, lambda m: self.ctx.subject.matches(m[1].get("email_address")),
-                                      "member records")
+        fetched = list(fan_out(self._member, audiences, workers=self.workers, name="mailchimp"))
+        for list_id in [list_id for list_id, member in fetched if member is None]:
+            self.ctx.note(f"audience {list_id} was named for the address but has no member record for it (404)")
+        members = self.ctx.keep_owned([(list_id, m) for list_id, m in fetched if m is not None],
+                                      lambda m: self.ctx.subject.matches(m[1].get("email_address")), "member records")
         tasks = [(list_id, member, part) for list_id, member in members for part in PARTS]
         done = fan_out(self._part, tasks, workers=self.workers, name="mailchimp")
         for list_id, group in groupby(done, key=lambda pair: pair[0][0]):
@@ -310,11 +309,14 @@ class MailchimpConnector(Connector):
                              vendor_id=vendor_id)
 
         for part, what in (("activity", "activity feed"), ("events", "events"), ("notes", "notes"), ("tags", "tags")):
-            listing = parts[part]
-            ctx.covered(f"{what} of the member in audience {list_id}: all {len(listing.items)} "
-                        f"({listing.pages} page{'s' if listing.pages != 1 else ''})")
-        ctx.covered(f"goals of the member in audience {list_id}: {len(parts['goals'].items)} (unpaged: the API "
-                    "keeps the last 50 goal events)")
+            n, p = len(parts[part].items), parts[part].pages
+            ctx.covered(f"{what} of the member in audience {list_id}: all {n} ({p} page{'s' if p != 1 else ''})")
+        goals = len(parts["goals"].items)
+        ctx.covered(f"goals of the member in audience {list_id}: {goals} (unpaged: the API returns the last "
+                    f"{LAST_GOALS} goal events only)")
+        if goals >= LAST_GOALS:
+            ctx.cut_short(f"goals of the member in audience {list_id}: older goal events than the last {LAST_GOALS} "
+                          "cannot be read through the API")
         for endpoint, tag in parts["tags"].items:
             yield ctx.record("marketing", "tag", {**aud, **tag}, endpoint=endpoint, vendor_id=tag.get("id"))
         for endpoint, item in parts["activity"].items:

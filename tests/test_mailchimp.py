@@ -395,9 +395,25 @@ def test_each_search_says_what_it_covered(run_export):
     assert f"activity feed of the member in audience {NEWSLETTER}: all 1234 (2 pages)" in outcome.coverage
     assert f"notes of the member in audience {NEWSLETTER}: all 3 (1 page)" in outcome.coverage
     assert f"activity feed of the member in audience {PROMOS}: all 45 (1 page)" in outcome.coverage
+    assert f"goals of the member in audience {NEWSLETTER}: 1 (unpaged: the API returns the last 50 goal events " \
+        "only)" in outcome.coverage
     for what in ("activity feed", "events", "notes", "tags", "goals"):
         assert sum(line.startswith(f"{what} of the member in audience ") for line in outcome.coverage) == 2, what
     assert outcome.notes == []
+
+
+def test_fifty_goals_mean_older_ones_were_out_of_reach(run_export, sandbox):
+    goals = [{"goal_id": n, "event": f"Bezocht /p{n}", "data": f"/p{n}", "last_visited_at": "2026-01-01T00:00:00+00:00"}
+             for n in range(50)]
+    sandbox.inject(Fault("mailchimp", status=200, body={"goals": goals, "total_items": 50, "_links": []},
+                         match=lambda r: r.path.endswith(f"{NEWSLETTER}/members/{DEMO_HASH}/goals")))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status) == ("partial", "incomplete")
+    assert outcome.error == (f"mailchimp: goals of the member in audience {NEWSLETTER}: older goal events than the "
+                             "last 50 cannot be read through the API")
+    assert len(by_list(pkg.records("mailchimp", "goal"), NEWSLETTER)) == 50
+    assert len(pkg.records("mailchimp", "activity")) == 1279       # everything else is still exported
 
 
 def test_a_member_record_of_another_address_is_withheld(run_export, sandbox):
