@@ -42,7 +42,7 @@ MAX_PAGES = 500               # pages read from one collection at most (500,000 
                               # page size); more means the vendor never answers a last page
 LAST_GOALS = 50               # the member goals endpoint returns the last 50 goal events, unpaged
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
-# What is read per member, with the collection's path below the member and its list key.
+# The member's own collections: the list key of a reply -> the path below the member.
 MEMBER_LISTS = {"activity": "activity-feed", "events": "events", "notes": "notes", "tags": "tags"}
 PARTS = ("merge_fields", "interests", *MEMBER_LISTS, "goals")
 
