@@ -19,8 +19,8 @@ import http
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, ClassVar
+from itertools import groupby
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlencode
 
 import mailchimp_marketing
@@ -31,16 +31,29 @@ from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, DsarError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, RetryPolicy, VendorSession, one_line
-from aggregator.paging import PageGuard
+from aggregator.paging import OffsetPaginator, PageGuard, fan_out, items_at, pages
+from aggregator.settings import Setting
 from aggregator.subject import emails_in
+from connectors.mailchimp_datasets import DATASETS
 
 MAX_CONNECTIONS = 10          # Mailchimp: at most 10 simultaneous connections per API key
 MAX_COUNT = 1000              # largest ``count`` the API accepts
 MAX_PAGES = 500               # pages read from one collection at most (500,000 items at the default
                               # page size); more means the vendor never answers a last page
+LAST_GOALS = 50               # the member goals endpoint returns the last 50 goal events, unpaged
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
+# The member's own collections: the list key of a reply -> the path below the member.
+MEMBER_LISTS = {"activity": "activity-feed", "events": "events", "notes": "notes", "tags": "tags"}
+PARTS = ("merge_fields", "interests", *MEMBER_LISTS, "goals")
 
 Json = dict[str, Any]
+
+
+class Listing(NamedTuple):
+    """The items of one collection, each with the endpoint of its page, and how many pages were read."""
+
+    items: list[tuple[str, Json]]
+    pages: int
 
 
 class MailchimpConnector(Connector):
@@ -48,18 +61,34 @@ class MailchimpConnector(Connector):
     processor: ClassVar[str] = "mailchimp"
     categories: ClassVar[tuple[str, ...]] = ("contact", "marketing", "consent", "engagement", "communications",
                                              "technical")
-    required_settings: ClassVar[tuple[str, ...]] = ("api_key",)
-    secret_settings: ClassVar[tuple[str, ...]] = ("api_key",)
+    declared_settings: ClassVar[tuple[Setting, ...]] = (
+        Setting("api_key", "Marketing API key, \"<key>-<dc>\" (the data centre after the dash)", required=True,
+                secret=True, example="`${MAILCHIMP_KEY}`"),
+        Setting("base_url", "API root when not https://<dc>.api.mailchimp.com/3.0", "url"),
+        Setting("page_size", "items asked per page (count)", "int", default=MAX_COUNT, minimum=1, maximum=MAX_COUNT),
+        Setting("concurrency", "simultaneous requests (Mailchimp allows 10 per key)", "int", default=MAX_CONNECTIONS,
+                minimum=1, maximum=MAX_CONNECTIONS),
+    )
+    datasets = DATASETS
     description: ClassVar[str] = ("Mailchimp audiences: member records (merge fields, interests, tags, consent, "
                                   "opt-in IPs), activity feed, events, goals and notes.")
+
+    @classmethod
+    def check(cls, settings: dict[str, Any]) -> None:
+        """Without ``base_url`` the key must name its data centre."""
+        key = settings["api_key"]
+        if not settings["base_url"] and not ("-" in key and _DC.match(key.rpartition("-")[2])):
+            raise ConfigError("config: connectors.mailchimp.api_key must end in -<dc> (the data centre, e.g. "
+                              "-us21), or set connectors.mailchimp.base_url")
 
     # ------------------------------------------------------------------ setup
     def __init__(self, ctx: ConnectorContext) -> None:
         super().__init__(ctx)
-        self.api_key = str(self.settings["api_key"]).strip()
-        self.host = self._host(self.settings.get("base_url"), self.api_key)
-        self.page_size = _bounded(self.settings, "page_size", MAX_COUNT)
-        self.workers = _bounded(self.settings, "concurrency", MAX_CONNECTIONS)
+        self.api_key: str = self.settings["api_key"]
+        dc = self.api_key.rpartition("-")[2]     # ``check`` made sure it is one, unless base_url is set
+        self.host = (self.settings["base_url"] or f"https://{dc}.api.mailchimp.com/3.0").rstrip("/")
+        self.page_size: int = self.settings["page_size"]
+        self.workers: int = self.settings["concurrency"]
         self.session: VendorSession = ctx.session(limits=Limits(concurrency=self.workers), retry=RetryPolicy())
         self.client = mailchimp_marketing.Client()
         self.client.set_config({"api_key": self.api_key})
@@ -67,16 +96,6 @@ class MailchimpConnector(Connector):
         api.host = self.host
         api.server = ""                 # no "server" → dc rewrite: the host above is final
         api.request = self._send        # route the SDK through the VendorSession
-
-    @staticmethod
-    def _host(base_url: object, api_key: str) -> str:
-        if base_url:
-            return str(base_url).rstrip("/")
-        dc = api_key.rpartition("-")[2] if "-" in api_key else ""
-        if not _DC.match(dc):
-            raise ConfigError("config: connectors.mailchimp.api_key must end in -<dc> (the data centre, e.g. "
-                              "-us21), or set connectors.mailchimp.base_url")
-        return f"https://{dc}.api.mailchimp.com/3.0"
 
     def _send(self, method: str, url: str, query_params: Any = None, headers: Mapping[str, str] | None = None,
               body: Any = None) -> requests.Response:
@@ -140,92 +159,85 @@ class MailchimpConnector(Connector):
         message = f"mailchimp: {head}" + (f": {detail.strip()}" if detail.strip() else "") + f" ({where})"
         return self.ctx.redactor(one_line(message))
 
-    def _pages(self, path: str, key: str, fn: Callable[..., Any], *args: Any,
-               **kwargs: Any) -> Iterator[tuple[str, list[Json]]]:
-        """Every page of a ``count``/``offset`` collection: (endpoint, items). Stops at ``total_items`` when
-        the reply has one, else at a short page (the activity feed has no ``total_items``). A vendor that keeps
-        answering full pages cannot keep it going: a page equal to the one before it, or more than
-        ``MAX_PAGES`` pages, ends the connector with a VendorError."""
-        offset = 0
+    def _listing(self, path: str, key: str, fn: Callable[..., Any], *args: Any, **query: Any) -> Listing:
+        """Every item of a ``count``/``offset`` collection, each with its page's endpoint. It ends at
+        ``total_items`` when the reply has one, else at a short page (the activity feed has none); a page that
+        repeats an earlier one, or more than ``MAX_PAGES`` pages, ends the connector with a VendorError."""
+        endpoint = ""
+
+        def fetch(token: dict[str, Any]) -> Any:
+            nonlocal endpoint
+            endpoint = f"GET {path}?{urlencode({**token, **query})}"
+            return self._call(endpoint, fn, *args, **token, **query)
+
         guard = PageGuard("mailchimp", f"GET {path}", MAX_PAGES, hint="a larger page_size reads further")
-        while True:
-            endpoint = f"GET {path}?{urlencode({'count': self.page_size, 'offset': offset, **kwargs})}"
-            page = self._call(endpoint, fn, *args, count=self.page_size, offset=offset, **kwargs) or {}
-            items = [i for i in page.get(key) or [] if isinstance(i, dict)]
-            if items:
-                guard.check(items)
-            yield endpoint, items
-            offset += len(items)
-            total = page.get("total_items")
-            if not items or (isinstance(total, int) and offset >= total) or (
-                    not isinstance(total, int) and len(items) < self.page_size):
-                return
+        items = [(endpoint, item) for page in pages(fetch, OffsetPaginator(self.page_size),
+                                                    lambda body: items_at(body, key, "mailchimp", endpoint), guard)
+                 for item in page]
+        return Listing(items, guard.pages)
 
     # ------------------------------------------------------------------ discovery
     def _audiences(self) -> dict[str, Json]:
         """list id → list object, for every audience holding the subject's address (any status)."""
         email = self.ctx.subject.email
-        found: dict[str, Json] = {}
         lists = self.client.lists
-        for _, items in self._pages("/lists", "lists", lists.get_all_lists, email=email):
-            for lst in items:
-                if lst.get("id"):
-                    found[str(lst["id"])] = lst
+        found = {str(lst["id"]): lst for _, lst in self._listing("/lists", "lists", lists.get_all_lists,
+                                                                 email=email).items if lst.get("id")}
+        by_list = len(found)
         endpoint = f"GET /search-members?{urlencode({'query': email})}"
-        reply = self._call(endpoint, self.client.searchMembers.search, email) or {}
-        exact = reply.get("exact_matches") or {}
-        members = [m for m in exact.get("members") or [] if isinstance(m, dict)]
-        for m in members:   # full_search holds fuzzy matches: other people, never used
+        exact = (self._call(endpoint, self.client.searchMembers.search, email) or {}).get("exact_matches") or {}
+        members = items_at(exact, "members", "mailchimp", endpoint) if exact else []
+        # full_search holds fuzzy matches: other people, never used
+        for m in self.ctx.keep_owned(members, lambda m: self.ctx.subject.matches(m.get("email_address")),
+                                     "search-members matches"):
             list_id = str(m.get("list_id") or "")
-            if list_id and list_id not in found and self.ctx.subject.matches(m.get("email_address")):
+            if list_id and list_id not in found:
                 found[list_id] = self._call(f"GET /lists/{list_id}", lists.get_list, list_id,
                                             missing_ok=True) or {"id": list_id}
         total = exact.get("total_items")
         if isinstance(total, int) and total > len(members):
-            self.ctx.note(f"mailchimp: search-members reported {total} exact matches but returned "
-                          f"{len(members)}; the audiences were also looked up with GET /lists?email=")
+            self.ctx.note(f"search-members reported {total} exact matches but returned {len(members)}; the "
+                          "audiences were also looked up with GET /lists?email=")
+        self.ctx.covered(f"audiences holding the address: {len(found)} ({by_list} from GET /lists?email=, "
+                         f"{len(found) - by_list} more from search-members' {len(members)} exact matches)")
         return found
 
     # ------------------------------------------------------------------ per audience
-    def _member_bundle(self, pool: ThreadPoolExecutor, list_id: str, member: Json) -> dict[str, Future[Any]]:
-        h = str(member.get("id") or self._hash)
+    def _member(self, list_id: str) -> Json | None:
+        """The subject's member record in one audience, or None (404) when it holds none."""
+        return self._call(f"GET /lists/{list_id}/members/{self._hash}", self.client.lists.get_list_member,
+                          list_id, self._hash, missing_ok=True)
+
+    def _part(self, task: tuple[str, Json, str]) -> Any:
+        """One of ``PARTS`` for one member: a :class:`Listing`, or the interest labels."""
+        list_id, member, part = task
         lists = self.client.lists
+        h = str(member.get("id") or self._hash)
         base = f"/lists/{list_id}/members/{h}"
-        return {
-            "merge_fields": pool.submit(self._collect_pages, f"/lists/{list_id}/merge-fields", "merge_fields",
-                                        lists.get_list_merge_fields, list_id),
-            "interests": pool.submit(self._interest_labels, list_id) if member.get("interests") else _done({}),
-            "activity": pool.submit(self._collect_pages, f"{base}/activity-feed", "activity",
-                                    lists.get_list_member_activity_feed, list_id, h),
-            "events": pool.submit(self._collect_pages, f"{base}/events", "events",
-                                  lists.get_list_member_events, list_id, h),
-            "notes": pool.submit(self._collect_pages, f"{base}/notes", "notes",
-                                 lists.get_list_member_notes, list_id, h),
-            "tags": pool.submit(self._collect_pages, f"{base}/tags", "tags",
-                                lists.get_list_member_tags, list_id, h),
-            "goals": pool.submit(self._goals, base, list_id, h),
-        }
-
-    def _collect_pages(self, path: str, key: str, fn: Callable[..., Any], *args: Any) -> list[tuple[str, Json]]:
-        return [(endpoint, item) for endpoint, items in self._pages(path, key, fn, *args) for item in items]
-
-    def _goals(self, base: str, list_id: str, h: str) -> list[tuple[str, Json]]:
-        endpoint = f"GET {base}/goals"   # no paging: the API returns the last 50 goal events
-        reply = self._call(endpoint, self.client.lists.getListMemberGoals, list_id, h) or {}
-        return [(endpoint, g) for g in reply.get("goals") or [] if isinstance(g, dict)]
+        if part == "merge_fields":
+            return self._listing(f"/lists/{list_id}/merge-fields", part, lists.get_list_merge_fields, list_id)
+        if part == "interests":
+            return self._interest_labels(list_id) if member.get("interests") else {}
+        if part == "goals":
+            endpoint = f"GET {base}/goals"
+            reply = self._call(endpoint, lists.getListMemberGoals, list_id, h)
+            return Listing([(endpoint, g) for g in items_at(reply, "goals", "mailchimp", endpoint)], 1)
+        fn = {"activity": lists.get_list_member_activity_feed, "events": lists.get_list_member_events,
+              "notes": lists.get_list_member_notes, "tags": lists.get_list_member_tags}[part]
+        return self._listing(f"{base}/{MEMBER_LISTS[part]}", part, fn, list_id, h)
 
     def _interest_labels(self, list_id: str) -> dict[str, str]:
         lists = self.client.lists
         labels: dict[str, str] = {}
-        categories = self._collect_pages(f"/lists/{list_id}/interest-categories", "categories",
-                                         lists.get_list_interest_categories, list_id)
+        categories = self._listing(f"/lists/{list_id}/interest-categories", "categories",
+                                   lists.get_list_interest_categories, list_id).items
         for _, cat in categories:
             cat_id = str(cat.get("id") or "")
             if not cat_id:
                 continue
-            for _, interest in self._collect_pages(f"/lists/{list_id}/interest-categories/{cat_id}/interests",
-                                                   "interests", lists.list_interest_category_interests,
-                                                   list_id, cat_id):
+            for _, interest in self._listing(f"/lists/{list_id}/interest-categories/{cat_id}/interests",
+                                             "interests", lists.list_interest_category_interests,
+                                             list_id, cat_id).items:
                 labels[str(interest.get("id"))] = f"{cat.get('title', '')}: {interest.get('name', '')}".strip(": ")
         return labels
 
@@ -236,26 +248,17 @@ class MailchimpConnector(Connector):
 
     def collect(self) -> Iterator[Record]:
         audiences = self._audiences()
-        h = self._hash
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mailchimp") as pool:
-            member_futures = {
-                list_id: pool.submit(self._call, f"GET /lists/{list_id}/members/{h}",
-                                     self.client.lists.get_list_member, list_id, h, missing_ok=True)
-                for list_id in audiences
-            }
-            bundles: list[tuple[str, Json, dict[str, Future[Any]]]] = []
-            for list_id, future in member_futures.items():
-                member = future.result()
-                if member is None:
-                    self.ctx.note(f"mailchimp: audience {list_id} was named for the address but has no member "
-                                  "record for it (404)")
-                    continue
-                if not self.ctx.subject.matches(member.get("email_address")):
-                    continue   # not this person (never emit another person's record)
-                bundles.append((list_id, member, self._member_bundle(pool, list_id, member)))
-            for list_id, member, bundle in bundles:
-                parts = {key: f.result() for key, f in bundle.items()}
-                yield from self._records(audiences[list_id], list_id, member, parts)
+        fetched = list(fan_out(self._member, audiences, workers=self.workers, name="mailchimp"))
+        for list_id in [list_id for list_id, member in fetched if member is None]:
+            self.ctx.note(f"audience {list_id} was named for the address but has no member record for it (404)")
+        members = self.ctx.keep_owned([(list_id, m) for list_id, m in fetched if m is not None],
+                                      lambda m: self.ctx.subject.matches(m[1].get("email_address")), "member records")
+        tasks = [(list_id, member, part) for list_id, member in members for part in PARTS]
+        done = fan_out(self._part, tasks, workers=self.workers, name="mailchimp")
+        for list_id, group in groupby(done, key=lambda pair: pair[0][0]):
+            results = list(group)
+            parts = {task[2]: result for task, result in results}
+            yield from self._records(audiences[list_id], list_id, results[0][0][1], parts)
 
     def _records(self, audience: Json, list_id: str, member: Json, parts: dict[str, Any]) -> Iterator[Record]:
         ctx = self.ctx
@@ -263,7 +266,7 @@ class MailchimpConnector(Connector):
         h = str(member.get("id") or self._hash)
         where = f"GET /lists/{list_id}/members/{h}"
         vendor_id = member.get("unique_email_id") or h
-        labels = {str(f.get("tag")): f for _, f in parts["merge_fields"] if f.get("tag")}
+        labels = {str(f.get("tag")): f for _, f in parts["merge_fields"].items if f.get("tag")}
         interest_labels: dict[str, str] = parts["interests"]
         aud = {"list_id": list_id, "list_name": name}
         merge = member.get("merge_fields") or {}
@@ -305,17 +308,26 @@ class MailchimpConnector(Connector):
             yield ctx.record("technical", "signup_technical", {**aud, **technical}, endpoint=where,
                              vendor_id=vendor_id)
 
-        for endpoint, tag in parts["tags"]:
+        for part, what in (("activity", "activity feed"), ("events", "events"), ("notes", "notes"), ("tags", "tags")):
+            n, p = len(parts[part].items), parts[part].pages
+            ctx.covered(f"{what} of the member in audience {list_id}: all {n} ({p} page{'s' if p != 1 else ''})")
+        goals = len(parts["goals"].items)
+        ctx.covered(f"goals of the member in audience {list_id}: {goals} (unpaged: the API returns the last "
+                    f"{LAST_GOALS} goal events only)")
+        if goals >= LAST_GOALS:
+            ctx.cut_short(f"goals of the member in audience {list_id}: older goal events than the last {LAST_GOALS} "
+                          "cannot be read through the API")
+        for endpoint, tag in parts["tags"].items:
             yield ctx.record("marketing", "tag", {**aud, **tag}, endpoint=endpoint, vendor_id=tag.get("id"))
-        for endpoint, item in parts["activity"]:
+        for endpoint, item in parts["activity"].items:
             yield ctx.record("engagement", "activity", {**aud, **item}, endpoint=endpoint,
                              vendor_id=item.get("campaign_id") or item.get("note_id") or item.get("outreach_id"),
                              third_parties=self._others(item.get("from_email")))
-        for endpoint, event in parts["events"]:
+        for endpoint, event in parts["events"].items:
             yield ctx.record("engagement", "event", {**aud, **event}, endpoint=endpoint)
-        for endpoint, goal in parts["goals"]:
+        for endpoint, goal in parts["goals"].items:
             yield ctx.record("engagement", "goal", {**aud, **goal}, endpoint=endpoint, vendor_id=goal.get("goal_id"))
-        for endpoint, note in parts["notes"]:
+        for endpoint, note in parts["notes"].items:
             data = {k: v for k, v in note.items() if k != "_links"}
             yield ctx.record("communications", "note", {**aud, **data}, endpoint=endpoint, vendor_id=note.get("id"),
                              third_parties=self._others(note.get("created_by"), note.get("note")))
@@ -323,21 +335,6 @@ class MailchimpConnector(Connector):
     def _others(self, *texts: object) -> list[str]:
         """E-mail addresses in ``texts`` that are not the subject's (staff, other people)."""
         return [a for t in texts for a in emails_in(t) if not self.ctx.subject.matches(a)]
-
-
-def _bounded(settings: Mapping[str, Any], key: str, top: int) -> int:
-    value = settings.get(key, top)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"config: connectors.mailchimp.{key} must be a whole number (1 to {top})") from None
-    return max(1, min(number, top))
-
-
-def _done(value: Any) -> Future[Any]:
-    future: Future[Any] = Future()
-    future.set_result(value)
-    return future
 
 
 @hookimpl

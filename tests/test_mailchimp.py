@@ -14,11 +14,12 @@ import requests
 from jsonschema import Draft202012Validator
 
 import connectors.mailchimp as mailchimp_connector
+from aggregator import cli
 from aggregator.connector import ConnectorContext
 from aggregator.errors import ConfigError
 from aggregator.http import Redactor
 from aggregator.identifiers import IdentifierBus
-from aggregator.sandbox.server import Fault
+from aggregator.sandbox.server import Fault, to_toml
 from aggregator.sandbox.vendors.mailchimp import API_KEY
 from aggregator.subject import Subject
 from connectors.mailchimp import MAX_COUNT, MailchimpConnector
@@ -271,28 +272,160 @@ def test_transport_failures_are_one_line_reasons(run_export):
     pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"base_url": "https://127.0.0.1:1/3.0"}},
                      **NO_SLEEP)
     assert pkg.result.connectors["mailchimp"].error == "mailchimp: cannot connect to 127.0.0.1:1"
-    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"base_url": "ftp://127.0.0.1/3.0"}},
-                     **NO_SLEEP)
-    error = pkg.result.connectors["mailchimp"].error
-    assert error.startswith("mailchimp: InvalidSchema: ") and "\n" not in error
+    # a base_url that is not https never gets this far: it is a config error (test_bad_setting_...)
+
+
+LISTINGS = {   # every count/offset listing but the activity feed (above): path pattern, list key, endpoint pattern
+    "audiences": (r"/3\.0/lists", "lists", r"/lists"),
+    "merge fields": (r"/3\.0/lists/\w+/merge-fields", "merge_fields", r"/lists/\w+/merge-fields"),
+    "interest categories": (r"/3\.0/lists/\w+/interest-categories", "categories",
+                            r"/lists/\w+/interest-categories"),
+    "interests": (r"/3\.0/lists/\w+/interest-categories/\w+/interests", "interests",
+                  r"/lists/\w+/interest-categories/\w+/interests"),
+    "events": (r"/3\.0/lists/\w+/members/\w+/events", "events", r"/lists/\w+/members/\w+/events"),
+    "notes": (r"/3\.0/lists/\w+/members/\w+/notes", "notes", r"/lists/\w+/members/\w+/notes"),
+    "tags": (r"/3\.0/lists/\w+/members/\w+/tags", "tags", r"/lists/\w+/members/\w+/tags"),
+}
+
+
+@pytest.mark.parametrize("listing", LISTINGS)
+def test_a_repeated_page_ends_every_kind_of_listing(run_export, sandbox, listing):
+    pattern, key, where = LISTINGS[listing]
+    # a page whose total says there is more, answered again for the next offset
+    same = {key: [{"id": f"{key}-1", "name": "a"}, {"id": f"{key}-2", "name": "b"}], "total_items": 100}
+    sandbox.inject(Fault("mailchimp", status=200, body=same, times=40,
+                         match=lambda r: re.fullmatch(pattern, r.path) is not None))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "failed" and pkg.result.status == "partial"
+    assert re.fullmatch(rf"mailchimp: paging did not advance at GET {where} \(page 2 repeats an earlier page\)",
+                        outcome.error or ""), outcome.error
+    paths = [r.path for r in sandbox.requests_to("mailchimp") if re.fullmatch(pattern, r.path)]
+    assert paths and all(paths.count(p) <= 2 for p in paths)     # the page and its repeat, no more
 
 
 # ----------------------------------------------------------------------------------------------- settings
 def _connector(settings: dict[str, Any]) -> MailchimpConnector:
-    ctx = ConnectorContext(name="mailchimp", processor="mailchimp", subject=Subject.parse(DEMO), settings=settings,
-                           ca_bundle=None, redactor=Redactor(), bus=IdentifierBus({}))
+    ctx = ConnectorContext(name="mailchimp", processor="mailchimp", subject=Subject.parse(DEMO),
+                           settings=MailchimpConnector.check_settings(settings), ca_bundle=None, redactor=Redactor(),
+                           bus=IdentifierBus({}))
     return MailchimpConnector(ctx)
 
 
 def test_host_from_the_key_and_at_most_ten_connections():
-    c = _connector({"api_key": "abc123-us21", "concurrency": 50})
+    c = _connector({"api_key": "abc123-us21"})
     assert c.client.api_client.host == "https://us21.api.mailchimp.com/3.0"
-    assert c.session.limits.concurrency == 10 and c.workers == 10
+    assert c.session.limits.concurrency == 10 and c.workers == 10 and c.page_size == MAX_COUNT
     # the SDK's "server" rewrite is off: a base_url containing the word stays as given
     c = _connector({"api_key": "abc123-us21", "base_url": "https://mc.example/server/3.0/"})
     assert c.client.api_client.host == "https://mc.example/server/3.0" and not c.client.api_client.server
+    assert _connector({"api_key": "no-data-centre", "base_url": "https://mc.example/3.0"}).host == \
+        "https://mc.example/3.0"     # a base_url makes the key's suffix irrelevant
     with pytest.raises(ConfigError, match="-<dc>"):
-        _connector({"api_key": "no-data-centre here"})
+        MailchimpConnector.check_settings({"api_key": "no-data-centre here"})
+
+
+def _without(key: str) -> Any:
+    return lambda section: section.pop(key)
+
+
+BAD_SETTINGS = {   # id: (change to the sandbox's section, what the one error line names)
+    "api_key missing": (_without("api_key"), "connectors.mailchimp.api_key is missing"),
+    "api_key not text": (lambda s: s.update(api_key=12345), "connectors.mailchimp.api_key must be"),
+    "base_url not https": (lambda s: s.update(base_url="ftp://127.0.0.1/3.0"), "connectors.mailchimp.base_url must"),
+    "base_url with password": (lambda s: s.update(base_url="https://u:p@127.0.0.1/3.0"),
+                               "connectors.mailchimp.base_url must"),
+    "page_size zero": (lambda s: s.update(page_size=0), "connectors.mailchimp.page_size must be"),
+    "page_size above 1000": (lambda s: s.update(page_size=1001), "connectors.mailchimp.page_size must be"),
+    "page_size fraction": (lambda s: s.update(page_size=2.5), "connectors.mailchimp.page_size must be"),
+    "page_size text": (lambda s: s.update(page_size="many"), "connectors.mailchimp.page_size must be"),
+    "concurrency above 10": (lambda s: s.update(concurrency=50), "connectors.mailchimp.concurrency must be"),
+    "concurrency boolean": (lambda s: s.update(concurrency=True), "connectors.mailchimp.concurrency must be"),
+    "timeout zero": (lambda s: s.update(timeout=0), "connectors.mailchimp.timeout must be"),
+    "unknown key": (lambda s: s.update(pagesize=10), "connectors.mailchimp has no setting pagesize"),
+    "key without data centre": (lambda s: (s.pop("base_url"), s.update(api_key="0123456789abcdef")),
+                                "connectors.mailchimp.api_key must end in -<dc>"),
+    "key with a bad data centre": (lambda s: (s.pop("base_url"), s.update(api_key="0123456789abcdef-eu")),
+                                   "connectors.mailchimp.api_key must end in -<dc>"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_bad_setting_is_exit_2_before_any_request(sandbox, tmp_path, capsys, case):
+    change, named = BAD_SETTINGS[case]
+    mapping = sandbox.config_mapping(["mailchimp"])
+    change(mapping["connectors"]["mailchimp"])
+    config = tmp_path / "dsar.toml"
+    config.write_text(to_toml(mapping), encoding="utf-8")
+    code = cli.main(["export", DEMO, "--config", str(config), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("dsar: error: config: ") and named in err, err
+    assert API_KEY not in err and "0123456789abcdef" not in err and "u:p@" not in err
+    assert sandbox.log == []
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# ----------------------------------------------------------------------------------------------- declarations, coverage
+@pytest.mark.parametrize("email", [DEMO, DEMO.upper(), OTHER, NEAR_MISS, EMPTY])
+def test_every_yielded_field_is_declared(run_export, email):
+    pkg = run_export(email, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "complete" and outcome.undeclared == [], outcome.undeclared
+    assert outcome.records == 0 if email == EMPTY else outcome.records > 0
+
+
+def test_an_undeclared_field_is_reported(run_export, sandbox):
+    event = {"name": "winkelmand_verlaten", "occurred_at": "2026-01-01T00:00:00+00:00", "properties": {},
+             "shoe_size": 44, "extra": {"nested": "x"}}
+    sandbox.inject(Fault("mailchimp", status=200, body={"events": [event], "total_items": 1, "_links": []},
+                         match=lambda r: r.path.endswith(f"{NEWSLETTER}/members/{DEMO_HASH}/events")))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.undeclared == ["event: extra.nested", "event: shoe_size"]
+    assert any("event: shoe_size" in n for n in outcome.notes)
+    assert outcome.status == "complete" and by_list(pkg.records("mailchimp", "event"), NEWSLETTER)[0]["data"] == {
+        "list_id": NEWSLETTER, "list_name": "Mega Security Nieuwsbrief", **event}
+
+
+def test_each_search_says_what_it_covered(run_export):
+    outcome = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP).result.connectors["mailchimp"]
+    assert outcome.coverage[0] == ("audiences holding the address: 2 (2 from GET /lists?email=, 0 more from "
+                                   "search-members' 2 exact matches)")
+    assert f"activity feed of the member in audience {NEWSLETTER}: all 1234 (2 pages)" in outcome.coverage
+    assert f"notes of the member in audience {NEWSLETTER}: all 3 (1 page)" in outcome.coverage
+    assert f"activity feed of the member in audience {PROMOS}: all 45 (1 page)" in outcome.coverage
+    assert f"goals of the member in audience {NEWSLETTER}: 1 (unpaged: the API returns the last 50 goal events " \
+        "only)" in outcome.coverage
+    for what in ("activity feed", "events", "notes", "tags", "goals"):
+        assert sum(line.startswith(f"{what} of the member in audience ") for line in outcome.coverage) == 2, what
+    assert outcome.notes == []
+
+
+def test_fifty_goals_mean_older_ones_were_out_of_reach(run_export, sandbox):
+    goals = [{"goal_id": n, "event": f"Bezocht /p{n}", "data": f"/p{n}", "last_visited_at": "2026-01-01T00:00:00+00:00"}
+             for n in range(50)]
+    sandbox.inject(Fault("mailchimp", status=200, body={"goals": goals, "total_items": 50, "_links": []},
+                         match=lambda r: r.path.endswith(f"{NEWSLETTER}/members/{DEMO_HASH}/goals")))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status) == ("partial", "incomplete")
+    assert outcome.error == (f"mailchimp: goals of the member in audience {NEWSLETTER}: older goal events than the "
+                             "last 50 cannot be read through the API")
+    assert len(by_list(pkg.records("mailchimp", "goal"), NEWSLETTER)) == 50
+    assert len(pkg.records("mailchimp", "activity")) == 1279       # everything else is still exported
+
+
+def test_a_member_record_of_another_address_is_withheld(run_export, sandbox):
+    other = fixture_member(NEWSLETTER, OTHER_HASH)
+    sandbox.inject(Fault("mailchimp", status=200, body=other,
+                         match=lambda r: r.path == f"/3.0/lists/{PROMOS}/members/{DEMO_HASH}"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "complete"
+    assert [m["data"]["list_id"] for m in pkg.records("mailchimp", "member")] == [NEWSLETTER]
+    assert outcome.notes == ["withheld 1 member records: they belong to another person"]
+    assert OTHER not in pkg.text() and other["unique_email_id"] not in pkg.text()
 
 
 # ----------------------------------------------------------------------------------------------- fixture honesty

@@ -1,0 +1,253 @@
+"""What the Mailchimp connector yields, field by field: the member record of every audience holding the
+address, its contact, consent and sign-up parts, tags, the activity feed, events, goals and notes.
+
+Codes follow the Mailchimp Marketing API 3.0 (member ``status``, activity ``activity_type``, ``bounce_type``,
+``email_type``, merge-field ``type``); ``member_rating`` is Mailchimp's own 1–5 engagement score.
+Merge fields and interests are audience-specific (their keys are the audience's own tags and ids), so each is
+declared once as a whole, with the standard name, address, phone and birthday fields at their own path.
+"""
+
+from __future__ import annotations
+
+from aggregator.datasets import Dataset, Field, Kind, Origin
+
+F = Field
+
+STATUS = {
+    "subscribed": ("ingeschreven", "subscribed"),
+    "unsubscribed": ("uitgeschreven", "unsubscribed"),
+    "cleaned": ("verwijderd omdat het adres onbestelbaar was", "cleaned (the address could not be delivered to)"),
+    "pending": ("wacht op bevestiging (dubbele opt-in)", "waiting for confirmation (double opt-in)"),
+    "transactional": ("enkel transactionele e-mails (bv. bestelbevestigingen)",
+                      "transactional e-mails only (e.g. order confirmations)"),
+    "archived": ("gearchiveerd", "archived"),
+}
+RATING = {
+    "1": ("1 ster: ooit uitgeschreven en opnieuw ingeschreven, of e-mails kwamen eerder niet aan",
+          "1 star: unsubscribed and resubscribed, or e-mails bounced in the past"),
+    "2": ("2 sterren: geen betrokkenheid (nieuw of inactief)", "2 stars: no engagement (new or dormant)"),
+    "3": ("3 sterren: lage betrokkenheid", "3 stars: low engagement"),
+    "4": ("4 sterren: gemiddelde betrokkenheid", "4 stars: moderate engagement"),
+    "5": ("5 sterren: hoge betrokkenheid", "5 stars: high engagement"),
+}
+ACTIVITY = {
+    "sent": ("e-mail verzonden", "e-mail sent"),
+    "open": ("e-mail geopend", "e-mail opened"),
+    "click": ("link aangeklikt", "link clicked"),
+    "bounce": ("e-mail niet afgeleverd", "e-mail not delivered (bounce)"),
+    "unsub": ("uitgeschreven", "unsubscribed"),
+    "conversation": ("antwoord op een e-mail (gesprek)", "reply to an e-mail (conversation)"),
+    "note": ("notitie toegevoegd", "note added"),
+    "marketing_permission": ("marketingtoestemming gewijzigd", "marketing permission changed"),
+    "postcard_sent": ("postkaart verstuurd", "postcard sent"),
+    "squatter_signup": ("ingeschreven via een voorlopige Mailchimp-webpagina", "signed up on a Mailchimp holding page"),
+    "website_signup": ("ingeschreven via de website", "signed up on the website"),
+    "landing_page_signup": ("ingeschreven via een landingspagina", "signed up on a landing page"),
+    "ecommerce_signup": ("ingeschreven bij een aankoop in de webwinkel", "signed up when buying in the online shop"),
+    "generic_signup": ("ingeschreven (andere bron)", "signed up (other source)"),
+    "order": ("bestelling", "order"),
+    "event": ("gebeurtenis", "event"),
+    "survey_response": ("enquête beantwoord", "survey answered"),
+}
+BOUNCE = {
+    "hard": ("blijvend: het adres bestaat niet of weigert e-mail", "permanent: the address does not exist or refuses"),
+    "soft": ("tijdelijk: bv. mailbox vol of server onbereikbaar", "temporary: e.g. mailbox full or server down"),
+}
+EMAIL_TYPE = {"html": ("opgemaakte e-mail (HTML)", "formatted e-mail (HTML)"), "text": ("platte tekst", "plain text")}
+MERGE_TYPE = {
+    "text": ("tekst", "text"), "number": ("getal", "number"), "address": ("adres", "address"),
+    "phone": ("telefoonnummer", "phone number"), "date": ("datum", "date"), "birthday": ("verjaardag", "birthday"),
+    "url": ("webadres", "web address"), "imageurl": ("afbeelding (webadres)", "image (web address)"),
+    "radio": ("keuze (keuzerondjes)", "choice (radio buttons)"), "dropdown": ("keuze (keuzelijst)", "choice (list)"),
+    "zip": ("postcode", "postal code"),
+}
+LANGUAGE = {"nl": ("Nederlands", "Dutch"), "fr": ("Frans", "French"), "en": ("Engels", "English"),
+            "de": ("Duits", "German"), "es": ("Spaans", "Spanish"), "it": ("Italiaans", "Italian")}
+
+AUDIENCE = {
+    "list_id": F("Doelgroep-id", "Audience id", Kind.IDENTIFIER),
+    "list_name": F("Doelgroep (mailinglijst)", "Audience (mailing list)"),
+}
+IDS = {
+    "email_address": F("E-mailadres", "E-mail address", Kind.EMAIL),
+    "unique_email_id": F("Unieke id van het e-mailadres", "Unique e-mail id", Kind.IDENTIFIER),
+    "contact_id": F("Contact-id", "Contact id", Kind.IDENTIFIER),
+    "full_name": F("Volledige naam", "Full name", Kind.NAME),
+    "language": F("Taal", "Language", Kind.CODE, LANGUAGE),
+    "email_type": F("Soort e-mail", "E-mail format", Kind.CODE, EMAIL_TYPE),
+}
+SIGNUP = {
+    "ip_signup": F("IP-adres bij inschrijving", "IP address at sign-up", Kind.NETWORK),
+    "timestamp_signup": F("Tijdstip van inschrijving", "Signed up at", Kind.DATE),
+    "ip_opt": F("IP-adres bij bevestiging (opt-in)", "IP address at confirmation (opt-in)", Kind.NETWORK),
+    "timestamp_opt": F("Tijdstip van bevestiging (opt-in)", "Confirmed (opted in) at", Kind.DATE),
+}
+CONSENT = {
+    "status": F("Inschrijvingsstatus", "Subscription status", Kind.CODE, STATUS),
+    "unsubscribe_reason": F("Reden van uitschrijving", "Reason for unsubscribing", Kind.FREE_TEXT),
+    "source": F("Bron van de inschrijving", "Where the subscription came from"),
+    "last_changed": F("Laatst gewijzigd", "Last changed", Kind.DATE),
+    "consents_to_one_to_one_messaging": F("Akkoord met persoonlijke berichten", "Agrees to one-to-one messages",
+                                          Kind.FLAG),
+    "marketing_permissions": F("Marketingtoestemmingen", "Marketing permissions", Kind.DATA),
+    "marketing_permissions.marketing_permission_id": F("Toestemmings-id", "Permission id", Kind.IDENTIFIER),
+    "marketing_permissions.text": F("Toestemming", "Permission"),
+    "marketing_permissions.enabled": F("Gegeven", "Given", Kind.FLAG),
+}
+TECHNICAL = {
+    "email_client": F("E-mailprogramma", "E-mail client", Kind.NETWORK),
+    "location": F("Geschatte locatie (uit het IP-adres)", "Estimated location (from the IP address)", Kind.DATA),
+    "location.latitude": F("Breedtegraad", "Latitude", Kind.NUMBER),
+    "location.longitude": F("Lengtegraad", "Longitude", Kind.NUMBER),
+    "location.gmtoff": F("Verschil met GMT (uren)", "Offset from GMT (hours)", Kind.NUMBER),
+    "location.dstoff": F("Verschil met GMT in de zomer (uren)", "Offset from GMT in summer (hours)", Kind.NUMBER),
+    "location.country_code": F("Land", "Country", Kind.CODE),
+    "location.timezone": F("Tijdzone", "Time zone"),
+    "location.region": F("Regio", "Region"),
+}
+MERGE = {   # the audience's own fields by tag; the standard ones hold a name, address, phone or birthday
+    "merge_fields": F("Profielvelden", "Profile fields", Kind.DATA),
+    "merge_fields.FNAME": F("Voornaam", "First name", Kind.NAME),
+    "merge_fields.LNAME": F("Achternaam", "Last name", Kind.NAME),
+    "merge_fields.ADDRESS": F("Adres", "Address", Kind.ADDRESS),
+    "merge_fields.PHONE": F("Telefoonnummer", "Phone number", Kind.PHONE),
+    "merge_fields.BIRTHDAY": F("Verjaardag", "Birthday", Kind.DATE),
+}
+STAFF_NOTE = {
+    "note": F("Notitie", "Note", Kind.FREE_TEXT),
+    "created_by": F("Geschreven door", "Written by", Kind.NAME),
+    "created_at": F("Geschreven op", "Written at", Kind.DATE),
+    "updated_at": F("Gewijzigd op", "Changed at", Kind.DATE),
+}
+
+MEMBER = Dataset("member", "marketing", "Lid van een mailinglijst", "Mailing-list member", Origin.PROVIDED, {
+    **AUDIENCE, **IDS, **CONSENT, **SIGNUP, **TECHNICAL, **MERGE,
+    "id": F("Abonnee-hash (van het e-mailadres)", "Subscriber hash (of the e-mail address)", Kind.IDENTIFIER),
+    "web_id": F("Id in de Mailchimp-website", "Id on the Mailchimp website", Kind.IDENTIFIER),
+    "merge_field_labels": F("Namen van de profielvelden", "Names of the profile fields", Kind.DATA),
+    "interests": F("Interesses (per id)", "Interests (by id)", Kind.DATA),
+    "interest_labels": F("Namen van de interesses", "Names of the interests", Kind.DATA),
+    "interests_named": F("Interesses", "Interests", Kind.DATA),
+    "member_rating": F("Betrokkenheidsscore (1–5 sterren, berekend door Mailchimp)",
+                       "Engagement rating (1–5 stars, worked out by Mailchimp)", Kind.CODE, RATING),
+    "vip": F("VIP", "VIP", Kind.FLAG),
+    "stats": F("Statistieken", "Statistics", Kind.DATA),
+    "stats.avg_open_rate": F("Gemiddeld openingspercentage", "Average open rate", Kind.NUMBER),
+    "stats.avg_click_rate": F("Gemiddeld klikpercentage", "Average click rate", Kind.NUMBER),
+    "stats.ecommerce_data.total_revenue": F("Totale aankopen", "Total spent", Kind.AMOUNT),
+    "stats.ecommerce_data.number_of_orders": F("Aantal bestellingen", "Number of orders", Kind.NUMBER),
+    "stats.ecommerce_data.currency_code": F("Munt", "Currency", Kind.CODE),
+    "tags_count": F("Aantal labels", "Number of tags", Kind.NUMBER),
+    "tags": F("Labels", "Tags", Kind.DATA),
+    "tags.id": F("Label-id", "Tag id", Kind.IDENTIFIER),
+    "tags.name": F("Label", "Tag"),
+    "last_note": F("Laatste notitie", "Last note", Kind.DATA),
+    "last_note.note_id": F("Id van de laatste notitie", "Id of the last note", Kind.IDENTIFIER),
+    **{f"last_note.{k}": F(f"Laatste notitie: {f.nl.lower()}", f"Last note: {f.en.lower()}", f.kind)
+       for k, f in STAFF_NOTE.items() if k != "updated_at"},
+}, date="last_changed", title=("list_name",))
+
+MEMBER_CONTACT = Dataset("member_contact", "contact", "Contactgegevens in een mailinglijst",
+                         "Contact details in a mailing list", Origin.PROVIDED, {
+    **AUDIENCE, **IDS,
+    "merge_fields": F("Profielvelden", "Profile fields", Kind.DATA),
+    "merge_fields.tag": F("Veldcode", "Field code", Kind.IDENTIFIER),
+    "merge_fields.name": F("Veld", "Field"),
+    "merge_fields.type": F("Soort veld", "Field type", Kind.CODE, MERGE_TYPE),
+    "merge_fields.value": F("Waarde", "Value", Kind.FREE_TEXT),
+    **{f"merge_fields.value.{k}": F(nl, en, Kind.ADDRESS) for k, nl, en in (
+        ("addr1", "Adresregel 1", "Address line 1"), ("addr2", "Adresregel 2", "Address line 2"),
+        ("city", "Gemeente", "City"), ("state", "Provincie", "State or province"), ("zip", "Postcode", "Postal code"),
+        ("country", "Land", "Country"))},
+}, title=("full_name", "list_name"))
+
+SUBSCRIPTION = Dataset("subscription", "consent", "Inschrijving en toestemming", "Subscription and consent",
+                       Origin.PROVIDED, {
+    **AUDIENCE, **CONSENT, **SIGNUP,
+    "double_optin": F("Dubbele opt-in vereist", "Double opt-in required", Kind.FLAG),
+    "permission_reminder": F("Herinnering waarom je e-mails krijgt", "Reminder of why you get these e-mails"),
+}, date="last_changed", title=("list_name", "status"))
+
+SIGNUP_TECHNICAL = Dataset("signup_technical", "technical", "Technische gegevens van de inschrijving",
+                           "Technical details of the sign-up", Origin.OBSERVED, {**AUDIENCE, **SIGNUP, **TECHNICAL},
+                           date="timestamp_signup", title=("list_name",))
+
+TAG = Dataset("tag", "marketing", "Label", "Tag", Origin.DERIVED, {
+    **AUDIENCE,
+    "id": F("Label-id", "Tag id", Kind.IDENTIFIER),
+    "name": F("Label", "Tag"),
+    "date_added": F("Toegevoegd op", "Added at", Kind.DATE),
+}, date="date_added", title=("name",))
+
+ACTIVITY_DATASET = Dataset("activity", "engagement", "Activiteit", "Activity", Origin.OBSERVED, {
+    **AUDIENCE,
+    "activity_type": F("Activiteit", "Activity", Kind.CODE, ACTIVITY),
+    "created_at_timestamp": F("Tijdstip", "When", Kind.DATE),
+    "campaign_id": F("Campagne-id", "Campaign id", Kind.IDENTIFIER),
+    "campaign_title": F("Campagne", "Campaign"),
+    "link_clicked": F("Aangeklikte link", "Link clicked", Kind.URL),
+    "bounce_type": F("Soort bounce", "Kind of bounce", Kind.CODE, BOUNCE),
+    "bounce_has_open_activity": F("Toch geopend", "Opened nevertheless", Kind.FLAG),
+    "unsubscribe_reason": F("Reden van uitschrijving", "Reason for unsubscribing", Kind.FREE_TEXT),
+    "is_admin_unsubscribed": F("Uitgeschreven door de winkel", "Unsubscribed by the shop", Kind.FLAG),
+    "thread_id": F("Gesprek-id", "Conversation id", Kind.IDENTIFIER),
+    "message_text": F("Bericht", "Message", Kind.FREE_TEXT),
+    "from_email": F("Van (e-mailadres)", "From (e-mail address)", Kind.EMAIL),
+    "has_read": F("Gelezen", "Read", Kind.FLAG),
+    "is_user": F("Geschreven door de winkel", "Written by the shop", Kind.FLAG),
+    "avatar_url": F("Profielfoto", "Profile picture", Kind.URL),
+    "created_by": F("Door", "By", Kind.NAME),
+    "note_id": F("Notitie-id", "Note id", Kind.IDENTIFIER),
+    "note_text": F("Notitie", "Note", Kind.FREE_TEXT),
+    "updated_at_timestamp": F("Gewijzigd op", "Changed at", Kind.DATE),
+    "marketing_permission_opted_in": F("Toestemming gegeven", "Permission given", Kind.FLAG),
+    "marketing_permisson_text": F("Toestemming", "Permission"),   # sic: Mailchimp's spelling
+    "updated_by": F("Gewijzigd door", "Changed by", Kind.NAME),
+    "outreach_id": F("Id van de actie", "Outreach id", Kind.IDENTIFIER),
+    "outreach_title": F("Actie (formulier, pagina, advertentie)", "Outreach (form, page, ad)"),
+    "outreach_type": F("Soort actie", "Kind of outreach", Kind.CODE),
+    "store_name": F("Webwinkel", "Online shop"),
+    "signup_category": F("Soort inschrijving", "Kind of sign-up"),
+    "order_id": F("Bestelnummer", "Order number", Kind.IDENTIFIER),
+    "order_total": F("Totaal van de bestelling", "Order total", Kind.AMOUNT),
+    "order_url": F("Link naar de bestelling", "Link to the order", Kind.URL),
+    "order_items": F("Bestelde artikelen", "Items ordered", Kind.DATA),
+    "order_items.id": F("Lijn-id", "Line id", Kind.IDENTIFIER),
+    "order_items.product_id": F("Product-id", "Product id", Kind.IDENTIFIER),
+    "order_items.product_variant_id": F("Variant-id", "Variant id", Kind.IDENTIFIER),
+    "order_items.product_title": F("Product", "Product"),
+    "order_items.product_variant_title": F("Variant", "Variant"),
+    "order_items.image_url": F("Afbeelding", "Image", Kind.URL),
+    "order_items.quantity": F("Aantal", "Quantity", Kind.NUMBER),
+    "order_items.price": F("Prijs", "Price", Kind.AMOUNT),
+    "order_items.discount": F("Korting", "Discount", Kind.AMOUNT),
+    "event_name": F("Gebeurtenis", "Event"),
+    "event_properties": F("Details van de gebeurtenis", "Event details", Kind.DATA),
+    "survey_id": F("Enquête-id", "Survey id", Kind.IDENTIFIER),
+    "survey_title": F("Enquête", "Survey"),
+}, date="created_at_timestamp", title=("activity_type", "campaign_title"))
+
+EVENT = Dataset("event", "engagement", "Gebeurtenis", "Event", Origin.OBSERVED, {
+    **AUDIENCE,
+    "name": F("Gebeurtenis", "Event"),
+    "occurred_at": F("Tijdstip", "When", Kind.DATE),
+    "properties": F("Details", "Details", Kind.DATA),
+}, date="occurred_at", title=("name",))
+
+GOAL = Dataset("goal", "engagement", "Bezochte pagina (doel)", "Page visited (goal)", Origin.OBSERVED, {
+    **AUDIENCE,
+    "goal_id": F("Doel-id", "Goal id", Kind.IDENTIFIER),
+    "event": F("Doel", "Goal"),
+    "data": F("Pagina", "Page"),
+    "last_visited_at": F("Laatst bezocht", "Last visited", Kind.DATE),
+}, date="last_visited_at", title=("event",))
+
+NOTE = Dataset("note", "communications", "Notitie van de winkel", "Note by the shop", Origin.DERIVED, {
+    **AUDIENCE, **STAFF_NOTE,
+    "id": F("Notitie-id", "Note id", Kind.IDENTIFIER),
+    "contact_id": F("Contact-id", "Contact id", Kind.IDENTIFIER),
+    "email_id": F("Abonnee-hash (van het e-mailadres)", "Subscriber hash (of the e-mail address)", Kind.IDENTIFIER),
+}, date="created_at", title=("created_by",))
+
+DATASETS: tuple[Dataset, ...] = (MEMBER, MEMBER_CONTACT, SUBSCRIPTION, SIGNUP_TECHNICAL, TAG, ACTIVITY_DATASET, EVENT,
+                                 GOAL, NOTE)
