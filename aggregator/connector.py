@@ -13,7 +13,7 @@ from requests.adapters import BaseAdapter
 
 from aggregator.datasets import Dataset
 from aggregator.errors import ConfigError
-from aggregator.http import DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
+from aggregator.http import ANSWER_DEADLINE, DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.model import Attachment, Record
 from aggregator.settings import COMMON, Setting, validate
@@ -61,7 +61,9 @@ class ConnectorContext:
         configured = self.settings.get("timeout")
         default = (DEFAULT_TIMEOUT[0], float(configured)) if configured else DEFAULT_TIMEOUT
         s = VendorSession(self.name, ca_bundle=self.ca_bundle, timeout=timeout or default,
-                          limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep, stop=self.stop)
+                          limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep, stop=self.stop,
+                          answer_deadline=float(self.settings.get("answer_deadline") or ANSWER_DEADLINE),
+                          max_answer_bytes=int(self.settings.get("max_answer_mb") or 100) * 2**20)
         for prefix, adapter in self.adapters.items():
             s.mount(prefix, adapter)
         self._sessions.append(s)

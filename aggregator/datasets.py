@@ -57,6 +57,7 @@ class Field:
     en: str
     kind: Kind = Kind.TEXT
     glossary: Mapping[str, tuple[str, str]] = field(default_factory=dict)   # code -> (nl, en)
+    origin: Origin | None = None   # when it differs from the dataset's (a rating derived inside a provided record)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import requests
+import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_after_delay
 
 from aggregator.errors import ConnectorError, VendorError
@@ -36,6 +37,8 @@ log = logging.getLogger("dsar.http")
 
 USER_AGENT = "dsar-aggregator/0.1 (+GDPR data-subject access request)"
 DEFAULT_TIMEOUT = (5.0, 30.0)
+ANSWER_DEADLINE = 300.0            # seconds one whole answer may take, however slowly it trickles in
+MAX_ANSWER_BYTES = 100 * 2**20     # one answer larger than this is a vendor fault, not a customer's data
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 Sleep = Callable[[float], None]
@@ -229,9 +232,13 @@ class VendorSession(requests.Session):
         redactor: Redactor | None = None,
         sleep: Sleep = time.sleep,
         stop: threading.Event | None = None,
+        answer_deadline: float = ANSWER_DEADLINE,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         super().__init__()
         self.vendor = vendor
+        self.answer_deadline = answer_deadline
+        self.max_answer_bytes = max_answer_bytes
         self.stop = stop   # set when the run is interrupted: no further request is sent
         self.verify_path: str | bool = ca_bundle or True
         self.timeout = timeout
@@ -278,6 +285,7 @@ class VendorSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["verify"] = self.verify_path
         kwargs.setdefault("timeout", self.timeout)
+        kwargs["stream"] = True           # the body is read here, against a deadline and a size cap
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.deadline),
             wait=self._wait,
@@ -310,7 +318,9 @@ class VendorSession(requests.Session):
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s %s", self.vendor, method, self.redactor(url))
             verb = method.decode("ascii") if isinstance(method, bytes) else method
+            started = time.monotonic()
             response = super().request(verb, url, *args, **kwargs)
+            self._read_body(response, _where(method, url), started)
         for limiter in self.limits.limiters:
             limiter.observe(response)
         wait = self.retry.wait_for(response)
@@ -318,6 +328,36 @@ class VendorSession(requests.Session):
             log.info("%s: HTTP %s on %s, will retry", self.vendor, response.status_code, _where(method, url))
             raise _RetryableResponse(response, wait)
         return response
+
+    def _read_body(self, response: requests.Response, where: str, started: float) -> None:
+        """Read the whole body now, as it arrives: a vendor trickling bytes (each within the read timeout)
+        cannot hold the export past ``answer_deadline``, nor fill memory past ``max_answer_bytes``."""
+        raw = response.raw
+        if not isinstance(raw, urllib3.response.HTTPResponse):
+            return                         # an in-process adapter already holds the content
+        body = bytearray()
+        try:
+            while chunk := raw.read1(65536, decode_content=True):
+                body += chunk
+                if len(body) > self.max_answer_bytes:
+                    response.close()
+                    raise ConnectorError(f"{self.vendor}: the answer to {where} is larger than "
+                                         f"{self.max_answer_bytes // 2**20} MB; stopped reading")
+                if time.monotonic() - started > self.answer_deadline:
+                    response.close()
+                    raise ConnectorError(f"{self.vendor}: {where} did not finish its answer within "
+                                         f"{self.answer_deadline:g} s; stopped waiting")
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from None
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ConnectionError(exc) from None
+        response._content = bytes(body)
+        response._content_consumed = True  # type: ignore[attr-defined]
+        raw.release_conn()
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -54,6 +54,10 @@ def _num(value: float) -> str:
 COMMON: tuple[Setting, ...] = (
     Setting("timeout", "seconds to wait for a vendor's answer (the read timeout)", "float", default=30.0,
             minimum=0.1, maximum=600),
+    Setting("answer_deadline", "seconds one whole answer may take, however slowly it arrives", "float",
+            default=300.0, minimum=1, maximum=3600),
+    Setting("max_answer_mb", "largest answer read from the vendor, in MB", "int", default=100, minimum=1,
+            maximum=2000),
 )
 
 

@@ -105,3 +105,71 @@ def test_redaction_comes_before_shortening():
     red = Redactor([secret])
     text = "x" * 290 + secret                       # the cut at 300 would fall inside the secret
     assert "S" * 5 not in red.line(text) and red.line(text).endswith("***")
+
+
+def _serve(handler: type) -> tuple[str, object]:
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
+
+
+def test_a_vendor_trickling_its_answer_cannot_outlast_the_answer_deadline():
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    class Drip(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return None
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):          # one byte every 0.1 s: each read is well within the timeout
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                return
+
+    url, server = _serve(Drip)
+    try:
+        s = VendorSession("acme", timeout=(2.0, 2.0), answer_deadline=0.5)
+        t0 = time.monotonic()
+        with pytest.raises(ConnectorError, match=r"acme: GET /slow did not finish its answer within 0.5 s"):
+            s.get(f"{url}/slow")
+        assert time.monotonic() - t0 < 5        # not the 100 s the vendor would take
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_an_answer_over_the_size_cap_is_refused_and_a_normal_one_read_whole():
+    from http.server import BaseHTTPRequestHandler
+
+    class Big(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return None
+
+        def do_GET(self) -> None:
+            size = 3 * 2**20 if self.path == "/big" else 1000
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            try:
+                self.wfile.write(b"y" * size)
+            except OSError:
+                return
+
+    url, server = _serve(Big)
+    try:
+        s = VendorSession("acme", max_answer_bytes=2**20)
+        assert s.get(f"{url}/small").content == b"y" * 1000
+        with pytest.raises(ConnectorError, match="the answer to GET /big is larger than 1 MB"):
+            s.get(f"{url}/big")
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]

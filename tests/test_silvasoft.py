@@ -443,7 +443,7 @@ def test_settings_come_typed_with_defaults():
     typed = SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k"})
     assert typed == {"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k", "requests_per_hour": 15,
                      "scan_pages": None, "include_pdf": False, "rate_limit_wait": 60.0, "max_rate_limit_wait": 1800.0,
-                     "timeout": 30.0}
+                     "timeout": 30.0, "answer_deadline": 300.0, "max_answer_mb": 100}
     assert SilvasoftConnector.secret_settings == ("api_key",)
     assert SilvasoftConnector.check_settings({**typed, "max_rate_limit_wait": 0})["max_rate_limit_wait"] == 0
 
