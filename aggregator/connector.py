@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from requests.adapters import BaseAdapter
 
 from aggregator.datasets import Dataset
-from aggregator.errors import ConfigError
 from aggregator.http import ANSWER_DEADLINE, DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.model import Attachment, Record
@@ -145,16 +144,11 @@ class Connector(ABC):
     datasets: ClassVar[tuple[Dataset, ...]] = ()            # every kind of record collect() may yield
     provides: ClassVar[tuple[str, ...]] = ()   # identifier kinds this connector offers to others
     description: ClassVar[str] = ""
-    # Derived from ``declared_settings``; set by hand only by connectors that declare none (older plugins).
-    required_settings: ClassVar[tuple[str, ...]] = ()
-    secret_settings: ClassVar[tuple[str, ...]] = ()   # redacted from every message
-    numeric_settings: ClassVar[tuple[str, ...]] = ("timeout",)
+    secret_settings: ClassVar[tuple[str, ...]] = ()   # derived from ``declared_settings``: redacted everywhere
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.declared_settings:
-            cls.required_settings = tuple(s.name for s in cls.declared_settings if s.required)
-            cls.secret_settings = tuple(s.name for s in cls.declared_settings if s.secret)
+        cls.secret_settings = tuple(s.name for s in cls.declared_settings if s.secret)
 
     def __init__(self, ctx: ConnectorContext) -> None:
         self.ctx = ctx
@@ -170,25 +164,7 @@ class Connector(ABC):
     def check_settings(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
         """Validate a config section before any request; return the typed settings with defaults filled in.
         Raises ConfigError naming the key and what it must be (never its value)."""
-        if cls.declared_settings:
-            return validate(cls.name, cls.all_settings(), settings, cls.check)
-        for key in cls.required_settings:
-            value = settings.get(key)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                raise ConfigError(f"config: connectors.{cls.name}.{key} is missing")
-        for key in cls.numeric_settings:
-            value = settings.get(key)
-            if value is None:
-                continue
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                number = -1.0
-            if isinstance(value, bool) or not number >= 0:
-                raise ConfigError(f"config: connectors.{cls.name}.{key} must be a number ≥ 0")
-            if key == "timeout" and number == 0:
-                raise ConfigError(f"config: connectors.{cls.name}.timeout must be more than 0 seconds")
-        return dict(settings)
+        return validate(cls.name, cls.all_settings(), settings, cls.check)
 
     @classmethod
     def check(cls, settings: dict[str, Any]) -> None:

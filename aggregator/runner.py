@@ -49,10 +49,7 @@ def check(config: Config, registry: Registry, only: Collection[str] | None) -> d
     for name in sorted(set(config.connectors) - set(registry.connectors)):
         raise ConfigError(f"config: [connectors.{name}] names no registered connector "
                            f"(known: {', '.join(registry.connectors)})")
-    typed: dict[str, dict[str, Any]] = {}
-    for name, section in config.connectors.items():
-        checked = registry.connectors[name].check_settings(section)
-        typed[name] = dict(section) if checked is None else checked   # None: an older plugin's check
+    typed = {name: registry.connectors[name].check_settings(section) for name, section in config.connectors.items()}
     chosen = selected(registry, only)
     if not any(name in config.connectors for name in chosen):
         where = f" (config: {config.source})" if config.source != "<defaults>" else " (no --config or $DSAR_CONFIG)"
