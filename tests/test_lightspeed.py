@@ -99,7 +99,9 @@ def test_identifiers_found_are_listed(demo_pkg):
     ids = pkg.manifest["identifiers"]
     assert ids["customer_id"] == ["31485501"]
     assert len(ids["order_number"]) == 260
-    assert sorted(ids["paypal_transaction_id"]) == ["2GG27193RB998877D", "5TY05013RM123456E", "9HK34765LW512345C"]
+    # + ORD10200's Orders v2 order id (PayPal Commerce Platform): the same 17-character shape, offered the same way
+    assert sorted(ids["paypal_transaction_id"]) == ["2GG27193RB998877D", "3XK81504MV5529317", "5TY05013RM123456E",
+                                                    "9HK34765LW512345C"]
     assert sorted(ids["invoice_number"]) == ["20250017", "20250102", "20260033", "20260150"]
 
 
