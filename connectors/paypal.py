@@ -12,7 +12,7 @@ asked of ``GET /v2/checkout/orders/{id}``, whose ``purchase_units[].payments.cap
 (a scanned one, or looked up by id around the capture's time). Only a 404 there too makes the id "not found".
 When such a transaction (or order) was paid from a PayPal address that is not the subject's, only the payment
 itself (``transaction_info``, less the payer's account id and note) and its cart are kept: the payer and shipping
-details may be someone else's, so they are withheld (the order too), with a note. A transaction a webshop order
+details may be someone else's, so they are withheld (from the order too), with a note. A transaction a webshop order
 names carries that order's number (``webshop_order``) and, when named through Orders v2, ``paypal_order_id``;
 transaction records are therefore written once the lookups are done (or when the connector fails).
 
@@ -499,16 +499,9 @@ class PayPalConnector(Connector):
         looked = Looked()
         order_number = ident.attrs.get("order_number")
         for_order = f" for order {order_number}" if order_number else ""
-        if self.ctx.subject.matches(_order_payer(order)):
-            looked.orders.append((_without_links(order), endpoint))
-        else:
-            with self._lock:
-                first = oid not in self._withheld
-                self._withheld.add(oid)
-            if first:
-                self.ctx.withheld(1, f"PayPal order {oid}, named by {ident.source}{for_order}",
-                                  "it was paid from another PayPal account, so its payer and shipping details may "
-                                  "belong to someone else")
+        kept = self._checked_order(order, oid, ident)
+        if kept is not None:
+            looked.orders.append((kept, endpoint))
         for cid, captured in captures:
             self._link(cid, ident, oid)
             if cid in self._scanned:        # the scan already holds it: the link is all it needs
@@ -520,6 +513,34 @@ class PayPalConnector(Connector):
                               f"{cid}, which Transaction Search did not find (it can lag up to 3 hours).")
             looked.details += found or []
         return looked
+
+    def _checked_order(self, order: dict[str, Any], oid: str, ident: Identifier) -> dict[str, Any] | None:
+        """An Orders v2 order as it may be exported, by the rule for transactions (:meth:`_checked`): paid by the
+        subject, whole; paid from another PayPal address for the webshop order that names it, without the payer,
+        the paying account and the shipping details; neither, nothing."""
+        if self.ctx.subject.matches(_order_payer(order)):
+            return _without_links(order)
+        order_number = str(ident.attrs.get("order_number") or "").strip()
+        units = [u for u in order.get("purchase_units") or [] if isinstance(u, dict)]
+        mine = bool(order_number) and any(str(u.get("invoice_id") or "").strip() == order_number for u in units)
+        with self._lock:
+            first = oid not in self._withheld
+            self._withheld.add(oid)
+        for_order = f" for order {order_number}" if order_number else ""
+        if not mine:
+            if first:
+                self.ctx.withheld(1, f"PayPal order {oid}, named by {ident.source}{for_order}",
+                                  "it was paid by another PayPal account for another invoice, so it is not the "
+                                  "subject's")
+            return None
+        parts = [k for k in ("payer", "payment_source") if order.get(k)]
+        parts += ["shipping"] if any(u.get("shipping") for u in units) else []
+        if first:
+            self.ctx.withheld(len(parts), f"parts ({', '.join(parts)}) of PayPal order {oid} (order {order_number})",
+                              "it was paid from another PayPal account, so they may belong to someone else")
+        kept = {k: v for k, v in order.items() if k not in ("payer", "payment_source")}
+        kept["purchase_units"] = [{k: v for k, v in u.items() if k != "shipping"} for u in units]
+        return _without_links(kept)
 
     def _link(self, tid: str, ident: Identifier, order_id: str | None = None) -> None:
         """Remember which webshop order (and PayPal order) names transaction ``tid``: its record will say so."""
