@@ -1,6 +1,7 @@
-"""Lightspeed eCom: the webshop itself (customers, addresses, orders, shipments, invoices, reviews, tickets,
-newsletter). It is the hub: the identifiers it finds (customer id, order numbers, invoice numbers, PayPal
-transaction ids in payment data) are offered to the other connectors as soon as they are listed."""
+"""Lightspeed eCom: the webshop itself (customers, addresses, orders, shipments, invoices, returns, quotes,
+reviews, tickets, newsletter). It is the hub: the identifiers it finds (customer id, order numbers, invoice
+numbers, PayPal transaction and order ids in payment data) are offered to the other connectors as soon as they
+are listed."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ LANGUAGE_PATH = re.compile(r"https://[^?#]+/[a-z]{2}/?")   # every resource live
 class RateLimitHeaders:
     """Paces requests on Lightspeed's ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` (one value per window:
     5 min / hour / day; reset in seconds). When a window runs low, requests are spread over what is left of
-    it, so the budget is never exhausted and no 429 is provoked."""
+    it, so the budget is never exhausted and no 429 is provoked. Time is the clock, or the end of the last wait
+    when that is later: a sleep that returns at once (a test's fake) still moves the pacer on, so the pacing
+    stays right across windows instead of queueing every later request behind the earlier waits."""
 
     reserve: float = 0.05           # start pacing when less than this share of a window is left …
     reserve_min: int = 10           # … or fewer than this many requests
@@ -50,11 +53,15 @@ class RateLimitHeaders:
     _last: float | None = None       # when the previous request was let through
     _interval: float = 0.0           # spacing the latest headers ask for
     _blocked_until: float = 0.0      # an exhausted window: nothing before its reset
+    _slept_to: float = 0.0           # the end of the latest wait (time has reached it, whatever the clock says)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _now(self) -> float:
+        return max(self.clock(), self._slept_to)
 
     def acquire(self) -> None:
         with self._lock:
-            now = self.clock()
+            now = self._now()
             slot = max(now, self._blocked_until)
             if self._last is not None:
                 slot = max(slot, self._last + self._interval)
@@ -65,12 +72,15 @@ class RateLimitHeaders:
         if slot > now:
             self.waits.append(slot - now)
             self.sleep(slot - now)
+            with self._lock:
+                self._slept_to = max(self._slept_to, slot)
 
     def observe(self, response: requests.Response) -> None:
         parsed = _windows(response)
         if not parsed:
             return
-        now = self.clock()
+        with self._lock:
+            now = self._now()
         interval, blocked = 0.0, 0.0
         for limit, remaining, reset in parsed:
             if remaining <= 0:
@@ -147,7 +157,8 @@ class Lightspeed(Connector):
     )
     datasets = DATASETS
     provides = (CUSTOMER_ID, ORDER_NUMBER, INVOICE_NUMBER, PAYPAL_TRANSACTION_ID)
-    description = "Lightspeed eCom REST API (customers, orders, shipments, invoices, reviews, tickets, newsletter)"
+    description = ("Lightspeed eCom REST API (customers, orders, shipments, invoices, returns, quotes, reviews, "
+                   "tickets, newsletter)")
 
     @classmethod
     def check(cls, settings: dict[str, Any]) -> None:
@@ -309,6 +320,16 @@ class Lightspeed(Connector):
         rv = self._endpoint("reviews", {"customer": cid})
         for r in self._list("reviews", "reviews", "reviews", customer=cid):
             yield rec("feedback", "review", r, endpoint=rv, vendor_id=r.get("id"))
+
+        rt = self._endpoint("returns", {"customer": cid})
+        for r in self._list("returns", "returns", "returns", customer=cid):
+            yield rec("orders", "return", r, endpoint=rt, vendor_id=r.get("id"))
+
+        qt = self._endpoint("quotes", {"customer": cid})
+        quotes = self._list("quotes", "quotes", "quotes (saved carts)", customer=cid)
+        for q, lines in self._each(quotes, "quotes/{id}/products", "quoteProducts",
+                                   f"quote lines for customer {cid}", "quotes"):
+            yield rec("orders", "quote", {**q, "products": lines}, endpoint=qt, vendor_id=q.get("id"))
 
         tk = self._endpoint("tickets", {"customer": cid})
         tickets = self._list("tickets", "tickets", "support tickets", customer=cid)

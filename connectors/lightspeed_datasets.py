@@ -3,7 +3,9 @@ for Lightspeed's status codes, and the shop-internal values (cost prices, suppli
 
 Field lists follow the API's resources (customers, orders, orders/{id}/products, shipments, invoices and their
 items, reviews, tickets and their messages, groups/customers, customers/{id}/metafields, subscriptions) as
-Lightspeed's documentation and sample JSON describe them, not only what the fixtures hold."""
+Lightspeed's documentation and sample JSON describe them, not only what the fixtures hold. Returns and quotes
+(``returns.json``, ``quotes.json``, ``quotes/{id}/products.json``) are resources of the official PHP client; it lists
+no fields, so theirs follow the order resource's names (see the README's Lightspeed section)."""
 
 from __future__ import annotations
 
@@ -203,6 +205,7 @@ ORDER = Dataset(
         "paymentData": Field("Gegevens van de betaalprovider", "Payment provider's details", Kind.DATA),
         "paymentData.paypalTransactionId": Field("PayPal-transactienummer", "PayPal transaction id",
                                                  Kind.IDENTIFIER),
+        "paymentData.paypalOrderId": Field("PayPal-bestelnummer", "PayPal order id", Kind.IDENTIFIER),
         "shipmentId": Field("Verzendmethode (code)", "Shipping method (code)", Kind.IDENTIFIER),
         "shipmentStatus": Field("Verzendstatus", "Shipping status", Kind.CODE, SHIPMENT_STATUS),
         "shipmentIsCashOnDelivery": Field("Betaling bij levering", "Cash on delivery", Kind.FLAG),
@@ -253,6 +256,7 @@ ORDER_PAYMENT = Dataset(
         "paymentStatus": ORDER.fields["paymentStatus"],
         "paymentData": ORDER.fields["paymentData"],
         "paymentData.paypalTransactionId": ORDER.fields["paymentData.paypalTransactionId"],
+        "paymentData.paypalOrderId": ORDER.fields["paymentData.paypalOrderId"],
         "priceExcl": ORDER.fields["priceExcl"],
         "priceIncl": ORDER.fields["priceIncl"],
         "paymentPriceIncl": ORDER.fields["paymentPriceIncl"],
@@ -393,6 +397,68 @@ INVOICE = Dataset(
     date="createdAt", title=("number",),
 )
 
+RETURN_STATUS = {
+    "requested": ("Aangevraagd", "Requested"),
+    "accepted": ("Aanvaard", "Accepted"),
+    "received": ("Ontvangen door de winkel", "Received by the shop"),
+    "processed": ("Afgehandeld", "Processed"),
+    "rejected": ("Geweigerd", "Rejected"),
+}
+
+RETURN = Dataset(
+    "return", "orders", "Retour", "Return", Origin.PROVIDED, {
+        "id": ID,
+        "createdAt": Field("Aangevraagd op", "Requested on", Kind.DATE),
+        "updatedAt": UPDATED,
+        "status": Field("Status van de retour", "Return status", Kind.CODE, RETURN_STATUS),
+        "reason": Field("Reden", "Reason", Kind.TEXT),
+        "comment": Field("Toelichting van de klant", "The customer's explanation", Kind.FREE_TEXT),
+        "memo": MEMO,
+        "quantity": Field("Aantal", "Quantity", Kind.NUMBER),
+        "productTitle": Field("Product", "Product", Kind.TEXT),
+        "variantTitle": Field("Variant", "Variant", Kind.TEXT),
+        "customer": _link("Klantaccount", "Customer account"),
+        "order": _link("Bestelling", "Order"),
+        "orderProduct": _link("Besteld product", "Ordered product"),
+    },
+    date="createdAt", title=("productTitle", "reason"),
+)
+
+_QUOTE_ORDER_FIELDS = (
+    "channel", "remoteIp", "userAgent", "priceCost", "priceExcl", "priceIncl", "weight", "paymentId", "paymentTitle",
+    "shipmentId", "shipmentTitle", "discountCouponCode", "memo", "customer",
+)
+QUOTE = Dataset(
+    "quote", "orders", "Winkelmandje of offerte", "Shopping cart or quote", Origin.PROVIDED, {
+        "id": ID,
+        "createdAt": Field("Aangemaakt op", "Created on", Kind.DATE),
+        "updatedAt": UPDATED,
+        **{name: ORDER.fields[name] for name in _QUOTE_ORDER_FIELDS},
+        **PERSON,
+        **_address("addressBilling", "Factuuradres", "Billing address"),
+        **_address("addressShipping", "Leveradres", "Delivery address"),
+        "comment": Field("Opmerking", "Comment", Kind.FREE_TEXT),
+        **_language(),
+        "order": _link("Bestelling die eruit volgde", "Order that followed"),
+        "products": Field("Producten", "Products", Kind.DATA),
+        "products.id": ID,
+        "products.productTitle": Field("Product", "Product", Kind.TEXT),
+        "products.variantTitle": Field("Variant", "Variant", Kind.TEXT),
+        "products.articleCode": Field("Artikelcode", "Article code", Kind.TEXT),
+        "products.ean": Field("EAN-code", "EAN code", Kind.TEXT),
+        "products.sku": Field("SKU", "SKU", Kind.TEXT),
+        "products.quantity": Field("Aantal", "Quantity", Kind.NUMBER),
+        "products.priceCost": COST,
+        "products.basePriceExcl": Field("Stukprijs excl. btw", "Unit price excl. VAT", Kind.AMOUNT),
+        "products.basePriceIncl": Field("Stukprijs incl. btw", "Unit price incl. VAT", Kind.AMOUNT),
+        "products.priceExcl": Field("Prijs excl. btw", "Price excl. VAT", Kind.AMOUNT),
+        "products.priceIncl": Field("Prijs incl. btw", "Price incl. VAT", Kind.AMOUNT),
+        "products.product": _link("Product", "Product"),
+        "products.variant": _link("Variant", "Variant"),
+    },
+    date="createdAt", title=("createdAt", "priceIncl"),
+)
+
 REVIEW = Dataset(
     "review", "feedback", "Productbeoordeling", "Product review", Origin.PROVIDED, {
         "id": ID,
@@ -464,6 +530,6 @@ NEWSLETTER_SUBSCRIPTION = Dataset(
 
 DATASETS: tuple[Dataset, ...] = (
     CUSTOMER, CUSTOMER_ACCOUNT, CUSTOMER_DEVICE, CUSTOMER_METAFIELD, CUSTOMER_GROUP, ORDER, ORDER_PAYMENT,
-    ORDER_DEVICE, ORDER_LINE, SHIPMENT, CARRIER_DISCLOSURE, INVOICE, REVIEW, SUPPORT_TICKET, ADDRESS,
+    ORDER_DEVICE, ORDER_LINE, SHIPMENT, CARRIER_DISCLOSURE, INVOICE, RETURN, QUOTE, REVIEW, SUPPORT_TICKET, ADDRESS,
     NEWSLETTER_SUBSCRIPTION,
 )

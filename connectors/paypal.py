@@ -6,9 +6,15 @@ most 3 years back, PayPal's limit) to now, concurrently within a bound, and keep
 than 10,000 transactions (400 ``RESULTSET_TOO_LARGE``); such a window is searched as two halves, recursively,
 down to an hour. Transactions another connector names (a PayPal transaction id in a webshop order's payment
 data, identifier kind ``paypal_transaction_id``: a hint, not a proof) are looked up by id after the scan,
-several at once, each in a window around its order date. When such a transaction was paid from a PayPal address
-that is not the subject's, only the payment itself (``transaction_info``, less the payer's account id and note)
-and its cart are kept: the payer and shipping details may be someone else's, so they are withheld, with a note.
+several at once, each in a window around its order date. An id the webshop stores may also be a PayPal **order**
+id (Orders v2, e.g. PayPal Commerce Platform), which Transaction Search does not know: an id it does not find is
+asked of ``GET /v2/checkout/orders/{id}``, whose ``purchase_units[].payments.captures[].id`` are transaction ids
+(a scanned one, or looked up by id around the capture's time). Only a 404 there too makes the id "not found".
+When such a transaction (or order) was paid from a PayPal address that is not the subject's, only the payment
+itself (``transaction_info``, less the payer's account id and note) and its cart are kept: the payer and shipping
+details may be someone else's, so they are withheld (from the order too), with a note. A transaction a webshop order
+names carries that order's number (``webshop_order``) and, when named through Orders v2, ``paypal_order_id``;
+transaction records are therefore written once the lookups are done (or when the connector fails).
 
 All PayPal-specific transport lives in :class:`PayPalClient` (the ``paypalrestsdk.Api`` wrapper), so moving to
 PayPal's newer SDK touches nothing outside this module. The wrapper fixes the SDK's known faults: every
@@ -48,6 +54,7 @@ R = TypeVar("R")
 
 NAME = "paypal"
 SEARCH_PATH = "/v1/reporting/transactions"
+ORDER_PATH = "/v2/checkout/orders/{id}"   # Orders v2: an order, with its captures (Transaction Search's ids)
 MAX_WINDOW = timedelta(days=31)        # PayPal: end_date - start_date at most 31 days
 HISTORY = timedelta(days=3 * 365)      # PayPal: Transaction Search covers the last 3 years
 PAGE_SIZE = 500                        # PayPal's maximum
@@ -314,6 +321,14 @@ class Found:
         return self
 
 
+@dataclass
+class Looked:
+    """What looking up one named id gave: transactions as they may be exported, and the subject's own orders."""
+
+    details: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    orders: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
 # --------------------------------------------------------------------------- the connector
 class PayPalConnector(Connector):
     name: ClassVar[str] = NAME
@@ -330,8 +345,8 @@ class PayPalConnector(Connector):
         Setting("requests_per_second", "requests per second at most (PayPal publishes no limit)", "float",
                 default=20.0, minimum=0.01),
     )
-    description: ClassVar[str] = ("PayPal Transaction Search: payer identity and contact, shipping addresses, "
-                                  "transactions and cart items")
+    description: ClassVar[str] = ("PayPal Transaction Search and Orders v2: payer identity and contact, shipping "
+                                  "addresses, transactions, cart items and the orders the webshop names")
 
     @classmethod
     def check(cls, settings: dict[str, Any]) -> None:
@@ -421,13 +436,27 @@ class PayPalConnector(Connector):
                 return Found()
             raise
 
-    def _lookup(self, ident: Identifier) -> list[tuple[dict[str, Any], str]]:
-        """Look up one transaction id another connector names, in a window around its date (or every window)."""
-        now, earliest = self._now, earliest_searchable(self._now)
+    def _lookup(self, ident: Identifier) -> Looked:
+        """A PayPal id another connector names: a transaction id (Transaction Search), else an order id (Orders v2)."""
         tid = ident.value.strip().upper()
         if not tid.isalnum() or len(tid) > 24:
             self.ctx.note(f"Ignored {ident.source}'s PayPal transaction id {ident.value!r}: not a PayPal id.")
-            return []
+            return Looked()
+        found = self._by_transaction_id(ident, tid)
+        if found is not None:
+            self._link(tid, ident)
+            return Looked(found)
+        looked = self._by_order_id(ident, tid)
+        if looked is not None:
+            return looked
+        order = ident.attrs.get("order_number")
+        self.ctx.note(f"PayPal id {tid} named by {ident.source}{f' (order {order})' if order else ''} was not "
+                      "found: it is neither a transaction in Transaction Search nor an order in Orders v2.")
+        return Looked()
+
+    def _by_transaction_id(self, ident: Identifier, tid: str) -> list[tuple[dict[str, Any], str]] | None:
+        """Transaction ``tid`` searched by id in a window around its date (or every window); None when not found."""
+        now, earliest = self._now, earliest_searchable(self._now)
         when = parse_when(ident.attrs.get("date"))
         if when is not None and earliest <= when <= now:
             start = max(earliest, when - LOOKUP_BEFORE)
@@ -448,10 +477,79 @@ class PayPalConnector(Connector):
                 return [kept for detail, endpoint in found.details
                         if (kept := self._checked(detail, endpoint, tid, ident))]
         self.ctx.covered(f"{searched} to {iso(windows[0].end)}: not found ({len(windows)} searches)")
-        order = ident.attrs.get("order_number")
-        self.ctx.note(f"PayPal transaction {tid} named by {ident.source}"
-                      f"{f' (order {order})' if order else ''} was not found by Transaction Search.")
-        return []
+        return None
+
+    def _by_order_id(self, ident: Identifier, oid: str) -> Looked | None:
+        """Orders v2 order ``oid`` and the transactions of its captures; None when PayPal holds no such order."""
+        path = ORDER_PATH.format(id=oid)
+        if self._stop.is_set():
+            return Looked()
+        try:
+            order = self.client.get(path, {})
+        except PayPalError as exc:
+            if exc.status == 404:
+                self.ctx.covered(f"order {oid} named by {ident.source}, looked up in Orders v2 (GET {path}): "
+                                 "not found")
+                return None
+            raise
+        endpoint = f"GET {path}"
+        captures = _captures(order)
+        self.ctx.covered(f"order {oid} named by {ident.source}, looked up in Orders v2 (GET {path}): found, "
+                         f"{len(captures)} capture(s): {', '.join(c for c, _ in captures) or 'none'}")
+        looked = Looked()
+        order_number = ident.attrs.get("order_number")
+        for_order = f" for order {order_number}" if order_number else ""
+        kept = self._checked_order(order, oid, ident)
+        if kept is not None:
+            looked.orders.append((kept, endpoint))
+        for cid, captured in captures:
+            self._link(cid, ident, oid)
+            if cid in self._scanned:        # the scan already holds it: the link is all it needs
+                continue
+            sub = Identifier(ident.kind, cid, ident.source, {**ident.attrs, "date": captured})
+            found = self._by_transaction_id(sub, cid)
+            if found is None:
+                self.ctx.note(f"PayPal order {oid} (named by {ident.source}{for_order}) was paid as transaction "
+                              f"{cid}, which Transaction Search did not find (it can lag up to 3 hours).")
+            looked.details += found or []
+        return looked
+
+    def _checked_order(self, order: dict[str, Any], oid: str, ident: Identifier) -> dict[str, Any] | None:
+        """An Orders v2 order as it may be exported, by the rule for transactions (:meth:`_checked`): paid by the
+        subject, whole; paid from another PayPal address for the webshop order that names it, without the payer,
+        the paying account and the shipping details; neither, nothing."""
+        if self.ctx.subject.matches(_order_payer(order)):
+            return _without_links(order)
+        order_number = str(ident.attrs.get("order_number") or "").strip()
+        units = [u for u in order.get("purchase_units") or [] if isinstance(u, dict)]
+        mine = bool(order_number) and any(str(u.get("invoice_id") or "").strip() == order_number for u in units)
+        with self._lock:
+            first = oid not in self._withheld
+            self._withheld.add(oid)
+        for_order = f" for order {order_number}" if order_number else ""
+        if not mine:
+            if first:
+                self.ctx.withheld(1, f"PayPal order {oid}, named by {ident.source}{for_order}",
+                                  "it was paid by another PayPal account for another invoice, so it is not the "
+                                  "subject's")
+            return None
+        parts = [k for k in ("payer", "payment_source") if order.get(k)]
+        parts += ["shipping"] if any(u.get("shipping") for u in units) else []
+        if first:
+            self.ctx.withheld(len(parts), f"parts ({', '.join(parts)}) of PayPal order {oid} (order {order_number})",
+                              "it was paid from another PayPal account, so they may belong to someone else")
+        kept = {k: v for k, v in order.items() if k not in ("payer", "payment_source")}
+        kept["purchase_units"] = [{k: v for k, v in u.items() if k != "shipping"} for u in units]
+        return _without_links(kept)
+
+    def _link(self, tid: str, ident: Identifier, order_id: str | None = None) -> None:
+        """Remember which webshop order (and PayPal order) names transaction ``tid``: its record will say so."""
+        link = {"webshop_order": ident.attrs.get("order_number"), "paypal_order_id": order_id}
+        with self._lock:
+            held = self._links.setdefault(tid, {})
+            for key, value in link.items():
+                if value and key not in held:
+                    held[key] = str(value)
 
     def _checked(self, detail: dict[str, Any], endpoint: str, tid: str,
                  ident: Identifier) -> tuple[dict[str, Any], str] | None:
@@ -486,7 +584,7 @@ class PayPalConnector(Connector):
                 continue
             self._emitted.add(tid)
             transaction = {k: v for k, v in detail.items() if k not in _EXCLUDED_FROM_TRANSACTION and v}
-            yield self.ctx.record("payments", "transaction", transaction, endpoint=endpoint, vendor_id=tid)
+            self._held.append((tid, transaction, endpoint))   # written with its links, after the lookups
             payer = detail.get("payer_info") or {}
             account = payer.get("account_id") or tid
             parts = (("contact", "payer", payer, account),
@@ -499,6 +597,21 @@ class PayPalConnector(Connector):
                     yield self.ctx.record(category, dataset, data, endpoint=endpoint, vendor_id=vendor_id)
             if detail.get("cart_info"):
                 yield self.ctx.record("orders", "cart", detail["cart_info"], endpoint=endpoint, vendor_id=tid)
+
+    def _release(self) -> Iterator[Record]:
+        """The held transaction records, each with the webshop order (and PayPal order) that names it."""
+        held, self._held = self._held, []
+        for tid, transaction, endpoint in held:
+            yield self.ctx.record("payments", "transaction", {**transaction, **self._links.get(tid, {})},
+                                  endpoint=endpoint, vendor_id=tid)
+
+    def _orders(self, orders: Iterable[tuple[dict[str, Any], str]]) -> Iterator[Record]:
+        """The subject's own Orders v2 orders, each once."""
+        for order, endpoint in orders:
+            oid = str(order.get("id") or "")
+            if oid and oid not in self._emitted_orders:
+                self._emitted_orders.add(oid)
+                yield self.ctx.record("orders", "checkout_order", order, endpoint=endpoint, vendor_id=oid)
 
     def _stopping(self, func: Callable[[A], R]) -> Callable[[A], R]:
         """``func`` that, when it fails, stops every other search at its next page."""
@@ -516,6 +629,9 @@ class PayPalConnector(Connector):
         self._withheld: set[str] = set()
         self._emitted: set[str] = set()             # transaction ids
         self._kept: set[tuple[str, str]] = set()      # (dataset, JSON) of payer and address records
+        self._held: list[tuple[str, dict[str, Any], str]] = []   # transaction records waiting for their links
+        self._links: dict[str, dict[str, str]] = {}  # transaction id -> webshop_order, paypal_order_id
+        self._emitted_orders: set[str] = set()
         self.client = self._client()
         self.client.authenticate()          # one token request; a wrong secret fails here, once
         self._now = self._scanned_to = datetime.now(UTC).replace(microsecond=0)
@@ -528,14 +644,23 @@ class PayPalConnector(Connector):
                                     workers=workers, name="paypal-scan", ordered=False):
                 scan.add(found)
                 yield from self._records(found.details)
+            self._scanned = frozenset(self._emitted)
             # Then the ids other connectors named (offered meanwhile, or as they still arrive), several at once.
-            for _, kept in fan_out(self._stopping(self._lookup), self.ctx.identifiers(PAYPAL_TRANSACTION_ID),
-                                   workers=workers, name="paypal-lookup", ordered=False):
-                yield from self._records(kept)
+            for _, looked in fan_out(self._stopping(self._lookup), self.ctx.identifiers(PAYPAL_TRANSACTION_ID),
+                                     workers=workers, name="paypal-lookup", ordered=False):
+                yield from self._records(looked.details)
+                yield from self._orders(looked.orders)
         except (requests.RequestException, sdk_errors.ConnectionError) as exc:
+            yield from self._release()     # what was found stays in the package
             raise ConnectorError(self.ctx.redactor(one_line(f"{NAME}: {type(exc).__name__}: {exc}"))) from None
+        except GeneratorExit:
+            raise
+        except BaseException:
+            yield from self._release()
+            raise
         finally:
             self._stop.set()
+        yield from self._release()
         self.ctx.covered(f"payments to the shop's PayPal account from {iso(start)} to {iso(self._scanned_to)}, "
                          f"matched on the payer's e-mail address: {scan.seen} transactions in {len(windows)} "
                          f"windows of at most 31 days ({scan.pages} pages), {len(scan.details)} paid by the subject")
@@ -549,6 +674,35 @@ def _tid(detail: object) -> str | None:
     info = detail.get("transaction_info") if isinstance(detail, dict) else None
     tid = info.get("transaction_id") if isinstance(info, dict) else None
     return tid if isinstance(tid, str) and tid else None
+
+
+def _captures(order: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+    """The (capture id, capture time) pairs of an Orders v2 order: its transactions in Transaction Search."""
+    found = []
+    for unit in order.get("purchase_units") or []:
+        payments = unit.get("payments") if isinstance(unit, dict) else None
+        for capture in (payments or {}).get("captures") or [] if isinstance(payments, dict) else []:
+            cid = capture.get("id") if isinstance(capture, dict) else None
+            if isinstance(cid, str) and cid.isalnum():
+                found.append((cid.upper(), capture.get("create_time")))
+    return found
+
+
+def _order_payer(order: Mapping[str, Any]) -> object:
+    """The payer's e-mail address of an Orders v2 order (``payer``, else the PayPal wallet that paid)."""
+    payer = order.get("payer") if isinstance(order.get("payer"), dict) else {}
+    source = order.get("payment_source") if isinstance(order.get("payment_source"), dict) else {}
+    wallet = source.get("paypal") if isinstance(source.get("paypal"), dict) else {}
+    return payer.get("email_address") or wallet.get("email_address")
+
+
+def _without_links(value: Any) -> Any:
+    """An Orders v2 reply without its HATEOAS ``links`` (API navigation, not data about anyone)."""
+    if isinstance(value, dict):
+        return {k: _without_links(v) for k, v in value.items() if k != "links"}
+    if isinstance(value, list):
+        return [_without_links(v) for v in value]
+    return value
 
 
 def without_payer(detail: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """What the PayPal connector yields: one dataset per kind of record, every field PayPal's Transaction Search
-can put in it (``reporting_transactions_v1`` in ``tests/vendor_schemas/paypal.schema.json``), with labels a
-customer understands and PayPal's documented codes explained."""
+can put in it (``reporting_transactions_v1`` in ``tests/vendor_schemas/paypal.schema.json``) and the Orders v2
+order the webshop names (``checkout_orders_v2``), with labels a customer understands and PayPal's documented codes
+explained."""
 
 from __future__ import annotations
 
@@ -155,6 +156,11 @@ TRANSACTION = Dataset(
         "incentive_info.incentive_details.incentive_amount": _amount("Voordeel", "Incentive amount"),
         "incentive_info.incentive_details.incentive_program_code": Field("Voordeelprogramma", "Incentive programme",
                                                                          Kind.CODE),
+        # Added by the connector: the webshop order that names this payment, and PayPal's order id when the
+        # webshop named it by that (Orders v2), so the package links the two.
+        "webshop_order": Field("Bestelnummer in de webshop", "Order number in the web shop", Kind.IDENTIFIER),
+        "paypal_order_id": Field("Bestelnummer bij PayPal (Orders v2)", "PayPal order id (Orders v2)",
+                                 Kind.IDENTIFIER),
     },
 )
 
@@ -230,4 +236,170 @@ CART = Dataset(
     },
 )
 
-DATASETS: tuple[Dataset, ...] = (TRANSACTION, PAYER, PAYER_ADDRESS, SHIPPING_ADDRESS, CART)
+# Orders v2 codes (checkout_orders_v2: order_status, checkout_payment_intent, capture_status, seller_protection...)
+ORDER_STATUS = {
+    "CREATED": ("Aangemaakt", "Created"),
+    "SAVED": ("Bewaard", "Saved"),
+    "APPROVED": ("Goedgekeurd door de betaler", "Approved by the payer"),
+    "VOIDED": ("Geannuleerd", "Voided"),
+    "COMPLETED": ("Afgerond", "Completed"),
+    "PAYER_ACTION_REQUIRED": ("Wacht op de betaler", "Waiting for the payer"),
+}
+INTENT = {
+    "CAPTURE": ("Meteen betalen", "Pay at once"),
+    "AUTHORIZE": ("Eerst reserveren, later betalen", "Authorise now, capture later"),
+}
+CAPTURE_STATUS = {
+    "COMPLETED": ("Betaald", "Paid"),
+    "DECLINED": ("Geweigerd", "Declined"),
+    "PARTIALLY_REFUNDED": ("Gedeeltelijk terugbetaald", "Partly refunded"),
+    "PENDING": ("In behandeling", "Pending"),
+    "REFUNDED": ("Terugbetaald", "Refunded"),
+    "FAILED": ("Mislukt", "Failed"),
+}
+SELLER_PROTECTION = {
+    "ELIGIBLE": ("Komt in aanmerking voor verkopersbescherming", "Eligible for seller protection"),
+    "PARTIALLY_ELIGIBLE": ("Komt gedeeltelijk in aanmerking voor verkopersbescherming",
+                           "Partially eligible for seller protection"),
+    "NOT_ELIGIBLE": ("Komt niet in aanmerking voor verkopersbescherming", "Not eligible for seller protection"),
+}
+DISPUTE_CATEGORIES = {
+    "ITEM_NOT_RECEIVED": ("Artikel niet ontvangen", "Item not received"),
+    "UNAUTHORIZED_TRANSACTION": ("Betaling zonder toestemming", "Unauthorised payment"),
+}
+ACCOUNT_STATUS = {"VERIFIED": ("Geverifieerd", "Verified"), "UNVERIFIED": ("Niet geverifieerd", "Not verified")}
+PHONE_TYPE = {
+    "FAX": ("Fax", "Fax"), "HOME": ("Thuis", "Home"), "MOBILE": ("Gsm", "Mobile"), "OTHER": ("Ander", "Other"),
+    "PAGER": ("Pieper", "Pager"),
+}
+SHIPPING_TYPE = {
+    "SHIPPING": ("Verzending", "Shipping"),
+    "PICKUP_IN_PERSON": ("Zelf afhalen", "Pick-up in person"),
+    "PICKUP_IN_STORE": ("Afhalen in de winkel", "Pick-up in store"),
+    "PICKUP_FROM_PERSON": ("Afhalen bij een persoon", "Pick-up from a person"),
+}
+ITEM_CATEGORY = {
+    "DIGITAL_GOODS": ("Digitaal product", "Digital goods"),
+    "PHYSICAL_GOODS": ("Fysiek product", "Physical goods"),
+    "DONATION": ("Gift", "Donation"),
+}
+
+_ORDER_ADDRESS_PARTS = (
+    ("address_line_1", "straat en huisnummer", "street and number"), ("address_line_2", "adresregel 2",
+                                                                       "address line 2"),
+    ("address_line_3", "adresregel 3", "address line 3"), ("admin_area_4", "wijk", "neighbourhood"),
+    ("admin_area_3", "deelgemeente", "sub-locality"), ("admin_area_2", "gemeente", "city"),
+    ("admin_area_1", "provincie of staat", "state or province"), ("postal_code", "postcode", "postal code"),
+    ("country_code", "land", "country"), ("address_details", "adresdetails", "address details"),
+)
+
+
+def _order_address(prefix: str, nl: str, en: str) -> dict[str, Field]:
+    """An Orders v2 ``address_portable`` under ``prefix``."""
+    return {f"{prefix}.{key}": Field(f"{nl}: {pnl}", f"{en}: {pen}", Kind.ADDRESS)
+            for key, pnl, pen in _ORDER_ADDRESS_PARTS}
+
+
+def _order_name(prefix: str, nl: str, en: str) -> dict[str, Field]:
+    """An Orders v2 ``name`` under ``prefix``."""
+    parts = (("prefix", "aanspreektitel", "title"), ("given_name", "voornaam", "first name"),
+             ("middle_name", "tweede voornaam", "middle name"), ("surname", "familienaam", "surname"),
+             ("suffix", "achtervoegsel", "suffix"), ("full_name", "volledige naam", "full name"),
+             ("alternate_full_name", "naam", "name"))
+    return {f"{prefix}.{key}": Field(f"{nl}: {pnl}", f"{en}: {pen}", Kind.NAME) for key, pnl, pen in parts}
+
+
+_U = "purchase_units."
+_C = f"{_U}payments.captures."
+_W = "payment_source.paypal."
+CHECKOUT_ORDER = Dataset(
+    "checkout_order", "orders", "Bestelling bij PayPal (Orders v2)", "Order at PayPal (Orders v2)", Origin.PROVIDED,
+    date="create_time", title=(f"{_U}invoice_id", "create_time"),
+    fields={
+        "id": Field("Bestelnummer bij PayPal", "PayPal order id", Kind.IDENTIFIER),
+        "intent": Field("Soort betaling", "Kind of payment", Kind.CODE, INTENT),
+        "status": Field("Status van de bestelling", "Order status", Kind.CODE, ORDER_STATUS),
+        "processing_instruction": Field("Verwerkingsinstructie", "Processing instruction", Kind.CODE),
+        "create_time": Field("Aangemaakt op", "Created at", Kind.DATE),
+        "update_time": Field("Laatst bijgewerkt op", "Last updated at", Kind.DATE),
+        "payer.email_address": Field("Betaler: e-mailadres", "Payer: e-mail address", Kind.EMAIL),
+        "payer.payer_id": Field("Betaler: PayPal-rekeningnummer", "Payer: PayPal account id", Kind.IDENTIFIER),
+        **_order_name("payer.name", "Betaler", "Payer"),
+        "payer.phone.phone_type": Field("Betaler: soort telefoon", "Payer: kind of phone", Kind.CODE, PHONE_TYPE),
+        "payer.phone.phone_number": Field("Betaler: telefoonnummer", "Payer: phone number", Kind.PHONE),
+        "payer.birth_date": Field("Betaler: geboortedatum", "Payer: date of birth", Kind.DATE),
+        "payer.tax_info": Field("Betaler: fiscaal nummer", "Payer: tax number", Kind.IDENTIFIER),
+        **_order_address("payer.address", "Betaler", "Payer"),
+        "payment_source": Field("Betaalmiddel", "Means of payment", Kind.DATA),
+        f"{_W}email_address": Field("PayPal-rekening: e-mailadres", "PayPal account: e-mail address", Kind.EMAIL),
+        f"{_W}account_id": Field("PayPal-rekening: nummer", "PayPal account: id", Kind.IDENTIFIER),
+        f"{_W}account_status": Field("PayPal-rekening: status", "PayPal account: status", Kind.CODE,
+                                     ACCOUNT_STATUS),
+        **_order_name(f"{_W}name", "PayPal-rekening", "PayPal account"),
+        f"{_W}phone_type": Field("PayPal-rekening: soort telefoon", "PayPal account: kind of phone", Kind.CODE,
+                                 PHONE_TYPE),
+        f"{_W}phone_number": Field("PayPal-rekening: telefoonnummer", "PayPal account: phone number", Kind.PHONE),
+        f"{_W}birth_date": Field("PayPal-rekening: geboortedatum", "PayPal account: date of birth", Kind.DATE),
+        f"{_W}tax_info": Field("PayPal-rekening: fiscaal nummer", "PayPal account: tax number", Kind.IDENTIFIER),
+        **_order_address(f"{_W}address", "PayPal-rekening", "PayPal account"),
+        f"{_W}attributes": Field("PayPal-rekening: kenmerken", "PayPal account: attributes", Kind.DATA),
+        f"{_U}reference_id": Field("Referentie van de webshop", "Shop's reference", Kind.IDENTIFIER),
+        f"{_U}id": Field("Nummer van het deel", "Part id", Kind.IDENTIFIER),
+        f"{_U}description": Field("Omschrijving", "Description", Kind.TEXT),
+        f"{_U}custom_id": Field("Referentie van de webshop", "Shop's reference", Kind.FREE_TEXT),
+        f"{_U}invoice_id": Field("Bestel- of factuurnummer van de webshop", "Shop's order or invoice number",
+                                 Kind.IDENTIFIER),
+        f"{_U}soft_descriptor": Field("Omschrijving op het rekeninguittreksel", "Text on the bank statement",
+                                      Kind.TEXT),
+        f"{_U}amount": _amount("Bedrag", "Amount"),
+        f"{_U}amount.breakdown.item_total": _amount("Artikelen", "Items"),
+        f"{_U}amount.breakdown.shipping": _amount("Verzendkosten", "Shipping costs"),
+        f"{_U}amount.breakdown.handling": _amount("Behandelingskosten", "Handling costs"),
+        f"{_U}amount.breakdown.tax_total": _amount("Btw", "Tax"),
+        f"{_U}amount.breakdown.insurance": _amount("Verzekering", "Insurance"),
+        f"{_U}amount.breakdown.shipping_discount": _amount("Korting op verzendkosten", "Shipping discount"),
+        f"{_U}amount.breakdown.discount": _amount("Korting", "Discount"),
+        f"{_U}payee": Field("Rekening van de webshop", "The shop's account", Kind.INTERNAL),
+        f"{_U}payment_instruction": Field("Afspraken tussen de webshop en PayPal", "Shop's arrangements with PayPal",
+                                          Kind.INTERNAL),
+        f"{_U}items.name": Field("Artikel", "Item", Kind.TEXT),
+        f"{_U}items.unit_amount": _amount("Prijs per stuk", "Unit price"),
+        f"{_U}items.tax": _amount("Btw per stuk", "Tax per unit"),
+        f"{_U}items.quantity": Field("Aantal", "Quantity", Kind.NUMBER),
+        f"{_U}items.description": Field("Omschrijving", "Description", Kind.TEXT),
+        f"{_U}items.sku": Field("Artikelcode", "Item code", Kind.IDENTIFIER),
+        f"{_U}items.category": Field("Soort artikel", "Kind of item", Kind.CODE, ITEM_CATEGORY),
+        **_order_name(f"{_U}shipping.name", "Verzending", "Shipping"),
+        f"{_U}shipping.type": Field("Verzending: wijze", "Shipping: method", Kind.CODE, SHIPPING_TYPE),
+        **_order_address(f"{_U}shipping.address", "Verzending", "Shipping"),
+        f"{_U}shipping.options": Field("Verzending: keuzes", "Shipping: options", Kind.DATA),
+        f"{_U}shipping.trackers": Field("Verzending: volgnummers", "Shipping: trackers", Kind.DATA),
+        f"{_U}supplementary_data": Field("Aanvullende gegevens", "Supplementary data", Kind.DATA),
+        f"{_C}id": Field("Transactienummer bij PayPal", "PayPal transaction id", Kind.IDENTIFIER),
+        f"{_C}status": Field("Status van de betaling", "Payment status", Kind.CODE, CAPTURE_STATUS),
+        f"{_C}status_details": Field("Reden van de status", "Reason for the status", Kind.DATA),
+        f"{_C}amount": _amount("Betaald bedrag", "Amount paid"),
+        f"{_C}invoice_id": Field("Bestel- of factuurnummer van de webshop", "Shop's order or invoice number",
+                                 Kind.IDENTIFIER),
+        f"{_C}custom_id": Field("Referentie van de webshop", "Shop's reference", Kind.FREE_TEXT),
+        f"{_C}final_capture": Field("Laatste betaling voor deze bestelling", "Final payment for this order",
+                                    Kind.FLAG),
+        f"{_C}seller_protection.status": Field("Verkopersbescherming", "Seller protection", Kind.CODE,
+                                               SELLER_PROTECTION),
+        f"{_C}seller_protection.dispute_categories": Field("Beschermd tegen", "Protected against", Kind.CODE,
+                                                           DISPUTE_CATEGORIES),
+        f"{_C}seller_receivable_breakdown": Field("Kosten en opbrengst voor de webshop",
+                                                  "Fees and proceeds for the shop", Kind.INTERNAL),
+        f"{_C}disbursement_mode": Field("Uitbetaling aan de webshop", "Payout to the shop", Kind.INTERNAL),
+        f"{_C}network_transaction_reference": Field("Referentie bij het kaartnetwerk", "Card network reference",
+                                                    Kind.DATA),
+        f"{_C}processor_response": Field("Antwoord van de betaalverwerker", "Payment processor's response",
+                                         Kind.DATA),
+        f"{_C}create_time": Field("Betaald op", "Paid at", Kind.DATE),
+        f"{_C}update_time": Field("Laatst bijgewerkt op", "Last updated at", Kind.DATE),
+        f"{_U}payments.authorizations": Field("Reserveringen", "Authorisations", Kind.DATA),
+        f"{_U}payments.refunds": Field("Terugbetalingen", "Refunds", Kind.DATA),
+    },
+)
+
+DATASETS: tuple[Dataset, ...] = (TRANSACTION, PAYER, PAYER_ADDRESS, SHIPPING_ADDRESS, CART, CHECKOUT_ORDER)

@@ -99,7 +99,9 @@ def test_identifiers_found_are_listed(demo_pkg):
     ids = pkg.manifest["identifiers"]
     assert ids["customer_id"] == ["31485501"]
     assert len(ids["order_number"]) == 260
-    assert sorted(ids["paypal_transaction_id"]) == ["2GG27193RB998877D", "5TY05013RM123456E", "9HK34765LW512345C"]
+    # + ORD10200's Orders v2 order id (PayPal Commerce Platform): the same 17-character shape, offered the same way
+    assert sorted(ids["paypal_transaction_id"]) == ["2GG27193RB998877D", "3XK81504MV5529317", "5TY05013RM123456E",
+                                                    "9HK34765LW512345C"]
     assert sorted(ids["invoice_number"]) == ["20250017", "20250102", "20260033", "20260150"]
 
 
@@ -268,7 +270,7 @@ def test_low_budget_is_paced_before_any_429(run_export, sandbox):
     waits: list[float] = []
     pkg = run_export(OTHER, ["lightspeed"], FAST, sleep=waits.append)
     outcome = pkg.result.connectors["lightspeed"]
-    assert outcome.status == "complete" and outcome.calls == 16
+    assert outcome.status == "complete" and outcome.calls == 18      # 16 before returns and quotes were read
     assert [x for x in sandbox.requests_to("lightspeed") if x.status == 429] == []
     assert len(waits) >= 4 and all(w > 10 for w in waits)        # ~300 s window / < 10 left
     assert any("paced" in n for n in outcome.notes)
@@ -409,7 +411,7 @@ def test_settings_are_typed_with_defaults_filled_in(sandbox):
 def test_the_demo_export_declares_every_field(demo_pkg):
     pkg, _ = demo_pkg
     outcome = pkg.result.connectors["lightspeed"]
-    assert outcome.records == 1851 and outcome.undeclared == []
+    assert outcome.records == 1853 and outcome.undeclared == []      # 1851 + a return and a quote
     assert not any("do not declare" in n for n in outcome.notes)
 
 
@@ -441,12 +443,12 @@ def test_every_dataset_is_declared_once_with_labels_and_the_cost_price_is_intern
     from connectors.lightspeed import Lightspeed
 
     names = [d.name for d in Lightspeed.datasets]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 18
     for d in Lightspeed.datasets:
         assert all(f.nl and f.en for f in d.fields.values()), d.name
     by_name = {d.name: d for d in Lightspeed.datasets}
     for dataset, path in [("order", "priceCost"), ("order_line", "priceCost"), ("order_line", "supplierTitle"),
-                          ("invoice", "items.priceCost")]:
+                          ("invoice", "items.priceCost"), ("quote", "priceCost"), ("quote", "products.priceCost")]:
         assert by_name[dataset].fields[path].kind is Kind.INTERNAL
     assert by_name["order"].fields["status"].glossary["completed_shipped"] == ("Afgerond: verzonden",
                                                                                "Completed: shipped")
@@ -487,4 +489,73 @@ def test_coverage_names_every_search(demo_pkg):
     assert "order lines for customer 31485501: all 537, from all 260 orders" in coverage
     assert "invoice items for customer 31485501: all 6, from all 4 invoices" in coverage
     assert "newsletter subscriptions for the subject's e-mail address: all 1 (1 page)" in coverage
-    assert len(coverage) == 12
+    assert len(coverage) == 15      # 12 + returns, quotes and quote lines
+
+
+# --------------------------------------------------------------------------- returns and quotes
+def test_returns_and_quotes_of_the_customer_are_exported(demo_pkg):
+    pkg, log = demo_pkg
+    [ret] = pkg.records("lightspeed", "return")
+    assert ret["data"]["reason"] == "Defect" and ret["data"]["productTitle"] == "Rookmelder RM-10 (10 jaar)"
+    assert ret in pkg.data("orders", "lightspeed")
+    [quote] = pkg.records("lightspeed", "quote")
+    assert quote["data"]["comment"] == "Graag een offerte voor plaatsing in Ardooie."
+    assert [p["productTitle"] for p in quote["data"]["products"]] == ["Bedieningspaneel KP-2",
+                                                                       "Buitensirene BS-80 met flitser"]
+    assert any(x.path == "/nl/returns.json" and "customer=31485501" in x.query for x in log)
+    assert any(x.path == "/nl/quotes/6620107/products.json" for x in log)
+    coverage = pkg.result.connectors["lightspeed"].coverage
+    assert "returns for customer 31485501: all 1 (1 page)" in coverage
+    assert "quotes (saved carts) for customer 31485501: all 1 (1 page)" in coverage
+    assert "quote lines for customer 31485501: all 2, from all 1 quotes" in coverage
+
+
+def test_quote_cost_prices_and_the_shops_memo_are_internal():
+    from aggregator.datasets import Kind
+    from connectors.lightspeed_datasets import QUOTE, RETURN
+
+    assert QUOTE.fields["priceCost"].kind is Kind.INTERNAL and QUOTE.fields["products.priceCost"].kind is Kind.INTERNAL
+    assert RETURN.fields["memo"].en == "The shop's internal note"
+    assert RETURN.fields["status"].glossary["processed"] == ("Afgehandeld", "Processed")
+
+
+@pytest.mark.parametrize("resource", ["returns", "quotes"])
+def test_returns_and_quotes_of_another_customer_are_withheld_if_the_api_ignores_the_filter(run_export, sandbox,
+                                                                                            resource: str):
+    everything = {resource: sandbox.apps["lightspeed"].data[resource][resource]}   # every customer's
+    sandbox.inject(Fault("lightspeed", status=200, body=everything, match=f"/{resource}.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    outcome = pkg.result.connectors["lightspeed"]
+    mine = [r for r in everything[resource] if r["customer"]["resource"]["id"] == 31485502]
+    assert outcome.status == "complete"
+    assert len(pkg.records("lightspeed", resource[:-1])) == len(mine)
+    what = "returns" if resource == "returns" else "quotes (saved carts)"
+    others = len(everything[resource]) - len(mine)
+    assert f"withheld {others} {what} the API returned for customer 31485502: they link to another customer" \
+        in outcome.notes
+    text = pkg.text()
+    assert "31485501" not in text and "rookmelder piept" not in text and "plaatsing in Ardooie" not in text
+
+
+# --------------------------------------------------------------------------- across rate windows
+def test_a_customer_needing_many_windows_is_complete_without_a_429(run_export, sandbox):
+    """A 20-request window and a fake clock: the demo customer needs 279 requests, so 14 windows or more.
+    The sandbox's windows follow the fake clock that the fake sleep moves on; nothing really sleeps."""
+    now = [1_000_000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    app = sandbox.apps["lightspeed"]
+    app.limits = (20, 3000, 12000)
+    app.clock = lambda: now[0]
+    pkg = run_export(DEMO, ["lightspeed"], FAST, sleep=sleep)
+    outcome = pkg.result.connectors["lightspeed"]
+    log = sandbox.requests_to("lightspeed")
+    assert outcome.status == "complete", outcome.error
+    assert [x for x in log if x.status == 429] == []
+    assert len(log) == outcome.calls > 13 * 20 and now[0] - 1_000_000.0 > 13 * 300    # really many windows
+    lines = pkg.records("lightspeed", "order_line")
+    assert len(lines) == 537 and len({line["data"]["order"] for line in lines}) == 260
+    assert "order lines for customer 31485501: all 537, from all 260 orders" in outcome.coverage
+    assert any("paced" in n for n in outcome.notes)

@@ -36,7 +36,8 @@ SEARCH = "GET /v1/reporting/transactions"
 
 # Jan's payments the e-mail scan must find (from history_start 2025-06-01), and the lookup-only ones.
 JAN_SCANNED = {"7JD61532KX448810F", "3MN88012PQ771204A", "2GG27193RB998877D", "8BF11928CY530017K",
-               "1RF40277AB963315Z", "4VL20698TT115590B", "6AH73310ZD204466M", "0CX59804HU317720R"}
+               "1RF40277AB963315Z", "4VL20698TT115590B", "6AH73310ZD204466M", "0CX59804HU317720R",
+               "2MK98463JA751804V"}   # the last: paid through Orders v2, the webshop names order 3XK81504MV5529317
 BEFORE_HISTORY = ("9HK34765LW512345C", "2025-03-14T10:12:00Z")
 OTHER_ACCOUNT = ("5TY05013RM123456E", "2026-06-20T08:05:00Z")
 AUTH_401 = {"name": "AUTHENTICATION_FAILURE",
@@ -257,7 +258,8 @@ def test_ids_named_by_another_connector_are_looked_up_directly(run_export, sandb
     assert "email" not in pkg.manifest["identifiers"]
     paid = next(r for r in pkg.data("payments", "paypal") if r["source"]["vendor_id"] == OTHER_ACCOUNT[0])
     assert paid["dataset"] == "transaction" and "transaction_id=5TY05013RM123456E" in paid["source"]["endpoint"]
-    assert set(paid["data"]) == {"transaction_info"}
+    assert set(paid["data"]) == {"transaction_info", "webshop_order"}     # + the link to the webshop order
+    assert paid["data"]["webshop_order"] == "ORD10210"
     assert paid["data"]["transaction_info"]["transaction_amount"] == {"currency_code": "EUR", "value": "185.95"}
     assert any(r["source"]["vendor_id"] == OTHER_ACCOUNT[0] for r in pkg.records("paypal", "cart"))
     assert not [r for ds in ("payer", "payer_address", "shipping_address") for r in pkg.records("paypal", ds)
@@ -644,8 +646,208 @@ def test_coverage_names_what_was_searched_and_paypals_own_limit_is_not_a_gap(run
     scan = next(c for c in outcome.coverage if c.startswith("payments to"))
     assert re.fullmatch(rf"payments to the shop's PayPal account from {earliest:%Y-%m-%d}T00:00:00Z to \S+Z, "
                         rf"matched on the payer's e-mail address: \d+ transactions in {scans - 1} windows of at "
-                        rf"most 31 days \({scans} pages\), 9 paid by the subject", scan), scan
+                        rf"most 31 days \({scans} pages\), 10 paid by the subject", scan), scan   # 9 + Orders v2
     assert ("transaction 2GG27193RB998877D named by hinter, looked up by id from 2025-11-01T16:40:00Z to "
             "2025-12-02T16:39:59Z: found (1 of 1 searches)") in outcome.coverage
     assert any(c.startswith("transaction 7ZZ00000AA000000Z") and c.endswith("not found (1 searches)")
                for c in outcome.coverage)
+
+
+# --------------------------------------------------------------------------- ids the webshop names: order ids too
+ORDERS_FIXTURE = json.loads((FIXTURES.parent / "orders.json").read_text(encoding="utf-8"))
+JAN_ORDER = ("3XK81504MV5529317", "2MK98463JA751804V")       # Orders v2 order id, its capture (transaction) id
+PRIVE_ORDER = ("6PD12873WQ4481907", OTHER_ACCOUNT[0])        # paid from Jan's other PayPal account
+SOFIE_ORDER = ("8RT47219KC0366120", "847XC06G6V8R8D9HL")     # Sofie's
+
+
+def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, sandbox):
+    ids = [(JAN_ORDER[0], {"date": "2026-04-19T22:58:31+00:00", "order_number": "ORD10200"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)           # found by the scan, once
+    [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == JAN_ORDER[1]]
+    assert paid["data"]["webshop_order"] == "ORD10200" and paid["data"]["paypal_order_id"] == JAN_ORDER[0]
+    others = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] != JAN_ORDER[1]]
+    assert not [r for r in others if "webshop_order" in r["data"] or "paypal_order_id" in r["data"]]
+    [order] = pkg.records("paypal", "checkout_order")
+    assert order["source"]["endpoint"] == f"GET /v2/checkout/orders/{JAN_ORDER[0]}"
+    assert order["data"]["payer"]["email_address"] == DEMO
+    assert order["data"]["purchase_units"][0]["payments"]["captures"][0]["id"] == JAN_ORDER[1]
+    assert "links" not in json.dumps(order["data"])              # API navigation, not data about anyone
+    assert not [n for n in outcome.notes if "not found" in n or JAN_ORDER[0] in n]
+    # the id was first asked of Transaction Search (a transaction id has the same shape), then of Orders v2;
+    # its capture is one the scan already holds, so it is not searched again
+    lookups = [p["transaction_id"] for p in search_params(sandbox) if "transaction_id" in p]
+    assert lookups == [JAN_ORDER[0]]
+    assert [x.status for x in sandbox.requests_to("paypal", "/v2/checkout/orders/")] == [200]
+    assert (f"order {JAN_ORDER[0]} named by hinter, looked up in Orders v2 (GET /v2/checkout/orders/{JAN_ORDER[0]}):"
+            f" found, 1 capture(s): {JAN_ORDER[1]}") in outcome.coverage
+
+
+def test_the_webshop_order_links_to_the_paypal_payment_end_to_end(run_export, sandbox):
+    """Lightspeed offers what ORD10200's paymentData holds (an Orders v2 id): PayPal links it, says nothing is
+    missing, and the package holds the payment under the webshop's order number."""
+    pkg = run_export(DEMO, vendors=["lightspeed", "paypal"], settings={"lightspeed": {"requests_per_second": 0}},
+                     sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert JAN_ORDER[0] in pkg.manifest["identifiers"]["paypal_transaction_id"]
+    linked = {r["data"]["webshop_order"]: r["data"].get("paypal_order_id")
+              for r in pkg.records("paypal", "transaction") if "webshop_order" in r["data"]}
+    # three named by transaction id (2GG scanned, 9HK before history_start, 5TY from another account), one by
+    # its Orders v2 id (2MK, scanned)
+    assert linked == {"ORD10200": JAN_ORDER[0], "ORD10153": None, "ORD10090": None, "ORD10210": None}
+    assert not [n for n in outcome.notes if "not found" in n]
+    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order")] == [JAN_ORDER[0]]
+
+
+def test_an_order_paid_from_another_account_keeps_only_the_payment_linked(run_export, sandbox):
+    ids = [(PRIVE_ORDER[0], {"date": "2026-06-20T08:05:00Z", "order_number": "ORD10210"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == PRIVE_ORDER[1]]
+    assert set(paid["data"]) == {"transaction_info", "webshop_order", "paypal_order_id"}
+    assert paid["data"]["paypal_order_id"] == PRIVE_ORDER[0] and paid["data"]["webshop_order"] == "ORD10210"
+    [order] = pkg.records("paypal", "checkout_order")      # the same rule as the transaction: the payment only
+    assert set(order["data"]) == {"id", "intent", "status", "purchase_units", "create_time", "update_time"}
+    assert "shipping" not in order["data"]["purchase_units"][0]
+    assert order["data"]["purchase_units"][0]["invoice_id"] == "ORD10210"
+    text = pkg.text()
+    assert "jan.desmet.prive" not in text and "H3RW9D5TQ2M6A" not in text
+    withheld = sorted(n for n in outcome.notes if n.startswith("withheld"))
+    assert withheld == [
+        f"withheld 2 parts (payer, shipping) of PayPal transaction {PRIVE_ORDER[1]} (order ORD10210): it was paid "
+        "from another PayPal account, so they may belong to someone else",
+        f"withheld 3 parts (payer, payment_source, shipping) of PayPal order {PRIVE_ORDER[0]} (order ORD10210): it "
+        "was paid from another PayPal account, so they may belong to someone else"]
+    lookups = [p["transaction_id"] for p in search_params(sandbox) if "transaction_id" in p]
+    assert lookups == [PRIVE_ORDER[0], PRIVE_ORDER[1]]       # the order id, then its capture by id
+
+
+def test_an_order_id_of_another_customer_exports_none_of_their_data(run_export, sandbox):
+    ids = [(SOFIE_ORDER[0], {"date": "2026-10-01T11:58:00Z", "order_number": "ORD1"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert SOFIE_ORDER[1] not in transaction_ids(pkg) and pkg.records("paypal", "checkout_order") == []
+    text = pkg.text()
+    for theirs in ("sofie", "Sofie", "Claes", "486987654", "Stationsplein", "C8LS2P4VNE7XK", "Gent"):
+        assert theirs not in text, theirs
+    notes = sorted(n for n in outcome.notes if n.startswith("withheld"))
+    assert notes == [f"withheld 1 PayPal order {SOFIE_ORDER[0]}, named by hinter for order ORD1: it was paid by "
+                     "another PayPal account for another invoice, so it is not the subject's",
+                     f"withheld 1 PayPal transaction {SOFIE_ORDER[1]}, named by hinter for order ORD1: it was paid "
+                     "by another PayPal account for another invoice, so it is not the subject's"]
+    assert not [n for n in outcome.notes if "sofie" in n.lower()]
+
+
+def test_an_id_paypal_holds_neither_as_transaction_nor_as_order_is_not_found(run_export, sandbox):
+    ids = [("7ZZ00000AA000000Z", {"date": "2026-01-05T10:00:00Z", "order_number": "X1"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert [x.status for x in sandbox.requests_to("paypal", "/v2/checkout/orders/7ZZ00000AA000000Z")] == [404]
+    assert ("PayPal id 7ZZ00000AA000000Z named by hinter (order X1) was not found: it is neither a transaction in "
+            "Transaction Search nor an order in Orders v2.") in outcome.notes
+    assert ("order 7ZZ00000AA000000Z named by hinter, looked up in Orders v2 (GET /v2/checkout/orders/"
+            "7ZZ00000AA000000Z): not found") in outcome.coverage
+
+
+def test_an_orders_v2_error_other_than_404_fails_paypal_with_one_line(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=500, match="/v2/checkout/orders/", times=None,
+                         body={"name": "INTERNAL_SERVER_ERROR", "message": "An internal server error occurred.",
+                               "debug_id": "90957fca61718"}))
+    ids = [(JAN_ORDER[0], {"date": "2026-04-19T22:58:31+00:00", "order_number": "ORD10200"})]
+    pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("paypal: 500 INTERNAL_SERVER_ERROR") and "\n" not in outcome.error
+    assert f"GET /v2/checkout/orders/{JAN_ORDER[0]}" in outcome.error
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)    # what the scan found stays in the package
+
+
+def _schema_keys(defs: dict[str, Any], prefix: str) -> set[str]:
+    """Every property name declared anywhere in the ``prefix`` schemas."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            names.update((node.get("properties") or {}).keys())
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in defs.items() if k.startswith(prefix)})
+    return names
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_the_orders_v2_route_follows_paypals_spec(sandbox):
+    base, verify = sandbox.vendor_url("paypal"), str(sandbox.ca_path)
+    token = requests.post(f"{base}/v1/oauth2/token", data={"grant_type": "client_credentials"},
+                          auth=(CLIENT_ID, CLIENT_SECRET), verify=verify, timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    route = "GET /v2/checkout/orders/{id}"
+    declared = _schema_keys(SCHEMA["$defs"], "checkout_orders_v2.")
+
+    def valid(status: str, body: Any) -> None:
+        """The spec's schema (open: its allOf parts cannot be closed one by one) and no key it does not name."""
+        ref = SCHEMA["x-endpoints"][route][status]
+        errors = list(Draft202012Validator({"$ref": ref, "$defs": SCHEMA["$defs"]}).iter_errors(body))
+        assert not errors, [e.message for e in errors[:3]]
+        assert _keys(body) <= declared, _keys(body) - declared
+
+    for oid in ORDERS_FIXTURE:
+        r = requests.get(f"{base}/v2/checkout/orders/{oid}", headers=headers, verify=verify, timeout=10)
+        assert r.status_code == 200
+        body = r.json()
+        valid("200", body)
+        assert all(link["href"].startswith(base) for link in body["links"])       # the sandbox's own address
+    details = {d["transaction_info"]["transaction_id"]: d for d in fixture_details()}
+    for order in ORDERS_FIXTURE.values():          # each capture is a transaction of Transaction Search
+        capture = order["purchase_units"][0]["payments"]["captures"][0]
+        detail = details[capture["id"]]
+        assert capture["amount"] == detail["transaction_info"]["transaction_amount"]
+        assert order["payer"]["email_address"] == detail["payer_info"]["email_address"]
+    missing = requests.get(f"{base}/v2/checkout/orders/7ZZ00000AA000000Z", headers=headers, verify=verify,
+                           timeout=10)
+    assert missing.status_code == 404 and missing.json()["name"] == "RESOURCE_NOT_FOUND"
+    assert missing.json()["details"][0]["issue"] == "INVALID_RESOURCE_ID"
+    valid("404", missing.json())
+    unauth = requests.get(f"{base}/v2/checkout/orders/{JAN_ORDER[0]}", headers={"Authorization": "Bearer x"},
+                          verify=verify, timeout=10)
+    assert unauth.status_code == 401 and unauth.json()["name"] == "AUTHENTICATION_FAILURE"
+
+
+def test_the_checkout_order_dataset_declares_every_field_of_the_fixture_orders():
+    from aggregator.datasets import undeclared
+    from connectors.paypal import _without_links
+    from connectors.paypal_datasets import CHECKOUT_ORDER, TRANSACTION
+
+    def values(node: Any, keys: list[str]) -> list[Any]:
+        if isinstance(node, list):
+            return [v for item in node for v in values(item, keys)]
+        if not keys:
+            return [node]
+        return values(node.get(keys[0]), keys[1:]) if isinstance(node, dict) and keys[0] in node else []
+
+    for order in ORDERS_FIXTURE.values():
+        assert undeclared(CHECKOUT_ORDER, _without_links(order)) == []
+        for path, declared in CHECKOUT_ORDER.fields.items():       # every code's value is explained
+            if declared.kind is Kind.CODE and declared.glossary:
+                assert set(values(order, path.split("."))) <= set(declared.glossary), path
+    for path in ("purchase_units.payee.email_address", "purchase_units.payments.captures.seller_receivable_breakdown"
+                 ".paypal_fee"):
+        assert CHECKOUT_ORDER.field_for(path)[1].kind is Kind.INTERNAL
+    assert TRANSACTION.fields["paypal_order_id"].nl and TRANSACTION.fields["webshop_order"].en

@@ -1,14 +1,18 @@
 """Lightspeed eCom (C-Series) as the sandbox serves it: ``/{lang}/<resource>.json``, HTTP Basic (API key as
 user, secret as password), lists in a plural key, ``page``/``limit`` (max 250) paging that ends on an empty
-page, ``X-RateLimit-*`` headers over three windows (5 min / hour / day) and 429 past the limit, and errors
-shaped ``{"error": {"code", "method", "request", "message"}}``."""
+page, ``returns.json`` and ``quotes.json`` (+ ``quotes/{id}/products.json``) filtered by ``customer`` like the
+other lists, ``X-RateLimit-*`` headers over three windows (5 min / hour / day; ``App.limits`` and ``App.clock``
+let tests shrink and drive them) and 429 past the limit, and errors shaped
+``{"error": {"code", "method", "request", "message"}}``."""
 
 from __future__ import annotations
 
 import base64
+import math
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aggregator.sandbox.base import Request, Response, VendorApp
@@ -26,16 +30,20 @@ class App(VendorApp):
         super().__init__(fixtures)
         self.data = {name: self.load(f"{name}.json") for name in (
             "customers", "orders", "order_products", "shipments", "shipment_products", "invoices", "invoice_items",
-            "reviews", "tickets", "ticket_messages", "subscriptions", "customer_metafields", "groups_customers")}
+            "reviews", "tickets", "ticket_messages", "subscriptions", "customer_metafields", "groups_customers",
+            "returns", "quotes", "quote_products")}
         self.limits = (300, 3000, 12000)   # tests may lower these to exercise the pacing
+        self.clock: Callable[[], float] = time.monotonic   # tests may drive the windows with a fake clock
         self.base_url = ""
         self._lock = threading.Lock()
-        self._calls: list[float] = []
+        self._opened: list[float | None] = [None] * len(WINDOWS)   # when each window opened
+        self._used = [0] * len(WINDOWS)
 
     def reset(self) -> None:
         with self._lock:
-            self._calls.clear()
+            self._opened, self._used = [None] * len(WINDOWS), [0] * len(WINDOWS)
         self.limits = (300, 3000, 12000)
+        self.clock = time.monotonic
 
     def connector_config(self, base_url: str) -> dict[str, Any]:
         return {"base_url": f"{base_url}/nl/", "api_key": API_KEY, "api_secret": API_SECRET}
@@ -46,17 +54,19 @@ class App(VendorApp):
         return Response.json(body, code, headers)
 
     def _rate(self) -> tuple[dict[str, str], bool]:
-        now = time.monotonic()
+        """Fixed windows, as Lightspeed's ``X-RateLimit-Reset`` (seconds left in each window) describes them: a
+        window opens with the first request after the previous one closed, and its whole budget returns at reset."""
+        now = self.clock()
         with self._lock:
-            self._calls = [t for t in self._calls if now - t < WINDOWS[-1]]
-            used = [sum(1 for t in self._calls if now - t < w) for w in WINDOWS]
-            over = any(u >= lim for u, lim in zip(used, self.limits, strict=True))
+            for i, length in enumerate(WINDOWS):
+                if self._opened[i] is None or now - self._opened[i] >= length:
+                    self._opened[i], self._used[i] = now, 0
+            over = any(u >= lim for u, lim in zip(self._used, self.limits, strict=True))
             if not over:
-                self._calls.append(now)
-                used = [u + 1 for u in used]
-            oldest = [min((t for t in self._calls if now - t < w), default=now) for w in WINDOWS]
-        remaining = [max(0, lim - u) for u, lim in zip(used, self.limits, strict=True)]
-        reset = [max(1, int(w - (now - o))) for w, o in zip(WINDOWS, oldest, strict=True)]
+                self._used = [u + 1 for u in self._used]
+            remaining = [max(0, lim - u) for u, lim in zip(self._used, self.limits, strict=True)]
+            reset = [max(1, math.ceil(length - (now - (opened or now))))
+                     for length, opened in zip(WINDOWS, self._opened, strict=True)]
         headers = {"X-RateLimit-Limit": "/".join(map(str, self.limits)),
                    "X-RateLimit-Remaining": "/".join(map(str, remaining)),
                    "X-RateLimit-Reset": "/".join(map(str, reset))}
@@ -133,6 +143,12 @@ class App(VendorApp):
             return self._page(req, "tickets", by_customer(d["tickets"]["tickets"]), headers)
         if (mm := re.fullmatch(r"tickets/(\d+)/messages", path)):
             return self._page(req, "ticketMessages", d["ticket_messages"].get(mm.group(1), []), headers)
+        if path == "returns":
+            return self._page(req, "returns", by_customer(d["returns"]["returns"]), headers)
+        if path == "quotes":
+            return self._page(req, "quotes", by_customer(d["quotes"]["quotes"]), headers)
+        if (mm := re.fullmatch(r"quotes/(\d+)/products", path)):
+            return self._page(req, "quoteProducts", d["quote_products"].get(mm.group(1), []), headers)
         if path == "groups/customers":
             return self._page(req, "groupsCustomers", by_customer(d["groups_customers"]["groupsCustomers"]), headers)
         if path == "subscriptions":

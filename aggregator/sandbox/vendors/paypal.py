@@ -10,6 +10,9 @@ Behaves like api-m.paypal.com where the connector depends on it:
   (default Y), ``page_size`` (1..500, default 100) and ``page``; pages with ``page``, ``total_items``,
   ``total_pages`` and HATEOAS ``links``; dates are written ``+0000`` like live replies; an empty window is
   ``"transaction_details": []``. Errors use PayPal's ``{"name","message","debug_id","details","links"}``.
+- ``GET /v2/checkout/orders/{id}`` (Orders v2) answers the orders in ``orders.json`` (payer, shipping, items and
+  ``purchase_units[].payments.captures[]``, whose ids are Transaction Search's transaction ids); an unknown id gets
+  PayPal's 404 ``RESOURCE_NOT_FOUND`` with the issue ``INVALID_RESOURCE_ID``.
 - A search matching more than 10,000 transactions (``App.max_results``; tests lower it) is refused with
   PayPal's 400 ``RESULTSET_TOO_LARGE``, whatever the page size: the caller must narrow the date range.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import secrets
 import threading
@@ -38,10 +42,13 @@ REFRESH_LAG = timedelta(hours=1)   # live: new transactions can take up to 3 hou
 NON_BALANCE_EVENTS = frozenset({"T1501"})
 FIELD_GROUPS = ("transaction_info", "payer_info", "shipping_info", "auction_info", "cart_info",
                 "incentive_info", "store_info")
-INFO_LINK = "https://developer.paypal.com/docs/api/transaction-search/v1/#error-{name}"
+INFO_LINK = "https://developer.paypal.com/docs/api/{api}/#error-{name}"
 
 MSG_400 = "Request is not well-formed, syntactically incorrect, or violates schema."
 MSG_TOO_LARGE = "Result set size is greater than the maximum limit. Change the filter criteria and try again."
+MSG_404 = "The specified resource does not exist."
+NO_SUCH_ID = "Specified resource ID does not exist. Please check the resource ID and try again."
+REAL_API = "https://api-m.paypal.com"
 MSG_401 = "Authentication failed due to missing authorization header, or invalid authentication credentials."
 
 
@@ -71,6 +78,7 @@ class App(VendorApp):
     def __init__(self, fixtures: Any) -> None:
         super().__init__(fixtures)
         self._data: dict[str, Any] | None = None
+        self._orders: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self.issued: list[str] = []     # every access token handed out (tests check none is ever logged)
         self._debug = 0
@@ -94,6 +102,12 @@ class App(VendorApp):
                 self._data = raw
             return self._data
 
+    def orders(self) -> dict[str, Any]:
+        with self._lock:
+            if self._orders is None:
+                self._orders = self.load("orders.json")
+            return self._orders
+
     # ------------------------------------------------------------------ routing
     def handle(self, request: Request) -> Response | None:
         if request.path == "/v1/oauth2/token":
@@ -102,6 +116,10 @@ class App(VendorApp):
             if request.method != "GET":
                 return None
             return self.authenticated(request) or self.search(request)
+        if request.path.startswith("/v2/checkout/orders/"):
+            if request.method != "GET":
+                return None
+            return self.authenticated(request) or self.order(request, request.path.rsplit("/", 1)[1])
         return None
 
     # ------------------------------------------------------------------ auth
@@ -144,15 +162,28 @@ class App(VendorApp):
             return None
         return self.error(401, "AUTHENTICATION_FAILURE", MSG_401, [])
 
-    def error(self, status: int, name: str, message: str, details: list[dict[str, str]]) -> Response:
+    def error(self, status: int, name: str, message: str, details: list[dict[str, str]], link_name: str = "",
+              api: str = "transaction-search/v1") -> Response:
         with self._lock:
             self._debug += 1
             debug_id = hashlib.sha1(f"paypal-{self._debug}".encode()).hexdigest()[:13]
         body: dict[str, Any] = {"name": name, "message": message, "debug_id": debug_id}
         if details or status == 400:
             body["details"] = details
-        body["links"] = [{"href": INFO_LINK.format(name=name), "rel": "information_link", "method": "GET"}]
+        body["links"] = [{"href": INFO_LINK.format(api=api, name=link_name or name), "rel": "information_link",
+                          "method": "GET"}]
         return Response.json(body, status, headers={"PayPal-Debug-Id": debug_id})
+
+    def order(self, request: Request, order_id: str) -> Response:
+        """One Orders v2 order, its links on this sandbox's address; PayPal's 404 for an id it does not hold."""
+        found = self.orders().get(order_id)
+        if found is None:
+            return self.error(404, "RESOURCE_NOT_FOUND", MSG_404,
+                              [{"issue": "INVALID_RESOURCE_ID", "description": NO_SUCH_ID}],
+                              link_name="INVALID_RESOURCE_ID", api="orders/v2")
+        host = request.header("Host") or "127.0.0.1"
+        text = json.dumps(found).replace(REAL_API, f"https://{host}/{self.name}")
+        return Response.json(json.loads(text))
 
     def invalid(self, field: str, value: str | None, issue: str) -> Response:
         return self.error(400, "INVALID_REQUEST", MSG_400,
