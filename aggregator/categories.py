@@ -15,6 +15,8 @@ DPV = "https://w3id.org/dpv#"
 
 @dataclass(frozen=True)
 class Category:
+    """One data category: its slug, English and Dutch labels, DPV IRI and a plain description."""
+
     slug: str
     en: str
     nl: str
@@ -56,4 +58,5 @@ CATEGORIES: dict[str, Category] = {
 
 
 def get(slug: str) -> Category:
+    """The category with this slug; an unknown slug raises KeyError."""
     return CATEGORIES[slug]

@@ -76,6 +76,8 @@ class ConnectorContext:
     # -- records
     def record(self, category: str, dataset: str, data: Mapping[str, Any], *, endpoint: str,
                vendor_id: object = None, third_parties: Iterable[str] = ()) -> Record:
+        """A record of what this connector's processor holds (``data`` from ``endpoint``), filed under
+        ``category`` and ``dataset``; ``third_parties`` are sorted and deduplicated."""
         return Record(connector=self.name, processor=self.processor, category=category, dataset=dataset,
                       data=data, endpoint=endpoint, vendor_id=None if vendor_id is None else str(vendor_id),
                       third_parties=tuple(sorted(set(third_parties))))
@@ -122,6 +124,7 @@ class ConnectorContext:
 
     # -- identifiers
     def offer(self, kind: str, value: object, **attrs: Any) -> None:
+        """Offer an identifier of ``kind`` to the other connectors of this run (blanks and repeats are dropped)."""
         self.bus.offer(self.name, kind, value, **attrs)
 
     def done_offering(self, *kinds: str) -> None:
@@ -130,6 +133,7 @@ class ConnectorContext:
             self.bus.close(self.name, kind)
 
     def identifiers(self, kind: str) -> Iterator[Identifier]:
+        """The identifiers of ``kind`` the other connectors offer, as they arrive; ends when no provider is left."""
         return self.bus.stream(kind)
 
 

@@ -96,9 +96,11 @@ def one_line(text: object, limit: int | None = 300) -> str:
 class Limiter(Protocol):
     """Something that may make a request wait before it is sent and learns from each response."""
 
-    def acquire(self) -> None: ...
+    def acquire(self) -> None:
+        """Wait, if need be, until the next request may be sent."""
 
-    def observe(self, response: requests.Response) -> None: ...
+    def observe(self, response: requests.Response) -> None:
+        """Learn from a response (e.g. the vendor's rate-limit headers)."""
 
 
 @dataclass
@@ -112,6 +114,7 @@ class MinInterval:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self) -> None:
+        """Take the next free slot and sleep until it comes (never waits when ``per_second`` is 0 or less)."""
         if self.per_second <= 0:
             return
         with self._lock:
@@ -122,6 +125,7 @@ class MinInterval:
             self.sleep(slot - now)
 
     def observe(self, response: requests.Response) -> None:
+        """Nothing to learn: the interval is fixed."""
         return None
 
 
@@ -137,6 +141,7 @@ class SlidingWindow:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def acquire(self) -> None:
+        """Sleep until fewer than ``limit`` requests were sent in the last ``seconds``, then count this one."""
         while True:
             with self._lock:
                 now = self.clock()
@@ -149,6 +154,7 @@ class SlidingWindow:
             self.sleep(max(wait, 0.01))
 
     def observe(self, response: requests.Response) -> None:
+        """Nothing to learn: the window is fixed."""
         return None
 
 
@@ -283,6 +289,8 @@ class VendorSession(requests.Session):
 
     # requests.Session.request is the single funnel for get/post/... and for msal's calls.
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        """Send through trust, limits and retries, reading the body against the deadline and size cap (the last
+        answer once retries run out); a timeout, broken body, TLS failure or failed connection is a ConnectorError."""
         kwargs["verify"] = self.verify_path
         kwargs.setdefault("timeout", self.timeout)
         kwargs["stream"] = True           # the body is read here, against a deadline and a size cap
@@ -389,6 +397,8 @@ class VendorSession(requests.Session):
         describe: Callable[[requests.Response], str] | None = None,
         empty: Any = None,
     ) -> Any:
+        """The JSON of ``response`` (``empty`` for an empty body); a status not in ``ok`` or a body that is not JSON
+        is a VendorError."""
         where = _where(response.request.method or "GET", response.url)
         if response.status_code not in set(ok):
             detail = describe(response) if describe else default_describe(response)

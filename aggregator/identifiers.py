@@ -24,6 +24,8 @@ EMAIL = "email"                       # another address the subject used (e.g. P
 
 @dataclass(frozen=True)
 class Identifier:
+    """One identifier on the bus: its kind, value, the connector that found it and any attributes."""
+
     kind: str
     value: str
     source: str
@@ -41,6 +43,7 @@ class IdentifierBus:
         self._cond = threading.Condition()
 
     def offer(self, source: str, kind: str, value: object, **attrs: Any) -> None:
+        """Offer ``value`` of ``kind`` from ``source`` to every consumer; blank values and repeats are dropped."""
         text = str(value).strip()
         if not text:
             return
@@ -65,6 +68,7 @@ class IdentifierBus:
             self._cond.notify_all()
 
     def stream(self, kind: str) -> Iterator[Identifier]:
+        """Every identifier of ``kind``: those offered so far at once, then each new one until no provider is left."""
         index = 0
         while True:
             with self._cond:

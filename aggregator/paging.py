@@ -38,6 +38,7 @@ class PageGuard:
         self._seen: set[bytes] = set()
 
     def check(self, fingerprint: object) -> None:
+        """Count one page by its fingerprint; raise VendorError past ``max_pages`` or on a repeated page."""
         self.pages += 1
         if self.pages > self.max_pages:
             raise VendorError(f"{self.vendor}: paging did not end at {self.where} after {self.max_pages} pages; "

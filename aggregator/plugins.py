@@ -62,6 +62,8 @@ class Registry:
 
 def build_registry(pm: pluggy.PluginManager,
                    processor_overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Registry:
+    """The processors and connectors the plugins register, validated (the config's processor overrides applied);
+    anything the core cannot accept raises PluginError."""
     extra_processors: dict[str, Processor] = {}
 
     def register_processor(processor: Processor) -> None:

@@ -43,6 +43,7 @@ class Subject:
 
     @classmethod
     def parse(cls, email: str, customer_number: str | int | None = None) -> Subject:
+        """The subject for ``email`` (normalised) and an optional customer number; an invalid one raises InputError."""
         address = normalise_email(email or "")
         if len(address) > 254 or not _EMAIL.match(address) or ".." in address:
             raise InputError(f"not a valid e-mail address: {email.strip()!r}")
@@ -52,4 +53,5 @@ class Subject:
         return cls(email=address, customer_number=number)
 
     def matches(self, address: str | None) -> bool:
+        """Whether ``address`` is the subject's (trimmed, case-insensitively)."""
         return same_email(self.email, address)

@@ -42,6 +42,7 @@ def fixtures_root() -> Path:
 
 
 def vendor_apps(root: Path) -> dict[str, VendorApp]:
+    """One instance of every vendor app in :mod:`aggregator.sandbox.vendors`, by name, fixtures under ``root``."""
     from aggregator.sandbox import vendors
 
     apps: dict[str, VendorApp] = {}
@@ -76,6 +77,7 @@ class Fault:
     hits: int = 0
 
     def applies(self, vendor: str, request: Request) -> bool:
+        """Whether this fault answers ``request`` to ``vendor``: it matches and is not used up."""
         if vendor != self.vendor or (self.times is not None and self.hits >= self.times):
             return False
         if self.match is None:
@@ -88,6 +90,8 @@ class Fault:
 
 @dataclass(frozen=True)
 class Logged:
+    """One request the sandbox answered: vendor, method, path, query and status (0: the connection was dropped)."""
+
     vendor: str
     method: str
     path: str
@@ -96,6 +100,8 @@ class Logged:
 
 
 class Sandbox:
+    """The vendor apps served over HTTPS on a local port with a throw-away CA; use it as a context manager."""
+
     def __init__(self, fixtures: Path | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
         self.fixtures = fixtures or fixtures_root()
         self.host = host
@@ -112,6 +118,7 @@ class Sandbox:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Sandbox:
+        """Create the CA and certificate, start serving in a background thread and return this sandbox."""
         self._tmp = Path(tempfile.mkdtemp(prefix="dsar-sandbox-"))
         ca = trustme.CA(organization_name="dsar-aggregator sandbox CA")
         cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -128,6 +135,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        """Stop serving and delete the temporary directory holding the CA."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -145,14 +153,17 @@ class Sandbox:
     # ------------------------------------------------------------------ addresses and config
     @property
     def ca_path(self) -> Path:
+        """The throw-away CA's certificate (PEM) that clients must trust; only once started."""
         assert self._tmp is not None, "sandbox not started"
         return self._tmp / "sandbox-ca.pem"
 
     @property
     def base_url(self) -> str:
+        """``https://<host>:<port>`` of this sandbox."""
         return f"https://{self.host}:{self.port}"
 
     def vendor_url(self, vendor: str) -> str:
+        """The base URL of one vendor's app."""
         return f"{self.base_url}/{vendor}"
 
     def config_mapping(self, vendors: list[str] | None = None) -> dict[str, Any]:
@@ -165,15 +176,18 @@ class Sandbox:
         }
 
     def config_toml(self, vendors: list[str] | None = None) -> str:
+        """:meth:`config_mapping` written as TOML."""
         return to_toml(self.config_mapping(vendors))
 
     # ------------------------------------------------------------------ faults and inspection
     def inject(self, fault: Fault) -> Fault:
+        """Add a fault and return it (its ``hits`` count how often it answered)."""
         with self._lock:
             self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
+        """Drop every fault, logged request and latency, and reset every vendor app's per-run state."""
         with self._lock:
             self.faults.clear()
             self.log.clear()
@@ -182,6 +196,7 @@ class Sandbox:
             app.reset()
 
     def requests_to(self, vendor: str, contains: str = "") -> list[Logged]:
+        """The logged requests to ``vendor`` whose ``METHOD path?query`` contains ``contains``."""
         with self._lock:
             return [x for x in self.log if x.vendor == vendor and contains in f"{x.method} {x.path}?{x.query}"]
 
