@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aggregator import __version__
+from aggregator import __version__, logs
 from aggregator import config as config_mod
 from aggregator.api import ExportResult, export
 from aggregator.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, EXIT_UNEXPECTED, DsarError, InputError
+from aggregator.http import Redactor
 
 
 class _Parser(argparse.ArgumentParser):
@@ -177,7 +178,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("DSAR_DEBUG") == "1"
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(logging.WARNING, Redactor())
     try:
         args = _parser().parse_args(argv)
         handler = {"export": _cmd_export, "connectors": _cmd_connectors, "sandbox": _cmd_sandbox}[args.command]

@@ -437,6 +437,8 @@ def _discovery_reason(exc: BaseException) -> str:
     """msal re-raises a failed OpenID discovery as a generic ValueError; the HTTP answer is in its context."""
     cause: BaseException | None = exc
     while cause is not None and "HTTP status:" not in str(cause):
+        if isinstance(cause, json.JSONDecodeError):
+            return "OpenID discovery answered something that is not JSON"
         cause = cause.__cause__ or cause.__context__
     text = str(cause or exc)
     m = re.search(r"HTTP status: (\d+), Error: (.*)$", text, re.S)
