@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -14,7 +14,7 @@ from aggregator.config import Config
 from aggregator.connector import Connector, ConnectorContext, utcnow
 from aggregator.errors import ConfigError, ConnectorError, DsarError
 from aggregator.http import Redactor, Sleep, one_line
-from aggregator.identifiers import IdentifierBus
+from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.plugins import Registry
 from aggregator.spool import Spool
 from aggregator.subject import Subject
@@ -82,6 +82,7 @@ def run(
     redactor: Redactor | None = None,
     progress: Progress | None = None,
     sleep: Sleep = time.sleep,
+    identifiers: Iterable[Identifier] = (),
 ) -> tuple[dict[str, Outcome], IdentifierBus]:
     redactor = redactor or secrets_of(config, registry)
     outcomes: dict[str, Outcome] = {}
@@ -101,6 +102,8 @@ def run(
         for kind in cls.provides:
             providers.setdefault(kind, []).append(cls.name)
     bus = IdentifierBus(providers)
+    for item in identifiers:    # offered by connectors of an earlier run of this request (resume)
+        bus.offer(item.source, item.kind, item.value, **item.attrs)
 
     stop = threading.Event()            # set on Ctrl-C: every wait in every connector ends at once
 
