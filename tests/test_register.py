@@ -186,7 +186,7 @@ def test_delivery_accepts_an_email_identifier_a_connector_offered(sandbox, tmp_p
 def test_resume_reruns_only_the_failed_connector(sandbox, tmp_path: Path, register: Register):
     cfg = make_config(sandbox, ["lightspeed", "mailchimp"])
     sandbox.inject(Fault("mailchimp", status=401, body={"title": "API Key Invalid", "status": 401}, times=None))
-    first = run(register, tmp_path, cfg, DEMO)
+    first = run(register, tmp_path, cfg, OTHER)
     assert first.status == "partial" and first.connectors["mailchimp"].status == "failed"
     entry = register.get(first.request_id)
     assert entry.status == "partial" and entry.failed_connectors() == ["mailchimp"]
@@ -240,7 +240,7 @@ def test_resume_via_the_cli_exits_3_while_the_connector_still_fails(sandbox, tmp
 
 # ---------------------------------------------------------------------- anonymisation and secrets
 def test_an_erasure_request_is_anonymised_when_it_completes(sandbox, tmp_path: Path, register: Register):
-    result = run(register, tmp_path, make_config(sandbox, ["lightspeed", "silvasoft"]), DEMO,
+    result = run(register, tmp_path, make_config(sandbox, ["lightspeed", "silvasoft"]), OTHER,
                  customer_number="1001", request_type="erasure", actor="dpo")
     entry = register.get(result.request_id)
     assert entry.type == "erasure" and entry.status == "complete" and entry.anonymised_at
@@ -251,7 +251,7 @@ def test_an_erasure_request_is_anonymised_when_it_completes(sandbox, tmp_path: P
     assert entry.received_at and entry.due_at and entry.events[-1].event == "anonymised"
     assert not register.spool_dir(result.request_id).exists()
     raw = db_bytes(register)
-    assert DEMO.encode() not in raw and b"desmet" not in raw.lower() and b"Desmet" not in raw
+    assert OTHER.encode() not in raw and b"claes" not in raw.lower()
     assert str(result.package).encode() not in raw
 
 
