@@ -183,6 +183,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
             entry = register.get(result.request_id)
             _err(f"\nrequest {entry.id} ({entry.type}) recorded in {register.path}: {entry.status}, due "
                  f"{entry.due_at:%Y-%m-%d} ({entry.days_left()} days left)")
+            if entry.failed_connectors():
+                _err(f"re-run the failed connector(s) with: dsar requests resume {entry.id} --register "
+                     f"{register.path}")
+            if entry.is_open:
+                _err(f"spooled records: {register.spool_dir(entry.id)} (directories 0700, files 0600; deleted on "
+                     "delivery or anonymisation)")
     return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
 
 

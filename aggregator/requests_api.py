@@ -64,9 +64,7 @@ def _finish(register: Register, entry: RequestEntry, result: ExportResult, spool
     register.finish(entry.id, outcomes=result.connectors, status=status, package=result.package.resolve(),
                     sha256=result.sha256, known_addresses=known, event=event, actor=actor)
     if entry.type == "erasure" and status == "complete":
-        register._anonymise(entry.id, actor=actor)
-        register.discard_spool(entry.id)
-        register.compact()
+        register._anonymise(entry.id, actor=actor)      # the caller holds the request's lock
 
 
 def registered_export(
