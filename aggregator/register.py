@@ -18,9 +18,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aggregator.errors import RegisterError, RequestBusy, UnknownRequest
+
+if TYPE_CHECKING:
+    from aggregator.api import ExportResult
+    from aggregator.config import Config
 
 SCHEMA_VERSION = 2
 TYPES = ("access", "portability", "erasure")
@@ -510,8 +514,9 @@ class Register:
         self.discard_spool(request_id)
         return result
 
-    def resume(self, request_id: str, *, config: Any = None, out_dir: str | os.PathLike[str] | None = None,
-               actor: str | None = None, **kwargs: Any) -> Any:
+    def resume(self, request_id: str, *, config: Config | str | os.PathLike[str] | None = None,
+               out_dir: str | os.PathLike[str] | None = None, actor: str | None = None,
+               **kwargs: Any) -> ExportResult:
         """Re-run only the connectors that failed, rebuild the package (same id, new sha256) and record it;
         returns the :class:`aggregator.api.ExportResult`. Extra keyword arguments go to the runner
         (``progress``, ``plugins``, ``entry_points``, ``sleep``)."""

@@ -158,6 +158,7 @@ def test_delivery_to_a_known_address_only_unless_verified(sandbox, tmp_path: Pat
     assert entry.status == "delivered" and entry.delivered_to == OTHER
     assert entry.verified_by == "known address (the subject's own address)" and entry.events[-1].actor == "dpo"
     assert not spool.exists()                       # the spool goes once the package is delivered
+    assert rid not in [e.id for e in register.list(open_only=True)] and register.list()[0].id == rid
     with pytest.raises(RegisterError, match="delivered"):
         register.deliver(rid, OTHER)
 
