@@ -65,6 +65,27 @@ def test_a_fresh_register_is_created_in_wal_mode_with_private_modes(tmp_path: Pa
         Register.create(reg.path)
 
 
+def test_many_threads_opening_a_fresh_register_at_once_create_it_once(tmp_path: Path):
+    path = tmp_path / "race" / "r.sqlite3"
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Register.open(path)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*), MAX(version) FROM schema_version").fetchone() == (1, SCHEMA_VERSION)
+    conn.close()
+
+
 def test_a_version_1_file_is_upgraded_and_keeps_its_requests(tmp_path: Path):
     path = tmp_path / "v1.sqlite3"
     with sqlite3.connect(path) as conn:
@@ -165,9 +186,13 @@ def test_delivery_to_a_known_address_only_unless_verified(sandbox, tmp_path: Pat
 
 def test_delivery_to_another_address_with_a_recorded_identity_check(sandbox, tmp_path: Path, register: Register):
     rid = run(register, tmp_path, make_config(sandbox, ["lightspeed"]), EMPTY).request_id
-    entry = register.deliver(rid, "lawyer@example.nl", verified_by="power of attorney + ID checked by dpo")
-    assert entry.delivered_to == "lawyer@example.nl"
-    assert entry.verified_by == "power of attorney + ID checked by dpo"
+    proc = dsar("requests", "deliver", rid, "--to", "lawyer@example.nl", "--verified-by",
+                "power of attorney + ID checked by dpo", "--json", "--register", str(register.path))
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(proc.stdout)
+    validate("request.schema.json", shown)
+    assert shown["status"] == "delivered" and shown["delivery"]["to"] == "lawyer@example.nl"
+    assert shown["delivery"]["verified_by"] == "power of attorney + ID checked by dpo"
     with pytest.raises(UnknownRequest):
         register.deliver("NOPE", OTHER)
 
@@ -258,7 +283,11 @@ def test_an_erasure_request_is_anonymised_when_it_completes(sandbox, tmp_path: P
 
 def test_anonymise_command_removes_the_address_from_the_file(sandbox, tmp_path: Path, register: Register):
     rid = run(register, tmp_path, make_config(sandbox, ["lightspeed"]), OTHER, request_id="A-1").request_id
-    register.extend(rid, 1, f"waiting for {OTHER}'s bank")
+    proc = dsar("requests", "extend", rid, "--months", "1", "--reason", f"waiting for {OTHER}'s bank", "--json",
+                "--register", str(register.path))
+    assert proc.returncode == 0, proc.stderr
+    validate("request.schema.json", json.loads(proc.stdout))
+    assert json.loads(proc.stdout)["extension"] == {"months": 1, "reason": f"waiting for {OTHER}'s bank"}
     assert OTHER.encode() in db_bytes(register)
     proc = dsar("requests", "anonymise", rid, "--register", str(register.path), "--json")
     assert proc.returncode == 0, proc.stderr
@@ -373,8 +402,9 @@ def test_two_exports_at_once_in_threads(sandbox, tmp_path: Path, register: Regis
         assert (OTHER in spooled.lower()) == (email == OTHER)      # each run's spool holds its own records
 
 
-def test_two_exports_at_once_in_two_processes(sandbox, tmp_path: Path, register: Register):
-    cfg_file = _toml(sandbox, tmp_path)
+def test_two_exports_at_once_in_two_processes(sandbox, tmp_path: Path):
+    register = Register(tmp_path / "fresh" / "register.sqlite3")     # not created yet: both processes race to
+    cfg_file = _toml(sandbox, tmp_path)                               # create and migrate it
     cmd = [sys.executable, "-m", "aggregator.cli", "export", "--config", str(cfg_file), "--register",
            str(register.path), "--json", "--out", str(tmp_path / "o")]
     procs = [subprocess.Popen([*cmd, email, "--request-id", f"P-{i}"], stdout=subprocess.PIPE,
