@@ -97,10 +97,11 @@ def _register_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--actor", help="who is acting, for the audit trail (default: $USER)")
 
 
-def _open_register(args: argparse.Namespace, cfg: config_mod.Config | None = None) -> Register:
+def _open_register(args: argparse.Namespace, cfg: config_mod.Config | None = None, create: bool = True) -> Register:
     if cfg is None and (args.register is None and not os.environ.get(register_mod.ENV_VAR)):
         cfg = config_mod.load(args.config)
-    return Register.open(register_mod.resolve_path(args.register, cfg.register_path if cfg else None))
+    return Register.open(register_mod.resolve_path(args.register, cfg.register_path if cfg else None),
+                         create=create)
 
 
 def _received_at(text: str | None) -> datetime | None:
@@ -225,7 +226,7 @@ def _show(entry: RequestEntry, register: Register) -> str:
 
 
 def _cmd_requests(args: argparse.Namespace) -> int:
-    register = _open_register(args)
+    register = _open_register(args, create=False)     # a typo in --register must not create an empty register
     emit: Any
     if args.action == "list":
         entries = register.list(open_only=args.open, overdue=args.overdue, due_within=args.due_within)

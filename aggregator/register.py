@@ -243,9 +243,13 @@ class Register:
 
     # ------------------------------------------------------------------ opening, schema
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> Register:
-        """Open (creating and upgrading as needed) the register at ``path`` (default: :func:`resolve_path`)."""
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Register:
+        """Open (creating unless ``create`` is false, and upgrading as needed) the register at ``path``
+        (default: :func:`resolve_path`)."""
         register = cls(resolve_path(path))
+        if not create and not register.path.is_file():
+            raise RegisterError(f"register: {register.path} does not exist (check --register, $DSAR_REGISTER or "
+                                "the config's [register] path)")
         register._migrate()
         return register
 

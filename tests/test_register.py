@@ -333,11 +333,13 @@ def test_requests_list_and_show_json_match_their_schemas(sandbox, tmp_path: Path
 
 @pytest.mark.parametrize("args, text", [
     (["requests", "show", "NOPE"], "no request 'NOPE'"),
+    (["requests", "list", "--register", "/nonexistent/r.sqlite3"], "/nonexistent/r.sqlite3 does not exist"),
     (["requests", "extend", "NOPE", "--months", "3", "--reason", "x"], "usage:"),
     (["export", OTHER, "--received-at", "30/11/2026"], "--received-at must be YYYY-MM-DD"),
     (["export", OTHER, "--received-at", "2999-01-01"], "lies in the future"),
 ])
 def test_register_errors_are_one_line_and_exit_2(args: list[str], text: str, tmp_path: Path):
+    Register.open(os.environ["DSAR_REGISTER"])
     cfg = tmp_path / "c.toml"
     cfg.write_text('[connectors.lightspeed]\nbase_url = "https://127.0.0.1:9/nl/"\napi_key = "k"\napi_secret = "s"\n')
     proc = dsar(*args, *(["--config", str(cfg)] if args[0] == "export" else []))
