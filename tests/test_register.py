@@ -449,3 +449,47 @@ def dsar(*args: str) -> subprocess.CompletedProcess[str]:
     env.pop("DSAR_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "aggregator.cli", *args], capture_output=True, text=True, env=env,
                           timeout=120)
+
+
+def test_resume_hands_the_rerun_connector_what_the_kept_connectors_offered(tmp_path: Path, register: Register):
+    """A connector that needs another's identifiers (PayPal needs Lightspeed's order numbers) still gets them
+    on a resume, although the connector that offered them is not run again."""
+    from collections.abc import Callable, Iterator
+
+    from aggregator.connector import Connector, Record
+    from aggregator.errors import ConnectorError
+    from aggregator.hookspecs import hookimpl
+    from tests.conftest import offering_plugin
+
+    attempts: list[int] = []
+
+    class Consumer(Connector):
+        name = "consumer"
+        processor = "paypal"
+        categories = ("orders",)
+
+        def collect(self) -> Iterator[Record]:
+            attempts.append(1)
+            numbers = [i.value for i in self.ctx.identifiers("order_number")]
+            if len(attempts) == 1:
+                raise ConnectorError("vendor down")
+            for n in numbers:
+                yield self.ctx.record("orders", "order_ref", {"order": n}, endpoint="-", vendor_id=n)
+
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type[Connector]], None]) -> None:
+            register(Consumer)
+
+    offers = offering_plugin("offerer", "order_number", [("ORD-1", {"date": "2026-01-02"}), ("ORD-2", {})])
+    plugins = [offers, Plugin()]
+    cfg = config_mod.from_mapping({"connectors": {"offerer": {}, "consumer": {}}}, env={})
+    first = export(OTHER, config=cfg, out_dir=tmp_path / "o", register=register, plugins=plugins,
+                   entry_points=False)
+    assert first.connectors["consumer"].status == "failed" and first.connectors["offerer"].status == "complete"
+    second = register.resume(first.request_id, config=cfg, plugins=plugins, entry_points=False)
+    assert second.status == "complete" and second.connectors["consumer"].records == 2
+    manifest = json.loads(zipfile.ZipFile(second.package).read("manifest.json"))
+    assert manifest["identifiers"]["order_number"] == ["ORD-1", "ORD-2"]
+    assert sorted(r["data"]["order"] for r in json.loads(zipfile.ZipFile(second.package).read(
+        "data/orders/paypal.json"))) == ["ORD-1", "ORD-2"]
