@@ -33,6 +33,7 @@ FAILED_LIKE = frozenset({"failed", "incomplete"})   # connector statuses that re
 NOT_RUN = frozenset({"not_configured", "skipped"})
 MAX_EXTENSION_MONTHS = 2                              # GDPR Art. 12(3)
 ENV_VAR = "DSAR_REGISTER"
+SPOOL_GRACE_DAYS = 30                                 # a spool outlives its request's deadline by this much
 
 # Each migration takes the schema from version n-1 to n; statements are separated by ";\n".
 MIGRATIONS: dict[int, str] = {
@@ -239,7 +240,7 @@ class Register:
     """The request register in one SQLite file; see the module docstring. Open with :meth:`open`."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = Path(path).absolute()   # the spool lives beside it: never relative to a later cwd
 
     # ------------------------------------------------------------------ opening, schema
     @classmethod
@@ -575,6 +576,39 @@ class Register:
             yield
         finally:
             os.close(fd)
+
+    def expire_spools(self, *, grace_days: int = SPOOL_GRACE_DAYS, now: datetime | None = None,
+                      actor: str | None = None) -> list[str]:
+        """Delete the spools of requests that are closed, or more than ``grace_days`` past both their deadline and
+        their last activity (their records are personal data kept only for a resume); returns the request ids
+        whose spool went."""
+        now = now or datetime.now(UTC)
+        if not self.spool_root.is_dir():
+            return []
+        gone = []
+        with self._connect() as conn:
+            for folder in sorted(p for p in self.spool_root.iterdir() if p.is_dir()):
+                entry = self._load(conn, folder.name)
+                last = max(entry.due_at, parse_iso(entry.updated_at)) if entry is not None else now
+                if entry is not None and entry.is_open and now <= last + timedelta(days=grace_days):
+                    continue
+                if entry is not None and entry.status == "in_progress":
+                    continue
+                why = f"{grace_days} days past the deadline and the last activity" if entry and entry.is_open \
+                    else "request closed"
+                gone.append((folder.name, why))
+        expired = []
+        for request_id, why in gone:
+            try:
+                with self.lock(request_id):
+                    self.discard_spool(request_id)
+                    with self._transaction() as conn:
+                        if self._load(conn, request_id) is not None:
+                            self._event(conn, request_id, "spool_expired", actor, f"spooled records deleted: {why}")
+                expired.append(request_id)
+            except RequestBusy:
+                continue
+        return expired
 
     def discard_spool(self, request_id: str) -> None:
         """Delete the request's spooled records (after delivery or anonymisation)."""

@@ -87,6 +87,7 @@ def registered_export(
             register.fail(rid, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
                           actor=actor)
             raise
+    register.expire_spools(actor=actor)     # housekeeping: no spool outlives its request by long
     return result
 
 

@@ -493,3 +493,20 @@ def test_resume_hands_the_rerun_connector_what_the_kept_connectors_offered(tmp_p
     assert manifest["identifiers"]["order_number"] == ["ORD-1", "ORD-2"]
     assert sorted(r["data"]["order"] for r in json.loads(zipfile.ZipFile(second.package).read(
         "data/orders/paypal.json"))) == ["ORD-1", "ORD-2"]
+
+
+def test_a_spool_expires_30_days_after_the_deadline_and_the_last_activity(sandbox, tmp_path: Path,
+                                                                           register: Register):
+    cfg = make_config(sandbox, ["lightspeed"])
+    sandbox.inject(Fault("lightspeed", status=401, body={"error": "bad key"}, times=None))
+    now = datetime.now(UTC)
+    run(register, tmp_path, cfg, OTHER, request_id="STALE", received_at=now - timedelta(days=61))
+    run(register, tmp_path, cfg, OTHER, request_id="RECENT", received_at=now - timedelta(days=10))
+    assert register.spool_dir("STALE").is_dir() and register.spool_dir("RECENT").is_dir()   # a late export
+    assert register.expire_spools(now=now + timedelta(days=29)) == []                        # can still resume
+    assert register.expire_spools(now=now + timedelta(days=31)) == ["STALE"]
+    assert not register.spool_dir("STALE").exists() and register.spool_dir("RECENT").is_dir()
+    assert register.get("STALE").events[-1].event == "spool_expired"
+    with pytest.raises(RegisterError, match="its spool .* is gone; export it again"):
+        register.resume("STALE", config=cfg, entry_points=False)
+    assert register.expire_spools(now=now + timedelta(days=51)) == ["RECENT"]
