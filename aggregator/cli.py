@@ -270,6 +270,9 @@ def _cmd_requests(args: argparse.Namespace) -> int:
     elif args.action == "deliver":
         print(emit.package)
         _err(f"delivery to {emit.delivered_to} recorded ({emit.verified_by}); send the package yourself")
+        if emit.failed_connectors():
+            _err(f"note: the package is partial ({', '.join(emit.failed_connectors())} could not be asked); "
+                 "tell the subject, as the package's statement does")
     else:
         print(_show(emit, register))
     return EXIT_OK

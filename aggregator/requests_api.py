@@ -118,6 +118,8 @@ def resume(
                           dict(c.categories), c.started_at, c.finished_at, c.seconds)
             for name, c in entry.connectors.items() if name not in failed}
     with register.lock(request_id):
+        if register.get(request_id).sha256 != entry.sha256:
+            raise RegisterError(f"request {request_id} changed meanwhile; look at it again before resuming")
         register.mark_resuming(request_id, failed, actor=actor)
         try:
             spool = Spool(spool_dir)
