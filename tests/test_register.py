@@ -510,3 +510,17 @@ def test_a_spool_expires_30_days_after_the_deadline_and_the_last_activity(sandbo
     with pytest.raises(RegisterError, match="its spool .* is gone; export it again"):
         register.resume("STALE", config=cfg, entry_points=False)
     assert register.expire_spools(now=now + timedelta(days=51)) == ["RECENT"]
+
+
+def test_cli_export_backdates_and_types_the_request(sandbox, tmp_path: Path, register: Register):
+    proc = dsar("export", EMPTY, "--config", str(_toml(sandbox, tmp_path)), "--register", str(register.path),
+                "--received-at", "2026-11-02T09:30", "--type", "portability", "--request-id", "CLI-1",
+                "--actor", "an", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"request CLI-1 (portability) recorded in {register.path}" in proc.stderr
+    assert f"spooled records: {register.spool_dir('CLI-1')} (directories 0700, files 0600" in proc.stderr
+    entry = register.get("CLI-1")
+    assert entry.type == "portability" and entry.status == "complete"
+    assert entry.received_at == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    assert entry.due_at == datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    assert {e.actor for e in entry.events} == {"an"}
