@@ -13,8 +13,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+REGISTER := .dsar/register.sqlite3
+
 demo: $(STAMP)
-	$(BIN)/dsar export --sandbox jan.desmet@example.be --out packages
+	rm -rf .dsar
+	$(BIN)/dsar export --sandbox jan.desmet@example.be --out packages --register $(REGISTER); \
+	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ] || exit $$rc; \
+	  echo; echo "The request is recorded in $(REGISTER). List it with:"; \
+	  echo "  $(BIN)/dsar requests list --register $(REGISTER)"
 
 test: $(STAMP)
 	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks
@@ -38,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_export.py --latency 0.05
 
 clean:
-	rm -rf $(VENV) packages
+	rm -rf $(VENV) packages .dsar

@@ -1,11 +1,22 @@
 """dsar-aggregator: answer a GDPR data-subject access request from the shop's processors.
 
-The stable Python API for callers such as the portal backend is :func:`aggregator.api.export`.
+The stable Python API for callers such as the portal backend is :func:`aggregator.api.export` and the request
+register :class:`aggregator.register.Register`.
 """
 
 from aggregator.api import ExportResult, export
-from aggregator.errors import ConfigError, DsarError, InputError
+from aggregator.errors import (
+    ConfigError,
+    DeliveryRefused,
+    DsarError,
+    InputError,
+    RegisterError,
+    RequestBusy,
+    UnknownRequest,
+)
+from aggregator.register import Register, RequestEntry
 from aggregator.subject import Subject
 
-__all__ = ["ConfigError", "DsarError", "ExportResult", "InputError", "Subject", "export"]
+__all__ = ["ConfigError", "DeliveryRefused", "DsarError", "ExportResult", "InputError", "Register", "RegisterError",
+           "RequestBusy", "RequestEntry", "Subject", "UnknownRequest", "export"]
 __version__ = "0.1.0"

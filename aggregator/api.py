@@ -21,9 +21,11 @@ from aggregator import config as config_mod
 from aggregator import package
 from aggregator.config import Config
 from aggregator.errors import InputError
-from aggregator.http import Sleep
+from aggregator.http import Redactor, Sleep
+from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.model import Outcome, overall_status
-from aggregator.plugins import build_registry, plugin_manager
+from aggregator.plugins import Registry, build_registry, plugin_manager
+from aggregator.register import Register
 from aggregator.runner import Progress, check, run, secrets_of
 from aggregator.spool import Spool
 from aggregator.subject import Subject
@@ -72,24 +74,52 @@ def export(
     plugins: Iterable[object] = (),
     entry_points: bool = True,
     sleep: Sleep = time.sleep,
+    register: Register | str | os.PathLike[str] | None = None,
+    request_type: str = "access",
+    actor: str | None = None,
     adapters: Mapping[str, BaseAdapter] | None = None,
 ) -> ExportResult:
     """Collect everything the configured processors hold about ``email`` into one package.
 
     Raises InputError / ConfigError (exit 2) before any request is sent; connector failures do not raise:
-    they come back as ``status == "partial"`` with each failed connector's one-line reason. ``adapters``
-    mounts ``requests`` transport adapters by URL prefix on every vendor session (the tests' in-process
-    sandbox uses it).
+    they come back as ``status == "partial"`` with each failed connector's one-line reason. With ``register``
+    (a :class:`Register` or its path) the run is recorded there and its spool kept for a resume; without, the
+    run leaves nothing behind but the package. ``adapters`` mounts ``requests`` transport adapters by URL prefix
+    on every vendor session (the tests' in-process sandbox uses it).
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
     if received_at is not None and received_at.tzinfo is None:
         raise InputError("received_at must carry a time zone (e.g. datetime.now(UTC))")
     received = (received_at or datetime.now(UTC)).astimezone(UTC)
+    if received > datetime.now(UTC) + timedelta(minutes=5):
+        raise InputError(f"received_at {received:%Y-%m-%d %H:%M} UTC lies in the future")
     rid = request_id or new_request_id(received)
     if not _REQUEST_ID.match(rid):
         raise InputError(f"not a valid request id: {rid!r}")
+    out = output_dir(out_dir)
+    registry, redactor = prepare(cfg, only, plugins, entry_points)
+    if register is not None:
+        from aggregator.requests_api import registered_export
 
+        reg = register if isinstance(register, Register) else Register.open(register)
+        return registered_export(reg, subject, cfg, registry, out, rid, received, received_at is not None,
+                                 request_type=request_type, actor=actor, only=only, redactor=redactor,
+                                 progress=progress, sleep=sleep, adapters=adapters)
+
+    work = Path(tempfile.mkdtemp(prefix=f"dsar-{rid}-"))
+    try:
+        spool = Spool(work / "spool")
+        result, _ = run_and_package(subject, cfg, registry, spool, out, rid, received,
+                                    received + timedelta(days=cfg.response_days), only=only, redactor=redactor,
+                                    progress=progress, sleep=sleep, adapters=adapters)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def output_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create (if needed) and check the package directory; InputError when it cannot be written."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +127,12 @@ def export(
         raise InputError(f"cannot create the output directory {out}: {exc.strerror}") from None
     if not os.access(out, os.W_OK | os.X_OK):
         raise InputError(f"cannot write to the output directory {out}")
+    return out
 
+
+def prepare(cfg: Config, only: Collection[str] | None, plugins: Iterable[object],
+            entry_points: bool) -> tuple[Registry, Redactor]:
+    """The connector registry and the secret redactor, after every check that must pass before a request."""
     registry = build_registry(plugin_manager(entry_points=entry_points, extra=plugins), cfg.processors)
     if only is not None and not only:
         raise InputError("--only names no connector")
@@ -106,22 +141,27 @@ def export(
         if unknown:
             raise InputError(f"unknown connector(s): {', '.join(unknown)} (known: {', '.join(registry.connectors)})")
     check(cfg, registry, only)
-    redactor = secrets_of(cfg, registry)
-
-    work = Path(tempfile.mkdtemp(prefix=f"dsar-{rid}-"))
-    try:
-        spool = Spool(work / "spool")
-        outcomes, bus = run(subject, cfg, registry, spool, only=only, redactor=redactor, progress=progress,
-                            sleep=sleep, adapters=adapters)
-        spool.close()
-        status = overall_status(outcomes)
-        info = package.RequestInfo(rid, subject, cfg.controller, received,
-                                   received + timedelta(days=cfg.response_days), status)
-        path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool,
-                                               bus.snapshot(), datetime.now(UTC))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return ExportResult(rid, status, path, digest, outcomes, manifest)
+    return registry, secrets_of(cfg, registry)
 
 
-__all__ = ["ExportResult", "export", "new_request_id"]
+def run_and_package(
+    subject: Subject, cfg: Config, registry: Registry, spool: Spool, out: Path, rid: str, received: datetime,
+    due: datetime, *, only: Collection[str] | None, redactor: Redactor, progress: Progress | None, sleep: Sleep,
+    identifiers: Iterable[Identifier] = (), keep: Mapping[str, Outcome] | None = None,
+    adapters: Mapping[str, BaseAdapter] | None = None,
+) -> tuple[ExportResult, IdentifierBus]:
+    """Run the connectors into ``spool`` and write the package; ``keep`` supplies the outcomes of connectors
+    not run this time (resume), ``identifiers`` what they offered then."""
+    outcomes, bus = run(subject, cfg, registry, spool, only=only, redactor=redactor, progress=progress,
+                        sleep=sleep, identifiers=identifiers, adapters=adapters)
+    spool.close()
+    if keep:
+        outcomes = {name: keep.get(name, o) if only and name not in only else o for name, o in outcomes.items()}
+    status = overall_status(outcomes)
+    info = package.RequestInfo(rid, subject, cfg.controller, received, due, status)
+    path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool, bus.snapshot(),
+                                           datetime.now(UTC))
+    return ExportResult(rid, status, path, digest, outcomes, manifest), bus
+
+
+__all__ = ["ExportResult", "export", "new_request_id", "run_and_package"]

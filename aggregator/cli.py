@@ -13,14 +13,17 @@ import sys
 import threading
 import traceback
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aggregator import __version__, logs
 from aggregator import config as config_mod
+from aggregator import register as register_mod
 from aggregator.api import ExportResult, export
 from aggregator.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, EXIT_UNEXPECTED, DsarError, InputError
 from aggregator.http import Redactor
+from aggregator.register import TYPES, Register, RequestEntry
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,8 +46,38 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout (machine-readable)")
     e.add_argument("--sandbox", action="store_true", help="start the bundled fixture-backed vendor APIs and use them")
     e.add_argument("--only", help="comma-separated connector names to run (others are listed as skipped)")
-    e.add_argument("--request-id", help="use this request id (default: generated)")
+    e.add_argument("--request-id", help="use this request id; an id already in the register attaches this run to it")
+    e.add_argument("--received-at", help="when the request arrived, YYYY-MM-DD[THH:MM] in UTC (default: now)")
+    e.add_argument("--type", default="access", choices=TYPES, help="the kind of request (default: access)")
+    _register_args(e)
+    e.add_argument("--no-register", action="store_true", help="a throw-away run: record nothing, keep no spool")
     e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    r = sub.add_parser("requests", help="the request register: list, show, extend, deliver, resume, anonymise")
+    rs = r.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ls = rs.add_parser("list", help="requests sorted by due date, with the days left")
+    group = ls.add_mutually_exclusive_group()
+    group.add_argument("--open", action="store_true", help="only requests not yet delivered or anonymised")
+    group.add_argument("--overdue", action="store_true", help="only open requests past their deadline")
+    group.add_argument("--due-within", type=int, metavar="DAYS", help="only open requests due within DAYS days")
+    sh = rs.add_parser("show", help="one request with its connectors, delivery and audit trail")
+    sh.add_argument("id")
+    ex = rs.add_parser("extend", help="extend the deadline (Art. 12(3)) by 1 or 2 months, with a reason")
+    ex.add_argument("id")
+    ex.add_argument("--months", type=int, choices=(1, 2), required=True)
+    ex.add_argument("--reason", required=True)
+    dl = rs.add_parser("deliver", help="record the delivery of the package and print its path")
+    dl.add_argument("id")
+    dl.add_argument("--to", required=True, metavar="EMAIL")
+    dl.add_argument("--verified-by", help="how the recipient's identity was checked (needed for an unknown address)")
+    rm = rs.add_parser("resume", help="re-run only the connectors that failed and rebuild the package")
+    rm.add_argument("id")
+    rm.add_argument("--out", help="directory for the package (default: where the last package was written)")
+    an = rs.add_parser("anonymise", help="remove the subject's personal data from the register entry")
+    an.add_argument("id")
+    for q in (ls, sh, ex, dl, rm, an):
+        _register_args(q)
+        q.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     c = sub.add_parser("connectors", help="list the registered connectors, their settings, and check the config")
     c.add_argument("--config", metavar="FILE", help="TOML config file (default: $DSAR_CONFIG)")
@@ -55,6 +88,33 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--write-config", help="also write the config to this file")
     return p
+
+
+def _register_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--register", metavar="FILE",
+                   help="the register file (default: $DSAR_REGISTER, the config's [register] path, or the user data "
+                        "directory)")
+    if not any(a.dest == "config" for a in p._actions):
+        p.add_argument("--config", help="TOML config file (default: $DSAR_CONFIG)")
+    p.add_argument("--actor", help="who is acting, for the audit trail (default: $USER)")
+
+
+def _open_register(args: argparse.Namespace, cfg: config_mod.Config | None = None, create: bool = True) -> Register:
+    if cfg is None and (args.register is None and not os.environ.get(register_mod.ENV_VAR)):
+        cfg = config_mod.load(args.config)
+    return Register.open(register_mod.resolve_path(args.register, cfg.register_path if cfg else None),
+                         create=create)
+
+
+def _received_at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise InputError(f"--received-at must be YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), not {text!r}")
 
 
 def _err(text: str) -> None:
@@ -105,8 +165,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
             sandbox = Sandbox().start()
             config = config_mod.from_mapping(sandbox.config_mapping(), source="<sandbox>")
+        if not isinstance(config, config_mod.Config):
+            config = config_mod.load(config)
+        if args.no_register and args.register:
+            raise InputError("--no-register and --register exclude each other")
+        register = None if args.no_register else _open_register(args, config)
         result = export(args.email, customer_number=args.customer_number, config=config, out_dir=args.out,
-                        only=only, request_id=args.request_id, progress=progress)
+                        only=only, request_id=args.request_id, progress=progress,
+                        received_at=_received_at(args.received_at), register=register, request_type=args.type,
+                        actor=args.actor)
     finally:
         progress.done()
         if sandbox is not None:
@@ -115,7 +182,102 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         _err(_summary(result))
+        if register is not None:
+            entry = register.get(result.request_id)
+            _err(f"\nrequest {entry.id} ({entry.type}) recorded in {register.path}: {entry.status}, due "
+                 f"{entry.due_at:%Y-%m-%d} ({entry.days_left()} days left)")
+            if entry.failed_connectors():
+                _err(f"re-run the failed connector(s) with: dsar requests resume {entry.id} --register "
+                     f"{register.path}")
+            if entry.is_open:
+                _err(f"spooled records: {register.spool_dir(entry.id)} (directories 0700, files 0600; deleted on "
+                     "delivery or anonymisation)")
     return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
+
+
+def _days(entry: RequestEntry) -> str:
+    if not entry.is_open:
+        return "closed"
+    left = entry.days_left()
+    return f"OVERDUE {-left}d" if entry.is_overdue() else f"{left}d left"
+
+
+def _show(entry: RequestEntry, register: Register) -> str:
+    customer = f"   customer {entry.customer_number}" if entry.customer_number else ""
+    lines = [f"request   {entry.id} ({entry.type})   status: {entry.status}"
+             + ("   ANONYMISED" if entry.anonymised_at else ""),
+             f"subject   {entry.email or '-'}{customer}",
+             f"received  {register_mod.iso(entry.received_at)}   due {register_mod.iso(entry.due_at)}   {_days(entry)}"]
+    if entry.extension_months:
+        lines.append(f"extended  +{entry.extension_months} month(s): {entry.extension_reason or '-'}")
+    if entry.package:
+        lines.append(f"package   {entry.package}   sha256 {entry.sha256}")
+    if entry.delivered_at:
+        lines.append(f"delivered {entry.delivered_at} to {entry.delivered_to or '-'} ({entry.verified_by or '-'})")
+    if entry.known_addresses:
+        lines.append("known     " + ", ".join(entry.known_addresses))
+    if entry.is_open and entry.package:
+        lines.append(f"spool     {register.spool_dir(entry.id)} (0700/0600, kept until delivery or anonymisation)")
+    lines.append("")
+    for name, c in entry.connectors.items():
+        lines.append(f"  {name:<12} {c.status:<15} {c.records:>7} records {c.calls:>5} calls  {c.error or ''}")
+    lines.append("")
+    for e in entry.events:
+        lines.append(f"  {e.at}  {e.actor:<12} {e.event:<16} {e.detail or ''}")
+    return "\n".join(lines)
+
+
+def _cmd_requests(args: argparse.Namespace) -> int:
+    register = _open_register(args, create=False)     # a typo in --register must not create an empty register
+    emit: Any
+    if args.action == "list":
+        entries = register.list(open_only=args.open, overdue=args.overdue, due_within=args.due_within)
+        if args.json:
+            print(json.dumps({"register": str(register.path), "requests": [e.summary_json() for e in entries]},
+                             ensure_ascii=False))
+        else:
+            print(f"{'id':<24} {'type':<12} {'status':<12} {'due':<11} {'days':<13} subject")
+            for e in entries:
+                print(f"{e.id:<24} {e.type:<12} {e.status:<12} {e.due_at:%Y-%m-%d} {_days(e):<13} "
+                      f"{e.email or '(anonymised)'}")
+            if not entries:
+                _err(f"no matching request in {register.path}")
+        return EXIT_OK
+    if args.action == "resume":
+        progress = _Progress(enabled=not args.json and sys.stderr.isatty())
+        try:
+            result = register.resume(args.id, config=args.config, out_dir=args.out, actor=args.actor,
+                                     progress=progress)
+        finally:
+            progress.done()
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            _err(_summary(result))
+        return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
+    if args.action == "show":
+        emit = register.get(args.id)
+    elif args.action == "extend":
+        emit = register.extend(args.id, args.months, args.reason, actor=args.actor)
+    elif args.action == "deliver":
+        emit = register.deliver(args.id, args.to, verified_by=args.verified_by, actor=args.actor)
+    else:
+        before = register.get(args.id)
+        emit = register.anonymise(args.id, actor=args.actor)
+        if before.package and before.package.exists() and not args.json:
+            _err(f"the package {before.package} still holds the subject's data: delete it once it is no longer "
+                 "needed")
+    if args.json:
+        print(json.dumps(emit.to_json(), ensure_ascii=False))
+    elif args.action == "deliver":
+        print(emit.package)
+        _err(f"delivery to {emit.delivered_to} recorded ({emit.verified_by}); send the package yourself")
+        if emit.failed_connectors():
+            _err(f"note: the package is partial ({', '.join(emit.failed_connectors())} could not be asked); "
+                 "tell the subject, as the package's statement does")
+    else:
+        print(_show(emit, register))
+    return EXIT_OK
 
 
 def _cmd_connectors(args: argparse.Namespace) -> int:
@@ -181,7 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(logging.WARNING, Redactor())
     try:
         args = _parser().parse_args(argv)
-        handler = {"export": _cmd_export, "connectors": _cmd_connectors, "sandbox": _cmd_sandbox}[args.command]
+        handler = {"export": _cmd_export, "connectors": _cmd_connectors, "sandbox": _cmd_sandbox,
+                   "requests": _cmd_requests}[args.command]
         return handler(args)
     except DsarError as exc:
         _err(f"dsar: error: {exc}")

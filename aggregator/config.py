@@ -34,6 +34,7 @@ class Config:
     processors: dict[str, dict[str, Any]] = field(default_factory=dict)
     ca_bundle: str | None = None
     source: str = "<defaults>"
+    register_path: str | None = None   # [register] path, resolved against the config file's folder
 
     @property
     def response_days(self) -> int:
@@ -59,7 +60,7 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
                  source: str = "<mapping>", base_dir: Path | None = None) -> Config:
     """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
     data = _substitute(dict(data), "", os.environ if env is None else env)
-    unknown = set(data) - {"controller", "tls", "connectors", "processors"}
+    unknown = set(data) - {"controller", "tls", "connectors", "processors", "register"}
     if unknown:
         raise ConfigError(f"config: unknown table(s): {', '.join(sorted(unknown))}")
     controller = dict(DEFAULT_CONTROLLER)
@@ -95,8 +96,17 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
     processors = data.get("processors", {})
     if not isinstance(processors, dict) or not all(isinstance(v, dict) for v in processors.values()):
         raise ConfigError("config: [processors.<key>] entries must be tables")
+    register = data.get("register", {})
+    if not isinstance(register, dict) or set(register) - {"path"}:
+        raise ConfigError("config: [register] takes one key, path")
+    register_path = register.get("path")
+    if register_path is not None:
+        if not isinstance(register_path, str) or not register_path.strip():
+            raise ConfigError("config: register.path must be a path (a string)")
+        if not Path(register_path).is_absolute() and base_dir is not None:
+            register_path = str(base_dir / register_path)
     return Config(controller=controller, connectors={k: dict(v) for k, v in connectors.items()},
-                  processors=dict(processors), ca_bundle=ca_bundle, source=source)
+                  processors=dict(processors), ca_bundle=ca_bundle, source=source, register_path=register_path)
 
 
 def load(path: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> Config:

@@ -36,3 +36,19 @@ class VendorError(ConnectorError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class RegisterError(InputError):
+    """The request register refuses an operation (unknown id, wrong state, newer schema, bad date)."""
+
+
+class UnknownRequest(RegisterError):
+    """No request with that id is in the register."""
+
+
+class DeliveryRefused(RegisterError):
+    """The recipient is not an address the shop knows for the subject, and no identity check is recorded."""
+
+
+class RequestBusy(RegisterError):
+    """Another run is working on the same request right now."""

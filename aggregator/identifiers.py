@@ -82,6 +82,11 @@ class IdentifierBus:
             index += 1
             yield item
 
+    def items(self) -> list[Identifier]:
+        """Everything offered so far, with source and attributes (to hand to a later run)."""
+        with self._cond:
+            return [i for v in self._items.values() for i in v]
+
     def snapshot(self) -> dict[str, list[str]]:
         """Everything offered so far, by kind (for the manifest)."""
         with self._cond:

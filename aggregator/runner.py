@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -18,7 +18,7 @@ from aggregator.connector import Connector, ConnectorContext
 from aggregator.datasets import undeclared
 from aggregator.errors import ConfigError, ConnectorError, DsarError
 from aggregator.http import Redactor, Sleep
-from aggregator.identifiers import IdentifierBus
+from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.model import Outcome, Record, Status, overall_status, utcnow
 from aggregator.plugins import Registry
 from aggregator.spool import Spool
@@ -73,6 +73,7 @@ def run(
     progress: Progress | None = None,
     sleep: Sleep = time.sleep,
     adapters: Mapping[str, BaseAdapter] | None = None,
+    identifiers: Iterable[Identifier] = (),
 ) -> tuple[dict[str, Outcome], IdentifierBus]:
     redactor = redactor or secrets_of(config, registry)
     typed = check(config, registry, only)
@@ -93,6 +94,8 @@ def run(
         for kind in cls.provides:
             providers.setdefault(kind, []).append(cls.name)
     bus = IdentifierBus(providers)
+    for item in identifiers:    # offered by connectors of an earlier run of this request (resume)
+        bus.offer(item.source, item.kind, item.value, **item.attrs)
 
     stop = threading.Event()            # set on Ctrl-C: every wait in every connector ends at once
 

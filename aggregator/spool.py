@@ -1,26 +1,62 @@
 """Records spooled to disk as they arrive, one directory per connector and one JSON-lines file per
 category × processor in it, so memory stays flat however much a processor holds about one customer, and a
-later run can replace one connector's records (resume of a failed connector) without touching the others'."""
+later run can replace one connector's records (resume of a failed connector) without touching the others'.
+
+Directories are created 0700 and files 0600. Opening an existing directory rebuilds the counts and the
+attachment list from the files, so a spool survives the process that wrote it."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from aggregator.model import Attachment, Record
+
+_ATTACHMENTS = "attachments.jsonl"   # per connector: one line per attachment (processor, category, name)
+
+
+def _mkdir(path: Path) -> None:
+    """Create ``path`` (and missing parents) with mode 0700."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _open_private(path: Path, mode: str) -> TextIO:
+    """Open ``path`` for appending or writing text, creating it with mode 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    return cast(TextIO, open(os.open(path, flags, 0o600), mode, encoding="utf-8"))   # the caller closes it
 
 
 class Spool:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.directory.mkdir(parents=True, exist_ok=True)
+        _mkdir(self.directory)
         self._handles: dict[tuple[str, str, str], TextIO] = {}
         self._counts: dict[tuple[str, str, str], int] = {}   # (connector, category, processor) -> records
         self._lock = threading.Lock()
         self.attachments: list[tuple[str, str, str, Path]] = []  # (connector, processor, category, path)
+        self._reload()
+
+    def _reload(self) -> None:
+        """Rebuild counts and attachments from what an earlier run left in the directory."""
+        for folder in sorted(p for p in self.directory.iterdir() if p.is_dir()):
+            connector = folder.name
+            for file in sorted(folder.glob("*__*.jsonl")):
+                category, _, processor = file.stem.partition("__")
+                with file.open("rb") as fh:
+                    self._counts[(connector, category, processor)] = sum(1 for line in fh if line.strip())
+            index = folder / _ATTACHMENTS
+            if index.is_file():
+                for line in index.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        entry = json.loads(line)
+                        path = folder / "attachments" / entry["processor"] / entry["name"]
+                        self.attachments.append((connector, entry["processor"], entry["category"], path))
 
     def _file(self, connector: str, category: str, processor: str) -> Path:
         return self.directory / connector / f"{category}__{processor}.jsonl"
@@ -32,9 +68,9 @@ class Spool:
             handle = self._handles.get(key)
             if handle is None:
                 path = self._file(*key)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                handle = self._handles[key] = path.open("a", encoding="utf-8")
-                self._counts[key] = 0
+                _mkdir(path.parent)
+                handle = self._handles[key] = _open_private(path, "a")
+                self._counts.setdefault(key, 0)
             handle.write(line + "\n")
             self._counts[key] += 1
 
@@ -50,10 +86,30 @@ class Spool:
                 n += 1
                 name = f"{stem}-{n}{dot}{ext}"
             path = self.directory / connector / "attachments" / processor / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(attachment.content)
+            _mkdir(path.parent)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(attachment.content)
+            with _open_private(self.directory / connector / _ATTACHMENTS, "a") as index:
+                index.write(json.dumps({"processor": processor, "category": attachment.category, "name": name})
+                            + "\n")
             self.attachments.append((connector, processor, attachment.category, path))
         return f"attachments/{processor}/{name}"
+
+    def discard(self, connector: str) -> None:
+        """Forget everything ``connector`` spooled (before it is run again)."""
+        with self._lock:
+            for key in [k for k in self._handles if k[0] == connector]:
+                self._handles.pop(key).close()
+            for key in [k for k in self._counts if k[0] == connector]:
+                del self._counts[key]
+            self.attachments = [a for a in self.attachments if a[0] != connector]
+            shutil.rmtree(self.directory / connector, ignore_errors=True)
+
+    def connectors(self) -> list[str]:
+        """The connectors that spooled at least one record or attachment."""
+        with self._lock:
+            return sorted({k[0] for k in self._counts} | {a[0] for a in self.attachments})
 
     def close(self) -> None:
         with self._lock:

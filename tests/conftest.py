@@ -36,6 +36,14 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture(autouse=True)
+def _private_register(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every ``dsar`` it starts) records to a register under tmp_path, never the user's."""
+    path = tmp_path / "register" / "register.sqlite3"
+    monkeypatch.setenv("DSAR_REGISTER", str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
 def _clean_sandbox(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "sandbox" in request.fixturenames:

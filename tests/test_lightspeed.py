@@ -549,7 +549,8 @@ def test_a_customer_needing_many_windows_is_complete_without_a_429(run_export, s
     app = sandbox.apps["lightspeed"]
     app.limits = (20, 3000, 12000)
     app.clock = lambda: now[0]
-    pkg = run_export(DEMO, ["lightspeed"], FAST, sleep=sleep)
+    serial = {"lightspeed": {**FAST["lightspeed"], "concurrency": 1}}   # one fake clock: no racing sleepers
+    pkg = run_export(DEMO, ["lightspeed"], serial, sleep=sleep)
     outcome = pkg.result.connectors["lightspeed"]
     log = sandbox.requests_to("lightspeed")
     assert outcome.status == "complete", outcome.error

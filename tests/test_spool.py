@@ -29,3 +29,27 @@ def test_attachment_names_are_made_safe_and_unique(tmp_path: Path):
     assert third == "attachments/office365/_.._etc_passwd"
     assert dots == ["attachments/office365/file", "attachments/office365/file-2"]
     assert [p.read_bytes() for (_, _, _, p) in spool.attachments] == [b"ONE", b"TWO", b"X", b"D", b"D"]
+
+
+def test_a_spool_reopened_from_disk_has_its_records_and_attachments_and_can_discard_one_connector(tmp_path: Path):
+    import stat
+
+    first = Spool(tmp_path / "s")
+    first.write(rec("a", "orders", "silvasoft", 1))
+    first.write(rec("a", "orders", "silvasoft", 2))
+    first.write(rec("b", "orders", "silvasoft", 3))
+    first.attach("b", "silvasoft", Attachment("invoices", "f.pdf", b"PDF"))
+    first.close()
+    again = Spool(tmp_path / "s")
+    assert again.groups() == [("orders", "silvasoft", 3)]
+    assert [(c, p, cat, path.read_bytes()) for c, p, cat, path in again.attachments] == [
+        ("b", "silvasoft", "invoices", b"PDF")]
+    assert again.connectors() == ["a", "b"]
+    again.discard("b")
+    assert again.groups() == [("orders", "silvasoft", 2)] and again.attachments == []
+    assert not (tmp_path / "s" / "b").exists()
+    again.write(rec("b", "orders", "silvasoft", 4))
+    again.close()
+    assert [r["data"]["n"] for r in Spool(tmp_path / "s").read("orders", "silvasoft")] == [1, 2, 4]
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "s").rglob("*")}
+    assert set(modes.values()) == {0o700, 0o600} and modes["orders__silvasoft.jsonl"] == 0o600
