@@ -98,6 +98,7 @@ def export(
     if not _REQUEST_ID.match(rid):
         raise InputError(f"not a valid request id: {rid!r}")
     out = output_dir(out_dir)
+    package.package_path(out, rid)              # a directory in the package's way: exit 2 before any request
     registry, redactor = prepare(cfg, only, plugins, entry_points)
     if register is not None:
         from aggregator.requests_api import registered_export
@@ -148,7 +149,7 @@ def run_and_package(
     subject: Subject, cfg: Config, registry: Registry, spool: Spool, out: Path, rid: str, received: datetime,
     due: datetime, *, only: Collection[str] | None, redactor: Redactor, progress: Progress | None, sleep: Sleep,
     identifiers: Iterable[Identifier] = (), keep: Mapping[str, Outcome] | None = None,
-    adapters: Mapping[str, BaseAdapter] | None = None,
+    adapters: Mapping[str, BaseAdapter] | None = None, supersede: Path | None = None,
 ) -> tuple[ExportResult, IdentifierBus]:
     """Run the connectors into ``spool`` and write the package; ``keep`` supplies the outcomes of connectors
     not run this time (resume), ``identifiers`` what they offered then."""
@@ -160,7 +161,7 @@ def run_and_package(
     status = overall_status(outcomes)
     info = package.RequestInfo(rid, subject, cfg.controller, received, due, status)
     path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool, bus.snapshot(),
-                                           datetime.now(UTC))
+                                           datetime.now(UTC), supersede=supersede)
     return ExportResult(rid, status, path, digest, outcomes, manifest), bus
 
 

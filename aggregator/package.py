@@ -17,6 +17,7 @@ from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from aggregator.categories import CATEGORIES
+from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.spool import Spool
@@ -33,6 +34,36 @@ class RequestInfo:
     received_at: datetime
     due_at: datetime
     status: str
+
+
+def _publish(partial: Path, out_dir: Path, request_id: str, supersede: Path | None) -> Path:
+    """Give the finished zip its name atomically: replace ``supersede``, or claim a free name with a hard link
+    (which fails if another run claimed it first), so two runs never write over each other."""
+    if supersede is not None:
+        os.replace(partial, supersede)
+        return supersede
+    while True:
+        final = package_path(out_dir, request_id)
+        try:
+            os.link(partial, final)
+        except FileExistsError:
+            continue
+        partial.unlink()
+        return final
+
+
+def package_path(out_dir: Path, request_id: str) -> Path:
+    """Where a new package of ``request_id`` goes: ``dsar-<id>.zip``, or, when that exists, the first free
+    ``dsar-<id>-<n>.zip``. A directory or link in the way is an error (checked before any request)."""
+    first = out_dir / f"dsar-{request_id}.zip"
+    if first.is_dir() or first.is_symlink():
+        raise InputError(f"the package path {first} is a directory or a link; remove it or choose another --out")
+    if not first.exists():
+        return first
+    n = 2
+    while (candidate := out_dir / f"dsar-{request_id}-{n}.zip").exists() or candidate.is_symlink():
+        n += 1
+    return candidate
 
 
 class _Hashing(io.RawIOBase):
@@ -109,12 +140,16 @@ def build(
     spool: Spool,
     identifiers: Mapping[str, list[str]],
     generated_at: datetime,
+    *,
+    supersede: Path | None = None,
 ) -> tuple[Path, str, dict[str, Any]]:
-    """Write the package; returns (path, sha256 of the zip, manifest)."""
+    """Write the package; returns (path, sha256 of the zip, manifest). An existing package of the same request
+    is never silently overwritten: the new one gets the next free name (``dsar-<id>-2.zip``), unless it
+    ``supersede``s that very file (a resume replacing the partial package it completes)."""
     from aggregator.render import render_index
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / f"dsar-{info.request_id}.zip"
+    supersede = supersede if supersede is not None and supersede.parent == out_dir else None
     groups = spool.groups()
     matrix: dict[str, dict[str, int]] = {}
     for category, processor, count in groups:
@@ -151,7 +186,7 @@ def build(
         with partial.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-        os.replace(partial, final)
+        final = _publish(partial, out_dir, info.request_id, supersede)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -70,6 +70,13 @@ def _finish(register: Register, entry: RequestEntry, result: ExportResult, spool
         register._anonymise(entry.id, actor=actor)      # the caller holds the request's lock
 
 
+def _beside(package: Path | None, out: Path) -> Path | None:
+    """The request's current package as a path in ``out`` (to be superseded by a resume), if it lives there."""
+    if package is None or package.parent.resolve() != out.resolve():
+        return None
+    return out / package.name
+
+
 def registered_export(
     register: Register, subject: Subject, cfg: Config, registry: Registry, out: Path, rid: str, received: datetime,
     received_given: bool, *, request_type: str, actor: str | None, only: Collection[str] | None,
@@ -135,7 +142,8 @@ def resume(
             seeds = _load_identifiers(spool, failed)
             result, bus = run_and_package(subject, cfg, registry, spool, out, request_id, entry.received_at,
                                           entry.due_at, only=failed, redactor=redactor, progress=progress,
-                                          sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters)
+                                          sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters,
+                                          supersede=_beside(entry.package, out))
             _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
         except BaseException as exc:
             register.fail(request_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,

@@ -373,10 +373,28 @@ def test_two_runs_of_one_request_id_never_corrupt_the_package(run_export):
     for t in threads:
         t.join()
     assert len(results) == 3
-    final = results[0].result.package
-    assert zipfile.ZipFile(final).testzip() is None
-    assert hashlib.sha256(final.read_bytes()).hexdigest() in {r.result.sha256 for r in results}
-    assert not list(final.parent.glob(".*.part"))
+    paths = {r.result.package for r in results}
+    assert len(paths) == 3                                   # three packages, none written over another
+    for r in results:
+        assert zipfile.ZipFile(r.result.package).testzip() is None
+        assert hashlib.sha256(r.result.package.read_bytes()).hexdigest() == r.result.sha256
+    assert not list(results[0].result.package.parent.glob(".*.part"))
+
+
+def test_a_second_run_of_one_request_id_never_overwrites_the_first_package(run_export):
+    first = run_export(OTHER, [], {"good": {}}, plugins=[_plugin(_Good)], request_id="PORTAL-9")
+    before = first.result.package.read_bytes()
+    second = run_export(OTHER, [], {"good": {}}, plugins=[_plugin(_Good)], request_id="PORTAL-9")
+    assert first.result.package.name == "dsar-PORTAL-9.zip"
+    assert second.result.package.name == "dsar-PORTAL-9-2.zip"
+    assert first.result.package.read_bytes() == before
+
+
+def test_a_directory_in_the_packages_way_is_exit_2_before_any_request(run_export, sandbox, tmp_path):
+    (tmp_path / "out" / "dsar-PORTAL-7.zip").mkdir(parents=True)
+    with pytest.raises(InputError, match="is a directory or a link"):
+        run_export(OTHER, ["lightspeed"], request_id="PORTAL-7")
+    assert sandbox.requests_to("lightspeed") == []
 
 
 def test_a_body_cut_off_midway_is_retried_then_reported_in_one_line(sandbox):
