@@ -289,7 +289,8 @@ def test_a_failing_progress_callback_costs_nothing(run_export):
 
 
 def test_interrupt_ends_waits_at_once(tmp_path: Path):
-    """Ctrl-C during a connector's 60 s wait (a Retry-After, a rate-limit pause) ends the run at once."""
+    """Ctrl-C during a connector's 300 s wait (a Retry-After, a rate-limit pause) ends the run at once (well
+    within 30 s even on a loaded machine)."""
     import os
     import signal
     import threading
@@ -307,18 +308,18 @@ def test_interrupt_ends_waits_at_once(tmp_path: Path):
         def collect(self):
             started.set()
             try:
-                self.ctx.sleep(60)
+                self.ctx.sleep(300)
             finally:
                 ended.set()
             yield from ()
 
     registry = build_registry(plugin_manager(entry_points=False, extra=[_plugin(Waiting)]))
     cfg = config_mod.from_mapping({"connectors": {"waiting": {}}}, env={})
-    threading.Thread(target=lambda: started.wait(5) and os.kill(os.getpid(), signal.SIGINT), daemon=True).start()
+    threading.Thread(target=lambda: started.wait(30) and os.kill(os.getpid(), signal.SIGINT), daemon=True).start()
     t0 = time_mod.monotonic()
     with pytest.raises(KeyboardInterrupt):
         run(Subject.parse(OTHER), cfg, registry, Spool(tmp_path))
-    assert ended.wait(5) and time_mod.monotonic() - t0 < 10
+    assert ended.wait(30) and time_mod.monotonic() - t0 < 30
 
 
 def test_interrupt_sends_no_further_request_and_leaves_no_thread_writing(sandbox, tmp_path: Path):
