@@ -60,6 +60,7 @@ class RateLimitHeaders:
         return max(self.clock(), self._slept_to)
 
     def acquire(self) -> None:
+        """Wait, if the newest rate-limit headers ask for it, until this request may go out."""
         with self._lock:
             now = self._now()
             slot = max(now, self._blocked_until)
@@ -76,6 +77,7 @@ class RateLimitHeaders:
                 self._slept_to = max(self._slept_to, slot)
 
     def observe(self, response: requests.Response) -> None:
+        """Learn the remaining budget of every window from an answer's ``X-RateLimit-*`` headers."""
         parsed = _windows(response)
         if not parsed:
             return
@@ -141,6 +143,7 @@ def _rid(obj: Any) -> str | None:
 
 
 class Lightspeed(Connector):
+    """The webshop: customers, orders, shipments, invoices, reviews, tickets, returns, quotes and newsletter."""
     name = "lightspeed"
     processor = "lightspeed"
     categories = ("contact", "addresses", "account", "technical", "orders", "payments", "shipments", "invoices",
@@ -168,6 +171,7 @@ class Lightspeed(Connector):
                               "query, e.g. https://api.webshopapp.com/nl/")
 
     def collect(self) -> Iterator[Record]:
+        """Every record Lightspeed holds about the subject, offering identifiers to the others as they are found."""
         s = self.settings
         self.base = s["base_url"].rstrip("/") + "/"
         self.prefix = urlsplit(self.base).path          # "/nl/" (the path part, for endpoints)
@@ -352,4 +356,5 @@ class Lightspeed(Connector):
 
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register the Lightspeed connector."""
     register(Lightspeed)

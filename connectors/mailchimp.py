@@ -57,6 +57,7 @@ class Listing(NamedTuple):
 
 
 class MailchimpConnector(Connector):
+    """Mailchimp audiences through the official SDK, sent through this run's VendorSession."""
     name: ClassVar[str] = "mailchimp"
     processor: ClassVar[str] = "mailchimp"
     categories: ClassVar[tuple[str, ...]] = ("contact", "marketing", "consent", "engagement", "communications",
@@ -247,6 +248,7 @@ class MailchimpConnector(Connector):
         return hashlib.md5(self.ctx.subject.email.encode("utf-8")).hexdigest()
 
     def collect(self) -> Iterator[Record]:
+        """Every record Mailchimp holds about the subject, in every audience that has the address."""
         audiences = self._audiences()
         fetched = list(fan_out(self._member, audiences, workers=self.workers, name="mailchimp"))
         for list_id in [list_id for list_id, member in fetched if member is None]:
@@ -339,4 +341,5 @@ class MailchimpConnector(Connector):
 
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register the Mailchimp connector."""
     register(MailchimpConnector)

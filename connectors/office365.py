@@ -92,6 +92,7 @@ class _Mailbox:
 
 
 class Office365Connector(Connector):
+    """Business e-mail through Microsoft Graph with application permissions (msal client credentials)."""
     name = "office365"
     processor = "office365"
     categories = ("communications", "contact")
@@ -135,6 +136,7 @@ class Office365Connector(Connector):
 
     # ------------------------------------------------------------------ setup
     def collect(self) -> Iterable[Record]:
+        """Messages, contacts and events about the subject in every configured (or every licensed) mailbox."""
         s = self.settings
         self.graph_url = s["graph_url"].rstrip("/")
         graph = urlsplit(self.graph_url)
@@ -454,4 +456,5 @@ def _discovery_reason(exc: BaseException) -> str:
 
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register the Office 365 connector."""
     register(Office365Connector)

@@ -85,6 +85,7 @@ def parse_when(value: object) -> datetime | None:
 
 @dataclass(frozen=True)
 class Window:
+    """One Transaction Search window: at most 31 days, both ends inclusive."""
     start: datetime
     end: datetime   # inclusive, at most 31 days after start
 
@@ -276,13 +277,16 @@ class PayPalClient:
                                client_secret=client_secret)
 
     def authenticate(self) -> None:
+        """Obtain an access token now (the SDK caches it until it expires)."""
         self.api.get_token_hash()
 
     @property
     def token_requests(self) -> int:
+        """How many token requests the SDK has made so far."""
         return self.api.token_requests
 
     def get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """GET ``path`` with ``params`` through the SDK; PayPal's errors become PayPalError with a one-line reason."""
         action = f"{path}?{urlencode(params)}" if params else path
         result = self.api.get(action)
         if isinstance(result, dict) and set(result) == {"error"}:   # the SDK's swallowed-400 shape
@@ -331,6 +335,7 @@ class Looked:
 
 # --------------------------------------------------------------------------- the connector
 class PayPalConnector(Connector):
+    """PayPal Transaction Search, plus lookups by id of the payments the webshop names."""
     name: ClassVar[str] = NAME
     processor: ClassVar[str] = "paypal"
     categories: ClassVar[tuple[str, ...]] = ("contact", "addresses", "payments", "orders")
@@ -624,6 +629,7 @@ class PayPalConnector(Connector):
         return run
 
     def collect(self) -> Iterator[Record]:
+        """Every transaction (and Orders v2 order) of the subject, as payer or named by the webshop."""
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._withheld: set[str] = set()
@@ -716,4 +722,5 @@ def without_payer(detail: Mapping[str, Any]) -> dict[str, Any]:
 
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register the PayPal connector."""
     register(PayPalConnector)
