@@ -171,6 +171,9 @@ class Office365Connector(Connector):
             raise VendorError(f"office365: cannot use authority {authority}: {_discovery_reason(exc)}") from None
         except (msal.exceptions.MsalServiceError, requests.RequestException) as exc:
             raise VendorError(f"office365: OpenID discovery failed for {authority}: {one_line(exc, None)}") from None
+        except (KeyError, AttributeError, TypeError):      # msal reads the discovery document as it comes
+            raise VendorError(f"office365: OpenID discovery for {authority} answered a document without the "
+                              "expected endpoints") from None
 
     def _token(self) -> str:
         with self._token_lock:               # msal answers from its cache until the token is about to expire

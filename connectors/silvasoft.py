@@ -236,7 +236,7 @@ class SilvasoftConnector(Connector):
             if "errorCode" in body or "errorMessage" in body:
                 raise VendorError(self.ctx.redactor.line(
                     f"silvasoft: {body.get('errorCode', 'error')}: {body.get('errorMessage', '')} (GET /rest/{path})"))
-            body = [body]
+            raise VendorError(f"silvasoft: GET /rest/{path} answered an object where a list was expected")
         if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
             raise VendorError(f"silvasoft: unexpected reply from GET /rest/{path} (not a list of objects)")
         return body
