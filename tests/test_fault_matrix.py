@@ -142,6 +142,10 @@ VENDOR_401 = [
      "failed", "invalid_client"),
     ("office365", {"status": 200, "body": b"<html>maintenance</html>", "match": "/oauth2/v2.0/token", "times": None},
      "failed", ""),
+    ("office365", {"status": 307, "headers": {"Location": "https://evil.example/token"},
+                   "match": "/oauth2/v2.0/token", "times": None}, "failed", "refused to follow a redirect"),
+    ("paypal", {"status": 307, "headers": {"Location": "https://evil.example/token"},
+                "match": "/v1/oauth2/token", "times": None}, "failed", "refused to follow a redirect"),
     ("lightspeed", {"status": 401, "body": {"error": {"code": 401, "message": "Invalid API key or secret"}},
                     "times": None}, "failed", "401"),
     ("mailchimp", {"status": 401, "body": {"type": "https://mailchimp.com/developer/marketing/docs/errors/",
@@ -152,7 +156,7 @@ VENDOR_401 = [
 
 
 @pytest.mark.parametrize(("vendor", "fault", "expected", "reason"), VENDOR_401,
-                         ids=[f"{v}-{f.get('status')}-{e}" for v, f, e, _ in VENDOR_401])
+                         ids=[f"{v}-{f.get('status')}-{e}-{i}" for i, (v, f, e, _) in enumerate(VENDOR_401)])
 def test_vendor_specific_auth_faults(vendor: str, fault: dict[str, Any], expected: str, reason: str, run_export,
                                      sandbox, clean_runs, caplog):
     _capture(caplog, sandbox)
