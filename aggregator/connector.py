@@ -7,6 +7,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from requests.adapters import BaseAdapter
@@ -14,6 +15,7 @@ from requests.adapters import BaseAdapter
 from aggregator.datasets import Dataset
 from aggregator.http import ANSWER_DEADLINE, DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import Identifier, IdentifierBus
+from aggregator.invoice_index import InvoiceIndex
 from aggregator.model import Attachment, Record
 from aggregator.settings import COMMON, Setting, validate
 from aggregator.subject import Subject
@@ -36,8 +38,12 @@ class ConnectorContext:
         attach_sink: Callable[[Attachment], str] | None = None,
         stop: threading.Event | None = None,
         adapters: Mapping[str, BaseAdapter] | None = None,
+        register: Path | None = None,
+        status: Callable[[str], None] | None = None,
     ) -> None:
         self.name = name
+        self.register = register      # the request register's file when the run is registered (else None)
+        self._status = status
         self.adapters = dict(adapters or {})
         self.stop = stop
         self.processor = processor
@@ -121,6 +127,16 @@ class ConnectorContext:
         """A search stopped before its natural end (a cap, a budget, a limit): the connector ends
         ``incomplete`` with this reason, never ``complete``."""
         self.shortfalls.append(self.redactor(reason))
+
+    # -- state kept between runs, progress
+    def invoice_index(self) -> InvoiceIndex | None:
+        """This connector's invoice index in the register's database; None for a run without a register."""
+        return InvoiceIndex(self.register, self.name) if self.register is not None else None
+
+    def status(self, text: str) -> None:
+        """Tell the progress display what the connector is doing ("waiting for … until 14:05"; "running")."""
+        if self._status is not None:
+            self._status(text)
 
     # -- identifiers
     def offer(self, kind: str, value: object, **attrs: Any) -> None:

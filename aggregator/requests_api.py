@@ -85,7 +85,7 @@ def registered_export(
             spool = Spool(register.spool_dir(rid))
             result, bus = run_and_package(subject, cfg, registry, spool, out, rid, entry.received_at, entry.due_at,
                                           only=only, redactor=redactor, progress=progress, sleep=sleep,
-                                          adapters=adapters)
+                                          adapters=adapters, register=register.path)
             _finish(register, entry, result, spool, bus.items(), subject, event="export_finished", actor=actor)
         except BaseException as exc:
             register.fail(rid, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
@@ -135,7 +135,8 @@ def resume(
             seeds = _load_identifiers(spool, failed)
             result, bus = run_and_package(subject, cfg, registry, spool, out, request_id, entry.received_at,
                                           entry.due_at, only=failed, redactor=redactor, progress=progress,
-                                          sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters)
+                                          sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters,
+                                          register=register.path)
             _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
         except BaseException as exc:
             register.fail(request_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
