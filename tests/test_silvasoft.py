@@ -10,7 +10,7 @@ import json
 import re
 import runpy
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -729,3 +729,20 @@ def test_the_index_holds_no_names_amounts_or_lines(run_export, tmp_path):
         rows = conn.execute("SELECT * FROM invoice_index").fetchall()
     assert columns == ["connector", "number", "customer", "invoice_date"]
     assert rows and "Desmet" not in repr(rows)
+
+
+def test_an_export_re_checks_the_index_when_the_last_check_is_old(run_export, sandbox, tmp_path):
+    register = tmp_path / "reg" / "register.sqlite3"
+    run_export(DEMO, vendors=["silvasoft"], register=register, request_id="first")
+    index = InvoiceIndex(register, "silvasoft")
+    cov = index.coverage()
+    index.set_coverage(cov.start, cov.end, checked=True, now=datetime(2026, 1, 1, tzinfo=UTC))   # long ago
+    index.put([Entry("20251234", "1001", date(2025, 6, 1))])        # an invoice Silvasoft no longer has
+    sandbox.clear()
+    pkg = run_export(DEMO, vendors=["silvasoft"], register=register, request_id="second")
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert len(sandbox.requests_to("silvasoft", "listsalesinvoices/?DateFrom=10-02-2025")) == 4   # every page again
+    assert "20251234" not in index.customers()
+    assert index.coverage().checked_at > datetime(2026, 11, 1, tzinfo=UTC)
+    assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
