@@ -61,12 +61,13 @@ class ConnectorContext:
 
     # -- HTTP
     def session(self, *, limits: Limits | None = None, retry: RetryPolicy | None = None,
-                timeout: float | tuple[float, float] | None = None) -> VendorSession:
-        """A session with this run's trust, redaction and the connector's declared limits."""
+                timeout: float | tuple[float, float] | None = None, sleep: Sleep | None = None) -> VendorSession:
+        """A session with this run's trust, redaction and the connector's declared limits (``sleep``: a wrapper
+        of the run's sleep for the retry waits, e.g. one that keeps the connector's own clock)."""
         configured = self.settings.get("timeout")
         default = (DEFAULT_TIMEOUT[0], float(configured)) if configured else DEFAULT_TIMEOUT
         s = VendorSession(self.name, ca_bundle=self.ca_bundle, timeout=timeout or default,
-                          limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep, stop=self.stop,
+                          limits=limits, retry=retry, redactor=self.redactor, sleep=sleep or self.sleep, stop=self.stop,
                           answer_deadline=float(self.settings.get("answer_deadline") or ANSWER_DEADLINE),
                           max_answer_bytes=int(self.settings.get("max_answer_mb") or 100) * 2**20)
         for prefix, adapter in self.adapters.items():

@@ -281,7 +281,7 @@ class SilvasoftConnector(Connector):
             SlidingWindow(50, 60.0, sleep=self.clock.sleep, clock=self.clock),   # ... and 50 a minute
             self.plan,                                                           # the plan's hourly budget
         ))
-        self.session = ctx.session(limits=limits, retry=retry)
+        self.session = ctx.session(limits=limits, retry=retry, sleep=self.clock.sleep)   # 401 waits move the clock
         self.session.headers.update({"ApiKey": s["api_key"], "Username": s["username"],
                                      "Content-Type": "application/json", "Accept": "application/json"})
 

@@ -10,7 +10,7 @@ import json
 import re
 import runpy
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -746,3 +746,25 @@ def test_an_export_re_checks_the_index_when_the_last_check_is_old(run_export, sa
     assert "20251234" not in index.customers()
     assert index.coverage().checked_at > datetime(2026, 11, 1, tzinfo=UTC)
     assert numbers(pkg.records("silvasoft", "sales_invoice"), "InvoiceNumber") == JAN_INVOICES
+
+
+def test_a_resume_after_the_cap_sweeps_only_what_the_index_still_lacks(run_export, sandbox, tmp_path):
+    register = tmp_path / "reg" / "register.sqlite3"
+    first = run_export(DEMO, vendors=["silvasoft"], register=register, request_id="capped",
+                       settings={"silvasoft": {"requests_per_hour": 2, "max_hourly_wait": 3600}})
+    assert first.result.connectors["silvasoft"].status == "incomplete"
+    index = InvoiceIndex(register, "silvasoft")
+    reached = index.coverage().start
+    assert len(index) == 300 and reached > date(2025, 2, 10)           # three pages read, kept in the index
+    sandbox.clear()
+
+    mapping = sandbox.config_mapping(["silvasoft"])
+    cfg = config_mod.from_mapping(mapping, env={}, source="<test>")
+    result = Register.open(register).resume("capped", config=cfg, sleep=Waits(), adapters=sandbox.adapters(),
+                                            entry_points=False)
+    outcome = result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    assert index.coverage().start == date(2025, 2, 10) and len(index) == 385
+    older = sandbox.requests_to("silvasoft", "DateTill=")
+    assert len(older) == 1 and f"DateTill={(reached - timedelta(days=1)):%d-%m-%Y}" in older[0].query
+    assert outcome.calls == 1 + 1 + 1 + 1 + len(JAN_INVOICES)   # relation, new, older, orders, invoices
