@@ -593,12 +593,11 @@ class SilvasoftConnector(Connector):
         return items, oldest, False
 
     def _sweep_invoices(self, start: date | None, till: date | None, found: _Found) -> tuple[date | None, bool]:
-        """Note number -> customer number of every invoice in the window; returns how far back it got."""
+        """Note number -> customer number of every invoice in the window (a run without the index); returns how
+        far back it got and whether it ran to its end."""
         items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
                                            " that no other system knows by number")
         found.invoices_seen.update((e.number, e.customer) for e in _entries(items))
-        if self.index is not None:
-            self.index.put(_entries(items))
         return reached, done
 
     def _invoices_from(self, start: date | None, found: _Found, swept_from: date | None) -> date | None:
