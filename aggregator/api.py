@@ -150,11 +150,12 @@ def run_and_package(
     due: datetime, *, only: Collection[str] | None, redactor: Redactor, progress: Progress | None, sleep: Sleep,
     identifiers: Iterable[Identifier] = (), keep: Mapping[str, Outcome] | None = None,
     adapters: Mapping[str, BaseAdapter] | None = None, supersede: Path | None = None,
+    register: Path | None = None,
 ) -> tuple[ExportResult, IdentifierBus]:
     """Run the connectors into ``spool`` and write the package; ``keep`` supplies the outcomes of connectors
     not run this time (resume), ``identifiers`` what they offered then."""
     outcomes, bus = run(subject, cfg, registry, spool, only=only, redactor=redactor, progress=progress,
-                        sleep=sleep, identifiers=identifiers, adapters=adapters)
+                        sleep=sleep, identifiers=identifiers, adapters=adapters, register=register)
     spool.close()
     if keep:
         outcomes = {name: keep.get(name, o) if only and name not in only else o for name, o in outcomes.items()}

@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="one JSON array on stdout")
     c.add_argument("--settings", action="store_true", help="also list every setting each connector takes")
 
+    ix = sub.add_parser("index", help="bring a connector's invoice index in the register up to date (e.g. nightly)")
+    ix.add_argument("connector", help="the connector whose index to refresh (silvasoft)")
+    ix.add_argument("--full", action="store_true", help="re-read every invoice (finds edits and deletions)")
+    ix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    _register_args(ix)
+
     s = sub.add_parser("sandbox", help="run the sandbox in the foreground and print a ready config")
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--write-config", help="also write the config to this file")
@@ -322,6 +328,22 @@ def _cmd_connectors(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if unknown or any(r["config_error"] for r in rows) else EXIT_OK
 
 
+def _cmd_index(args: argparse.Namespace) -> int:
+    """``dsar index CONNECTOR [--full]``: exit 0 when the index is up to date, 3 when the refresh stopped early."""
+    from aggregator.invoice_index import refresh
+
+    cfg = config_mod.load(args.config)
+    result = refresh(args.connector, cfg, _open_register(args, cfg), full=args.full,
+                     progress=_Progress(enabled=not args.json and sys.stderr.isatty()))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        _err(f"{result.connector}: {result.status}, {result.indexed} invoices indexed, {result.calls} requests")
+        for line in result.shortfalls + result.notes:
+            _err(f"  {line}")
+    return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from aggregator.sandbox import Sandbox
 
@@ -344,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         handler = {"export": _cmd_export, "connectors": _cmd_connectors, "sandbox": _cmd_sandbox,
-                   "requests": _cmd_requests}[args.command]
+                   "requests": _cmd_requests, "index": _cmd_index}[args.command]
         return handler(args)
     except DsarError as exc:
         _err(f"dsar: error: {exc}")

@@ -7,6 +7,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from requests.adapters import BaseAdapter
@@ -14,6 +15,7 @@ from requests.adapters import BaseAdapter
 from aggregator.datasets import Dataset
 from aggregator.http import ANSWER_DEADLINE, DEFAULT_TIMEOUT, Limits, Redactor, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import Identifier, IdentifierBus
+from aggregator.invoice_index import InvoiceIndex
 from aggregator.model import Attachment, Record
 from aggregator.settings import COMMON, Setting, validate
 from aggregator.subject import Subject
@@ -36,8 +38,12 @@ class ConnectorContext:
         attach_sink: Callable[[Attachment], str] | None = None,
         stop: threading.Event | None = None,
         adapters: Mapping[str, BaseAdapter] | None = None,
+        register: Path | None = None,
+        status: Callable[[str], None] | None = None,
     ) -> None:
         self.name = name
+        self.register = register      # the request register's file when the run is registered (else None)
+        self._status = status
         self.adapters = dict(adapters or {})
         self.stop = stop
         self.processor = processor
@@ -55,12 +61,13 @@ class ConnectorContext:
 
     # -- HTTP
     def session(self, *, limits: Limits | None = None, retry: RetryPolicy | None = None,
-                timeout: float | tuple[float, float] | None = None) -> VendorSession:
-        """A session with this run's trust, redaction and the connector's declared limits."""
+                timeout: float | tuple[float, float] | None = None, sleep: Sleep | None = None) -> VendorSession:
+        """A session with this run's trust, redaction and the connector's declared limits (``sleep``: a wrapper
+        of the run's sleep for the retry waits, e.g. one that keeps the connector's own clock)."""
         configured = self.settings.get("timeout")
         default = (DEFAULT_TIMEOUT[0], float(configured)) if configured else DEFAULT_TIMEOUT
         s = VendorSession(self.name, ca_bundle=self.ca_bundle, timeout=timeout or default,
-                          limits=limits, retry=retry, redactor=self.redactor, sleep=self.sleep, stop=self.stop,
+                          limits=limits, retry=retry, redactor=self.redactor, sleep=sleep or self.sleep, stop=self.stop,
                           answer_deadline=float(self.settings.get("answer_deadline") or ANSWER_DEADLINE),
                           max_answer_bytes=int(self.settings.get("max_answer_mb") or 100) * 2**20)
         for prefix, adapter in self.adapters.items():
@@ -121,6 +128,16 @@ class ConnectorContext:
         """A search stopped before its natural end (a cap, a budget, a limit): the connector ends
         ``incomplete`` with this reason, never ``complete``."""
         self.shortfalls.append(self.redactor(reason))
+
+    # -- state kept between runs, progress
+    def invoice_index(self) -> InvoiceIndex | None:
+        """This connector's invoice index in the register's database; None for a run without a register."""
+        return InvoiceIndex(self.register, self.name) if self.register is not None else None
+
+    def status(self, text: str) -> None:
+        """Tell the progress display what the connector is doing ("waiting for … until 14:05"; "running")."""
+        if self._status is not None:
+            self._status(text)
 
     # -- identifiers
     def offer(self, kind: str, value: object, **attrs: Any) -> None:

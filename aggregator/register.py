@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from aggregator.api import ExportResult
     from aggregator.config import Config
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TYPES = ("access", "portability", "erasure")
 STATUSES = ("received", "in_progress", "complete", "partial", "failed", "delivered")
 FAILED_LIKE = frozenset(s.value for s in Status if s.gap)   # connector statuses that resume runs again
@@ -98,6 +98,24 @@ CREATE INDEX requests_due_at ON requests (due_at)
     3: """
 ALTER TABLE connector_outcomes ADD COLUMN coverage TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE connector_outcomes ADD COLUMN shortfalls TEXT NOT NULL DEFAULT '[]'
+""",
+    # The invoice index (aggregator/invoice_index.py): only what finds a customer's invoices, no names or amounts.
+    4: """
+CREATE TABLE invoice_index (
+    connector TEXT NOT NULL,
+    number TEXT NOT NULL,
+    customer TEXT,
+    invoice_date TEXT,
+    PRIMARY KEY (connector, number)
+);
+CREATE INDEX invoice_index_customer ON invoice_index (connector, customer);
+CREATE TABLE invoice_index_sync (
+    connector TEXT PRIMARY KEY,
+    covered_from TEXT NOT NULL,
+    covered_to TEXT NOT NULL,
+    synced_at TEXT NOT NULL,
+    checked_at TEXT
+)
 """,
 }
 

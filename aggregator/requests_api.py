@@ -92,7 +92,7 @@ def registered_export(
             spool = Spool(register.spool_dir(rid))
             result, bus = run_and_package(subject, cfg, registry, spool, out, rid, entry.received_at, entry.due_at,
                                           only=only, redactor=redactor, progress=progress, sleep=sleep,
-                                          adapters=adapters)
+                                          adapters=adapters, register=register.path)
             _finish(register, entry, result, spool, bus.items(), subject, event="export_finished", actor=actor)
         except BaseException as exc:
             register.fail(rid, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
@@ -143,7 +143,7 @@ def resume(
             result, bus = run_and_package(subject, cfg, registry, spool, out, request_id, entry.received_at,
                                           entry.due_at, only=failed, redactor=redactor, progress=progress,
                                           sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters,
-                                          supersede=_beside(entry.package, out))
+                                          supersede=_beside(entry.package, out), register=register.path)
             _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
         except BaseException as exc:
             register.fail(request_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,

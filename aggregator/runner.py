@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from requests.adapters import BaseAdapter
@@ -74,7 +75,9 @@ def run(
     sleep: Sleep = time.sleep,
     adapters: Mapping[str, BaseAdapter] | None = None,
     identifiers: Iterable[Identifier] = (),
+    register: Path | None = None,
 ) -> tuple[dict[str, Outcome], IdentifierBus]:
+    """Run the selected connectors at once; ``register`` (the register's file) gives them their invoice index."""
     redactor = redactor or secrets_of(config, registry)
     typed = check(config, registry, only)
     outcomes: dict[str, Outcome] = {}
@@ -123,7 +126,8 @@ def run(
                                settings=typed[cls.name], ca_bundle=config.ca_bundle,
                                redactor=redactor, bus=bus, sleep=sleep,
                                attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop,
-                               adapters=adapters)
+                               adapters=adapters, register=register,
+                               status=lambda text: report(cls.name, outcome.records, text))
         declared = {d.name: d for d in cls.datasets}
         missing: set[str] = set()
         replaced = 0

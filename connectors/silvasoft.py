@@ -8,10 +8,18 @@ Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planne
    entry is exported. ``RelationNumber`` lookups (a customer number the request names, or another connector
    offers) follow the same rule; a relation with another address is withheld, without its details.
 2. Invoices have no customer filter. Invoice numbers other connectors found are looked up exactly (1 call each,
-   with lines). Invoices nobody else knows are found by one sweep, newest first, from the day before the relation
-   was created, 100 headers a page, at most ``scan_pages`` pages; the subject's hits are then fetched with lines.
+   with lines). Every other invoice is found by one sweep, newest first, from the day before the relation was
+   created, 100 headers a page; the subject's hits are then fetched with lines. In a registered run the sweep
+   fills the *invoice index* (:mod:`aggregator.invoice_index`: number -> customer number + date) instead, which
+   later runs only bring up to date (invoices dated since the last sync, a few days' margin; every
+   ``index_recheck_days`` a full re-check for edits), so a second export costs a few requests.
 3. Sales orders (``listorders/``: no customer filter either) by the same kind of sweep, 50 a page.
-   A sweep stopped at ``scan_pages`` ends the connector ``incomplete``, naming the dates not searched.
+   A sweep stopped early (an explicit ``scan_pages`` cap, or the waiting budget below) ends the connector
+   ``incomplete``, naming the dates not searched.
+
+The plan's hourly limit (``requests_per_hour``) is kept by the connector: when the hour's requests are used up it
+waits for the next window (progress: "waiting for Silvasoft's hourly limit until 14:05") and goes on, within
+``max_hourly_wait`` seconds of such waiting per run (default 6 h); past it, the search ends ``incomplete``.
 
 Silvasoft answers an exceeded rate limit with **401** ``Ratelimit exceeded``, the status of bad credentials. It is
 waited out (``rate_limit_wait``, doubling, at most 15 min a wait, within ``max_rate_limit_wait`` per run) and
@@ -24,6 +32,8 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +48,7 @@ from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
+from aggregator.invoice_index import Entry
 from aggregator.paging import OffsetPaginator, PageGuard, fan_out, pages
 from aggregator.settings import Setting
 from connectors.silvasoft_datasets import DATASETS
@@ -47,10 +58,104 @@ LINES_ALT = "InlcudeInvoiceLinesInResponse"      # the spelling of the docs' par
 INVOICE_PAGE = 100                               # listsalesinvoices maximum without lines
 ORDER_PAGE = 50                                  # listorders maximum
 MAX_RATE_LIMIT_WAIT = 900.0                      # the longest single wait for a rate-limit 401
+MAX_SWEEP_PAGES = 10_000                         # a sweep that goes on longer is a paging fault
+HOUR = 3600.0
+SYNC_MARGIN = timedelta(days=7)                  # an incremental sync re-reads this much before the last one
 
 
 class RateLimited(VendorError):
     """Silvasoft still answered "Ratelimit exceeded" when the attempts or the run's waiting budget ran out."""
+
+
+class PlanLimitReached(RateLimited):
+    """The plan's hourly requests are used up and waiting for the next window would exceed ``max_hourly_wait``."""
+
+
+def _hours(seconds: float) -> str:
+    """A duration in words: "6 h", "1 h 05 min", "12 min", "40 s"."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes:02d} min" if minutes else "")
+
+
+class _Clock:
+    """Monotonic time that moves on at least as far as every wait made through :meth:`sleep`, so a test's fake
+    sleep moves it as a real one would (the limiters then see the hour pass without anyone waiting an hour)."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self._sleep = sleep
+        self._skew = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return time.monotonic() + self._skew
+
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` through the run's (interruptible, or fake) sleep; time moves on by at least that."""
+        started = time.monotonic()
+        self._sleep(seconds)
+        short = seconds - (time.monotonic() - started)
+        if short > 0:
+            with self._lock:
+                self._skew += short
+
+    def wall(self, ahead: float = 0.0) -> datetime:
+        """The local wall-clock time ``ahead`` seconds from now, on this clock."""
+        return datetime.now().astimezone() + timedelta(seconds=self._skew + ahead)
+
+
+class _HourlyPlan:
+    """Silvasoft's plan: at most ``limit`` requests in any hour. When they are used up, wait for the window to
+    free one (telling the progress display until when), within ``budget`` seconds of waiting per run; past it,
+    raise :class:`PlanLimitReached` and send nothing more."""
+
+    ANNOUNCE = 5.0    # shorter waits (the rest of a window's burst) are not worth a status line
+
+    def __init__(self, limit: int, budget: float, clock: _Clock, status: Callable[[str], None]) -> None:
+        self.limit = limit
+        self.budget = budget
+        self.clock = clock
+        self.status = status
+        self.sent: deque[float] = deque()
+        self.waited = 0.0        # seconds waited for the next window this run
+        self.waits = 0           # announced waits this run
+        self.reason: str | None = None   # set once the budget is spent
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Count this request in the hour, waiting for a free slot first if need be."""
+        while True:
+            with self._lock:
+                if self.reason:
+                    raise PlanLimitReached(self.reason)
+                now = self.clock()
+                while self.sent and now - self.sent[0] >= HOUR:
+                    self.sent.popleft()
+                if len(self.sent) < self.limit:
+                    self.sent.append(now)
+                    return
+                wait = HOUR - (now - self.sent[0]) + 0.01
+                if self.waited + wait > self.budget:
+                    self.reason = (f"silvasoft: the plan's {self.limit} requests an hour are used up and waiting "
+                                   f"{_hours(wait)} more would exceed max_hourly_wait ({_hours(self.budget)}; "
+                                   f"{_hours(self.waited)} waited this run)")
+                    raise PlanLimitReached(self.reason)
+                self.waited += wait
+                announce = wait >= self.ANNOUNCE
+                self.waits += announce
+            if announce:
+                self.status(f"waiting for Silvasoft's hourly limit until {self.clock.wall(wait):%H:%M}")
+            self.clock.sleep(wait)
+            if announce:
+                self.status("running")
+
+    def observe(self, response: requests.Response) -> None:
+        """Nothing to learn: Silvasoft sends no rate-limit headers."""
+        return None
 
 
 def _parse_date(value: object) -> date | None:
@@ -133,9 +238,13 @@ class SilvasoftConnector(Connector):
         Setting("api_key", "the account's API key, from Beheer > API", required=True, secret=True),
         Setting("requests_per_hour", "your plan's hourly request limit (15 on the free plan … 1,200)", "int",
                 default=15, minimum=1, maximum=10_000),
-        Setting("scan_pages", "pages of the newest invoices (100 each) and orders (50 each) searched for ones no "
-                "other system knows; 0: none", "int", minimum=0, maximum=10,
-                example="requests_per_hour ÷ 100, 1–10"),
+        Setting("scan_pages", "a cap on the pages of invoices (100 each) and orders (50 each) swept for ones no "
+                "other system knows (a capped sweep ends incomplete); 0: none", "int", minimum=0,
+                maximum=MAX_SWEEP_PAGES, example="no cap: back to the relation's creation"),
+        Setting("max_hourly_wait", "seconds of waiting for the plan's next hour window per run before the search "
+                "ends incomplete (an access request has 30 days)", "float", default=6 * HOUR, minimum=0),
+        Setting("index_recheck_days", "days after which an export re-reads every indexed invoice for edits "
+                "(0: only `dsar index silvasoft --full` does)", "int", default=30, minimum=0, maximum=3650),
         Setting("include_pdf", "also export each invoice's PDF", "bool", default=False),
         Setting("rate_limit_wait", "seconds of the first wait after a 401 \"Ratelimit exceeded\" (doubling)",
                 "float", default=60.0, minimum=1, maximum=MAX_RATE_LIMIT_WAIT),
@@ -154,24 +263,25 @@ class SilvasoftConnector(Connector):
         super().__init__(ctx)
         s = self.settings
         self.base_url = s["base_url"].rstrip("/") + "/"
-        # Discovery depth follows the plan: 1 page on the free plan (15/h) up to 10 pages on 1,200/h.
-        derived = max(1, min(10, s["requests_per_hour"] // 100))
-        self.scan_pages: int = derived if s["scan_pages"] is None else s["scan_pages"]
+        self.scan_pages: int | None = s["scan_pages"]      # None: sweep back to the relation's creation
         self.lines_param = LINES
         self._rate_hits = 0            # rate-limit 401s this run (for the note)
         self._rate_streak = 0          # rate-limit 401s since the last successful reply (for the doubling)
         self._rate_waited = 0.0        # seconds waited for rate limits this run (against max_rate_limit_wait)
         self._rate_exhausted = False   # the budget would be exceeded: no more waiting
         self._rate_lock = threading.Lock()
-        sleep = ctx.sleep
+        self.clock = _Clock(ctx.sleep)
+        self.plan = _HourlyPlan(s["requests_per_hour"], s["max_hourly_wait"], self.clock, ctx.status)
+        self.index = ctx.invoice_index()     # None without a register: every run sweeps
+        self._synced = False                 # the index was brought up to date this run
         retry = RetryPolicy(attempts=8, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
                             deadline=s["max_rate_limit_wait"] + 300)
         limits = Limits(concurrency=1, limiters=(
-            MinInterval(2.0, sleep=sleep),                                   # at most 2 requests a second
-            SlidingWindow(50, 60.0, sleep=sleep),                            # ... and 50 a minute
-            SlidingWindow(s["requests_per_hour"], 3600.0, sleep=sleep),      # the plan's hourly budget
+            MinInterval(2.0, sleep=self.clock.sleep, clock=self.clock),          # at most 2 requests a second
+            SlidingWindow(50, 60.0, sleep=self.clock.sleep, clock=self.clock),   # ... and 50 a minute
+            self.plan,                                                           # the plan's hourly budget
         ))
-        self.session = ctx.session(limits=limits, retry=retry)
+        self.session = ctx.session(limits=limits, retry=retry, sleep=self.clock.sleep)   # 401 waits move the clock
         self.session.headers.update({"ApiKey": s["api_key"], "Username": s["username"],
                                      "Content-Type": "application/json", "Accept": "application/json"})
 
@@ -223,6 +333,8 @@ class SilvasoftConnector(Connector):
         """The hits of one GET: a top-level array; a 200 with an empty body (or empty JSON) means none."""
         if self._rate_exhausted:      # the run's waiting budget is spent: another request would only cost one
             raise RateLimited(f"{self.name}: the plan's hourly request limit is exhausted; retry later")
+        if self.plan.reason:
+            raise PlanLimitReached(self.plan.reason)
         response = self.session.get(self.base_url + path, params=params)
         try:
             body = self.session.parse(response, describe=self._describe, empty=[])
@@ -260,6 +372,7 @@ class SilvasoftConnector(Connector):
                      "(their name, address, other contacts, invoices and orders)", "the relation's own e-mail "
                      "address is another, so its invoices and orders are the relation's, not the contact person's; "
                      "only the requester's own contact entry is exported")
+        self._note_waits()
         if self._rate_hits:
             ctx.note(f"the plan's hourly request limit was hit {self._rate_hits} time(s); the export waited "
                      f"{self._rate_waited:.0f} s in all and retried.")
@@ -270,7 +383,7 @@ class SilvasoftConnector(Connector):
         window = self._window_start(found.own.values())
         swept_from: date | None = None
         if found.numbers:
-            swept_from = self._sweep_invoices(window, None, found)
+            swept_from = self._invoices_from(window, found, None)
             self._sweep_orders(window, found)
 
         # Customer numbers other connectors found (none of the built-ins offers them yet).
@@ -282,12 +395,7 @@ class SilvasoftConnector(Connector):
             yield from self._relation_records(found)
             if not added:
                 continue
-            start = self._window_start(added)
-            if swept_from is None:
-                swept_from = self._sweep_invoices(start, None, found)
-            elif swept_from != date.min and (start is None or start < swept_from):
-                self._sweep_invoices(start, swept_from - timedelta(days=1), found)
-                swept_from = start or date.min
+            swept_from = self._invoices_from(self._window_start(added), found, swept_from)
             self._sweep_orders(self._window_start(found.own.values()), found)
         if not found.numbers:
             found.todo.clear()
@@ -318,11 +426,18 @@ class SilvasoftConnector(Connector):
                     yield number, False
 
         looked_up = mine_offered = 0
+        stale: list[str] = []
         # Per-invoice lookups on one worker: Silvasoft allows 2 requests a second, the session paces them.
         for (number, swept), (endpoint, hits) in fan_out(lambda item: self._invoice(item[0]),
                                                          chain(((n, True) for n in wanted), offered()), workers=1,
                                                          name="silvasoft"):
             mine = [inv for inv in hits if _number(inv.get("CustomerNumber")) in numbers]
+            if swept and self.index is not None and not mine:
+                stale.append(number)     # the index said it was theirs: deleted or moved to another customer since
+                if hits:
+                    self.index.put(_entries(hits))
+                else:
+                    self.index.forget([number])
             if not swept:
                 looked_up += 1
                 mine_offered += bool(mine)
@@ -335,6 +450,9 @@ class SilvasoftConnector(Connector):
                         "requester's")
         ctx.withheld(len(foreign), f"invoice number(s) named by another system ({', '.join(sorted(foreign))})",
                      "they are not invoices of this relation in Silvasoft (absent or another customer's)")
+        if stale:
+            ctx.note(f"{len(stale)} invoice(s) the invoice index listed as the requester's are no longer theirs in "
+                     f"Silvasoft ({', '.join(stale)}: deleted or moved to another customer); the index was updated.")
         if not_numeric:
             ctx.note(f"{not_numeric} invoice number(s) from other systems are not numeric and cannot be Silvasoft "
                      "invoice numbers: skipped.")
@@ -437,45 +555,142 @@ class SilvasoftConnector(Connector):
 
     # ------------------------------------------------------------------ sweeps
     def _sweep(self, path: str, size: int, start: date | None, till: date | None, what: str,
-               qualifier: str = "") -> tuple[list[dict[str, Any]], date | None]:
-        """Page ``path`` newest first between ``start`` and ``till``, at most ``scan_pages`` pages; returns the
-        items and the date back to which the search is complete (None: not searched)."""
+               qualifier: str = "") -> tuple[list[dict[str, Any]], date | None, bool]:
+        """Page ``path`` newest first between ``start`` and ``till`` (at most ``scan_pages`` pages when set, within
+        the plan's waiting budget); returns the items, the oldest date reached (None: nothing searched) and
+        whether the sweep ran to its end (when not, the gap is reported with ``cut_short``)."""
         if self.scan_pages == 0:
             self.ctx.cut_short(f"{what}{qualifier} were not searched (scan_pages = 0)")
-            return [], None
+            return [], None, False
         params = {key: _ddmmyyyy(day) for key, day in (("DateFrom", start), ("DateTill", till)) if day}
-        guard = PageGuard(self.name, self._endpoint(path, params), self.scan_pages)
+        cap = self.scan_pages or MAX_SWEEP_PAGES
+        guard = PageGuard(self.name, self._endpoint(path, params), cap)
         paginator = OffsetPaginator(size, offset_param="Offset", size_param="Limit", total_key=None)
         items: list[dict[str, Any]] = []
-        for last in pages(lambda token: self._get(path, {**params, **token}), paginator, lambda body: body, guard):
-            items += last
-            if guard.pages == self.scan_pages:
-                break
+        last: list[dict[str, Any]] = []
+        stopped: str | None = None
+        try:
+            for last in pages(lambda token: self._get(path, {**params, **token}), paginator, lambda body: body, guard):
+                items += last
+                if guard.pages == self.scan_pages and len(last) >= size:
+                    stopped = f"the sweep stopped after {guard.pages} page(s) (scan_pages = {self.scan_pages}; " \
+                              "leave it unset for a full search)"
+                if guard.pages == self.scan_pages:
+                    break
+        except PlanLimitReached as exc:
+            stopped = f"the sweep stopped after {guard.pages} page(s): {str(exc).removeprefix(f'{self.name}: ')}"
         n = guard.pages
-        if len(last) < size:
+        if stopped is None and len(last) < size:
             self.ctx.covered(f"{what} {_span(start, till)}: all {len(items)} ({n} page(s))")
-            return items, start or date.min
+            return items, start, True
         oldest = min((d for i in items if (d := _parse_date(i.get("InvoiceDate") or i.get("OrderDate")))),
                      default=None)
         self.ctx.covered(f"{what} {_span(start, till)}: the {len(items)} newest ({n} page(s))"
                          + (f", back to {oldest.isoformat()}" if oldest else ""))
         # The oldest day reached may go on past the last page: it counts as not (fully) searched.
         gap = _span(start, oldest) if oldest else f"beyond the {len(items)} newest"
-        self.ctx.cut_short(f"{what} {gap}{qualifier} were not (fully) searched: the sweep stopped after {n} page(s) "
-                           f"(scan_pages = {self.scan_pages}; raise it for a full search)")
-        return items, oldest or start or date.min
+        self.ctx.cut_short(f"{what} {gap}{qualifier} were not (fully) searched: {stopped}")
+        return items, oldest, False
 
-    def _sweep_invoices(self, start: date | None, till: date | None, found: _Found) -> date | None:
-        """Note number -> customer number of every invoice in the window; returns how far back it got."""
-        items, reached = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
-                                     " that no other system knows by number")
-        found.invoices_seen.update((n, _number(i.get("CustomerNumber"))) for i in items
-                                   if (n := _number(i.get("InvoiceNumber"))))
-        return reached
+    def _sweep_invoices(self, start: date | None, till: date | None, found: _Found) -> tuple[date | None, bool]:
+        """Note number -> customer number of every invoice in the window (a run without the index); returns how
+        far back it got and whether it ran to its end."""
+        items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
+                                           " that no other system knows by number")
+        found.invoices_seen.update((e.number, e.customer) for e in _entries(items))
+        return reached, done
+
+    def _invoices_from(self, start: date | None, found: _Found, swept_from: date | None) -> date | None:
+        """Make ``found.invoices_seen`` hold every invoice dated from ``start`` on, by a sweep or (in a registered
+        run) from the invoice index; ``swept_from`` is how far back earlier calls reached (date.min: all)."""
+        if self.index is not None:
+            self._sync_index(start)
+            found.invoices_seen.update(self.index.customers())
+            return swept_from
+        if swept_from is None:
+            reached, done = self._sweep_invoices(start, None, found)
+            return (start or date.min) if done else (reached or date.min)
+        if swept_from != date.min and (start is None or start < swept_from):
+            self._sweep_invoices(start, swept_from - timedelta(days=1), found)
+            return start or date.min
+        return swept_from
+
+    # ------------------------------------------------------------------ the invoice index
+    def _sync_index(self, start: date | None, *, full: bool = False) -> None:
+        """Bring the invoice index up to date and make it reach back to ``start`` (None: the first invoice).
+
+        Never filled: one sweep from ``start``. Otherwise: the invoices dated since the last sync (with
+        ``SYNC_MARGIN``), or every indexed date again when a re-check is due (``full``, or ``index_recheck_days``
+        passed) so edited and deleted invoices are corrected; then, if ``start`` lies before what the index covers,
+        the dates in between. A sweep stopped early keeps what it read and the dates it covered completely."""
+        index = self.index
+        assert index is not None
+        today = self.clock.wall().date()
+        calls = self.ctx.calls
+        cov = index.coverage()
+        if full or not self._synced:
+            if cov is None:
+                items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, None, "invoices",
+                                                   " (to fill the invoice index)")
+                index.put(_entries(items))
+                if done or reached:
+                    index.set_coverage(start if done else reached + timedelta(days=1), today, checked=done)
+            else:
+                days = self.settings["index_recheck_days"]
+                last = cov.checked_at or cov.synced_at
+                due = full or (days > 0 and self.clock.wall() - last > timedelta(days=days))
+                if due:
+                    begin = None if full else cov.start
+                    items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, begin, None, "invoices",
+                                                       " (a full re-check of the invoice index)")
+                    if done:
+                        dropped = index.replace(_entries(items), begin)
+                        index.set_coverage(begin, today, checked=True)
+                        if dropped:
+                            self.ctx.note(f"the re-check dropped {dropped} invoice(s) from the index that Silvasoft "
+                                          "no longer has under their number and date.")
+                    else:
+                        index.put(_entries(items))
+                else:
+                    since = max(cov.end - SYNC_MARGIN, cov.start or date.min)
+                    items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, since, None,
+                                                       "invoices", " (new since the invoice index's last sync)")
+                    index.put(_entries(items))
+                    if done:
+                        index.set_coverage(cov.start, today)
+            self._synced = True
+            cov = index.coverage()
+        if cov is not None and cov.start is not None and (start is None or start < cov.start):
+            till = cov.start - timedelta(days=1)
+            items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
+                                               " (older than the invoice index reached)")
+            index.put(_entries(items))
+            if done:
+                index.set_coverage(start, cov.end)
+            elif reached and reached + timedelta(days=1) < cov.start:
+                index.set_coverage(reached + timedelta(days=1), cov.end)
+        self.ctx.covered(f"invoices {_span(start, None)}: by the invoice index ({len(index)} invoice(s) indexed; "
+                         f"{self.ctx.calls - calls} request(s) to bring it up to date)")
+
+    def refresh_index(self, *, full: bool = False) -> None:
+        """``dsar index silvasoft [--full]``: bring the invoice index up to date and make it reach back to the
+        first invoice (``full``: re-read every invoice, for edits); a stop is reported with ``cut_short``."""
+        if self.index is None:
+            raise ConfigError("the invoice index lives in the request register: give --register or $DSAR_REGISTER")
+        try:
+            self._sync_index(None, full=full)
+        except RateLimited as exc:
+            self.ctx.cut_short(f"the invoice index was not brought up to date: {str(exc).removeprefix('silvasoft: ')}")
+        self._note_waits()
+
+    def _note_waits(self) -> None:
+        if self.plan.waits:
+            self.ctx.note(f"waited {self.plan.waits} time(s) for Silvasoft's hourly limit ({self.plan.limit} "
+                          f"requests an hour), {_hours(self.plan.waited)} in all.")
 
     def _sweep_orders(self, start: date | None, found: _Found) -> None:
         """Silvasoft sales orders in the window (no customer filter exists); kept until filtered by customer."""
-        found.orders, _ = self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders")
+        found.orders, _, _ = self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders")
         found.orders_window = start
 
     # ------------------------------------------------------------------ invoices
@@ -563,6 +778,12 @@ class _DocKind(NamedTuple):
 _INVOICE = _DocKind("invoices", "sales_invoice", "InvoiceNumber", "Invoice_Contact", "Invoice_Address",
                     "invoice_address")
 _ORDER = _DocKind("orders", "sales_order", "OrderNumber", "Order_Contact", "Order_Address", "order_address")
+
+
+def _entries(invoices: Iterable[Mapping[str, Any]]) -> list[Entry]:
+    """What the invoice index keeps of invoice headers: number, customer number, date (nothing else)."""
+    return [Entry(n, _number(i.get("CustomerNumber")), _parse_date(i.get("InvoiceDate")))
+            for i in invoices if (n := _number(i.get("InvoiceNumber")))]
 
 
 def _is_rate_limit(response: requests.Response) -> bool:
