@@ -34,7 +34,7 @@ from aggregator.errors import (
     InputError,
 )
 from aggregator.http import Redactor
-from aggregator.progress import LogStream, Progress
+from aggregator.progress import LogStream, Progress, terminal_width
 from aggregator.register import TYPES, Register, RequestEntry
 from aggregator.text import printable
 
@@ -293,15 +293,32 @@ def _learn_secrets(cfg: config_mod.Config) -> None:
         pass            # the command itself reports the config problem
 
 
-def _summary(result: ExportResult) -> str:
+def _summary(result: ExportResult, width: int | None = None) -> str:
+    """The human summary, each row wrapped to the terminal's width (80 columns when unknown)."""
+    import textwrap
+
+    width = width or terminal_width(sys.stderr)
     m = result.manifest
-    lines = [f"package: {result.package}", f"status:  {result.status}   sha256: {result.sha256}",
-             m["summary"]["statement"], ""]
-    lines.append(f"{'connector':<12} {'status':<15} {'records':>7} {'calls':>6}  categories / reason")
+    lines = [f"package: {result.package}", f"status:  {result.status}", f"sha256:  {result.sha256}",
+             *textwrap.wrap(m["summary"]["statement"], width - 1), ""]
+    lines.append(f"{'connector':<12} {'status':<14} {'records':>7} {'calls':>6}  categories / reason")
+    indent = " " * 44
     for name, o in result.connectors.items():
-        cats = ", ".join(f"{k} {v}" for k, v in sorted(o.categories.items()))
-        detail = cats if o.status == "complete" else (o.error or "")
-        lines.append(f"{name:<12} {o.status:<15} {o.records:>7} {o.calls:>6}  {detail}")
+        room = max(20, width - 1 - len(indent))
+        row = f"{name:<12} {o.status:<14} {o.records:>7} {o.calls:>6}  "
+        if o.status == "complete":      # "orders 799" never split over two lines
+            wrapped = [""]
+            for item in (f"{k} {v}" for k, v in sorted(o.categories.items())):
+                joined = f"{wrapped[-1]}, {item}" if wrapped[-1] else item
+                if len(joined) + 1 > room and wrapped[-1]:
+                    wrapped[-1] += ","
+                    wrapped.append(item)
+                else:
+                    wrapped[-1] = joined
+        else:
+            wrapped = textwrap.wrap(o.error or "", room) or [""]
+        lines.append(row + wrapped[0])
+        lines += [indent + more for more in wrapped[1:]]
     return "\n".join(lines)
 
 

@@ -120,3 +120,57 @@ def test_disabled_prints_nothing(enabled):
     progress("lightspeed", 1, "running")
     progress.done()
     assert out.getvalue() == ""
+
+
+def test_a_real_export_in_an_80_column_pty_shows_one_line_per_connector_and_the_wait(sandbox, tmp_path):
+    """End to end: ``dsar export`` on a pseudo-terminal of 80 columns, its output fed to pyte as it comes."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from aggregator.sandbox.server import Fault
+
+    names = ["lightspeed", "mailchimp", "silvasoft"]
+    config = tmp_path / "dsar.toml"
+    config.write_text(sandbox.config_toml(names))
+    sandbox.inject(Fault("mailchimp", status=429, headers={"Retry-After": "2"}, times=1))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k != "DSAR_CONFIG"}
+    proc = subprocess.Popen([sys.executable, "-m", "aggregator.cli", "export", "jan.desmet@example.be", "--config",
+                             str(config), "--no-register", "--out", str(tmp_path / "o")],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    screen = pyte.Screen(80, 40)
+    stream = pyte.ByteStream(screen)
+    saw_wait = False
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            stream.feed(data)
+            rows = [line.rstrip() for line in screen.display if line.strip()]
+            if any("waiting for Mailchimp's rate limit until" in r for r in rows):
+                saw_wait = True
+                block = [r for r in rows if r.split()[0] in names]
+                assert len(block) == len(names), rows           # one line each, even while waiting
+    finally:
+        proc.wait(timeout=60)
+        os.close(master)
+    assert proc.returncode == 0
+    rows = [line.rstrip() for line in screen.display if line.strip()]
+    assert [r.split()[0] for r in rows[:3]] == names and all(r.endswith("complete") for r in rows[:3]), rows
+    assert not any(r.split()[0] in names and "records" in r for r in rows[3:]), rows   # no stale progress rows
+    assert saw_wait
