@@ -83,6 +83,21 @@ def test_unreachable_vendor(sandbox, tmp_path, capsys):
     assert "unreachable" in capsys.readouterr().out
 
 
+def test_tls_problem_when_the_vendor_certificate_is_not_trusted(sandbox, tmp_path, capsys):
+    import trustme
+
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))
+    config = write_config(sandbox, tmp_path)
+    text = config.read_text()
+    assert "ca_bundle" in text
+    config.write_text("\n".join(f'ca_bundle = "{other_ca}"' if line.startswith("ca_bundle") else line
+                                for line in text.splitlines()) + "\n")
+    assert cli.main(["check", "--config", str(config), "--only", "lightspeed,paypal"]) == 3
+    out = capsys.readouterr().out
+    assert out.count("TLS problem") == 2, out
+
+
 def test_config_error_is_exit_2_before_any_request(sandbox, tmp_path, capsys):
     config = write_config(sandbox, tmp_path)
     config.write_text(config.read_text().replace("[connectors.paypal]", "[connectors.paypal]\nbogus = 1"))

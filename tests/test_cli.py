@@ -16,7 +16,7 @@ from tests.conftest import EMPTY, OTHER
 def dsar(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     import os
 
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**os.environ, "XDG_CONFIG_HOME": "/nonexistent/dsar-tests", **(env or {})}   # no user config
     full_env.pop("DSAR_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "aggregator.cli", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=120)
@@ -180,6 +180,8 @@ def test_verbose_shows_a_retry(sandbox, ls_config: Path, tmp_path: Path, capsys)
     err = capsys.readouterr().err
     assert code == 0, err
     assert "HTTP 503" in err and "will retry" in err
+    assert "lightspeed: page 1 of" in err                     # -v shows pages too
+    assert "DEBUG" not in err                                  # request lines only at -vv
 
 
 def test_quiet_hides_the_retry_notice_and_the_summary(sandbox, ls_config: Path, tmp_path: Path, capsys):
