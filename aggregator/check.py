@@ -46,8 +46,8 @@ class AccessReport:
 
     @property
     def ok(self) -> bool:
-        """True when the credentials work."""
-        return self.state == OK
+        """True when the credentials work (or the connector offers no check: nothing failed)."""
+        return self.state in (OK, NO_CHECK)
 
 
 class _TooLong(ConnectorError):

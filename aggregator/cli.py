@@ -523,10 +523,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
         _json({"config": cfg.source, **to_json(reports)})
     else:
         _err(f"config: {cfg.source}")
+        fancy = _encodable("✓✗", sys.stdout)
         for r in reports:
-            mark = "✓" if r.state == OK else "✗"
+            mark = ("✓" if fancy else "+") if r.state == OK else "-" if r.ok else ("✗" if fancy else "x")
             _out(f"{mark} {r.connector:<11} {r.state:<18} {r.detail}")
     return EXIT_OK if all(r.ok for r in reports) else EXIT_PARTIAL
+
+
+def _encodable(text: str, stream: Any) -> bool:
+    """Whether ``stream``'s encoding can print ``text`` (a Latin-1 terminal cannot print ✓)."""
+    try:
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
@@ -580,8 +590,9 @@ def _log_level(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dsar`` command line with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
-    global _HANDLER
+    global _HANDLER, _REDACTOR
     argv = list(sys.argv[1:] if argv is None else argv)
+    _REDACTOR = Redactor()          # one per invocation: it learns this run's secrets and tokens
     debug = "--debug" in argv or os.environ.get("DSAR_DEBUG") == "1"
     _HANDLER = logs.configure(logging.WARNING, _REDACTOR)
     previous = None

@@ -57,6 +57,11 @@ class Progress:
         self._state: dict[str, _State] = {}
         self._lock = threading.RLock()
         self._drawn = 0            # rows of the block now on screen (the cursor ends on its last row)
+        try:                       # a Latin-1 terminal cannot print "…"
+            "…".encode(getattr(self.stream, "encoding", None) or "utf-8")
+            self._ellipsis = "…"
+        except (UnicodeEncodeError, LookupError):
+            self._ellipsis = "..."
         self._last = 0.0
 
     # -- the runner's callback
@@ -86,7 +91,9 @@ class Progress:
         if cell_len(full) <= width - 1:
             return full
         text = printable(f"{name:<10} {state.status} · {state.records} rec, {state.calls} req")
-        return text if cell_len(text) <= width - 1 else set_cell_size(text, max(1, width - 2)) + "…"
+        if cell_len(text) <= width - 1:
+            return text
+        return set_cell_size(text, max(1, width - 1 - len(self._ellipsis))) + self._ellipsis
 
     def lines(self, width: int) -> list[str]:
         """Every connector's line, each narrower than the terminal (the last column left free: nothing wraps)."""
