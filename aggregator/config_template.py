@@ -40,12 +40,13 @@ def section(name: str, settings: tuple[Setting, ...], description: str) -> list[
     """One ``[connectors.<name>]`` table: required keys as placeholders, optional ones commented out."""
     lines = [f"[connectors.{name}]"] + ([f"# {description}"] if description else [])
     for s in settings:
-        help_line = f"  # {s.help} ({s.describe()}{', secret' if s.secret else ''})"
+        unset = ", unset by default" if s.default is None and not (s.required or s.secret) else ""
+        lines.append(f"# {s.help} ({s.describe()}{', secret' if s.secret else ''}"
+                     f"{', required' if s.required else ''}{unset})")
         if s.required or s.secret:
-            lines.append(f'{s.name} = "${{{variable(name, s)}}}"' + help_line)
+            lines.append(f'{s.name} = "${{{variable(name, s)}}}"')
         else:
-            shown = _toml(s.default) if s.default is not None else '""'
-            lines.append(f"# {s.name} = {shown}" + help_line)
+            lines.append(f"# {s.name} = {_toml(s.default) if s.default is not None else ''}".rstrip())
     return lines
 
 
@@ -59,7 +60,7 @@ def template(registry: Registry) -> str:
               '# ca_bundle = "/etc/ssl/certs/company-ca.pem"', ""]
     for name, cls in registry.connectors.items():
         lines += section(name, cls.all_settings(), cls.description) + [""]
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip() + "\n"
 
 
 __all__ = ["template", "variable"]

@@ -178,8 +178,7 @@ class SilvasoftConnector(Connector):
     def check_access(self) -> str:
         """``dsar check``: one ``GET listrelations/?Limit=1``, which costs one request of the plan's hourly limit."""
         self._get("listrelations/", {"Limit": 1})
-        return (f"administration of {self.settings['username']} answered (1 of the plan's "
-                f"{self.settings['requests_per_hour']} requests this hour used)")
+        return f"answered; 1 of the plan's {self.settings['requests_per_hour']} requests/hour used"
 
     def _classify(self, response: requests.Response) -> float | bool | None:
         """401 "Ratelimit exceeded" is worth waiting for (within the run's budget); any other 401 is not."""
