@@ -4,6 +4,8 @@ The stable Python API for callers such as the portal backend is :func:`aggregato
 register :class:`aggregator.register.Register`.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from aggregator.api import ExportResult, export
 from aggregator.errors import (
     ConfigError,
@@ -19,4 +21,7 @@ from aggregator.subject import Subject
 
 __all__ = ["ConfigError", "DeliveryRefused", "DsarError", "ExportResult", "InputError", "Register", "RegisterError",
            "RequestBusy", "RequestEntry", "Subject", "UnknownRequest", "export"]
-__version__ = "0.1.0"
+try:
+    __version__ = version("dsar-aggregator")      # the one place: pyproject.toml
+except PackageNotFoundError:                      # a source tree that was never installed
+    __version__ = "0+unknown"

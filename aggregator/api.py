@@ -78,14 +78,16 @@ def export(
     request_type: str = "access",
     actor: str | None = None,
     adapters: Mapping[str, BaseAdapter] | None = None,
+    redactor: Redactor | None = None,
 ) -> ExportResult:
     """Collect everything the configured processors hold about ``email`` into one package.
 
     Raises InputError / ConfigError (exit 2) before any request is sent; connector failures do not raise:
     they come back as ``status == "partial"`` with each failed connector's one-line reason. With ``register``
     (a :class:`Register` or its path) the run is recorded there and its spool kept for a resume; without, the
-    run leaves nothing behind but the package. ``adapters`` mounts ``requests`` transport adapters by URL prefix
-    on every vendor session (the tests' in-process sandbox uses it).
+    run leaves nothing behind but the package. ``redactor``, when given, is the one the run uses (the config's
+    secrets are added to it, and every token as it is used): the CLI's log filter shares it. ``adapters`` mounts
+    ``requests`` transport adapters by URL prefix on every vendor session (the tests' in-process sandbox uses it).
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
@@ -99,7 +101,11 @@ def export(
         raise InputError(f"not a valid request id: {rid!r}")
     out = output_dir(out_dir)
     package.package_path(out, rid)              # a directory in the package's way: exit 2 before any request
-    registry, redactor = prepare(cfg, only, plugins, entry_points)
+    registry, secrets = prepare(cfg, only, plugins, entry_points)
+    if redactor is None:
+        redactor = secrets
+    else:
+        redactor.merge(secrets)
     if register is not None:
         from aggregator.requests_api import registered_export
 

@@ -1,4 +1,5 @@
-"""The ``dsar`` command line. Exit codes: 0 complete, 3 partial, 2 bad input or configuration, 1 unexpected.
+"""The ``dsar`` command line. Exit codes: 0 complete, 3 partial (or a failed check), 2 bad input or configuration,
+1 unexpected, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
 With ``--json`` exactly one JSON object goes to stdout; everything for people goes to stderr.
 """
@@ -9,6 +10,8 @@ import argparse
 import json
 import logging
 import os
+import re
+import signal
 import sys
 import threading
 import traceback
@@ -21,9 +24,43 @@ from aggregator import __version__, logs
 from aggregator import config as config_mod
 from aggregator import register as register_mod
 from aggregator.api import ExportResult, export
-from aggregator.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL, EXIT_UNEXPECTED, DsarError, InputError
+from aggregator.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_UNEXPECTED,
+    ConfigError,
+    DsarError,
+    InputError,
+)
 from aggregator.http import Redactor
+from aggregator.progress import LogStream, Progress, terminal_width
 from aggregator.register import TYPES, Register, RequestEntry
+from aggregator.text import printable
+
+EXIT_INTERRUPTED = 130      # Ctrl-C (128 + SIGINT)
+EXIT_TERMINATED = 143       # SIGTERM from systemd or a job queue (128 + SIGTERM)
+
+EXAMPLES = """\
+examples:
+  dsar config init                       write ~/.config/dsar/dsar.toml
+  dsar check                             test every connector's credentials
+  dsar export jan.desmet@example.be      answer a request into ./packages
+  dsar export jan@example.be --customer-number 10042 --only lightspeed -v
+  dsar requests list --open              the open requests with their deadlines
+  dsar export --sandbox jan.desmet@example.be --no-register   (a dry run)
+
+environment variables:
+  DSAR_CONFIG       the config file when --config is not given
+  XDG_CONFIG_HOME   the user's config: $XDG_CONFIG_HOME/dsar/dsar.toml
+  DSAR_REGISTER     the request register file when --register is not given
+  DSAR_DEBUG=1      print the traceback of an unexpected error (as --debug)
+  ${NAME}           any variable the config names (${LIGHTSPEED_API_SECRET})
+
+config file: --config, else $DSAR_CONFIG, else $XDG_CONFIG_HOME/dsar/dsar.toml,
+             else /etc/dsar/dsar.toml (see: dsar config path)
+exit codes:  0 ok, 1 unexpected error, 2 bad input or config, 3 partial export
+             or failed check, 130 Ctrl-C, 143 terminated (SIGTERM)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,68 +69,164 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"usage: {message}")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="dsar", description="Answer a GDPR data-subject access request from the shop's processors.")
-    p.add_argument("--version", action="version", version=f"dsar-aggregator {__version__}")
-    p.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
-    e = sub.add_parser("export", help="export everything the processors hold about one e-mail address")
-    e.add_argument("email")
-    e.add_argument("--customer-number", help="the shop's customer number, if the request names one")
-    e.add_argument("--config", help="TOML config file (default: $DSAR_CONFIG)")
-    e.add_argument("--out", default="packages", help="directory for the package (default: ./packages)")
+
+def _common() -> argparse.ArgumentParser:
+    """-v/-q/--debug, accepted before or after the subcommand."""
+    c = argparse.ArgumentParser(add_help=False)
+    c.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                   help="-v: retries, waits and pages; -vv: every request line (secrets redacted)")
+    c.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="no progress and no summary: errors only")
+    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="print the traceback of an unexpected error")
+    return c
+
+
+def _sub(sub: Any, name: str, summary: str, examples: str = "") -> argparse.ArgumentParser:
+    """A subcommand parser with the common options and, if given, an examples epilog."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=summary[:1].upper() + summary[1:] + ".", parents=[_common()],
+        formatter_class=_formatter, epilog=f"examples:\n{examples}" if examples else None)
+    return parser
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE",
+                   help="TOML config file (default: $DSAR_CONFIG, $XDG_CONFIG_HOME/dsar/dsar.toml, "
+                        "/etc/dsar/dsar.toml)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dsar", description="Answer a GDPR data-subject access request from the shop's processors.",
+                epilog=EXAMPLES, formatter_class=_formatter, parents=[_common()])
+    p.set_defaults(verbose=0, quiet=False, debug=False)
+    p.add_argument("--version", action="version", version=f"dsar-aggregator {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                           help="dsar COMMAND --help shows a command's options and examples")
+    _add_export(sub)
+    _add_check(sub)
+    _add_requests(sub)
+    _add_connectors(sub)
+    _add_index(sub)
+    _add_config(sub)
+    _add_sandbox(sub)
+    _add_completion(sub)
+    return p
+
+
+def _add_export(sub: Any) -> None:
+    e = _sub(sub, "export", "export everything the processors hold about one e-mail address",
+             "  dsar export jan.desmet@example.be\n"
+             "  dsar export jan@example.be --customer-number 10042 --received-at 2026-11-02 --json\n"
+             "  dsar export jan@example.be --only silvasoft,paypal --out /srv/dsar/packages -v")
+    e.add_argument("email", metavar="EMAIL", help="the subject's e-mail address")
+    e.add_argument("--customer-number", metavar="NUMBER", help="the shop's customer number, if the request names one")
+    _config_arg(e)
+    e.add_argument("--out", default="packages", metavar="DIR", help="directory for the package (default: ./packages)")
     e.add_argument("--json", action="store_true", help="print one JSON object on stdout (machine-readable)")
     e.add_argument("--sandbox", action="store_true", help="start the bundled fixture-backed vendor APIs and use them")
-    e.add_argument("--only", help="comma-separated connector names to run (others are listed as skipped)")
-    e.add_argument("--request-id", help="use this request id; an id already in the register attaches this run to it")
-    e.add_argument("--received-at", help="when the request arrived, YYYY-MM-DD[THH:MM] in UTC (default: now)")
-    e.add_argument("--type", default="access", choices=TYPES, help="the kind of request (default: access)")
+    e.add_argument("--only", metavar="NAME[,NAME]",
+                   help="comma-separated connector names to run, e.g. lightspeed,paypal (others are listed as skipped)")
+    e.add_argument("--request-id", metavar="ID",
+                   help="use this request id; an id already in the register attaches this run to it")
+    e.add_argument("--received-at", metavar="DATE",
+                   help="when the request arrived, YYYY-MM-DD[THH:MM] in UTC (default: now)")
+    e.add_argument("--type", default="access", choices=TYPES, metavar="TYPE",
+                   help=f"the kind of request: {', '.join(TYPES)} (default: access)")
     _register_args(e)
     e.add_argument("--no-register", action="store_true", help="a throw-away run: record nothing, keep no spool")
-    e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    e.set_defaults(handler=_cmd_export)
 
-    r = sub.add_parser("requests", help="the request register: list, show, extend, deliver, resume, anonymise")
-    rs = r.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    ls = rs.add_parser("list", help="requests sorted by due date, with the days left")
+
+def _add_check(sub: Any) -> None:
+    c = _sub(sub, "check", "test each configured connector's credentials with one cheap authenticated call",
+             "  dsar check\n  dsar check --config /etc/dsar/dsar.toml --json\n  dsar check --only silvasoft")
+    _config_arg(c)
+    c.add_argument("--only", metavar="NAME[,NAME]", help="comma-separated connector names to check")
+    c.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    c.set_defaults(handler=_cmd_check)
+
+
+def _add_requests(sub: Any) -> None:
+    r = _sub(sub, "requests", "the request register: list, show, extend, deliver, resume, anonymise",
+             "  dsar requests list --due-within 7\n  dsar requests show 20261130-3f9a2c1b7e\n"
+             "  dsar requests deliver 20261130-3f9a2c1b7e --to jan.desmet@example.be")
+    rs = r.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser,
+                          help="dsar requests ACTION --help for its options")
+    ls = _sub(rs, "list", "requests sorted by due date, with the days left")
     group = ls.add_mutually_exclusive_group()
     group.add_argument("--open", action="store_true", help="only requests not yet delivered or anonymised")
     group.add_argument("--overdue", action="store_true", help="only open requests past their deadline")
     group.add_argument("--due-within", type=int, metavar="DAYS", help="only open requests due within DAYS days")
-    sh = rs.add_parser("show", help="one request with its connectors, delivery and audit trail")
-    sh.add_argument("id")
-    ex = rs.add_parser("extend", help="extend the deadline (Art. 12(3)) by 1 or 2 months, with a reason")
-    ex.add_argument("id")
-    ex.add_argument("--months", type=int, choices=(1, 2), required=True)
-    ex.add_argument("--reason", required=True)
-    dl = rs.add_parser("deliver", help="record the delivery of the package and print its path")
-    dl.add_argument("id")
-    dl.add_argument("--to", required=True, metavar="EMAIL")
-    dl.add_argument("--verified-by", help="how the recipient's identity was checked (needed for an unknown address)")
-    rm = rs.add_parser("resume", help="re-run only the connectors that failed and rebuild the package")
-    rm.add_argument("id")
-    rm.add_argument("--out", help="directory for the package (default: where the last package was written)")
-    an = rs.add_parser("anonymise", help="remove the subject's personal data from the register entry")
-    an.add_argument("id")
+    sh = _sub(rs, "show", "one request with its connectors, delivery and audit trail")
+    ex = _sub(rs, "extend", "extend the deadline (Art. 12(3)) by 1 or 2 months, with a reason")
+    ex.add_argument("--months", type=int, choices=(1, 2), required=True, metavar="N", help="1 or 2")
+    ex.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded in the audit trail)")
+    dl = _sub(rs, "deliver", "record the delivery of the package and print its path")
+    dl.add_argument("--to", required=True, metavar="EMAIL", help="the address the package is sent to")
+    dl.add_argument("--verified-by", metavar="TEXT",
+                    help="how the recipient's identity was checked (needed for an unknown address)")
+    rm = _sub(rs, "resume", "re-run only the connectors that failed and rebuild the package")
+    rm.add_argument("--out", metavar="DIR",
+                    help="directory for the package (default: where the last package was written)")
+    an = _sub(rs, "anonymise", "remove the subject's personal data from the register entry")
+    for q in (sh, ex, dl, rm, an):
+        q.add_argument("id", metavar="ID", help="the request id (see dsar requests list)")
     for q in (ls, sh, ex, dl, rm, an):
         _register_args(q)
         q.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    r.set_defaults(handler=_cmd_requests)
 
-    c = sub.add_parser("connectors", help="list the registered connectors, their settings, and check the config")
-    c.add_argument("--config", metavar="FILE", help="TOML config file (default: $DSAR_CONFIG)")
+
+def _add_connectors(sub: Any) -> None:
+    c = _sub(sub, "connectors", "list the registered connectors, their settings, and check the config",
+             "  dsar connectors --settings")
+    _config_arg(c)
     c.add_argument("--json", action="store_true", help="one JSON array on stdout")
     c.add_argument("--settings", action="store_true", help="also list every setting each connector takes")
+    c.set_defaults(handler=_cmd_connectors)
 
-    ix = sub.add_parser("index", help="bring a connector's invoice index in the register up to date (e.g. nightly)")
-    ix.add_argument("connector", help="the connector whose index to refresh (silvasoft)")
+
+def _add_index(sub: Any) -> None:
+    ix = _sub(sub, "index", "bring a connector's invoice index in the register up to date (e.g. nightly)",
+              "  dsar index silvasoft\n  dsar index silvasoft --full     # re-read every invoice: finds edits")
+    ix.add_argument("connector", metavar="CONNECTOR", help="the connector whose index to refresh (silvasoft)")
     ix.add_argument("--full", action="store_true", help="re-read every invoice (finds edits and deletions)")
     ix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _register_args(ix)
+    ix.set_defaults(handler=_cmd_index)
 
-    s = sub.add_parser("sandbox", help="run the sandbox in the foreground and print a ready config")
-    s.add_argument("--port", type=int, default=0)
-    s.add_argument("--write-config", help="also write the config to this file")
-    return p
+
+def _add_config(sub: Any) -> None:
+    c = _sub(sub, "config", "find or create the config file",
+             "  dsar config path\n  dsar config init\n  dsar config init --path /etc/dsar/dsar.toml")
+    cs = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser,
+                          help="dsar config ACTION --help for its options")
+    pa = _sub(cs, "path", "print the config file in use and why it was chosen")
+    _config_arg(pa)
+    it = _sub(cs, "init", "write a commented config template with ${VAR} placeholders for every secret")
+    it.add_argument("--path", metavar="FILE", help="where to write it (default: $XDG_CONFIG_HOME/dsar/dsar.toml)")
+    it.add_argument("--force", action="store_true", help="overwrite an existing file")
+    c.set_defaults(handler=_cmd_config)
+
+
+def _add_sandbox(sub: Any) -> None:
+    s = _sub(sub, "sandbox", "run the sandbox in the foreground and print a ready config",
+             "  dsar sandbox --port 8443 --write-config /tmp/sandbox.toml")
+    s.add_argument("--port", type=int, default=0, metavar="PORT", help="port to listen on (default: any free one)")
+    s.add_argument("--write-config", metavar="FILE", help="also write the config to this file")
+    s.set_defaults(handler=_cmd_sandbox)
+
+
+def _add_completion(sub: Any) -> None:
+    c = _sub(sub, "completion", "print a shell completion script",
+             "  dsar completion bash > /etc/bash_completion.d/dsar\n"
+             "  dsar completion zsh > \"${fpath[1]}/_dsar\"      # or: eval \"$(dsar completion zsh)\"")
+    c.add_argument("shell", choices=("bash", "zsh"), metavar="SHELL", help="bash or zsh")
+    c.set_defaults(handler=_cmd_completion)
 
 
 def _register_args(p: argparse.ArgumentParser) -> None:
@@ -101,8 +234,8 @@ def _register_args(p: argparse.ArgumentParser) -> None:
                    help="the register file (default: $DSAR_REGISTER, the config's [register] path, or the user data "
                         "directory)")
     if not any(a.dest == "config" for a in p._actions):
-        p.add_argument("--config", help="TOML config file (default: $DSAR_CONFIG)")
-    p.add_argument("--actor", help="who is acting, for the audit trail (default: $USER)")
+        _config_arg(p)
+    p.add_argument("--actor", metavar="NAME", help="who is acting, for the audit trail (default: $USER)")
 
 
 def _open_register(args: argparse.Namespace, cfg: config_mod.Config | None = None, create: bool = True) -> Register:
@@ -123,46 +256,86 @@ def _received_at(text: str | None) -> datetime | None:
     raise InputError(f"--received-at must be YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), not {text!r}")
 
 
+def _safe(text: object) -> str:
+    """Every line of ``text`` without control characters (no escape from anything printed reaches the terminal)."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
 def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(_safe(text), file=sys.stderr, flush=True)
 
 
-class _Progress:
-    """Records per connector on one stderr line (only on a terminal, never with --json)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.state: dict[str, str] = {}
-        self.lock = threading.Lock()
-
-    def __call__(self, name: str, records: int, status: str) -> None:
-        if not self.enabled:
-            return
-        with self.lock:
-            self.state[name] = f"{name} {records}" + ("" if status == "running" else f" ({status})")
-            sys.stderr.write("\r\033[K" + " · ".join(self.state.values()))
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.enabled and self.state:
-            sys.stderr.write("\n")
+def _out(text: object) -> None:
+    print(_safe(text), flush=True)
 
 
-def _summary(result: ExportResult) -> str:
+def _json(obj: Any) -> None:
+    """One JSON object on stdout; C1 controls (which json leaves raw with ensure_ascii=False) escaped too."""
+    text = json.dumps(obj, ensure_ascii=False)
+    print(re.sub(r"[\x7f-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", text), flush=True)
+
+
+_HANDLER: logging.Handler | None = None      # the one log handler (see logs.configure)
+_REDACTOR = Redactor()                       # what the log filter redacts with; learns the config's secrets
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    """The run's progress display: live on a terminal, plain lines otherwise, nothing with --json or -q."""
+    progress = Progress(sys.stderr, enabled=not (args.json or args.quiet))
+    if progress.enabled and progress.live and isinstance(_HANDLER, logging.StreamHandler):
+        _HANDLER.setStream(LogStream(progress))          # log lines go above the block, not through it
+    return progress
+
+
+def _end_progress(progress: Progress) -> None:
+    progress.done()
+    if isinstance(_HANDLER, logging.StreamHandler) and isinstance(_HANDLER.stream, LogStream):
+        _HANDLER.setStream(sys.stderr)
+
+
+def _learn_secrets(cfg: config_mod.Config) -> None:
+    """Let the log filter know every secret of the config before any request is sent."""
+    from aggregator.plugins import build_registry, plugin_manager
+    from aggregator.runner import secrets_of
+
+    try:
+        _REDACTOR.merge(secrets_of(cfg, build_registry(plugin_manager(), cfg.processors)))
+    except DsarError:
+        pass            # the command itself reports the config problem
+
+
+def _summary(result: ExportResult, width: int | None = None) -> str:
+    """The human summary, each row wrapped to the terminal's width (80 columns when unknown)."""
+    import textwrap
+
+    width = width or terminal_width(sys.stderr)
     m = result.manifest
-    lines = [f"package: {result.package}", f"status:  {result.status}   sha256: {result.sha256}",
-             m["summary"]["statement"], ""]
-    lines.append(f"{'connector':<12} {'status':<15} {'records':>7} {'calls':>6}  categories / reason")
+    lines = [f"package: {result.package}", f"status:  {result.status}", f"sha256:  {result.sha256}",
+             *textwrap.wrap(m["summary"]["statement"], width - 1), ""]
+    lines.append(f"{'connector':<12} {'status':<14} {'records':>7} {'calls':>6}  categories / reason")
+    indent = " " * 44
     for name, o in result.connectors.items():
-        cats = ", ".join(f"{k} {v}" for k, v in sorted(o.categories.items()))
-        detail = cats if o.status == "complete" else (o.error or "")
-        lines.append(f"{name:<12} {o.status:<15} {o.records:>7} {o.calls:>6}  {detail}")
+        room = max(20, width - 1 - len(indent))
+        row = f"{name:<12} {o.status:<14} {o.records:>7} {o.calls:>6}  "
+        if o.status == "complete":      # "orders 799" never split over two lines
+            wrapped = [""]
+            for item in (f"{k} {v}" for k, v in sorted(o.categories.items())):
+                joined = f"{wrapped[-1]}, {item}" if wrapped[-1] else item
+                if len(joined) + 1 > room and wrapped[-1]:
+                    wrapped[-1] += ","
+                    wrapped.append(item)
+                else:
+                    wrapped[-1] = joined
+        else:
+            wrapped = textwrap.wrap(o.error or "", room) or [""]
+        lines.append(row + wrapped[0])
+        lines += [indent + more for more in wrapped[1:]]
     return "\n".join(lines)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
-    progress = _Progress(enabled=not args.json and sys.stderr.isatty())
+    progress = _progress(args)
     sandbox = None
     config: Any = args.config
     try:
@@ -179,13 +352,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
         result = export(args.email, customer_number=args.customer_number, config=config, out_dir=args.out,
                         only=only, request_id=args.request_id, progress=progress,
                         received_at=_received_at(args.received_at), register=register, request_type=args.type,
-                        actor=args.actor)
+                        actor=args.actor, redactor=_REDACTOR)
     finally:
-        progress.done()
+        _end_progress(progress)
         if sandbox is not None:
             sandbox.stop()
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        _json(result.to_json())
+    elif args.quiet:
+        _err(f"{result.status}: {result.package}")
     else:
         _err(_summary(result))
         if register is not None:
@@ -239,25 +414,25 @@ def _cmd_requests(args: argparse.Namespace) -> int:
     if args.action == "list":
         entries = register.list(open_only=args.open, overdue=args.overdue, due_within=args.due_within)
         if args.json:
-            print(json.dumps({"register": str(register.path), "requests": [e.summary_json() for e in entries]},
-                             ensure_ascii=False))
+            _json({"register": str(register.path), "requests": [e.summary_json() for e in entries]})
         else:
-            print(f"{'id':<24} {'type':<12} {'status':<12} {'due':<11} {'days':<13} subject")
+            _out(f"{'id':<24} {'type':<12} {'status':<12} {'due':<11} {'days':<13} subject")
             for e in entries:
-                print(f"{e.id:<24} {e.type:<12} {e.status:<12} {e.due_at:%Y-%m-%d} {_days(e):<13} "
+                _out(f"{e.id:<24} {e.type:<12} {e.status:<12} {e.due_at:%Y-%m-%d} {_days(e):<13} "
                       f"{e.email or '(anonymised)'}")
             if not entries:
                 _err(f"no matching request in {register.path}")
         return EXIT_OK
     if args.action == "resume":
-        progress = _Progress(enabled=not args.json and sys.stderr.isatty())
+        _learn_secrets(config_mod.load(args.config))
+        progress = _progress(args)
         try:
             result = register.resume(args.id, config=args.config, out_dir=args.out, actor=args.actor,
                                      progress=progress)
         finally:
-            progress.done()
+            _end_progress(progress)
         if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False))
+            _json(result.to_json())
         else:
             _err(_summary(result))
         return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
@@ -274,15 +449,15 @@ def _cmd_requests(args: argparse.Namespace) -> int:
             _err(f"the package {before.package} still holds the subject's data: delete it once it is no longer "
                  "needed")
     if args.json:
-        print(json.dumps(emit.to_json(), ensure_ascii=False))
+        _json(emit.to_json())
     elif args.action == "deliver":
-        print(emit.package)
+        _out(emit.package)
         _err(f"delivery to {emit.delivered_to} recorded ({emit.verified_by}); send the package yourself")
         if emit.failed_connectors():
             _err(f"note: the package is partial ({', '.join(emit.failed_connectors())} could not be asked); "
                  "tell the subject, as the package's statement does")
     else:
-        print(_show(emit, register))
+        _out(_show(emit, register))
     return EXIT_OK
 
 
@@ -309,39 +484,23 @@ def _cmd_connectors(args: argparse.Namespace) -> int:
         })
     unknown = sorted(set(cfg.connectors) - set(registry.connectors))
     if args.json:
-        print(json.dumps(rows))
+        _json(rows)
     else:
         for r in rows:
             state = "configured" if r["configured"] else "not configured"
             if r["config_error"]:
                 state = "config error"
-            print(f"{r['name']:<12} {r['processor_name']:<40} {state:<15} {', '.join(r['categories'])}")
+            _out(f"{r['name']:<12} {r['processor_name']:<40} {state:<15} {', '.join(r['categories'])}")
             if r["config_error"]:
-                print(f"{'':<12} {r['config_error']}")
+                _out(f"{'':<12} {r['config_error']}")
             if args.settings:
                 for st in r["settings"]:
                     need = "required" if st["required"] else f"default {st['default'] or '—'}"
                     secret = ", secret" if st["secret"] else ""
-                    print(f"{'':<12} {st['name']:<22} {st['type']} ({need}{secret}): {st['help']}")
+                    _out(f"{'':<12} {st['name']:<22} {st['type']} ({need}{secret}): {st['help']}")
     for name in unknown:
         _err(f"dsar: error: config: [connectors.{name}] names no registered connector")
     return EXIT_BAD_INPUT if unknown or any(r["config_error"] for r in rows) else EXIT_OK
-
-
-def _cmd_index(args: argparse.Namespace) -> int:
-    """``dsar index CONNECTOR [--full]``: exit 0 when the index is up to date, 3 when the refresh stopped early."""
-    from aggregator.invoice_index import refresh
-
-    cfg = config_mod.load(args.config)
-    result = refresh(args.connector, cfg, _open_register(args, cfg), full=args.full,
-                     progress=_Progress(enabled=not args.json and sys.stderr.isatty()))
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
-    else:
-        _err(f"{result.connector}: {result.status}, {result.indexed} invoices indexed, {result.calls} requests")
-        for line in result.shortfalls + result.notes:
-            _err(f"  {line}")
-    return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
@@ -351,7 +510,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         text = sb.config_toml()
         if args.write_config:
             Path(args.write_config).write_text(text, encoding="utf-8")
-        print(f"# sandbox listening on {sb.base_url} (Ctrl-C to stop); config:\n{text}", flush=True)
+        _out(f"# sandbox listening on {sb.base_url} (Ctrl-C to stop); config:\n{text}")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -359,30 +518,148 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv or os.environ.get("DSAR_DEBUG") == "1"
-    logs.configure(logging.WARNING, Redactor())
+def _cmd_check(args: argparse.Namespace) -> int:
+    from aggregator.check import OK, check_access, to_json
+    from aggregator.plugins import build_registry, plugin_manager
+
+    cfg = config_mod.load(args.config)
+    _learn_secrets(cfg)
+    registry = build_registry(plugin_manager(), cfg.processors)
+    only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
+    unknown = sorted(set(only or ()) - set(registry.connectors))
+    if unknown:
+        raise InputError(f"unknown connector(s): {', '.join(unknown)} (known: {', '.join(registry.connectors)})")
+    reports = check_access(cfg, registry, only=only, redactor=_REDACTOR)
+    if args.json:
+        _json({"config": cfg.source, **to_json(reports)})
+    else:
+        _err(f"config: {cfg.source}")
+        fancy = _encodable("✓✗", sys.stdout)
+        for r in reports:
+            mark = ("✓" if fancy else "+") if r.state == OK else "-" if r.ok else ("✗" if fancy else "x")
+            _out(f"{mark} {r.connector:<11} {r.state:<18} {r.detail}")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_PARTIAL
+
+
+def _encodable(text: str, stream: Any) -> bool:
+    """Whether ``stream``'s encoding can print ``text`` (a Latin-1 terminal cannot print ✓)."""
     try:
-        args = _parser().parse_args(argv)
-        handler = {"export": _cmd_export, "connectors": _cmd_connectors, "sandbox": _cmd_sandbox,
-                   "requests": _cmd_requests, "index": _cmd_index}[args.command]
-        return handler(args)
+        text.encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    """``dsar index CONNECTOR [--full]``: exit 0 when the index is up to date, 3 when the refresh stopped early."""
+    from aggregator.invoice_index import refresh
+
+    cfg = config_mod.load(args.config)
+    _learn_secrets(cfg)
+    progress = _progress(args)
+    try:
+        result = refresh(args.connector, cfg, _open_register(args, cfg), full=args.full, progress=progress)
+    finally:
+        _end_progress(progress)
+    if args.json:
+        _json(result.to_json())
+    else:
+        _err(f"{result.connector}: {result.status}, {result.indexed} invoices indexed, {result.calls} requests")
+        for line in result.shortfalls + result.notes:
+            _err(f"  {line}")
+    return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    if args.action == "path":
+        file, why = config_mod.discover(args.config)
+        if file is None:
+            raise ConfigError(f"config: no config file ({why}); create one with: dsar config init")
+        if not file.is_file():
+            raise ConfigError(f"config: file not found: {file} (from {why})")
+        _out(file)
+        _err(f"(from {why})")
+        return EXIT_OK
+    from aggregator.config_template import template
+    from aggregator.plugins import build_registry, plugin_manager
+
+    target = Path(args.path) if args.path else config_mod.user_path()
+    if target.exists() and not args.force:
+        raise InputError(f"{target} exists; use --force to overwrite it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(template(build_registry(plugin_manager())))
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    _out(target)
+    _err("edit it, set the environment variables it names (or replace the ${...} placeholders), then: dsar check")
+    return EXIT_OK
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from aggregator.completion import script
+
+    _out(script(_parser(), args.shell))
+    return EXIT_OK
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd, a job queue): stops the run exactly as Ctrl-C does."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _log_level(args: argparse.Namespace) -> int:
+    if args.quiet:
+        return logging.ERROR
+    return {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dsar`` command line with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
+    global _HANDLER, _REDACTOR
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _REDACTOR = Redactor()          # one per invocation: it learns this run's secrets and tokens
+    debug = "--debug" in argv or os.environ.get("DSAR_DEBUG") == "1"
+    _HANDLER = logs.configure(logging.WARNING, _REDACTOR)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        parser = _parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
+        _HANDLER.setLevel(_log_level(args))
+        logging.getLogger().setLevel(_log_level(args))
+        handler: Any = args.handler
+        code: int = handler(args)
+        return code
     except DsarError as exc:
         _err(f"dsar: error: {exc}")
         return exc.exit_code if exc.exit_code != EXIT_OK else EXIT_UNEXPECTED
+    except Terminated:
+        _err("dsar: terminated")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _err("dsar: interrupted")
-        return EXIT_UNEXPECTED
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, trace only with --debug
-        _err(f"dsar: unexpected error: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        _err(f"dsar: unexpected error: {type(exc).__name__}: {' '.join(_REDACTOR(exc).split())}")
         if debug:
             traceback.print_exc()
         else:
             _err("dsar: run again with --debug for the traceback")
         return EXIT_UNEXPECTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -109,13 +109,42 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
                   processors=dict(processors), ca_bundle=ca_bundle, source=source, register_path=register_path)
 
 
-def load(path: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> Config:
-    """Read ``path`` (or ``$DSAR_CONFIG``); with neither, the defaults with no connector configured."""
+ENV_VAR = "DSAR_CONFIG"
+SYSTEM_PATH = Path("/etc/dsar/dsar.toml")
+
+
+def discover(path: str | os.PathLike[str] | None = None, *,
+             env: Mapping[str, str] | None = None) -> tuple[Path | None, str]:
+    """The config file to use and why: ``path`` (--config), then ``$DSAR_CONFIG``, then
+    ``$XDG_CONFIG_HOME/dsar/dsar.toml`` (``~/.config`` by default), then ``/etc/dsar/dsar.toml``; the last two
+    only when they exist. ``(None, reason)`` when there is none."""
     env = os.environ if env is None else env
-    chosen = path or env.get("DSAR_CONFIG")
-    if not chosen:
+    if path:
+        return Path(path), "--config"
+    if env.get(ENV_VAR):
+        return Path(env[ENV_VAR]), f"${ENV_VAR}"
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
+    user = Path(xdg) / "dsar" / "dsar.toml"
+    if user.is_file():
+        return user, "$XDG_CONFIG_HOME/dsar/dsar.toml" if env.get("XDG_CONFIG_HOME") else "~/.config/dsar/dsar.toml"
+    if SYSTEM_PATH.is_file():
+        return SYSTEM_PATH, "the system-wide file"
+    return None, f"no --config, no ${ENV_VAR}, no {user}, no {SYSTEM_PATH}"
+
+
+def user_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where ``dsar config init`` writes by default: ``$XDG_CONFIG_HOME/dsar/dsar.toml``."""
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
+    return Path(xdg) / "dsar" / "dsar.toml"
+
+
+def load(path: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> Config:
+    """Read the file :func:`discover` picks; with none, the defaults with no connector configured."""
+    env = os.environ if env is None else env
+    file, _ = discover(path, env=env)
+    if file is None:
         return from_mapping({}, env=env, source="<defaults>")
-    file = Path(chosen)
     try:
         raw = file.read_bytes()
     except FileNotFoundError:

@@ -65,6 +65,13 @@ class Redactor:
                 if s and len(str(s)) >= 4:
                     self._secrets.update(v for v in _forms(str(s)) if len(v) >= 4)
 
+    def merge(self, other: Redactor) -> None:
+        """Know every secret ``other`` knows, too."""
+        with other._lock:
+            known = set(other._secrets)
+        with self._lock:
+            self._secrets.update(known)
+
     def __call__(self, text: object) -> str:
         """``text`` with every known secret replaced by ``***``."""
         out = str(text)

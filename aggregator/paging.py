@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aggregator.errors import VendorError
+
+log = logging.getLogger("dsar.paging")
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -173,6 +176,7 @@ def pages(fetch: Callable[[T], Any], paginator: Paginator[T], records: Callable[
         body = fetch(token)  # type: ignore[arg-type]
         items = records(body)
         guard.check(paginator.fingerprint(token, body, items))  # type: ignore[arg-type]
+        log.info("%s: page %d of %s: %d item(s)", guard.vendor, guard.pages, guard.where, len(items))   # -v
         yield items
         token = paginator.advance(token, body, items)  # type: ignore[arg-type]
 

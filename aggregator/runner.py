@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from aggregator.text import TooDeep, clean, clean_data, printable
 log = logging.getLogger("dsar.runner")
 
 Progress = Callable[[str, int, str], None]   # (connector, records so far, status)
+WAIT_SHOWN = 1.0                              # waits longer than this (seconds) are shown as "waiting for ..."
 MAX_UNDECLARED = 50                           # undeclared field paths reported per connector
 
 
@@ -109,11 +111,14 @@ def run(
     if sleep is time.sleep:
         sleep = interruptible
 
-    def report(name: str, records: int, status: str) -> None:
+    def report(name: str, records: int, status: str, calls: int | None = None) -> None:
         if progress is None:
             return
         try:
-            progress(name, records, status)
+            if calls is not None and getattr(progress, "wants_calls", False):
+                progress(name, records, status, calls=calls)  # type: ignore[call-arg]
+            else:
+                progress(name, records, status)
         except Exception as exc:  # noqa: BLE001 - a display problem must never cost an export
             log.warning("progress callback failed: %s", redactor.line(exc))
 
@@ -122,12 +127,34 @@ def run(
         outcome.started_at = utcnow()
         report(cls.name, 0, "running")
         t0 = time.monotonic()
+        known = registry.processors.get(cls.processor)
+        vendor = known.name.split(" (")[0] if known else cls.name      # "PayPal", not its legal entity
+
+        said: list[str] = []        # the connector's own words for the wait it is about to make, if any
+
+        def status(text: str) -> None:
+            said[:] = [text]
+            report(cls.name, outcome.records, text, ctx.calls)
+
+        def shown_sleep(seconds: float) -> None:     # a long wait (a limiter, a 429) is shown, not silent
+            if seconds < WAIT_SHOWN:
+                return sleep(seconds)
+            until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+            log.info("%s: waiting %.1f s for %s's rate limit (until %s)", cls.name, seconds, vendor, until)
+            if not (said and said[0].startswith("waiting")):       # the connector said it better already
+                report(cls.name, outcome.records, f"waiting for {vendor}'s rate limit until {until}", ctx.calls)
+            try:
+                sleep(seconds)
+            finally:
+                said.clear()
+                report(cls.name, outcome.records, "running", ctx.calls)
+
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=typed[cls.name], ca_bundle=config.ca_bundle,
-                               redactor=redactor, bus=bus, sleep=sleep,
+                               redactor=redactor, bus=bus, sleep=shown_sleep,
                                attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop,
                                adapters=adapters, register=register,
-                               status=lambda text: report(cls.name, outcome.records, text))
+                               status=status)
         declared = {d.name: d for d in cls.datasets}
         missing: set[str] = set()
         replaced = 0
@@ -151,7 +178,7 @@ def run(
                 outcome.records += 1
                 outcome.categories[record.category] = outcome.categories.get(record.category, 0) + 1
                 if outcome.records % 25 == 0:
-                    report(cls.name, outcome.records, "running")
+                    report(cls.name, outcome.records, "running", ctx.calls)
             if ctx.shortfalls:
                 outcome.status = Status.INCOMPLETE
                 outcome.error = _reason(cls.name, "; ".join(ctx.shortfalls), redactor)
@@ -175,7 +202,7 @@ def run(
                                      "unlabelled: " + ", ".join(outcome.undeclared[:5]))
             outcome.finished_at = utcnow()
             outcome.seconds = round(time.monotonic() - t0, 3)
-            report(cls.name, outcome.records, outcome.status)
+            report(cls.name, outcome.records, outcome.status, outcome.calls)
 
     if running:
         pool = ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="dsar")

@@ -170,6 +170,16 @@ class Lightspeed(Connector):
             raise ConfigError("config: connectors.lightspeed.base_url must end in the shop's language and have no "
                               "query, e.g. https://api.webshopapp.com/nl/")
 
+    def check_access(self) -> str:
+        """``dsar check``: one authenticated ``GET shop.json``; the shop the key reaches."""
+        http = self.ctx.session(retry=RetryPolicy(classify=_retry_429, max_wait=MAX_429_WAIT))
+        http.auth = (self.settings["api_key"], self.settings["api_secret"])
+        shop = http.get_json(self.settings["base_url"].rstrip("/") + "/shop.json")
+        shop = shop.get("shop") if isinstance(shop, dict) else None
+        if not isinstance(shop, dict):
+            raise VendorError("lightspeed: unexpected reply from GET shop.json (no shop object)")
+        return f"shop {shop.get('title') or shop.get('mainDomain') or '?'} (id {shop.get('id', '?')})"
+
     def collect(self) -> Iterator[Record]:
         """Every record Lightspeed holds about the subject, offering identifiers to the others as they are found."""
         s = self.settings

@@ -98,6 +98,11 @@ class MailchimpConnector(Connector):
         api.server = ""                 # no "server" → dc rewrite: the host above is final
         api.request = self._send        # route the SDK through the VendorSession
 
+    def check_access(self) -> str:
+        """``dsar check``: the API root (``GET /``), which names the account the key belongs to."""
+        root = self._call("GET /", self.client.root.get_root) or {}
+        return f"account {root.get('account_name') or '?'} ({root.get('total_subscribers', '?')} subscribers)"
+
     def _send(self, method: str, url: str, query_params: Any = None, headers: Mapping[str, str] | None = None,
               body: Any = None) -> requests.Response:
         """Replacement for ``ApiClient.request``: same arguments, sent through the VendorSession."""

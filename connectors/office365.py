@@ -154,6 +154,19 @@ class Office365Connector(Connector):
             m.label.rsplit("@", 1)[-1].lower() for m in mailboxes if "@" in m.label}
         return self._collect_all(mailboxes)
 
+    def check_access(self) -> str:
+        """``dsar check``: a token (client credentials) and one ``GET /users?$top=1``."""
+        self.graph_url = self.settings["graph_url"].rstrip("/")
+        self._graph_path = urlsplit(self.graph_url).path.rstrip("/")
+        self._version = self._graph_path.rsplit("/", 1)[-1] or "v1.0"
+        self.session = self.ctx.session()
+        self._token_lock = threading.Lock()
+        self._app = self._msal_app()
+        self._get(None, self.graph_url + "/users", {"$top": "1", "$select": "id"})
+        boxes = self.settings["mailboxes"]
+        return f"tenant reached; {len(boxes)} configured mailbox(es)" if boxes else \
+            "tenant reached; every member's mailbox will be read (no mailboxes configured)"
+
     def _msal_app(self) -> msal.ConfidentialClientApplication:
         authority = self.settings["authority"].rstrip("/")
         host = (urlsplit(authority).hostname or "").lower()

@@ -367,6 +367,11 @@ class PayPalConnector(Connector):
         return PayPalClient(session, self.ctx.redactor, base_url=self.settings["base_url"],
                             client_id=self.settings["client_id"], client_secret=self.settings["client_secret"])
 
+    def check_access(self) -> str:
+        """``dsar check``: an OAuth token for the app (client credentials) and nothing else."""
+        self._client().authenticate()
+        return f"REST app {self.settings['client_id'][:8]}…: token issued"
+
     def _history(self, now: datetime) -> datetime:
         earliest = earliest_searchable(now)
         configured = parse_when(self.settings["history_start"])

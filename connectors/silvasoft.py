@@ -285,6 +285,11 @@ class SilvasoftConnector(Connector):
         self.session.headers.update({"ApiKey": s["api_key"], "Username": s["username"],
                                      "Content-Type": "application/json", "Accept": "application/json"})
 
+    def check_access(self) -> str:
+        """``dsar check``: one ``GET listrelations/?Limit=1``, which costs one request of the plan's hourly limit."""
+        self._get("listrelations/", {"Limit": 1})
+        return f"answered; 1 of the plan's {self.settings['requests_per_hour']} requests/hour used"
+
     def _classify(self, response: requests.Response) -> float | bool | None:
         """401 "Ratelimit exceeded" is worth waiting for (within the run's budget); any other 401 is not."""
         if response.status_code < 400:

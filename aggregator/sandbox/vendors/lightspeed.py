@@ -113,6 +113,9 @@ class App(VendorApp):
                 return items
             return [x for x in items if str(x.get("customer", {}).get("resource", {}).get("id")) == cust]
 
+        if path == "shop":            # the shop the key belongs to (``dsar check``)
+            return Response.json({"shop": {"id": 36104, "title": "Mega Security", "mainDomain": "megasecurity.eu",
+                                           "language": {"code": "nl"}}}, headers=headers)
         if path == "customers":
             email = req.arg("email")
             items = d["customers"]["customers"]

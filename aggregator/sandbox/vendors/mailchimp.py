@@ -99,6 +99,12 @@ class App(VendorApp):
         if isinstance(page, Response):
             return page
         count, offset = page
+        if path == "/":            # the API root: the account the key belongs to (``dsar check``)
+            return Response.json({"account_id": "8d3a3db4d97663a9074efcc16", "account_name": "Mega Security",
+                                  "email": "info@megasecurity.eu", "role": "owner",
+                                  "total_subscribers": sum(int(x.get("stats", {}).get("member_count", 0))
+                                                           for x in self.lists),
+                                  "_links": []})
         if path == "/lists":
             return self._lists(request, count, offset)
         if path == "/search-members":
