@@ -66,6 +66,7 @@ class Progress:
 
     # -- the runner's callback
     def __call__(self, name: str, records: int, status: str, calls: int | None = None) -> None:
+        """Show that ``name`` has ``records`` so far and is in ``status`` (with its request count, if known)."""
         if not self.enabled:
             return
         with self._lock:

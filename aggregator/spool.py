@@ -33,6 +33,8 @@ def _open_private(path: Path, mode: str) -> TextIO:
 
 
 class Spool:
+    """The run's records on disk, one JSON-lines file per connector × category × processor."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         _mkdir(self.directory)
@@ -62,6 +64,7 @@ class Spool:
         return self.directory / connector / f"{category}__{processor}.jsonl"
 
     def write(self, record: Record) -> None:
+        """Append one record to its connector's file (thread-safe)."""
         key = (record.connector, record.category, record.processor)
         line = json.dumps(record.to_json(), ensure_ascii=False, default=str)
         with self._lock:
@@ -112,6 +115,7 @@ class Spool:
             return sorted({k[0] for k in self._counts} | {a[0] for a in self.attachments})
 
     def close(self) -> None:
+        """Close every open file; reading goes on from disk."""
         with self._lock:
             for handle in self._handles.values():
                 handle.close()

@@ -144,6 +144,7 @@ def _rid(obj: Any) -> str | None:
 
 class Lightspeed(Connector):
     """The webshop: customers, orders, shipments, invoices, reviews, tickets, returns, quotes and newsletter."""
+
     name = "lightspeed"
     processor = "lightspeed"
     categories = ("contact", "addresses", "account", "technical", "orders", "payments", "shipments", "invoices",

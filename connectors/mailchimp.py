@@ -58,6 +58,7 @@ class Listing(NamedTuple):
 
 class MailchimpConnector(Connector):
     """Mailchimp audiences through the official SDK, sent through this run's VendorSession."""
+
     name: ClassVar[str] = "mailchimp"
     processor: ClassVar[str] = "mailchimp"
     categories: ClassVar[tuple[str, ...]] = ("contact", "marketing", "consent", "engagement", "communications",

@@ -93,6 +93,7 @@ class _Mailbox:
 
 class Office365Connector(Connector):
     """Business e-mail through Microsoft Graph with application permissions (msal client credentials)."""
+
     name = "office365"
     processor = "office365"
     categories = ("communications", "contact")

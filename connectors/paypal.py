@@ -86,6 +86,7 @@ def parse_when(value: object) -> datetime | None:
 @dataclass(frozen=True)
 class Window:
     """One Transaction Search window: at most 31 days, both ends inclusive."""
+
     start: datetime
     end: datetime   # inclusive, at most 31 days after start
 
@@ -336,6 +337,7 @@ class Looked:
 # --------------------------------------------------------------------------- the connector
 class PayPalConnector(Connector):
     """PayPal Transaction Search, plus lookups by id of the payments the webshop names."""
+
     name: ClassVar[str] = NAME
     processor: ClassVar[str] = "paypal"
     categories: ClassVar[tuple[str, ...]] = ("contact", "addresses", "payments", "orders")

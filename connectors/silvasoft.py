@@ -226,6 +226,8 @@ class _Found:
 
 
 class SilvasoftConnector(Connector):
+    """Silvasoft invoicing: the relation, its contacts and address, every sales invoice and order."""
+
     name = "silvasoft"
     processor = "silvasoft"
     categories = ("contact", "addresses", "invoices", "orders")
@@ -797,4 +799,5 @@ def _is_rate_limit(response: requests.Response) -> bool:
 
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register the Silvasoft connector."""
     register(SilvasoftConnector)
