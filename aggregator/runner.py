@@ -82,23 +82,9 @@ def run(
     """Run the selected connectors at once; ``register`` (the register's file) gives them their invoice index."""
     redactor = redactor or secrets_of(config, registry)
     typed = check(config, registry, only)
-    outcomes: dict[str, Outcome] = {}
-    running: list[type[Connector]] = []
-    for name, cls in registry.connectors.items():
-        if only and name not in only:
-            outcomes[name] = Outcome(name, cls.processor, Status.SKIPPED, error="not requested (--only)")
-        elif name not in config.connectors:
-            outcomes[name] = Outcome(name, cls.processor, Status.NOT_CONFIGURED,
-                                     error=f"no [connectors.{name}] section in the configuration")
-        else:
-            outcomes[name] = Outcome(name, cls.processor, Status.COMPLETE)
-            running.append(cls)
-
-    providers: dict[str, list[str]] = {}
-    for cls in running:
-        for kind in cls.provides:
-            providers.setdefault(kind, []).append(cls.name)
-    bus = IdentifierBus(providers)
+    outcomes, running = _plan(config, registry, only)
+    bus = IdentifierBus({kind: [c.name for c in running if kind in c.provides]
+                         for kind in {k for c in running for k in c.provides}})
     for item in identifiers:    # offered by connectors of an earlier run of this request (resume)
         bus.offer(item.source, item.kind, item.value, **item.attrs)
 
@@ -108,19 +94,8 @@ def run(
         if stop.wait(seconds):
             raise ConnectorError("interrupted")
 
-    if sleep is time.sleep:
-        sleep = interruptible
-
-    def report(name: str, records: int, status: str, calls: int | None = None) -> None:
-        if progress is None:
-            return
-        try:
-            if calls is not None and getattr(progress, "wants_calls", False):
-                progress(name, records, status, calls=calls)  # type: ignore[call-arg]
-            else:
-                progress(name, records, status)
-        except Exception as exc:  # noqa: BLE001 - a display problem must never cost an export
-            log.warning("progress callback failed: %s", redactor.line(exc))
+    report = _Reporter(progress, redactor)
+    base_sleep = interruptible if sleep is time.sleep else sleep
 
     def work(cls: type[Connector]) -> None:
         outcome = outcomes[cls.name]
@@ -128,53 +103,17 @@ def run(
         report(cls.name, 0, "running")
         t0 = time.monotonic()
         known = registry.processors.get(cls.processor)
-        vendor = known.name.split(" (")[0] if known else cls.name      # "PayPal", not its legal entity
-
-        said: list[str] = []        # the connector's own words for the wait it is about to make, if any
-
-        def status(text: str) -> None:
-            said[:] = [text]
-            report(cls.name, outcome.records, text, ctx.calls)
-
-        def shown_sleep(seconds: float) -> None:     # a long wait (a limiter, a 429) is shown, not silent
-            if seconds < WAIT_SHOWN:
-                return sleep(seconds)
-            until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
-            log.info("%s: waiting %.1f s for %s's rate limit (until %s)", cls.name, seconds, vendor, until)
-            if not (said and said[0].startswith("waiting")):       # the connector said it better already
-                report(cls.name, outcome.records, f"waiting for {vendor}'s rate limit until {until}", ctx.calls)
-            try:
-                sleep(seconds)
-            finally:
-                said.clear()
-                report(cls.name, outcome.records, "running", ctx.calls)
-
+        waits = _Waits(cls.name, known.name.split(" (")[0] if known else cls.name, outcome, report, base_sleep)
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=typed[cls.name], ca_bundle=config.ca_bundle,
-                               redactor=redactor, bus=bus, sleep=shown_sleep,
+                               redactor=redactor, bus=bus, sleep=waits.sleep,
                                attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop,
-                               adapters=adapters, register=register,
-                               status=status)
-        declared = {d.name: d for d in cls.datasets}
-        missing: set[str] = set()
-        replaced = 0
+                               adapters=adapters, register=register, status=waits.status)
+        waits.ctx = ctx
+        admit = _Admission(cls, registry)
         try:
-            connector = cls(ctx)
-            for record in connector.collect():
-                if record.category not in cls.categories:
-                    raise ConnectorError(f"emitted undeclared category {record.category!r}")
-                if record.processor not in registry.processors:
-                    raise ConnectorError(f"emitted a record for unknown processor {record.processor!r}")
-                if declared:
-                    dataset = declared.get(record.dataset)
-                    if dataset is None or dataset.category != record.category:
-                        raise ConnectorError(f"emitted undeclared dataset {record.dataset!r} "
-                                             f"under {record.category!r}")
-                    if len(missing) < MAX_UNDECLARED:
-                        missing.update(f"{dataset.name}: {p}" for p in undeclared(dataset, record.data))
-                record, n = _cleaned(record)
-                replaced += n
-                spool.write(record)
+            for record in cls(ctx).collect():
+                spool.write(admit(record))
                 outcome.records += 1
                 outcome.categories[record.category] = outcome.categories.get(record.category, 0) + 1
                 if outcome.records % 25 == 0:
@@ -189,19 +128,7 @@ def run(
             outcome.error = _reason(cls.name, f"unexpected {type(exc).__name__}: {exc}", redactor)
         finally:
             bus.finished(cls.name)
-            outcome.calls = ctx.calls
-            outcome.notes = [printable(n) for n in ctx.notes]
-            if replaced:
-                outcome.notes.append(f"replaced {replaced} unprintable character(s) in the vendor's data (lone "
-                                     "surrogates or control characters) with U+FFFD")
-            outcome.coverage = [printable(n) for n in ctx.coverage]
-            outcome.shortfalls = [printable(n) for n in ctx.shortfalls]
-            outcome.undeclared = sorted(missing)[:MAX_UNDECLARED]
-            if missing:
-                outcome.notes.append(f"{len(missing)} field(s) the connector does not declare were exported "
-                                     "unlabelled: " + ", ".join(outcome.undeclared[:5]))
-            outcome.finished_at = utcnow()
-            outcome.seconds = round(time.monotonic() - t0, 3)
+            _close(outcome, ctx, admit, t0)
             report(cls.name, outcome.records, outcome.status, outcome.calls)
 
     if running:
@@ -215,6 +142,117 @@ def run(
             raise
         pool.shutdown()
     return outcomes, bus
+
+
+def _plan(config: Config, registry: Registry,
+          only: Collection[str] | None) -> tuple[dict[str, Outcome], list[type[Connector]]]:
+    """An outcome for every registered connector (skipped, not configured, or to run) and the ones to run."""
+    outcomes: dict[str, Outcome] = {}
+    running: list[type[Connector]] = []
+    for name, cls in registry.connectors.items():
+        if only and name not in only:
+            outcomes[name] = Outcome(name, cls.processor, Status.SKIPPED, error="not requested (--only)")
+        elif name not in config.connectors:
+            outcomes[name] = Outcome(name, cls.processor, Status.NOT_CONFIGURED,
+                                     error=f"no [connectors.{name}] section in the configuration")
+        else:
+            outcomes[name] = Outcome(name, cls.processor, Status.COMPLETE)
+            running.append(cls)
+    return outcomes, running
+
+
+class _Reporter:
+    """Progress reports that can never cost an export (a failing display is logged, not raised)."""
+
+    def __init__(self, progress: Progress | None, redactor: Redactor) -> None:
+        self.progress = progress
+        self.redactor = redactor
+
+    def __call__(self, name: str, records: int, status: str, calls: int | None = None) -> None:
+        if self.progress is None:
+            return
+        try:
+            if calls is not None and getattr(self.progress, "wants_calls", False):
+                self.progress(name, records, status, calls=calls)  # type: ignore[call-arg]
+            else:
+                self.progress(name, records, status)
+        except Exception as exc:  # noqa: BLE001 - a display problem must never cost an export
+            log.warning("progress callback failed: %s", self.redactor.line(exc))
+
+
+class _Waits:
+    """One connector's sleep and status: a long wait (a limiter, a 429) is shown, not silent, in the
+    connector's own words when it gave some ("waiting for Silvasoft's hourly limit until 14:05")."""
+
+    def __init__(self, name: str, vendor: str, outcome: Outcome, report: _Reporter, sleep: Sleep) -> None:
+        self.name, self.vendor, self.outcome, self.report, self._sleep = name, vendor, outcome, report, sleep
+        self.ctx: ConnectorContext | None = None
+        self.said: str | None = None
+
+    def _calls(self) -> int | None:
+        return self.ctx.calls if self.ctx is not None else None
+
+    def status(self, text: str) -> None:
+        self.said = text
+        self.report(self.name, self.outcome.records, text, self._calls())
+
+    def sleep(self, seconds: float) -> None:
+        if seconds < WAIT_SHOWN:
+            return self._sleep(seconds)
+        until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+        log.info("%s: waiting %.1f s for %s's rate limit (until %s)", self.name, seconds, self.vendor, until)
+        if not (self.said or "").startswith("waiting"):        # the connector said it better already
+            self.report(self.name, self.outcome.records, f"waiting for {self.vendor}'s rate limit until {until}",
+                        self._calls())
+        try:
+            self._sleep(seconds)
+        finally:
+            self.said = None
+            self.report(self.name, self.outcome.records, "running", self._calls())
+
+
+class _Admission:
+    """What every record passes before it is spooled: its category, processor and dataset declared, its fields
+    checked against the declaration (undeclared ones noted), its vendor text made safe."""
+
+    def __init__(self, cls: type[Connector], registry: Registry) -> None:
+        self.cls = cls
+        self.processors = registry.processors
+        self.declared = {d.name: d for d in cls.datasets}
+        self.missing: set[str] = set()
+        self.replaced = 0
+
+    def __call__(self, record: Record) -> Record:
+        if record.category not in self.cls.categories:
+            raise ConnectorError(f"emitted undeclared category {record.category!r}")
+        if record.processor not in self.processors:
+            raise ConnectorError(f"emitted a record for unknown processor {record.processor!r}")
+        if self.declared:
+            dataset = self.declared.get(record.dataset)
+            if dataset is None or dataset.category != record.category:
+                raise ConnectorError(f"emitted undeclared dataset {record.dataset!r} under {record.category!r}")
+            if len(self.missing) < MAX_UNDECLARED:
+                self.missing.update(f"{dataset.name}: {p}" for p in undeclared(dataset, record.data))
+        record, n = _cleaned(record)
+        self.replaced += n
+        return record
+
+
+def _close(outcome: Outcome, ctx: ConnectorContext, admit: _Admission, t0: float) -> None:
+    """Copy what the run learnt into the outcome: calls, notes, coverage, shortfalls, undeclared fields."""
+    outcome.calls = ctx.calls
+    outcome.notes = [printable(n) for n in ctx.notes]
+    if admit.replaced:
+        outcome.notes.append(f"replaced {admit.replaced} unprintable character(s) in the vendor's data (lone "
+                             "surrogates or control characters) with U+FFFD")
+    outcome.coverage = [printable(n) for n in ctx.coverage]
+    outcome.shortfalls = [printable(n) for n in ctx.shortfalls]
+    outcome.undeclared = sorted(admit.missing)[:MAX_UNDECLARED]
+    if admit.missing:
+        outcome.notes.append(f"{len(admit.missing)} field(s) the connector does not declare were exported "
+                             "unlabelled: " + ", ".join(outcome.undeclared[:5]))
+    outcome.finished_at = utcnow()
+    outcome.seconds = round(time.monotonic() - t0, 3)
 
 
 def _cleaned(record: Record) -> tuple[Record, int]:
