@@ -84,6 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="one JSON array on stdout")
     c.add_argument("--settings", action="store_true", help="also list every setting each connector takes")
 
+    sv = sub.add_parser("serve", help="run the portal's HTTP API (OpenAPI at /docs)")
+    sv.add_argument("--config", help="TOML config file with [service] (default: $DSAR_CONFIG)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8080)
+    sv.add_argument("--sandbox", action="store_true", help="against the bundled sandbox; token from "
+                                                           "$DSAR_SERVICE_TOKEN or generated and printed")
+    sv.add_argument("--register", metavar="FILE", help="the register file (default as for dsar requests)")
+    sv.add_argument("--out", help="directory for the packages (default: [service] out_dir or ./packages)")
+
+    wk = sub.add_parser("worker", help="run an RQ worker for the service's [queue] (queue mode)")
+    wk.add_argument("--config", help="TOML config file with [service] and [queue] (default: $DSAR_CONFIG)")
+    wk.add_argument("--register", metavar="FILE", help="the register file (default as for dsar requests)")
+    wk.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+
     s = sub.add_parser("sandbox", help="run the sandbox in the foreground and print a ready config")
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--write-config", help="also write the config to this file")
@@ -337,6 +351,19 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from aggregator.service.run import serve
+
+    return serve(args.config, host=args.host, port=args.port, sandbox=args.sandbox, register=args.register,
+                 out=args.out)
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from aggregator.service.run import worker
+
+    return worker(args.config, register=args.register, burst=args.burst)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("DSAR_DEBUG") == "1"
@@ -344,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         handler = {"export": _cmd_export, "connectors": _cmd_connectors, "sandbox": _cmd_sandbox,
-                   "requests": _cmd_requests}[args.command]
+                   "requests": _cmd_requests, "serve": _cmd_serve, "worker": _cmd_worker}[args.command]
         return handler(args)
     except DsarError as exc:
         _err(f"dsar: error: {exc}")
