@@ -245,16 +245,18 @@ def test_link_dies_with_the_package(delivered):
 
 # --------------------------------------------------------------------------- shared vendor limits
 def test_ten_concurrent_submissions_stay_within_lightspeed_window(make_client, sandbox, monkeypatch):
-    monkeypatch.setattr(lightspeed_app, "WINDOWS", (2.0, 3600.0, 86400.0))
-    sandbox.apps["lightspeed"].limits = (60, 100000, 100000)
-    client = make_client(workers=10, lightspeed_window=[60, 2])
-    ids = [submit(client, email) for email in [DEMO, *SMALL]]
+    """Lightspeed's 300-per-5-minutes window shrunk to 20 per second: ten exports at once, each pacing itself on
+    the headers, would overshoot it (7 of 167 requests answered 429 when the shared window was disabled); the
+    service's shared window keeps every one of them inside."""
+    monkeypatch.setattr(lightspeed_app, "WINDOWS", (1.0, 3600.0, 86400.0))
+    sandbox.apps["lightspeed"].limits = (20, 100000, 100000)
+    client = make_client(workers=10, lightspeed_window=[20, 1])
+    ids = [submit(client, email) for email in [*SMALL, "pieter.goossens30@example.net"]]
     finals = [wait_for(client, rid, rounds=3000)["request"] for rid in ids]
     assert [f["status"] for f in finals] == ["complete"] * 10
-    assert finals[0]["connectors"]["lightspeed"]["records"] > 1000
-    statuses = [x.status for x in sandbox.log]
-    assert 429 not in statuses, [(x.vendor, x.path) for x in sandbox.log if x.status == 429][:5]
-    assert len(sandbox.requests_to("lightspeed")) > 300     # well over five of the shrunk windows
+    assert all(f["connectors"]["lightspeed"]["records"] > 0 for f in finals)
+    assert 429 not in [x.status for x in sandbox.log], [(x.vendor, x.path) for x in sandbox.log if x.status == 429]
+    assert len(sandbox.requests_to("lightspeed")) > 100     # more than five of the shrunk windows' budgets
 
 
 # --------------------------------------------------------------------------- a real server, killed
