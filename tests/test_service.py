@@ -159,7 +159,8 @@ def test_extend_and_deliver_rules(make_client):
 def test_every_endpoint_but_health_and_download_needs_the_token(make_client):
     client = make_client()
     calls = [("get", "/requests"), ("get", "/requests/x"), ("post", "/requests"), ("post", "/requests/x/resume"),
-             ("post", "/requests/x/extend"), ("post", "/requests/x/deliver"), ("get", "/nothing-here")]
+             ("post", "/requests/x/extend"), ("post", "/requests/x/deliver"), ("post", "/requests/x/link"),
+             ("get", "/nothing-here")]
     for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}, {"Authorization": TOKEN},
                     {"Authorization": f"Basic {TOKEN}"}, {"Authorization": f"Bearer {TOKEN}x"}):
         for method, path in calls:
@@ -208,6 +209,10 @@ def test_expired_link_is_refused(delivered):
     answer = client.get(f"/download/{link.token}")
     assert answer.status_code == 410 and "expired" in answer.text and not answer.content.startswith(b"PK")
     assert _downloads(client, rid) == 0
+    fresh = client.post(f"/requests/{rid}/link", headers=AUTH)        # the portal asks for a new one
+    assert fresh.status_code == 200 and fresh.json()["link"]["to"] == OTHER
+    assert client.get(fresh.json()["link"]["path"]).status_code == 200
+    assert client.post(f"/requests/{rid}/link").status_code == 401
 
 
 def test_tampered_or_foreign_link_is_refused(delivered):
@@ -401,3 +406,49 @@ def test_redis_window_is_shared_between_clients(redis_url):
     with pytest.raises(Waited) as waited:
         b.acquire()                            # the sixth waits for the oldest to leave the 30-s window
     assert 25 < waited.value.args[0] <= 30
+
+
+# --------------------------------------------------------------------------- the commands
+def test_serve_and_worker_refuse_bad_configuration_in_one_line(tmp_path):
+    no_token = tmp_path / "no-token.toml"
+    no_token.write_text('[service]\nlink_key = "0123456789abcdef0123"\n', encoding="utf-8")
+    unset = tmp_path / "unset.toml"
+    unset.write_text('[service]\ntoken = "${DSAR_TEST_UNSET_TOKEN}"\nlink_key = "0123456789abcdef0123"\n',
+                     encoding="utf-8")
+    no_queue = tmp_path / "no-queue.toml"
+    no_queue.write_text(f'[service]\ntoken = "{TOKEN}"\nlink_key = "{LINK_KEY}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DSAR_TEST_UNSET_TOKEN"}
+    for args, expected in ((["serve", "--config", str(tmp_path / "missing.toml")], "file not found"),
+                           (["serve", "--config", str(no_token)], "token is required"),
+                           (["serve", "--config", str(unset)], "DSAR_TEST_UNSET_TOKEN"),
+                           (["worker", "--config", str(no_queue)], "needs [queue] redis_url")):
+        done = subprocess.run([DSAR, *args], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 2, (args, done.stderr)
+        assert expected in done.stderr and "Traceback" not in done.stderr
+        assert LINK_KEY not in done.stderr and TOKEN not in done.stderr
+
+
+def test_serve_sandbox_prints_a_generated_token_and_needs_it(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DSAR_SERVICE_TOKEN"}
+    log = tmp_path / "serve.log"
+    proc = subprocess.Popen([DSAR, "serve", "--sandbox", "--port", str(port), "--register",
+                             str(tmp_path / "reg.sqlite3"), "--out", str(tmp_path / "out")],
+                            env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        line = next(x for x in log.read_text().splitlines() if x.startswith("service token (generated"))
+        token = line.rsplit(" ", 1)[1]
+        assert len(token) >= 32
+        assert httpx.get(f"{base}/requests").status_code == 401
+        assert httpx.get(f"{base}/requests", headers={"Authorization": f"Bearer {token}"}).json()["requests"] == []
+        assert httpx.get(f"{base}/docs").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

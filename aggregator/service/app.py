@@ -159,10 +159,23 @@ def create_app(rt: Runtime, jobs: EmbeddedJobs | QueueJobs) -> FastAPI:
         entry = register.deliver(request_id, body.to, verified_by=body.verified_by, actor=ACTOR)
         link = links.issue(register, request_id, rt.settings.link_key, days=rt.settings.link_days,
                            uses=rt.settings.link_uses, actor=ACTOR)
-        return {"request": entry.to_json(), "link": {
-            "url": str(request.base_url).rstrip("/") + f"/download/{link.token}", "path": f"/download/{link.token}",
-            "to": entry.delivered_to, "expires_at": link.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "uses": link.uses}}
+        return {"request": entry.to_json(), "link": _link_json(request, link, entry.delivered_to)}
+
+    def _link_json(request: Request, link: links.Link, to: str | None) -> dict[str, Any]:
+        return {"url": str(request.base_url).rstrip("/") + f"/download/{link.token}",
+                "path": f"/download/{link.token}", "to": to,
+                "expires_at": link.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "uses": link.uses}
+
+    @app.post("/requests/{request_id}/link")
+    def new_link(request_id: str, request: Request) -> dict[str, Any]:
+        """A fresh link to the package already delivered, for the same recipient (when the first expired or
+        was used up); the earlier links keep their own terms."""
+        entry = register.get(request_id)
+        if entry.status != "delivered" or entry.anonymised_at:
+            raise RegisterError(f"request {request_id} is {entry.status}: deliver it first")
+        link = links.issue(register, request_id, rt.settings.link_key, days=rt.settings.link_days,
+                           uses=rt.settings.link_uses, actor=ACTOR)
+        return {"link": _link_json(request, link, entry.delivered_to)}
 
     @app.get("/download/{token}", response_model=None, include_in_schema=True)
     def download(token: str) -> FileResponse | HTMLResponse:
