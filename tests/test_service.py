@@ -131,8 +131,8 @@ def test_submit_rejects_bad_input_without_queueing(make_client):
         answer = client.post("/requests", json=body, headers=AUTH)
         assert answer.status_code == 422, (body, answer.text)
     assert client.get("/requests", headers=AUTH).json()["requests"] == []
-    rid = submit(client, id="PORTAL-1")
-    assert client.post("/requests", json={"email": DEMO, "id": rid}, headers=AUTH).status_code == 409
+    rid = submit(client, email=OTHER, id="PORTAL-1")
+    assert client.post("/requests", json={"email": OTHER, "id": rid}, headers=AUTH).status_code == 409
     wait_for(client, rid)
     assert client.get("/requests/nope", headers=AUTH).status_code == 404
 
