@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint clean fixtures bench docs
+.PHONY: demo test test-fast lint clean fixtures bench docs serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ demo: $(STAMP)
 	  rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ] || exit $$rc; \
 	  echo; echo "The request is recorded in $(REGISTER). List it with:"; \
 	  echo "  $(BIN)/dsar requests list --register $(REGISTER)"
+
+serve: $(STAMP)         # the portal service against the sandbox (token: $$DSAR_SERVICE_TOKEN, or generated and printed)
+	$(BIN)/dsar serve --sandbox --register .dsar/serve.sqlite3 --out .dsar/packages
 
 test: $(STAMP)
 	$(BIN)/ruff check aggregator connectors tests fixtures benchmarks

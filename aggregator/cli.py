@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_requests(sub)
     _add_connectors(sub)
     _add_index(sub)
+    _add_serve(sub)
+    _add_worker(sub)
     _add_config(sub)
     _add_sandbox(sub)
     _add_completion(sub)
@@ -198,6 +200,30 @@ def _add_index(sub: Any) -> None:
     ix.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     _register_args(ix)
     ix.set_defaults(handler=_cmd_index)
+
+
+def _add_serve(sub: Any) -> None:
+    sv = _sub(sub, "serve", "run the portal's HTTP API (OpenAPI at /docs)",
+              "  dsar serve --config /etc/dsar/dsar.toml --port 8080\n"
+              "  dsar serve --sandbox      # try it: token printed")
+    _config_arg(sv)
+    sv.add_argument("--host", default="127.0.0.1", metavar="HOST", help="address to listen on (default: 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8080, metavar="PORT", help="port to listen on (default: 8080)")
+    sv.add_argument("--sandbox", action="store_true", help="against the bundled sandbox; token from "
+                                                           "$DSAR_SERVICE_TOKEN or generated and printed")
+    sv.add_argument("--register", metavar="FILE", help="the register file (default as for dsar requests)")
+    sv.add_argument("--out", metavar="DIR", help="directory for the packages (default: [service] out_dir or "
+                                                  "./packages)")
+    sv.set_defaults(handler=_cmd_serve)
+
+
+def _add_worker(sub: Any) -> None:
+    wk = _sub(sub, "worker", "run an RQ worker for the service's [queue] (queue mode)",
+              "  dsar worker --config /etc/dsar/dsar.toml\n  dsar worker --burst      # stop when the queue is empty")
+    _config_arg(wk)
+    wk.add_argument("--register", metavar="FILE", help="the register file (default as for dsar requests)")
+    wk.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    wk.set_defaults(handler=_cmd_worker)
 
 
 def _add_config(sub: Any) -> None:
@@ -548,6 +574,19 @@ def _encodable(text: str, stream: Any) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from aggregator.service.run import serve
+
+    return serve(args.config, host=args.host, port=args.port, sandbox=args.sandbox, register=args.register,
+                 out=args.out)
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from aggregator.service.run import worker
+
+    return worker(args.config, register=args.register, burst=args.burst)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

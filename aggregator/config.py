@@ -60,7 +60,7 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
                  source: str = "<mapping>", base_dir: Path | None = None) -> Config:
     """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
     data = _substitute(dict(data), "", os.environ if env is None else env)
-    unknown = set(data) - {"controller", "tls", "connectors", "processors", "register"}
+    unknown = set(data) - {"controller", "tls", "connectors", "processors", "register", "service", "queue"}
     if unknown:
         raise ConfigError(f"config: unknown table(s): {', '.join(sorted(unknown))}")
     controller = dict(DEFAULT_CONTROLLER)

@@ -492,6 +492,42 @@ class Register:
             conn.execute("UPDATE requests SET status = 'in_progress' WHERE id = ?", (request_id,))
             self._event(conn, request_id, "resume_started", actor, ", ".join(connectors))
 
+    def receive(self, request_id: str, *, request_type: str, email: str, customer_number: str | None,
+                received_at: datetime, response_days: int, actor: str | None = None) -> RequestEntry:
+        """Record a new request that is queued but not yet running (status ``received``); an existing id is an
+        error. Its export later attaches to it through :meth:`start`."""
+        if request_type not in TYPES:
+            raise RegisterError(f"request type must be one of {', '.join(TYPES)}, not {request_type!r}")
+        with self._transaction() as conn:
+            if self._load(conn, request_id) is not None:
+                raise RegisterError(f"request {request_id} already exists")
+            due = received_at + timedelta(days=response_days)
+            now = iso(datetime.now(UTC))
+            conn.execute(
+                "INSERT INTO requests (id, type, email, customer_number, received_at, due_at, original_due_at, "
+                "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)",
+                (request_id, request_type, email, customer_number, iso(received_at), iso(due), iso(due), now, now))
+            self._event(conn, request_id, "received", actor, f"{request_type} request, due {iso(due)}")
+            return self._require(conn, request_id)
+
+    def note(self, request_id: str, event: str, detail: str | None = None, *, actor: str | None = None) -> None:
+        """Add one line to the request's audit trail."""
+        with self._transaction() as conn:
+            self._require(conn, request_id)
+            self._event(conn, request_id, event, actor, detail)
+
+    def record_use(self, request_id: str, event: str, key: str, limit: int, *, actor: str | None = None) -> int:
+        """Record one more use of ``key`` as ``event`` (detail ``"<key> use n of limit"``) unless ``limit`` uses
+        are recorded already; returns n, or 0 when used up. Counting and recording are one transaction."""
+        with self._transaction() as conn:
+            self._require(conn, request_id)
+            used = conn.execute("SELECT COUNT(*) FROM events WHERE request_id = ? AND event = ? AND detail LIKE ?",
+                                (request_id, event, f"{key} use %")).fetchone()[0]
+            if used >= limit:
+                return 0
+            self._event(conn, request_id, event, actor, f"{key} use {used + 1} of {limit}")
+            return int(used) + 1
+
     # ------------------------------------------------------------------ the officer's operations
     def extend(self, request_id: str, months: int, reason: str, *, actor: str | None = None,
                now: datetime | None = None) -> RequestEntry:
