@@ -34,6 +34,7 @@ class Config:
     processors: dict[str, dict[str, Any]] = field(default_factory=dict)
     ca_bundle: str | None = None
     source: str = "<defaults>"
+    redaction: dict[str, Any] = field(default_factory=dict)   # the validated [redaction] table
 
     @property
     def response_days(self) -> int:
@@ -59,7 +60,7 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
                  source: str = "<mapping>", base_dir: Path | None = None) -> Config:
     """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
     data = _substitute(dict(data), "", os.environ if env is None else env)
-    unknown = set(data) - {"controller", "tls", "connectors", "processors"}
+    unknown = set(data) - {"controller", "tls", "connectors", "processors", "redaction"}
     if unknown:
         raise ConfigError(f"config: unknown table(s): {', '.join(sorted(unknown))}")
     controller = dict(DEFAULT_CONTROLLER)
@@ -96,7 +97,51 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
     if not isinstance(processors, dict) or not all(isinstance(v, dict) for v in processors.values()):
         raise ConfigError("config: [processors.<key>] entries must be tables")
     return Config(controller=controller, connectors={k: dict(v) for k, v in connectors.items()},
-                  processors=dict(processors), ca_bundle=ca_bundle, source=source)
+                  processors=dict(processors), ca_bundle=ca_bundle, source=source,
+                  redaction=_redaction(data.get("redaction", {})))
+
+
+# ---------------------------------------------------------------------------------------------- [redaction]
+_DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}$")
+_REDACTION_KEYS = ("enabled", "own_domains", "own_addresses", "staff", "language")
+
+
+def _redaction(table: Any) -> dict[str, Any]:
+    """The ``[redaction]`` table checked (exit 2 naming the key, never a value), lists lower-cased."""
+    if not isinstance(table, dict):
+        raise ConfigError("config: [redaction] must be a table")
+    unknown = sorted(set(table) - set(_REDACTION_KEYS))
+    if unknown:
+        raise ConfigError(f"config: redaction.{unknown[0]} is not a known setting "
+                          f"(known: {', '.join(_REDACTION_KEYS)})")
+    out: dict[str, Any] = {}
+    if "enabled" in table:
+        if not isinstance(table["enabled"], bool):
+            raise ConfigError("config: redaction.enabled must be true or false")
+        out["enabled"] = table["enabled"]
+    for key, what in (("own_domains", "domain names such as \"megasecurity.eu\""),
+                      ("own_addresses", "e-mail addresses")):
+        if key not in table:
+            continue
+        items = table[key]
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"config: redaction.{key} must be a list of {what}")
+        cleaned = [i.strip().lower().lstrip("@") if key == "own_domains" else i.strip().lower() for i in items]
+        for item in cleaned:
+            ok = _DOMAIN.match(item) if key == "own_domains" else (
+                "@" in item and _DOMAIN.match(item.rsplit("@", 1)[1]) and item.rsplit("@", 1)[0])
+            if not ok:
+                raise ConfigError(f"config: redaction.{key} must be a list of {what}; one entry is not")
+        out[key] = cleaned
+    if "staff" in table:
+        if table["staff"] not in ("keep", "pseudonymise"):
+            raise ConfigError('config: redaction.staff must be "keep" or "pseudonymise"')
+        out["staff"] = table["staff"]
+    if "language" in table:
+        if table["language"] not in ("nl", "en"):
+            raise ConfigError('config: redaction.language must be "nl" or "en"')
+        out["language"] = table["language"]
+    return out
 
 
 def load(path: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> Config:
