@@ -271,7 +271,10 @@ class Redactor:
                         if not tokens or self._is_shop_name(v):
                             continue
                         if role is Role.THIRD:
-                            self.third_names.setdefault(tokens, self._third_number(address))
+                            # a namesake of the subject keeps a label in the field, but the subject's own name
+                            # is never masked in text
+                            if not self._is_subject_name(tokens):
+                                self.third_names.setdefault(tokens, self._third_number(address))
                         elif role is Role.STAFF:
                             self.known_staff_names.add(tokens)
                             if self.policy.staff == "pseudonymise":
@@ -416,7 +419,8 @@ class Redactor:
         return value
 
     def _third_name(self, tokens: tuple[str, ...], number: int, path: str, how: str, where: _Where) -> str:
-        self.third_names.setdefault(tokens, number)
+        if not self._is_subject_name(tokens):
+            self.third_names.setdefault(tokens, number)
         label = self._label("third", number)
         where.items[(path, "third_party_name", how, label)] += 1
         return label
@@ -596,10 +600,10 @@ def _texts(data: Any, ds: Dataset | None) -> Iterator[str]:
             found = ds.field_for(path) if ds is not None else None
             if found is None or found[1].kind in _TEXT_KINDS:
                 yield value
-        elif isinstance(value, Mapping):
-            stack.extend((child, f"{path}.{key}" if path else str(key)) for key, child in value.items())
+        elif isinstance(value, Mapping):      # pushed in reverse: popped in document order
+            stack.extend(reversed([(child, f"{path}.{key}" if path else str(key)) for key, child in value.items()]))
         elif isinstance(value, list):
-            stack.extend((child, path) for child in value)
+            stack.extend(reversed([(child, path) for child in value]))
 
 
 def _people_fields(mapping: Mapping[str, Any], prefix: str,
