@@ -24,7 +24,7 @@ from aggregator.errors import InputError
 from aggregator.http import Sleep
 from aggregator.model import Outcome, overall_status
 from aggregator.plugins import build_registry, plugin_manager
-from aggregator.redact import Policy, Redactor
+from aggregator.redact import for_export
 from aggregator.runner import Progress, check, run, secrets_of
 from aggregator.spool import Spool
 from aggregator.subject import Subject
@@ -118,10 +118,9 @@ def export(
         status = overall_status(outcomes)
         info = package.RequestInfo(rid, subject, cfg.controller, received,
                                    received + timedelta(days=cfg.response_days), status)
-        masker = Redactor(Policy.from_config(cfg.redaction, cfg.controller), subject, cfg.controller,
-                          {name: cls.datasets for name, cls in registry.connectors.items()})
         path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool,
-                                               bus.snapshot(), datetime.now(UTC), redactor=masker)
+                                               bus.snapshot(), datetime.now(UTC),
+                                               record_redactor=for_export(cfg, subject, registry))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ExportResult(rid, status, path, digest, outcomes, manifest)

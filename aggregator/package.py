@@ -19,7 +19,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from aggregator.categories import CATEGORIES
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
-from aggregator.redact import RedactedSpool, Redactor
+from aggregator.redact import RecordRedactor, RedactedSpool
 from aggregator.spool import Spool
 from aggregator.subject import Subject
 
@@ -110,13 +110,13 @@ def build(
     spool: Spool,
     identifiers: Mapping[str, list[str]],
     generated_at: datetime,
-    redactor: Redactor | None = None,
+    record_redactor: RecordRedactor | None = None,
 ) -> tuple[Path, str, dict[str, Any]]:
-    """Write the package; returns (path, sha256 of the zip, manifest). With ``redactor``, every file sees the
+    """Write the package; returns (path, sha256 of the zip, manifest). With ``record_redactor``, every file sees the
     records redacted (other people's details pseudonymised, internal fields left out) and redactions.json logs it."""
     from aggregator.render import render_index
 
-    source: Spool | RedactedSpool = spool if redactor is None else RedactedSpool(spool, redactor)
+    source: Spool | RedactedSpool = spool if record_redactor is None else RedactedSpool(spool, record_redactor)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"dsar-{info.request_id}.zip"
@@ -145,10 +145,10 @@ def build(
                     writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
                                  category=category, processor=processor)
                 manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
-                if redactor is not None:
-                    writer.write("redactions.json", [json.dumps(redactor.document(), ensure_ascii=False,
+                if record_redactor is not None:
+                    writer.write("redactions.json", [json.dumps(record_redactor.document(), ensure_ascii=False,
                                                                 indent=1).encode("utf-8")])
-                    manifest["redaction"] = redactor.summary()
+                    manifest["redaction"] = record_redactor.summary()
                 manifest["files"] = list(writer.files)
                 writer.write("index.html", render_index(manifest, processors, source))  # type: ignore[arg-type]
                 manifest["files"] = list(writer.files)

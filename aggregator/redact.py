@@ -33,11 +33,15 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from aggregator.config import Config
 from aggregator.datasets import Dataset, Kind
 from aggregator.spool import Spool
 from aggregator.subject import Subject
+
+if TYPE_CHECKING:
+    from aggregator.plugins import Registry
 
 # Local parts that name a function, not a person: such an address at one of the shop's domains is the shop's.
 ROLE_LOCALS = frozenset({
@@ -159,7 +163,7 @@ class _Where:
     items: Counter[tuple[str, str, str, str | None]] = field(default_factory=Counter)
 
 
-class Redactor:
+class RecordRedactor:
     """Decides, per value, whose it is, and replaces other people's details; learns from the whole spool first."""
 
     def __init__(self, policy: Policy, subject: Subject, controller: Mapping[str, Any],
@@ -542,10 +546,16 @@ class Redactor:
         }
 
 
+def for_export(config: Config, subject: Subject, registry: Registry) -> RecordRedactor:
+    """The redactor of one export: the config's ``[redaction]`` policy and every registered connector's datasets."""
+    return RecordRedactor(Policy.from_config(config.redaction, config.controller), subject, config.controller,
+                          {name: cls.datasets for name, cls in registry.connectors.items()})
+
+
 class RedactedSpool:
     """A read-only view of a spool whose records come out redacted (logged the first time a group is read)."""
 
-    def __init__(self, spool: Spool, redactor: Redactor) -> None:
+    def __init__(self, spool: Spool, redactor: RecordRedactor) -> None:
         self.spool = spool
         self.redactor = redactor
         self._logged: set[tuple[str, str]] = set()

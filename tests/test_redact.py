@@ -22,7 +22,7 @@ from aggregator.api import export
 from aggregator.datasets import Dataset, Field, Kind, Origin, paths
 from aggregator.model import Record
 from aggregator.plugins import build_registry, plugin_manager
-from aggregator.redact import KINDS, Policy, RedactedSpool, Redactor
+from aggregator.redact import KINDS, Policy, RecordRedactor, RedactedSpool
 from aggregator.sandbox.server import to_toml
 from aggregator.spool import Spool
 from aggregator.subject import Subject
@@ -254,13 +254,13 @@ def _person(name: str, address: str) -> dict[str, Any]:
     return {"emailAddress": {"name": name, "address": address}}
 
 
-def _redact(tmp_path: Path, records: list[Record], **policy: Any) -> tuple[list[dict[str, Any]], Redactor]:
+def _redact(tmp_path: Path, records: list[Record], **policy: Any) -> tuple[list[dict[str, Any]], RecordRedactor]:
     spool = Spool(tmp_path / "spool")
     for record in records:
         spool.write(record)
     spool.close()
     merged = {"own_domains": ("megasecurity.eu",), "own_addresses": ("info@megasecurity.eu",), **policy}
-    redactor = Redactor(Policy(**merged), Subject.parse(DEMO), CONTROLLER,
+    redactor = RecordRedactor(Policy(**merged), Subject.parse(DEMO), CONTROLLER,
                         {"mail": (MESSAGE, NOTE), "shop": (CUSTOMER,)})
     view = RedactedSpool(spool, redactor)
     out = [r for category, processor, _ in view.groups() for r in view.read(category, processor)]
