@@ -25,6 +25,7 @@ from aggregator.http import Redactor, Sleep
 from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.model import Outcome, overall_status
 from aggregator.plugins import Registry, build_registry, plugin_manager
+from aggregator.redact import for_export
 from aggregator.register import Register
 from aggregator.runner import Progress, check, run, secrets_of
 from aggregator.spool import Spool
@@ -168,7 +169,8 @@ def run_and_package(
     status = overall_status(outcomes)
     info = package.RequestInfo(rid, subject, cfg.controller, received, due, status)
     path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool, bus.snapshot(),
-                                           datetime.now(UTC), supersede=supersede)
+                                           datetime.now(UTC), supersede=supersede,
+                                           record_redactor=for_export(cfg, subject, registry))
     return ExportResult(rid, status, path, digest, outcomes, manifest), bus
 
 

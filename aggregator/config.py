@@ -35,6 +35,7 @@ class Config:
     ca_bundle: str | None = None
     source: str = "<defaults>"
     register_path: str | None = None   # [register] path, resolved against the config file's folder
+    redaction: dict[str, Any] = field(default_factory=dict)   # the validated [redaction] table
 
     @property
     def response_days(self) -> int:
@@ -60,7 +61,8 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
                  source: str = "<mapping>", base_dir: Path | None = None) -> Config:
     """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
     data = _substitute(dict(data), "", os.environ if env is None else env)
-    unknown = set(data) - {"controller", "tls", "connectors", "processors", "register", "service", "queue"}
+    unknown = set(data) - {"controller", "tls", "connectors", "processors", "register", "service", "queue",
+                           "redaction"}
     if unknown:
         raise ConfigError(f"config: unknown table(s): {', '.join(sorted(unknown))}")
     controller = dict(DEFAULT_CONTROLLER)
@@ -106,7 +108,8 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
         if not Path(register_path).is_absolute() and base_dir is not None:
             register_path = str(base_dir / register_path)
     return Config(controller=controller, connectors={k: dict(v) for k, v in connectors.items()},
-                  processors=dict(processors), ca_bundle=ca_bundle, source=source, register_path=register_path)
+                  processors=dict(processors), ca_bundle=ca_bundle, source=source, register_path=register_path,
+                  redaction=_redaction(data.get("redaction", {})))
 
 
 ENV_VAR = "DSAR_CONFIG"
@@ -137,6 +140,49 @@ def user_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     xdg = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
     return Path(xdg) / "dsar" / "dsar.toml"
+
+
+# ---------------------------------------------------------------------------------------------- [redaction]
+_DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}$")
+_REDACTION_KEYS = ("enabled", "own_domains", "own_addresses", "staff", "language")
+
+
+def _redaction(table: Any) -> dict[str, Any]:
+    """The ``[redaction]`` table checked (exit 2 naming the key, never a value), lists lower-cased."""
+    if not isinstance(table, dict):
+        raise ConfigError("config: [redaction] must be a table")
+    unknown = sorted(set(table) - set(_REDACTION_KEYS))
+    if unknown:
+        raise ConfigError(f"config: redaction.{unknown[0]} is not a known setting "
+                          f"(known: {', '.join(_REDACTION_KEYS)})")
+    out: dict[str, Any] = {}
+    if "enabled" in table:
+        if not isinstance(table["enabled"], bool):
+            raise ConfigError("config: redaction.enabled must be true or false")
+        out["enabled"] = table["enabled"]
+    for key, what in (("own_domains", "domain names such as \"megasecurity.eu\""),
+                      ("own_addresses", "e-mail addresses")):
+        if key not in table:
+            continue
+        items = table[key]
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"config: redaction.{key} must be a list of {what}")
+        cleaned = [i.strip().lower().lstrip("@") if key == "own_domains" else i.strip().lower() for i in items]
+        for item in cleaned:
+            ok = _DOMAIN.match(item) if key == "own_domains" else (
+                "@" in item and _DOMAIN.match(item.rsplit("@", 1)[1]) and item.rsplit("@", 1)[0])
+            if not ok:
+                raise ConfigError(f"config: redaction.{key} must be a list of {what}; one entry is not")
+        out[key] = cleaned
+    if "staff" in table:
+        if table["staff"] not in ("keep", "pseudonymise"):
+            raise ConfigError('config: redaction.staff must be "keep" or "pseudonymise"')
+        out["staff"] = table["staff"]
+    if "language" in table:
+        if table["language"] not in ("nl", "en"):
+            raise ConfigError('config: redaction.language must be "nl" or "en"')
+        out["language"] = table["language"]
+    return out
 
 
 def load(path: str | os.PathLike[str] | None, *, env: Mapping[str, str] | None = None) -> Config:

@@ -20,6 +20,7 @@ from aggregator.categories import CATEGORIES
 from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
+from aggregator.redact import RecordRedactor, RedactedSpool
 from aggregator.spool import Spool
 from aggregator.subject import Subject
 
@@ -142,11 +143,16 @@ def build(
     generated_at: datetime,
     *,
     supersede: Path | None = None,
+    record_redactor: RecordRedactor | None = None,
 ) -> tuple[Path, str, dict[str, Any]]:
     """Write the package; returns (path, sha256 of the zip, manifest). An existing package of the same request
     is never silently overwritten: the new one gets the next free name (``dsar-<id>-2.zip``), unless it
-    ``supersede``s that very file (a resume replacing the partial package it completes)."""
+    ``supersede``s that very file (a resume replacing the partial package it completes). With
+    ``record_redactor``, every file sees the records redacted (other people's details pseudonymised, internal
+    fields left out) and redactions.json logs it."""
     from aggregator.render import render_index
+
+    source: Spool | RedactedSpool = spool if record_redactor is None else RedactedSpool(spool, record_redactor)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     supersede = supersede if supersede is not None and supersede.parent == out_dir else None
@@ -165,18 +171,22 @@ def build(
                 writer = _Writer(zf)
                 for category, processor, count in groups:
                     base = f"data/{category}/{processor}"
-                    writer.write(f"{base}.json", _json_array(spool.read(category, processor)),
+                    writer.write(f"{base}.json", _json_array(source.read(category, processor)),
                                  category=category, processor=processor, records=count)
-                    columns = _flat_columns(spool.read(category, processor))
+                    columns = _flat_columns(source.read(category, processor))
                     if columns is not None:
-                        writer.write(f"{base}.csv", _csv_rows(spool.read(category, processor), columns),
+                        writer.write(f"{base}.csv", _csv_rows(source.read(category, processor), columns),
                                      category=category, processor=processor, records=count)
                 for _, processor, category, path in spool.attachments:
                     writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
                                  category=category, processor=processor)
                 manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
+                if record_redactor is not None:
+                    writer.write("redactions.json", [json.dumps(record_redactor.document(), ensure_ascii=False,
+                                                                indent=1).encode("utf-8")])
+                    manifest["redaction"] = record_redactor.summary()
                 manifest["files"] = list(writer.files)
-                writer.write("index.html", render_index(manifest, processors, spool))
+                writer.write("index.html", render_index(manifest, processors, source))  # type: ignore[arg-type]
                 manifest["files"] = list(writer.files)
                 body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
                 zf.writestr("manifest.json", body)

@@ -66,6 +66,9 @@ def _finish(register: Register, entry: RequestEntry, result: ExportResult, spool
     status = request_status(result.connectors)
     register.finish(entry.id, outcomes=result.connectors, status=status, package=result.package.resolve(),
                     sha256=result.sha256, known_addresses=known, event=event, actor=actor)
+    if not result.manifest.get("redaction", {}).get("enabled", True):
+        register.note(entry.id, "redaction_disabled", "[redaction] enabled = false: an internal review copy, "
+                      "other people's details and shop-internal fields NOT removed", actor=actor)
     if entry.type == "erasure" and status == "complete":
         register._anonymise(entry.id, actor=actor)      # the caller holds the request's lock
 

@@ -82,10 +82,11 @@ def run_export(sandbox: Sandbox, tmp_path: Path):
     export against the sandbox's vendor apps, answered in-process (``https=True``: over the HTTPS server)."""
 
     def _run(email: str, vendors: list[str] | None = None, settings: dict[str, dict[str, Any]] | None = None,
-             https: bool = False, **kwargs: Any) -> Package:
+             https: bool = False, tables: dict[str, dict[str, Any]] | None = None, **kwargs: Any) -> Package:
         mapping = sandbox.config_mapping(vendors)
         for name, extra in (settings or {}).items():
             mapping["connectors"].setdefault(name, {}).update(extra)
+        mapping.update(tables or {})          # other config tables, e.g. {"redaction": {"enabled": False}}
         cfg = config_mod.from_mapping(mapping, env={}, source="<test>")
         kwargs.setdefault("entry_points", False)
         if not https:        # the fast tier: the same sandbox apps and faults, answered in-process

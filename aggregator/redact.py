@@ -1,0 +1,634 @@
+"""Redaction between the spool and the package (Art. 15(4), recital 63): other people's e-mail addresses, names,
+phone numbers and postal addresses become stable pseudonyms ("Derde partij 1" / "Third party 1"), the shop's own
+business data (fields declared ``Kind.INTERNAL``) is left out, and every replacement is logged by kind and
+place in ``redactions.json``, never by value.
+
+It is vendor-neutral: what a field holds comes from the connectors' dataset declarations
+(:mod:`aggregator.datasets`). Who a value belongs to is decided per value:
+
+* the subject: the requester's address, any address in a record filed under ``contact`` (a connector only files
+  the subject's own contact card there), and the names and phone numbers that stand beside such an address;
+* the shop: ``[redaction] own_addresses`` and role addresses (``info@``, ``verkoop@`` …) at ``own_domains``
+  (default: the controller e-mail's domain), and names that carry the shop's name;
+* staff: other addresses at the shop's domains, and the names beside them; kept by default (the customer dealt
+  with them), pseudonymised with ``staff = "pseudonymise"``;
+* everyone else is a third party. A name beside a third party's address gets that address's pseudonym, so one
+  person carries one label in headers, attendee lists and message bodies.
+
+Free text (bodies, notes, reviews, and strings inside opaque ``DATA`` blobs or undeclared paths) is searched for
+e-mail addresses in any form (any case, ``<…>``, ``mailto:``, HTML entities), phone numbers, and the names of
+the package's third parties. A record of a connector without declarations gets the safe default: every string
+is treated as free text, and the addresses its connector listed in ``third_parties`` are pseudonymised.
+
+Pseudonyms are numbered in the order the package lists the records, so every run over the same data gives the
+same labels. Two learning passes over the spool (who is the subject; who are the third parties) come first; the
+package writer then reads the records through :class:`RedactedSpool`, so JSON, CSV and index.html all see the
+same redacted records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from aggregator.config import Config
+from aggregator.datasets import Dataset, Kind
+from aggregator.spool import Spool
+from aggregator.subject import Subject
+
+if TYPE_CHECKING:
+    from aggregator.plugins import Registry
+
+# Local parts that name a function, not a person: such an address at one of the shop's domains is the shop's.
+ROLE_LOCALS = frozenset({
+    "info", "contact", "verkoop", "sales", "support", "service", "klantendienst", "helpdesk", "boekhouding",
+    "accounting", "facturatie", "billing", "invoices", "facturen", "orders", "bestellingen", "webshop", "shop",
+    "noreply", "no-reply", "donotreply", "admin", "beheer", "office", "hello", "hallo", "privacy", "dpo",
+})
+# Names a vendor puts where no person is meant (Lightspeed writes "customer" as a ticket message's sender).
+ROLE_NAMES = frozenset({"customer", "klant", "client", "support", "admin", "system", "systeem", "shop", "webshop"})
+
+LABELS = {
+    "third": {"nl": "Derde partij", "en": "Third party"},
+    "staff": {"nl": "Medewerker", "en": "Staff member"},
+    "phone": {"nl": "[telefoonnummer verborgen]", "en": "[phone number hidden]"},
+    "address": {"nl": "[adres verborgen]", "en": "[address hidden]"},
+}
+
+# What each kind of redaction means, in the words redactions.json and index.html use.
+KINDS: dict[str, dict[str, str]] = {
+    "third_party_email": {
+        "nl": "e-mailadres van een ander persoon, vervangen door een schuilnaam",
+        "en": "another person's e-mail address, replaced by a pseudonym"},
+    "third_party_name": {
+        "nl": "naam van een ander persoon, vervangen door een schuilnaam",
+        "en": "another person's name, replaced by a pseudonym"},
+    "third_party_phone": {
+        "nl": "telefoonnummer van een ander persoon, verborgen",
+        "en": "another person's phone number, hidden"},
+    "third_party_address": {
+        "nl": "postadres van een ander persoon, verborgen", "en": "another person's postal address, hidden"},
+    "phone_in_free_text": {
+        "nl": "telefoonnummer in een vrije tekst dat niet het uwe is, verborgen",
+        "en": "a phone number in free text that is not yours, hidden"},
+    "staff_email": {
+        "nl": "werkadres van een medewerker, vervangen door een schuilnaam",
+        "en": "a staff member's work address, replaced by a pseudonym"},
+    "staff_name": {
+        "nl": "naam van een medewerker, vervangen door een schuilnaam",
+        "en": "a staff member's name, replaced by a pseudonym"},
+    "shop_internal": {
+        "nl": "interne bedrijfsgegeven van de winkel (geen persoonsgegeven van u), weggelaten",
+        "en": "the shop's internal business data (not your personal data), left out"},
+}
+WHY = {
+    "nl": "Gegevens van andere personen worden niet meegegeven: dat zou hun rechten schaden (AVG art. 15, lid 4, "
+          "en overweging 63). Interne bedrijfsgegevens zoals aankoopprijzen zijn geen persoonsgegevens van u en "
+          "zijn bedrijfsgeheim.",
+    "en": "Other people's details are not handed over: that would harm their rights (GDPR Art. 15(4) and recital "
+          "63). Internal business data such as purchase prices is not your personal data and is a trade secret.",
+}
+
+_AT = r"(?:@|&#0*64;|&#x0*40;|&commat;|%40)"
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+" + _AT + r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                            r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", re.IGNORECASE)
+_AT_FORMS = re.compile(_AT, re.IGNORECASE)
+# A phone number in text: international (+ or 00) or national (0…) form, 9–15 digits, common separators.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00|0)\d(?:[ ./-]?\(?\d\)?){7,16}(?![\w])")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_BEFORE = re.compile(r"(\w[\w'-]*) $")
+_CAPITALISED_AFTER = re.compile(r" [A-Z]")
+
+
+class Role(Enum):
+    """Who a value belongs to."""
+
+    SUBJECT = "subject"
+    SHOP = "shop"
+    STAFF = "staff"
+    THIRD = "third"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The validated ``[redaction]`` table."""
+
+    enabled: bool = True
+    own_domains: tuple[str, ...] = ()
+    own_addresses: tuple[str, ...] = ()
+    staff: str = "keep"                 # "keep" | "pseudonymise"
+    language: str = "nl"                # the language of the labels written into the data
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, Any] | None, controller: Mapping[str, Any]) -> Policy:
+        """A policy from ``Config.redaction`` (already validated), with the controller's defaults filled in."""
+        table = table or {}
+        email = str(controller.get("email") or "").strip().lower()
+        domain = email.rsplit("@", 1)[-1] if "@" in email else ""
+        domains = tuple(table.get("own_domains") or ((domain,) if domain else ()))
+        addresses = tuple(table.get("own_addresses") or ((email,) if email else ()))
+        return cls(enabled=bool(table.get("enabled", True)), own_domains=domains, own_addresses=addresses,
+                   staff=str(table.get("staff", "keep")), language=str(table.get("language", "nl")))
+
+
+def normal_address(value: str) -> str:
+    """An address as compared: no ``mailto:``, no angle brackets, entity forms of ``@`` undone, lower case."""
+    text = value.strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    text = text.strip().strip("<>").strip()
+    return _AT_FORMS.sub("@", text).lower()
+
+
+def name_tokens(value: str) -> tuple[str, ...]:
+    """The lower-cased words of a name ("Desmet, Jan" -> ("desmet", "jan"))."""
+    return tuple(_WORD.findall(value.lower()))
+
+
+def phone_key(value: str) -> str:
+    """The last nine digits of a phone number (enough to compare +32 475 …, 0475 … and 475…)."""
+    return re.sub(r"\D", "", value)[-9:]
+
+
+@dataclass
+class _Where:
+    """The record being redacted, and its log entry."""
+
+    category: str
+    dataset: Dataset | None
+    items: Counter[tuple[str, str, str, str | None]] = field(default_factory=Counter)
+
+
+class RecordRedactor:
+    """Decides, per value, whose it is, and replaces other people's details; learns from the whole spool first."""
+
+    def __init__(self, policy: Policy, subject: Subject, controller: Mapping[str, Any],
+                 datasets: Mapping[str, Sequence[Dataset]]) -> None:
+        self.policy = policy
+        self.subject = subject
+        self.datasets = {name: {d.name: d for d in ds} for name, ds in datasets.items()}
+        self.shop_names = tuple(n for n in (str(controller.get("name") or "").lower(),
+                                            str(controller.get("legal_entity") or "").lower()) if n)
+        self.own_domains = {d.lower().lstrip("@") for d in policy.own_domains}
+        self.own_addresses = {normal_address(a) for a in policy.own_addresses}
+        self.subject_addresses = {subject.email}
+        self.subject_names: list[frozenset[str]] = []
+        self.subject_phones: set[str] = set()
+        self.kept_tokens: set[str] = set()       # words of names that stay (the subject's, the shop's, staff kept)
+        self.third: dict[str, int] = {}          # address -> pseudonym number
+        self.third_names: dict[tuple[str, ...], int] = {}
+        self.staff: dict[str, int] = {}          # staff address or name -> number (only when pseudonymised)
+        self.staff_names: dict[tuple[str, ...], int] = {}
+        self.known_staff_names: set[tuple[str, ...]] = set()
+        self.log: dict[str, list[dict[str, Any]]] = {}
+        self.counts: Counter[str] = Counter()
+        self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
+
+    # ------------------------------------------------------------------ labels
+    def _label(self, kind: str, n: int | None = None, language: str | None = None) -> str:
+        base = LABELS[kind][language or self.policy.language]
+        return f"{base} {n}" if n is not None else base
+
+    def _third_number(self, address: str) -> int:
+        return self.third.setdefault(address, len(self.third) + 1)
+
+    def _staff_number(self, key: str) -> int:
+        return self.staff.setdefault(key, len(self.staff) + 1)
+
+    # ------------------------------------------------------------------ who is who
+    def role_of(self, address: str) -> Role:
+        """Whose address this is: the subject's, the shop's, a staff member's, or a third party's."""
+        addr = normal_address(address)
+        if addr in self.subject_addresses:
+            return Role.SUBJECT
+        local, _, domain = addr.rpartition("@")
+        if addr in self.own_addresses or (domain in self.own_domains and local in ROLE_LOCALS):
+            return Role.SHOP
+        if domain in self.own_domains:
+            return Role.STAFF
+        return Role.THIRD
+
+    def _is_subject_name(self, tokens: Sequence[str]) -> bool:
+        if not any(len(t) > 1 for t in tokens):
+            return False
+        for known in self.subject_names:
+            if all(t in known or (len(t) == 1 and any(k.startswith(t) for k in known)) for t in tokens):
+                return True
+        return False
+
+    def _is_shop_name(self, value: str) -> bool:
+        low = value.strip().lower()
+        return low in ROLE_NAMES or any(n in low for n in self.shop_names)
+
+    def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
+        source = record.get("source") or {}
+        return self.datasets.get(str(source.get("connector")), {}).get(str(record.get("dataset")))
+
+    # ------------------------------------------------------------------ learning passes
+    def prepare(self, spool: Spool) -> None:
+        """Learn from every record who the subject is, then number the third parties in package order."""
+        groups = spool.groups()
+        for category, processor, _ in groups:
+            for record in spool.read(category, processor):
+                self._learn_subject(record, category)
+        for category, processor, _ in groups:
+            for record in spool.read(category, processor):
+                self._learn_others(record)
+        self.kept_tokens |= {t for known in self.subject_names for t in known}
+        for name in self.known_staff_names:
+            if self.policy.staff == "keep":
+                self.kept_tokens |= set(name)
+
+    def _learn_subject(self, record: Mapping[str, Any], category: str) -> None:
+        ds = self._declared(record)
+        if ds is None:
+            return
+        for mapping, prefix in _mappings(record.get("data") or {}):
+            emails, names, phones = _people_fields(mapping, prefix, ds)
+            if category == "contact":   # the subject's own contact card: every address on it is theirs
+                self.subject_addresses |= {normal_address(v) for v in emails
+                                           if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
+            roles = {self.role_of(v) for v in emails}
+            if Role.SUBJECT in roles and Role.THIRD not in roles:
+                for v in names:
+                    if name_tokens(v) and not self._is_shop_name(v):
+                        self.subject_names.append(frozenset(name_tokens(v)))
+                self.subject_phones |= {phone_key(v) for v in phones if len(phone_key(v)) >= 8}
+
+    def _learn_others(self, record: Mapping[str, Any]) -> None:
+        ds = self._declared(record)
+        data = record.get("data") or {}
+        if ds is not None:
+            for mapping, prefix in _mappings(data):
+                emails, names, _ = _people_fields(mapping, prefix, ds)
+                pair = self._pair(emails)
+                for v in emails:
+                    self._note_address(v)
+                if pair is not None:
+                    role, address = pair
+                    for v in names:
+                        tokens = name_tokens(v)
+                        if not tokens or self._is_shop_name(v):
+                            continue
+                        if role is Role.THIRD:
+                            # a namesake of the subject keeps a label in the field, but the subject's own name
+                            # is never masked in text
+                            if not self._is_subject_name(tokens):
+                                self.third_names.setdefault(tokens, self._third_number(address))
+                        elif role is Role.STAFF:
+                            self.known_staff_names.add(tokens)
+                            if self.policy.staff == "pseudonymise":
+                                self.staff_names.setdefault(tokens, self._staff_number(address))
+                        elif role is Role.SHOP:
+                            self.kept_tokens |= set(tokens)
+        for text in _texts(data, ds):
+            for match in _EMAIL_IN_TEXT.finditer(text):
+                self._note_address(match.group(0))
+        for address in record.get("third_parties") or []:
+            self._note_address(str(address))
+
+    def _note_address(self, value: str) -> None:
+        if "@" not in normal_address(value):
+            return
+        role = self.role_of(value)
+        if role is Role.THIRD:
+            self._third_number(normal_address(value))
+        elif role is Role.STAFF and self.policy.staff == "pseudonymise":
+            self._staff_number(normal_address(value))
+
+    def _pair(self, emails: Sequence[str]) -> tuple[Role, str] | None:
+        """The role (and address) of the person a mapping's names and phones stand beside, if it has addresses."""
+        found = [(self.role_of(v), normal_address(v)) for v in emails if "@" in v]
+        for role in (Role.THIRD, Role.SUBJECT, Role.STAFF, Role.SHOP):
+            for r, a in found:
+                if r is role:
+                    return r, a
+        return None
+
+    # ------------------------------------------------------------------ redaction
+    def redact(self, record: Mapping[str, Any], category: str, file: str | None = None,
+               index: int = 0) -> dict[str, Any]:
+        """The record with other people's details replaced and internal fields left out; logged when ``file``."""
+        if not self.policy.enabled:
+            return dict(record)
+        where = _Where(category=category, dataset=self._declared(record))
+        out = dict(record)
+        out["data"] = self._mapping(record.get("data") or {}, "", where)
+        third = record.get("third_parties")
+        if third:
+            labels = []
+            for address in third:
+                role = self.role_of(str(address))
+                if role is Role.THIRD:
+                    label = self._label("third", self._third_number(normal_address(str(address))))
+                    where.items[("third_parties", "third_party_email", "field", label)] += 1
+                    labels.append(label)
+            out["third_parties"] = sorted(set(labels), key=_label_order)
+            if not out["third_parties"]:
+                del out["third_parties"]
+        if file is not None and where.items:
+            source = record.get("source") or {}
+            self.log.setdefault(file, []).append({
+                "record": index, "dataset": record.get("dataset"), "vendor_id": source.get("vendor_id"),
+                "redactions": [{"field": f, "kind": k, "in": w, "replacement": r, "count": n}
+                               for (f, k, w, r), n in where.items.items()],
+            })
+            for (_, k, _, _), n in where.items.items():
+                self.counts[k] += n
+        return out
+
+    def _mapping(self, mapping: Mapping[str, Any], prefix: str, where: _Where) -> dict[str, Any]:
+        ds = where.dataset
+        pair = None
+        if ds is not None:
+            emails, _, _ = _people_fields(mapping, prefix, ds)
+            pair = self._pair(emails)
+        out: dict[str, Any] = {}
+        for key, value in mapping.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found = ds.field_for(path) if ds is not None else None
+            kind = found[1].kind if found else None
+            if kind is Kind.INTERNAL and found is not None:
+                if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
+                    where.items[(found[1].en, "shop_internal", "field", None)] += 1
+                continue
+            out[key] = self._value(value, path, kind, pair, where)
+        return out
+
+    def _value(self, value: Any, path: str, kind: Kind | None, pair: tuple[Role, str] | None,
+               where: _Where) -> Any:
+        if isinstance(value, Mapping):
+            return self._mapping(value, path, where)
+        if isinstance(value, list):
+            return [self._value(v, path, kind, pair, where) for v in value]
+        if not isinstance(value, str) or not value.strip():
+            return value
+        if kind is Kind.EMAIL:
+            return self._email_field(value, path, where)
+        if kind is Kind.NAME:
+            return self._name_field(value, path, pair, where)
+        if kind is Kind.PHONE:
+            return self._phone_field(value, path, pair, where)
+        if kind is Kind.ADDRESS:
+            if pair is not None and pair[0] is Role.THIRD:
+                where.items[(path, "third_party_address", "field", self._label("address"))] += 1
+                return self._label("address")
+            return value
+        if kind in (Kind.IDENTIFIER, Kind.DATE, Kind.AMOUNT, Kind.NUMBER, Kind.FLAG, Kind.CODE):
+            return value
+        if kind in (Kind.TEXT, Kind.URL, Kind.NETWORK):
+            return self._text(value, path, where, emails_only=True)
+        return self._text(value, path, where)           # FREE_TEXT, DATA, or undeclared
+
+    def _email_field(self, value: str, path: str, where: _Where) -> str:
+        addr = normal_address(value)
+        if not _EMAIL_IN_TEXT.fullmatch(addr):
+            return self._text(value, path, where, emails_only=True)
+        role = self.role_of(addr)
+        if role is Role.THIRD:
+            label = self._label("third", self._third_number(addr))
+            where.items[(path, "third_party_email", "field", label)] += 1
+            return label
+        if role is Role.STAFF and self.policy.staff == "pseudonymise":
+            label = self._label("staff", self._staff_number(addr))
+            where.items[(path, "staff_email", "field", label)] += 1
+            return label
+        return value
+
+    def _name_field(self, value: str, path: str, pair: tuple[Role, str] | None, where: _Where) -> str:
+        tokens = name_tokens(value)
+        if not tokens:
+            return value
+        if pair is not None and pair[0] is Role.THIRD:
+            return self._third_name(tokens, self._third_number(pair[1]), path, "field", where)
+        if self._is_subject_name(tokens):
+            return value
+        if tokens in self.third_names:
+            return self._third_name(tokens, self.third_names[tokens], path, "field", where)
+        if self._is_shop_name(value) or where.category == "contact":
+            return value
+        if pair is not None and pair[0] in (Role.SHOP, Role.SUBJECT):
+            return value
+        if self.policy.staff == "pseudonymise":      # a staff member (beside a staff address, or unattributed)
+            key = pair[1] if pair is not None else " ".join(tokens)
+            number = self.staff_names.get(tokens) or self._staff_number(key)
+            self.staff_names.setdefault(tokens, number)
+            label = self._label("staff", number)
+            where.items[(path, "staff_name", "field", label)] += 1
+            return label
+        return value
+
+    def _third_name(self, tokens: tuple[str, ...], number: int, path: str, how: str, where: _Where) -> str:
+        if not self._is_subject_name(tokens):
+            self.third_names.setdefault(tokens, number)
+        label = self._label("third", number)
+        where.items[(path, "third_party_name", how, label)] += 1
+        return label
+
+    def _phone_field(self, value: str, path: str, pair: tuple[Role, str] | None, where: _Where) -> str:
+        key = phone_key(value)
+        mine = key in self.subject_phones or (pair is not None and pair[0] is Role.SUBJECT)
+        if pair is not None and pair[0] is Role.THIRD:
+            mine = False
+        elif where.category == "contact" or (pair is not None and pair[0] is Role.SHOP):
+            mine = True
+        elif pair is not None and pair[0] is Role.STAFF:
+            mine = self.policy.staff == "keep"
+        if mine or len(key) < 6:
+            return value
+        where.items[(path, "third_party_phone", "field", self._label("phone"))] += 1
+        return self._label("phone")
+
+    def _names_in_text(self) -> list[tuple[re.Pattern[str], str, str]]:
+        """Patterns for the package's third parties' (and pseudonymised staff's) names, longest first."""
+        if self._text_names is None:
+            entries: list[tuple[tuple[str, ...], str, str]] = []
+            for tokens, n in self.third_names.items():
+                entries.append((tokens, self._label("third", n), "third_party_name"))
+            for tokens, n in self.staff_names.items():
+                entries.append((tokens, self._label("staff", n), "staff_name"))
+            patterns = []
+            for tokens, label, kind in sorted(entries, key=lambda e: -len(" ".join(e[0]))):
+                body = r"[\s,.]+".join(re.escape(t) for t in tokens)
+                patterns.append((re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE), label, kind))
+            # a third party's first or last name on its own ("Showroombezoek Jan en Els"), when no kept name has
+            # it; _text skips it where a capitalised word stands right beside it (part of someone else's name)
+            for tokens, label, kind in entries:
+                for t in tokens:
+                    if len(t) >= 3 and t not in self.kept_tokens and not self._is_shop_name(t):
+                        patterns.append((re.compile(rf"(?<!\w){re.escape(t.capitalize())}(?!\w)"), label,
+                                         kind + ":lone"))
+            self._text_names = patterns
+        return self._text_names
+
+    def _text(self, value: str, path: str, where: _Where, *, emails_only: bool = False) -> str:
+        def email(match: re.Match[str]) -> str:
+            addr = normal_address(match.group(0))
+            role = self.role_of(addr)
+            if role is Role.THIRD:
+                label = self._label("third", self._third_number(addr))
+                where.items[(path, "third_party_email", "text", label)] += 1
+                return label
+            if role is Role.STAFF and self.policy.staff == "pseudonymise":
+                label = self._label("staff", self._staff_number(addr))
+                where.items[(path, "staff_email", "text", label)] += 1
+                return label
+            return match.group(0)
+
+        text = _EMAIL_IN_TEXT.sub(email, value)
+        if emails_only:
+            return text
+        for pattern, label, kind in self._names_in_text():
+            lone = kind.endswith(":lone")
+
+            def name(match: re.Match[str], label: str = label, lone: bool = lone) -> str:
+                if lone:   # part of another person's full name ("Els Vandamme", "Kristof Maes"): leave it
+                    before = _WORD_BEFORE.search(match.string, 0, match.start())
+                    if _CAPITALISED_AFTER.match(match.string, match.end()) or (
+                            before and before.group(1)[0].isupper() and before.group(1).lower() in self.kept_tokens):
+                        return match.group(0)
+                return label
+
+            replaced = pattern.sub(name, text)
+            if replaced != text:
+                n = len(pattern.findall(text)) - len(pattern.findall(replaced))
+                where.items[(path, kind.removesuffix(":lone"), "text", label)] += max(n, 1)
+                text = replaced
+
+        def phone(match: re.Match[str]) -> str:
+            key = phone_key(match.group(0))
+            digits = len(re.sub(r"\D", "", match.group(0)))
+            if digits < 9 or digits > 15 or key in self.subject_phones:
+                return match.group(0)
+            where.items[(path, "phone_in_free_text", "text", self._label("phone"))] += 1
+            return self._label("phone")
+
+        return _PHONE_IN_TEXT.sub(phone, text)
+
+    # ------------------------------------------------------------------ the log
+    def pseudonyms(self) -> list[dict[str, Any]]:
+        """Every pseudonym used, in both languages (never the value it stands for)."""
+        third = sorted(set(self.third.values()) | set(self.third_names.values()))
+        staff = sorted(set(self.staff.values()) | set(self.staff_names.values()))
+        return ([{"nl": self._label("third", n, "nl"), "en": self._label("third", n, "en"), "who": "third_party"}
+                 for n in third] +
+                [{"nl": self._label("staff", n, "nl"), "en": self._label("staff", n, "en"), "who": "staff"}
+                 for n in staff])
+
+    def summary(self) -> dict[str, Any]:
+        """The manifest's ``redaction`` object: enabled, the staff rule, counts per kind, and the log's path."""
+        return {
+            "enabled": self.policy.enabled,
+            "staff": self.policy.staff,
+            "log": "redactions.json",
+            "pseudonyms": len(self.pseudonyms()) if self.policy.enabled else 0,
+            "counts": dict(sorted(self.counts.items())),
+            "records": sum(len(v) for v in self.log.values()),
+        }
+
+    def document(self) -> dict[str, Any]:
+        """redactions.json: what was replaced or left out, per file and record, and why; never a value."""
+        return {
+            "enabled": self.policy.enabled,
+            "staff": self.policy.staff,
+            "why": WHY,
+            "kinds": KINDS,
+            "labels": {k: dict(v) for k, v in LABELS.items()},
+            "pseudonyms": self.pseudonyms() if self.policy.enabled else [],
+            "counts": dict(sorted(self.counts.items())),
+            "note": {"nl": "Elk .csv-bestand en index.html tonen dezelfde records als het .json-bestand ernaast.",
+                     "en": "Each .csv file and index.html show the same records as the .json file beside them."},
+            "files": {name: entries for name, entries in sorted(self.log.items())},
+        }
+
+
+def for_export(config: Config, subject: Subject, registry: Registry) -> RecordRedactor:
+    """The redactor of one export: the config's ``[redaction]`` policy and every registered connector's datasets."""
+    return RecordRedactor(Policy.from_config(config.redaction, config.controller), subject, config.controller,
+                          {name: cls.datasets for name, cls in registry.connectors.items()})
+
+
+class RedactedSpool:
+    """A read-only view of a spool whose records come out redacted (logged the first time a group is read)."""
+
+    def __init__(self, spool: Spool, redactor: RecordRedactor) -> None:
+        self.spool = spool
+        self.redactor = redactor
+        self._logged: set[tuple[str, str]] = set()
+        if redactor.policy.enabled:
+            redactor.prepare(spool)
+
+    @property
+    def attachments(self) -> list[tuple[str, str, str, Any]]:
+        return self.spool.attachments
+
+    def groups(self) -> list[tuple[str, str, int]]:
+        """(category, processor, record count), as the spool's."""
+        return self.spool.groups()
+
+    def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
+        """The group's records, redacted."""
+        first = (category, processor) not in self._logged
+        self._logged.add((category, processor))
+        file = f"data/{category}/{processor}.json" if first else None
+        for index, record in enumerate(self.spool.read(category, processor)):
+            yield self.redactor.redact(record, category, file, index)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _label_order(label: str) -> tuple[str, int]:
+    head, _, n = label.rpartition(" ")
+    return head, int(n) if n.isdigit() else 0
+
+
+def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Every mapping in ``data`` with its path (list positions left out), the root first."""
+    stack: list[tuple[Any, str]] = [(data, prefix)]
+    while stack:
+        value, where = stack.pop(0)
+        if isinstance(value, Mapping):
+            yield value, where
+            for key, child in value.items():
+                stack.append((child, f"{where}.{key}" if where else str(key)))
+        elif isinstance(value, list):
+            stack.extend((child, where) for child in value)
+
+
+_TEXT_KINDS = (None, Kind.FREE_TEXT, Kind.DATA, Kind.TEXT, Kind.URL, Kind.NETWORK)
+
+
+def _texts(data: Any, ds: Dataset | None) -> Iterator[str]:
+    """Every string in ``data`` that redaction searches as text (all of them when nothing is declared)."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            found = ds.field_for(path) if ds is not None else None
+            if found is None or found[1].kind in _TEXT_KINDS:
+                yield value
+        elif isinstance(value, Mapping):      # pushed in reverse: popped in document order
+            stack.extend(reversed([(child, f"{path}.{key}" if path else str(key)) for key, child in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(child, path) for child in value]))
+
+
+def _people_fields(mapping: Mapping[str, Any], prefix: str,
+                   ds: Dataset) -> tuple[list[str], list[str], list[str]]:
+    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields)."""
+    emails: list[str] = []
+    names: list[str] = []
+    phones: list[str] = []
+    for key, value in mapping.items():
+        found = ds.field_for(f"{prefix}.{key}" if prefix else str(key))
+        if found is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        strings = [v for v in values if isinstance(v, str) and v.strip()]
+        target = {Kind.EMAIL: emails, Kind.NAME: names, Kind.PHONE: phones}.get(found[1].kind)
+        if target is not None:
+            target.extend(strings)
+    return emails, names, phones
