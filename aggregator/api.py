@@ -36,6 +36,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 @dataclass(frozen=True)
 class ExportResult:
+    """What one export produced: its status, the package and its sha256, every connector's outcome."""
+
     request_id: str
     status: str                       # "complete" | "partial"
     package: Path
@@ -59,6 +61,7 @@ class ExportResult:
 
 
 def new_request_id(received_at: datetime) -> str:
+    """A fresh request id: the day it was received and ten random hex digits."""
     return f"{received_at:%Y%m%d}-{uuid.uuid4().hex[:10]}"
 
 

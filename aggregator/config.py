@@ -39,6 +39,7 @@ class Config:
 
     @property
     def response_days(self) -> int:
+        """The days the controller has to answer (the deadline is received_at plus these)."""
         return int(self.controller["response_days"])
 
 
@@ -57,7 +58,7 @@ def _substitute(value: Any, path: str, env: Mapping[str, str]) -> Any:
     return value
 
 
-def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = None,
+def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = None,  # noqa: C901 - one check per table, in a row
                  source: str = "<mapping>", base_dir: Path | None = None) -> Config:
     """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
     data = _substitute(dict(data), "", os.environ if env is None else env)

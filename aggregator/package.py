@@ -29,6 +29,8 @@ SCHEMA_VERSION = "1.0"
 
 @dataclass(frozen=True)
 class RequestInfo:
+    """The request the package answers: its id, subject, controller, dates and status."""
+
     request_id: str
     subject: Subject
     controller: Mapping[str, Any]

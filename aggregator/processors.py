@@ -15,6 +15,8 @@ from aggregator.errors import ConfigError
 
 @dataclass(frozen=True)
 class Processor:
+    """One processor of the shop's register: what it does, why, on which basis, where, how long."""
+
     key: str
     name: str
     service: str

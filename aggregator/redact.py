@@ -564,6 +564,7 @@ class RedactedSpool:
 
     @property
     def attachments(self) -> list[tuple[str, str, str, Any]]:
+        """The spool's attachments, as they are (files are not redacted; see the README)."""
         return self.spool.attachments
 
     def groups(self) -> list[tuple[str, str, int]]:

@@ -21,6 +21,7 @@ _ENV = jinja2.Environment(
 
 
 def render_index(manifest: Mapping[str, Any], processors: Mapping[str, Processor], spool: Spool) -> Iterator[bytes]:
+    """index.html, rendered from the manifest and the spooled records, as UTF-8 chunks."""
     found = {p["key"]: p["categories"] for p in manifest["processors"]}
     used = [slug for slug in CATEGORIES if any(slug in cats for cats in found.values())]
     sections = [

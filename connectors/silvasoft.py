@@ -384,7 +384,7 @@ class SilvasoftConnector(Connector):
             ctx.note(f"the plan's hourly request limit was hit {self._rate_hits} time(s); the export waited "
                      f"{self._rate_waited:.0f} s in all and retried.")
 
-    def _documents(self, found: _Found) -> Iterator[Record]:
+    def _documents(self, found: _Found) -> Iterator[Record]:  # noqa: C901 - the sweep, the index and the cap in one loop; to split next
         """The sweeps, relations by the customer numbers others offer, then the subject's invoices."""
         ctx = self.ctx
         window = self._window_start(found.own.values())

@@ -69,7 +69,7 @@ def test_human_summary_goes_to_stderr(ls_config: Path, tmp_path: Path):
     assert "package:" in proc.stderr and f"We hold no data about {EMPTY}" in proc.stderr
 
 
-@pytest.mark.parametrize("args, env, code, text", [
+@pytest.mark.parametrize(("args", "env", "code", "text"), [
     (["export", "not-an-email"], {}, 2, "not a valid e-mail address: 'not-an-email'"),
     (["export", OTHER, "--only", "lightspeed,nope"], {}, 2, "unknown connector(s): nope"),
     (["export", OTHER, "--only", ","], {}, 2, "--only names no connector"),

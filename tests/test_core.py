@@ -104,7 +104,7 @@ def test_builtins_are_loaded_as_default_plugins():
                                         "google_analytics"}
 
 
-@pytest.mark.parametrize("attrs, message", [
+@pytest.mark.parametrize(("attrs", "message"), [
     ({"categories": ("contact", "horoscope")}, "unknown or no categories"),
     ({"categories": ()}, "unknown or no categories"),
     ({"processor": "acme"}, "unknown processor 'acme'"),

@@ -227,7 +227,7 @@ def test_pacing_starts_before_the_budget_runs_out():
         pacer.acquire()                                    # never park a thread for half an hour
 
 
-@pytest.mark.parametrize("data, found", [
+@pytest.mark.parametrize(("data", "found"), [
     ({"method": "paypal", "paypalTransactionId": "9HK34765LW512345C"}, ["9HK34765LW512345C"]),
     ([{"id": "2GG27193RB998877D"}, "junk"], ["2GG27193RB998877D"]),
     ([], []),
@@ -355,7 +355,7 @@ def test_subscriptions_of_other_addresses_are_withheld_if_the_api_ignores_the_em
 
 
 # --------------------------------------------------------------------------- the connector kit: settings up front
-@pytest.mark.parametrize("change, key", [
+@pytest.mark.parametrize(("change", "key"), [
     ({"base_url": None}, "base_url"),                                   # missing required keys
     ({"api_key": None}, "api_key"),
     ({"api_secret": ""}, "api_secret"),
@@ -421,7 +421,7 @@ def test_other_customers_exports_declare_every_field(run_export, email: str):
     assert outcome.status == "complete" and outcome.undeclared == []
 
 
-@pytest.mark.parametrize("match, key, extra, reported", [
+@pytest.mark.parametrize(("match", "key", "extra", "reported"), [
     ("reviews.json", "reviews", {"reviewerCity": "Gent"}, "review: reviewerCity"),
     ("/products.json", "orderProducts", {"engraving": {"text": "Voor Sofie"}}, "order_line: engraving.text"),
 ])
@@ -455,7 +455,7 @@ def test_every_dataset_is_declared_once_with_labels_and_the_cost_price_is_intern
 
 
 # --------------------------------------------------------------------------- paging: one guard, one shape check
-@pytest.mark.parametrize("match, where", [
+@pytest.mark.parametrize(("match", "where"), [
     ("customers.json", r"GET /lightspeed/nl/customers\.json\?email=sofie\.claes%40example\.com"),   # by e-mail
     ("orders.json", r"GET /lightspeed/nl/orders\.json\?customer=31485502"),                        # by customer
     ("/products.json", r"GET /lightspeed/nl/orders/\d+/products\.json"),                          # fanned out

@@ -336,7 +336,7 @@ def _declared(name: str) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("route,path,params,entity", [
+@pytest.mark.parametrize(("route", "path", "params", "entity"), [
     ("GET /users", "/users", {"$select": "id,userPrincipalName,mail,displayName,userType"}, "microsoft.graph.user"),
     ("GET /users", "/users", {}, "microsoft.graph.user"),
     ("GET /users/{id}/messages", "/users/info@megasecurity.eu/messages",
@@ -386,7 +386,7 @@ def test_an_unreachable_authority_is_a_one_line_reason(run_export):
 US_AUTHORITY = "https://login.microsoftonline.us/5f3c9a2e-8b1d-4c6f-9e27-3a41d0b8c7e5"
 
 
-@pytest.mark.parametrize("key,change", [
+@pytest.mark.parametrize(("key", "change"), [
     ("client_secret", None),                                  # missing required key
     ("authority", None),
     ("client_id", "  "),
@@ -456,7 +456,7 @@ def _leaves(data: Any, prefix: str = "") -> set[str]:
     return {prefix} if data not in (None, "") else set()
 
 
-@pytest.mark.parametrize("email,settings", [
+@pytest.mark.parametrize(("email", "settings"), [
     (DEMO, {}), (OTHER, {}), (NEAR_MISS, {}), (EMPTY, {}),
     (DEMO, {"mailboxes": [], "include_attachments": True}),
 ])

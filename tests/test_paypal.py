@@ -110,7 +110,7 @@ def test_near_miss_and_other_customers_get_only_their_own(run_export, sandbox):
 
 
 # --------------------------------------------------------------------------- windows and paging
-@pytest.mark.parametrize("start,now", [
+@pytest.mark.parametrize(("start", "now"), [
     ("2025-06-01", "2026-11-26T15:00:00Z"), ("2023-12-01", "2026-11-26T00:00:01Z"),
     ("2026-11-01", "2026-11-26T15:00:00Z"), ("2026-10-26", "2026-11-26T00:00:00Z"),
 ])
@@ -532,7 +532,7 @@ BAD_SETTINGS = [   # (key, value or None to leave it out, what the one line says
 ]
 
 
-@pytest.mark.parametrize("key,value,says", BAD_SETTINGS, ids=[f"{k}={v!r}" for k, v, _ in BAD_SETTINGS])
+@pytest.mark.parametrize(("key", "value", "says"), BAD_SETTINGS, ids=[f"{k}={v!r}" for k, v, _ in BAD_SETTINGS])
 def test_a_bad_setting_exits_2_with_one_line_before_any_request(sandbox, tmp_path, capsys, key, value, says):
     mapping = sandbox.config_mapping(["paypal"])
     section = mapping["connectors"]["paypal"]

@@ -364,7 +364,7 @@ def test_the_subjects_own_contact_card_is_not_masked(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- configuration
-@pytest.mark.parametrize("table,key", [
+@pytest.mark.parametrize(("table", "key"), [
     ({"enabled": "no"}, "redaction.enabled"),
     ({"own_domains": "megasecurity.eu"}, "redaction.own_domains"),
     ({"own_domains": ["not a domain"]}, "redaction.own_domains"),

@@ -331,7 +331,7 @@ def test_requests_list_and_show_json_match_their_schemas(sandbox, tmp_path: Path
         validate("request.schema.json", {**shown, "status": "lost"})
 
 
-@pytest.mark.parametrize("args, text", [
+@pytest.mark.parametrize(("args", "text"), [
     (["requests", "show", "NOPE"], "no request 'NOPE'"),
     (["requests", "list", "--register", "/nonexistent/r.sqlite3"], "/nonexistent/r.sqlite3 does not exist"),
     (["requests", "extend", "NOPE", "--months", "3", "--reason", "x"], "usage:"),

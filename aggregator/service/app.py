@@ -56,7 +56,7 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(rt: Runtime, jobs: EmbeddedJobs | QueueJobs) -> FastAPI:
+def create_app(rt: Runtime, jobs: EmbeddedJobs | QueueJobs) -> FastAPI:  # noqa: C901 - the routes are defined inside it
     """The API over ``rt``'s register, running jobs with ``jobs``; the lifespan marks interrupted runs first."""
 
     @asynccontextmanager

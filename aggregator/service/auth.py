@@ -33,6 +33,7 @@ class BearerAuth:
         self._token = token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse any request without the portal's bearer token (401), except /health and downloads."""
         if scope["type"] != "http" or is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
