@@ -119,15 +119,26 @@ def _flat_columns(records: Iterable[dict[str, Any]]) -> list[str] | None:
     return list(columns)
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value safe for a spreadsheet: text that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+``,
+    ``-``, ``@``, a leading tab or carriage return) gets a leading apostrophe (OWASP CSV injection guidance)."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
 def _csv_rows(records: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[bytes]:
-    head = ["dataset", "vendor_id", "retrieved_at", *columns]
+    head = [csv_cell(c) for c in ("dataset", "vendor_id", "retrieved_at", *columns)]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(head)
     for record in records:
         src = record["source"]
-        writer.writerow([record["dataset"], src.get("vendor_id"), src.get("retrieved_at"),
-                         *(record["data"].get(c) for c in columns)])
+        writer.writerow([csv_cell(v) for v in (record["dataset"], src.get("vendor_id"), src.get("retrieved_at"),
+                                                 *(record["data"].get(c) for c in columns))])
         if buf.tell() > 65536:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)

