@@ -73,13 +73,14 @@ def export(
     entry_points: bool = True,
     sleep: Sleep = time.sleep,
     adapters: Mapping[str, BaseAdapter] | None = None,
+    language: str | None = None,
 ) -> ExportResult:
     """Collect everything the configured processors hold about ``email`` into one package.
 
     Raises InputError / ConfigError (exit 2) before any request is sent; connector failures do not raise:
     they come back as ``status == "partial"`` with each failed connector's one-line reason. ``adapters``
     mounts ``requests`` transport adapters by URL prefix on every vendor session (the tests' in-process
-    sandbox uses it).
+    sandbox uses it). ``language`` (nl or en) is the language of the pages; default: the config's.
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
@@ -89,6 +90,9 @@ def export(
     rid = request_id or new_request_id(received)
     if not _REQUEST_ID.match(rid):
         raise InputError(f"not a valid request id: {rid!r}")
+    language = language or cfg.controller.get("language") or "nl"
+    if language not in ("nl", "en"):
+        raise InputError(f"language must be nl or en, not {language!r}")
 
     out = Path(out_dir)
     try:
@@ -118,7 +122,10 @@ def export(
         info = package.RequestInfo(rid, subject, cfg.controller, received,
                                    received + timedelta(days=cfg.response_days), status)
         path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool,
-                                               bus.snapshot(), datetime.now(UTC))
+                                               bus.snapshot(), datetime.now(UTC),
+                                               readable=package.Readable(
+                                                   language=language, authorities=cfg.authorities,
+                                                   datasets={n: c.datasets for n, c in registry.connectors.items()}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ExportResult(rid, status, path, digest, outcomes, manifest)

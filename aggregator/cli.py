@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--sandbox", action="store_true", help="start the bundled fixture-backed vendor APIs and use them")
     e.add_argument("--only", help="comma-separated connector names to run (others are listed as skipped)")
     e.add_argument("--request-id", help="use this request id (default: generated)")
+    e.add_argument("--language", choices=("nl", "en"),
+                   help="language of the pages the customer reads (default: controller.language, else nl)")
     e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     c = sub.add_parser("connectors", help="list the registered connectors, their settings, and check the config")
@@ -105,7 +107,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             sandbox = Sandbox().start()
             config = config_mod.from_mapping(sandbox.config_mapping(), source="<sandbox>")
         result = export(args.email, customer_number=args.customer_number, config=config, out_dir=args.out,
-                        only=only, request_id=args.request_id, progress=progress)
+                        only=only, request_id=args.request_id, progress=progress, language=args.language)
     finally:
         progress.done()
         if sandbox is not None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -16,9 +15,11 @@ from pathlib import Path
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
+from aggregator import formats, render
 from aggregator.categories import CATEGORIES
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
+from aggregator.render import Readable
 from aggregator.spool import Spool
 from aggregator.subject import Subject
 
@@ -85,22 +86,6 @@ def _flat_columns(records: Iterable[dict[str, Any]]) -> list[str] | None:
     return list(columns)
 
 
-def _csv_rows(records: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[bytes]:
-    head = ["dataset", "vendor_id", "retrieved_at", *columns]
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(head)
-    for record in records:
-        src = record["source"]
-        writer.writerow([record["dataset"], src.get("vendor_id"), src.get("retrieved_at"),
-                         *(record["data"].get(c) for c in columns)])
-        if buf.tell() > 65536:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode("utf-8")
-
-
 def build(
     out_dir: Path,
     info: RequestInfo,
@@ -109,9 +94,10 @@ def build(
     spool: Spool,
     identifiers: Mapping[str, list[str]],
     generated_at: datetime,
+    readable: Readable | None = None,
 ) -> tuple[Path, str, dict[str, Any]]:
     """Write the package; returns (path, sha256 of the zip, manifest)."""
-    from aggregator.render import render_index
+    readable = readable or Readable()
 
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"dsar-{info.request_id}.zip"
@@ -134,14 +120,24 @@ def build(
                                  category=category, processor=processor, records=count)
                     columns = _flat_columns(spool.read(category, processor))
                     if columns is not None:
-                        writer.write(f"{base}.csv", _csv_rows(spool.read(category, processor), columns),
+                        writer.write(f"{base}.csv", formats.csv_rows(spool.read(category, processor), columns),
                                      category=category, processor=processor, records=count)
                 for _, processor, category, path in spool.attachments:
                     writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
                                  category=category, processor=processor)
+                # -- the readable answer: standard formats, a page per category, the Art. 20 subset, index.html
+                for name, content, meta in formats.files(spool, info.subject.email, generated_at):
+                    writer.write(name, [content], **meta)
                 manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
+                manifest["language"] = readable.language
                 manifest["files"] = list(writer.files)
-                writer.write("index.html", render_index(manifest, processors, spool))
+                pages = render.Pages(manifest, processors, spool, readable)
+                for name, chunks in pages.category_pages():
+                    writer.write(name, chunks, format="html")
+                writer.write("portability.json", [render.portability(manifest, readable, spool)])
+                manifest["portability"] = "portability.json"
+                manifest["files"] = list(writer.files)
+                writer.write("index.html", pages.index(writer.files))
                 manifest["files"] = list(writer.files)
                 body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
                 zf.writestr("manifest.json", body)
