@@ -219,3 +219,18 @@ def test_no_data_package_in_a_real_browser(browser, run_export, tmp_path):
     assert not (root / "pages").exists()
     assert "pages/" not in " ".join(facts["links"])
     browser.screenshot(_shots(tmp_path) / "index-nodata-nl.png")
+
+
+def test_the_checks_see_console_errors_outside_requests_and_broken_links(browser, tmp_path):
+    # a page that breaks every rule, so the checks above cannot pass vacuously (the request goes to a closed
+    # loopback port: nothing leaves the machine)
+    root = tmp_path / "bad"
+    root.mkdir()
+    page = root / "index.html"
+    page.write_text('<!doctype html><html lang="nl"><body><img src="http://127.0.0.1:9/x.png">'
+                    '<a href="missing.html">x</a><script>console.error("kapot")</script></body></html>')
+    facts = browser.open(page.as_uri())
+    assert any("kapot" in json.dumps(c) for c in facts["console"])
+    assert "http://127.0.0.1:9/x.png" in facts["requests"]
+    with pytest.raises(AssertionError):
+        _check_page(browser, root, page)
