@@ -201,9 +201,9 @@ def test_values_are_written_as_a_person_writes_them(demo):
 
 def test_cards_are_sorted_newest_first_and_lines_sit_in_their_order(demo):
     orders = demo["en"].read("pages/orders.html").decode()
-    numbers = re.findall(r"<h3>(ORD\d+)", orders)
+    numbers = re.findall(r"<h3>Order (ORD\d+)", orders)
     assert numbers[:3] == ["ORD10260", "ORD10259", "ORD10258"]
-    first = orders[orders.index("<h3>ORD10260"):orders.index("<h3>ORD10259")]
+    first = orders[orders.index("<h3>Order ORD10260"):orders.index("<h3>Order ORD10259")]
     assert "<caption>Lines</caption>" in first and "Bedieningspaneel KP-2" in first
 
 

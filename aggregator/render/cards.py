@@ -100,10 +100,19 @@ def _scalar(value: Any, kind: str, decl: Field | None, lang: str, currency: str 
     if kind == Kind.ADDRESS and isinstance(value, str) and len(value) == 2 and value.isalpha():
         return country_name(value, lang) or value
     if kind == Kind.NUMBER and not isinstance(value, bool):
+        if decl is not None and "rate" in decl.en.lower() and "%" not in decl.en and _fraction(value):
+            return fmt_number(round(float(value) * 100, 2), lang) + "\u00a0%"      # Lightspeed's 0.21: 21 %
         return fmt_number(value, lang)
     if isinstance(value, Mapping | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _fraction(value: Any) -> bool:
+    try:
+        return 0 < float(value) < 1
+    except (TypeError, ValueError):
+        return False
 
 
 # ----------------------------------------------------------------------------------------- address groups
@@ -262,9 +271,21 @@ def declared_card(record: Mapping[str, Any], dataset: Dataset, lang: str, childr
         table = _child_lines(children, child_set, child_link, lang, codes)
         if table is not None:
             lines.append(table)
-    title_bits = [_title_value(data, p, dataset, lang) for p in dataset.title]
+    title_paths = [p for p in dataset.title if p != dataset.date]
+    title = ""
+    previous_name = False
+    for p in title_paths:
+        bit = _title_value(data, p, dataset, lang)
+        if not bit:
+            continue
+        found = dataset.field_for(p)
+        is_name = bool(found and found[1].kind == Kind.NAME)
+        title += (" " if is_name and previous_name else " · ") + bit if title else bit   # "Jan Desmet · 20260171"
+        previous_name = is_name
     kind_label = dataset.nl if lang == "nl" else dataset.en
-    title = " · ".join(b for b in title_bits if b) or kind_label
+    title = title or kind_label
+    if title_paths and all((f := dataset.field_for(p)) and f[1].kind == Kind.IDENTIFIER for p in title_paths[:1]):
+        title = f"{kind_label} {title}"        # "Bestelling ORD10260", not a bare number
     date_value = _get(data, dataset.date) if dataset.date else None
     card = Card(title=title, date=fmt_moment(date_value, lang) if date_value else None,
                 sort=sort_key(date_value), rows=[r for r in rows if r.value or r.items or r.kind == Kind.FREE_TEXT],
@@ -408,6 +429,15 @@ def _generic_rows(data: Mapping[str, Any], lang: str, skip: Iterable[str] = ()) 
         last = path.rsplit(".", 1)[-1]
         if isinstance(value, Mapping):
             stack.extend((f"{path}.{k}", v) for k, v in value.items())
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, Mapping) and "name" in v and "value" in v
+                                                     for v in value):
+            for item in value:      # named values (Mailchimp's merge fields, labelled by the audience's own names)
+                shown = item["value"]
+                if isinstance(shown, Mapping):
+                    shown = _address_text([(str(k), str(v)) for k, v in shown.items() if v])
+                if shown not in (None, "", [], {}):
+                    rows.append(Row(str(item["name"]), _plain(shown, lang), Kind.TEXT))
             continue
         if isinstance(value, list):
             if all(not isinstance(v, Mapping | list) for v in value):
