@@ -38,6 +38,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                  "Yes. {n} of our processors hold {records} pieces of data about you together (see the table below)."),
     "no_data": ("Nee: wij en onze verwerkers bewaren geen gegevens over {email}.",
                 "No: neither we nor our processors hold any data about {email}."),
+    "no_data_partial": ("Nee: bij de verwerkers die wij konden bevragen, vonden wij geen gegevens over {email}.",
+                        "No: the processors we could query hold no data about {email}."),
     "partial": ("Dit antwoord is nog niet volledig:", "This answer is not complete yet:"),
     "partial_failed": ("{proc} kon niet worden bevraagd ({why}). Wij vragen het opnieuw en sturen u de rest.",
                        "{proc} could not be queried ({why}). We will ask again and send you the rest."),

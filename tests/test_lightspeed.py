@@ -130,7 +130,7 @@ def test_customer_with_nothing_gets_a_plain_statement(run_export):
     assert pkg.result.connectors["lightspeed"].records == 0
     assert pkg.manifest["summary"]["no_data"] is True
     assert f"We hold no data about {EMPTY}" in pkg.manifest["summary"]["statement"]
-    assert f"wij en onze verwerkers bewaren geen gegevens over {EMPTY}" in pkg.zip.read("index.html").decode()
+    assert f"vonden wij geen gegevens over {EMPTY}" in pkg.zip.read("index.html").decode()
 
 
 def test_wrong_key_fails_lightspeed_only_with_a_one_line_reason(run_export, sandbox):

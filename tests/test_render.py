@@ -316,7 +316,9 @@ def test_a_no_data_answer_is_one_sentence_and_names_no_data(run_export):
     pkg = run_export(EMPTY, ["lightspeed"])
     html = pkg.zip.read("index.html").decode()
     page = _parse(html)
-    assert page.section("confirmation").strip().startswith("Hebben wij gegevens over u? Nee: wij en onze verwerkers")
+    # only Lightspeed was asked: the sentence says so instead of claiming nobody holds anything
+    assert page.section("confirmation").strip().startswith("Hebben wij gegevens over u? Nee: bij de verwerkers die wij")
+    assert "Mailchimp (Intuit) werd deze keer niet bevraagd" in page.section("confirmation")
     assert not [n for n in pkg.zip.namelist() if n.startswith(("pages/", "data/", "formats/"))]
     assert not [h for h in page.links if h.startswith(("pages/", "data/", "formats/"))]
     for absent in ("purposes", "recipients", "data", "masking"):
@@ -432,3 +434,11 @@ def test_text_colours_have_a_contrast_of_at_least_4_5(demo):
         for bg in ("#ffffff", colours["soft"]):
             hi, lo = sorted((_luminance(colours[fg]), _luminance(bg)), reverse=True)
             assert (hi + 0.05) / (lo + 0.05) >= 4.5, (fg, bg)
+
+
+def test_a_complete_no_data_answer_is_the_plain_sentence(run_export):
+    pkg = run_export(EMPTY)      # every processor asked, none holds anything
+    assert pkg.result.status == "complete" and pkg.manifest["summary"]["no_data"] is True
+    page = _parse(pkg.zip.read("index.html").decode())
+    assert page.section("confirmation").strip() == \
+        "Hebben wij gegevens over u? Nee: wij en onze verwerkers bewaren geen gegevens over niemand@example.org."
