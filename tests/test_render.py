@@ -442,3 +442,13 @@ def test_a_complete_no_data_answer_is_the_plain_sentence(run_export):
     page = _parse(pkg.zip.read("index.html").decode())
     assert page.section("confirmation").strip() == \
         "Hebben wij gegevens over u? Nee: wij en onze verwerkers bewaren geen gegevens over niemand@example.org."
+
+
+def test_invoice_pdfs_are_linked_from_their_card_and_the_index(run_export):
+    pkg = run_export(DEMO, ["silvasoft"], {"silvasoft": {"include_pdf": True}})
+    pdfs = [n for n in pkg.zip.namelist() if n.endswith(".pdf")]
+    assert pdfs
+    page = pkg.zip.read("pages/invoices.html").decode()
+    assert all(f'href="../{p}"' in page for p in pdfs)
+    index = _parse(pkg.zip.read("index.html").decode())
+    assert set(pdfs) <= set(index.links) and ".pdf:" in index.section("files")
