@@ -89,7 +89,8 @@ class Redactor:
 def _forms(secret: str) -> set[str]:
     raw = secret.encode("utf-8")
     return {secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(raw).decode("ascii"),
-            base64.urlsafe_b64encode(raw).decode("ascii"), base64.b64encode(raw).decode("ascii").rstrip("=")}
+            base64.urlsafe_b64encode(raw).decode("ascii"), base64.b64encode(raw).decode("ascii").rstrip("="),
+            base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")}
 
 
 def one_line(text: object, limit: int | None = 300) -> str:
@@ -289,7 +290,11 @@ class VendorSession(requests.Session):
         if target is None:
             return None
         here, there = urlsplit(resp.url), urlsplit(urljoin(resp.url, target))
-        if _origin(here) != _origin(there):
+        try:
+            moved = _origin(here) != _origin(there)
+        except ValueError:                  # an unreadable port in the Location
+            moved = True
+        if moved:
             raise ConnectorError(f"{self.vendor}: refused to follow a redirect to another host "
                                  f"({there.scheme}://{there.hostname or '?'})")
         return target
@@ -369,7 +374,7 @@ class VendorSession(requests.Session):
         except urllib3.exceptions.SSLError as exc:
             raise requests.exceptions.SSLError(exc) from None
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise requests.exceptions.ConnectionError(exc) from None
+            raise requests.exceptions.ReadTimeout(exc) from None
         response._content = bytes(body)
         response._content_consumed = True  # type: ignore[attr-defined]
         raw.release_conn()

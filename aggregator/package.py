@@ -51,6 +51,13 @@ def _publish(partial: Path, out_dir: Path, request_id: str, supersede: Path | No
             os.link(partial, final)
         except FileExistsError:
             continue
+        except OSError:                     # no hard links on this filesystem: claim the name, then move in
+            try:
+                os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            os.replace(partial, final)
+            return final
         partial.unlink()
         return final
 

@@ -8,9 +8,10 @@ the key and what it must be, never the value (it may be a secret, or come from a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -65,6 +66,18 @@ def _fail(connector: str, setting: Setting, must: str) -> ConfigError:
     return ConfigError(f"config: connectors.{connector}.{setting.name} must be {must}")
 
 
+def _date(connector: str, s: Setting, value: Any) -> date:
+    """A date setting: a TOML date, the date of a TOML date-time, or text written YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _fail(connector, s, "a date written YYYY-MM-DD") from None
+
+
 def _coerce(connector: str, s: Setting, value: Any) -> Any:
     if s.kind in ("text", "url"):
         if not isinstance(value, str) or not value.strip():
@@ -80,10 +93,7 @@ def _coerce(connector: str, s: Setting, value: Any) -> Any:
             raise _fail(connector, s, "true or false")
         return value
     if s.kind == "date":
-        try:
-            return date.fromisoformat(str(value)) if not isinstance(value, date) else value
-        except ValueError:
-            raise _fail(connector, s, "a date written YYYY-MM-DD") from None
+        return _date(connector, s, value)
     if s.kind == "list":
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise _fail(connector, s, 'a list of non-empty texts (["a", "b"])')
@@ -95,8 +105,10 @@ def _coerce(connector: str, s: Setting, value: Any) -> Any:
         number: float = int(value) if s.kind == "int" else float(value)
         if s.kind == "int" and isinstance(value, float | str) and float(value) != number:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(connector, s, f"a {s.describe()}") from None
+    if not math.isfinite(number):
+        raise _fail(connector, s, f"a {s.describe()}")
     too_low = s.minimum is not None and (number <= s.minimum if s.above_minimum else number < s.minimum)
     if too_low or (s.maximum is not None and number > s.maximum):
         raise _fail(connector, s, f"a {s.describe()}")

@@ -54,6 +54,9 @@ def clean_data(data: Any, max_depth: int = MAX_DEPTH) -> tuple[Any, int]:
             parent[key] = copy
             for k, v in value.items():
                 name = fix(k) if isinstance(k, str) else str(k)
+                base, n = name, 2
+                while name in copy:                 # two keys that clean to one: keep both values
+                    name, n = f"{base} ({n})", n + 1
                 copy[name] = None
                 stack.append((v, copy, name, depth + 1))
         elif isinstance(value, list | tuple):

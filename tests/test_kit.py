@@ -58,6 +58,8 @@ def test_settings_are_typed_and_defaults_filled_in():
     ({**GOOD, "page_size": 2.5}, "acme.page_size must be a whole number"),
     ({**GOOD, "page_size": True}, "acme.page_size must be"),
     ({**GOOD, "rate": 0}, "acme.rate must be a number ≥ 0.1"),
+    ({**GOOD, "rate": float("nan")}, "acme.rate must be a number ≥ 0.1"),
+    ({**GOOD, "page_size": float("inf")}, "acme.page_size must be a whole number 1–1000"),
     ({**GOOD, "include_pdf": "yes"}, "acme.include_pdf must be true or false"),
     ({**GOOD, "since": "31-01-2024"}, "acme.since must be a date written YYYY-MM-DD"),
     ({**GOOD, "mailboxes": [1]}, "acme.mailboxes must be a list of non-empty texts"),
