@@ -27,6 +27,7 @@ from aggregator.model import Outcome, overall_status
 from aggregator.plugins import Registry, build_registry, plugin_manager
 from aggregator.redact import for_export
 from aggregator.register import Register
+from aggregator.render import Readable
 from aggregator.runner import Progress, check, run, secrets_of
 from aggregator.spool import Spool
 from aggregator.subject import Subject
@@ -83,6 +84,7 @@ def export(
     actor: str | None = None,
     adapters: Mapping[str, BaseAdapter] | None = None,
     redactor: Redactor | None = None,
+    language: str | None = None,
 ) -> ExportResult:
     """Collect everything the configured processors hold about ``email`` into one package.
 
@@ -92,6 +94,7 @@ def export(
     run leaves nothing behind but the package. ``redactor``, when given, is the one the run uses (the config's
     secrets are added to it, and every token as it is used): the CLI's log filter shares it. ``adapters`` mounts
     ``requests`` transport adapters by URL prefix on every vendor session (the tests' in-process sandbox uses it).
+    ``language`` (nl or en) is the language of the pages; default: the config's, else nl.
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
@@ -103,6 +106,9 @@ def export(
     rid = request_id or new_request_id(received)
     if not _REQUEST_ID.match(rid):
         raise InputError(f"not a valid request id: {rid!r}")
+    language = language or cfg.controller.get("language") or "nl"
+    if language not in ("nl", "en"):
+        raise InputError(f"language must be nl or en, not {language!r}")
     out = output_dir(out_dir)
     package.package_path(out, rid)              # a directory in the package's way: exit 2 before any request
     registry, secrets = prepare(cfg, only, plugins, entry_points)
@@ -116,14 +122,14 @@ def export(
         reg = register if isinstance(register, Register) else Register.open(register)
         return registered_export(reg, subject, cfg, registry, out, rid, received, received_at is not None,
                                  request_type=request_type, actor=actor, only=only, redactor=redactor,
-                                 progress=progress, sleep=sleep, adapters=adapters)
+                                 progress=progress, sleep=sleep, adapters=adapters, language=language)
 
     work = Path(tempfile.mkdtemp(prefix=f"dsar-{rid}-"))
     try:
         spool = Spool(work / "spool")
         result, _ = run_and_package(subject, cfg, registry, spool, out, rid, received,
                                     received + timedelta(days=cfg.response_days), only=only, redactor=redactor,
-                                    progress=progress, sleep=sleep, adapters=adapters)
+                                    progress=progress, sleep=sleep, adapters=adapters, language=language)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
@@ -160,10 +166,12 @@ def run_and_package(
     due: datetime, *, only: Collection[str] | None, redactor: Redactor, progress: Progress | None, sleep: Sleep,
     identifiers: Iterable[Identifier] = (), keep: Mapping[str, Outcome] | None = None,
     adapters: Mapping[str, BaseAdapter] | None = None, supersede: Path | None = None,
-    register: Path | None = None,
+    register: Path | None = None, language: str | None = None,
 ) -> tuple[ExportResult, IdentifierBus]:
     """Run the connectors into ``spool`` and write the package; ``keep`` supplies the outcomes of connectors
-    not run this time (resume), ``identifiers`` what they offered then."""
+    not run this time (resume), ``identifiers`` what they offered then; ``language`` that of the pages
+    (default: the config's)."""
+    language = language or str(cfg.controller.get("language") or "nl")
     outcomes, bus = run(subject, cfg, registry, spool, only=only, redactor=redactor, progress=progress,
                         sleep=sleep, identifiers=identifiers, adapters=adapters, register=register)
     spool.close()
@@ -173,7 +181,10 @@ def run_and_package(
     info = package.RequestInfo(rid, subject, cfg.controller, received, due, status)
     path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool, bus.snapshot(),
                                            datetime.now(UTC), supersede=supersede,
-                                           record_redactor=for_export(cfg, subject, registry))
+                                           record_redactor=for_export(cfg, subject, registry, language),
+                                           readable=Readable(
+                                               language=language, authorities=cfg.authorities,
+                                               datasets={n: c.datasets for n, c in registry.connectors.items()}))
     return ExportResult(rid, status, path, digest, outcomes, manifest), bus
 
 

@@ -140,6 +140,8 @@ def _add_export(sub: Any) -> None:
                    help=f"the kind of request: {', '.join(TYPES)} (default: access)")
     _register_args(e)
     e.add_argument("--no-register", action="store_true", help="a throw-away run: record nothing, keep no spool")
+    e.add_argument("--language", choices=("nl", "en"), metavar="nl|en",
+                   help="language of the pages the customer reads (default: controller.language, else nl)")
     e.set_defaults(handler=_cmd_export)
 
 
@@ -378,7 +380,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         result = export(args.email, customer_number=args.customer_number, config=config, out_dir=args.out,
                         only=only, request_id=args.request_id, progress=progress,
                         received_at=_received_at(args.received_at), register=register, request_type=args.type,
-                        actor=args.actor, redactor=_REDACTOR)
+                        actor=args.actor, redactor=_REDACTOR, language=args.language)
     finally:
         _end_progress(progress)
         if sandbox is not None:

@@ -22,7 +22,22 @@ DEFAULT_CONTROLLER: dict[str, Any] = {
     "supervisory_authority": "Gegevensbeschermingsautoriteit (GBA), Drukpersstraat 35, 1000 Brussel, "
                              "contact@apd-gba.be",
     "response_days": 30,
+    "language": "nl",        # the language of the answer's pages (nl or en); `--language` overrides it
+    "country": "BE",         # where the controller is established: its authority is named first
 }
+
+# Data protection authorities a complaint can go to (Art. 77 GDPR), by country; the controller's is named first,
+# and the one of any other EEA country the subject's addresses show. Contact details from each authority's site
+# (gegevensbeschermingsautoriteit.be, autoriteitpersoonsgegevens.nl); override or add with [authorities.XX].
+DEFAULT_AUTHORITIES: dict[str, dict[str, str]] = {
+    "BE": {"name_nl": "Gegevensbeschermingsautoriteit (GBA)", "name_en": "Data Protection Authority (APD-GBA)",
+           "address": "Drukpersstraat 35, 1000 Brussel", "phone": "+32 2 274 48 00",
+           "email": "contact@apd-gba.be", "url": "https://www.gegevensbeschermingsautoriteit.be"},
+    "NL": {"name_nl": "Autoriteit Persoonsgegevens (AP)", "name_en": "Dutch Data Protection Authority (AP)",
+           "address": "Postbus 93374, 2509 AJ Den Haag", "phone": "+31 88 1805 250",
+           "email": "", "url": "https://www.autoriteitpersoonsgegevens.nl"},
+}
+_AUTHORITY_KEYS = {"name_nl", "name_en", "address", "phone", "email", "url"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class Config:
     controller: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONTROLLER))
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     processors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    authorities: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_AUTHORITIES))
     ca_bundle: str | None = None
     source: str = "<defaults>"
     register_path: str | None = None   # [register] path, resolved against the config file's folder
@@ -63,7 +79,7 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
     """Build a Config from an already-parsed TOML document (also used by the sandbox and tests)."""
     data = _substitute(dict(data), "", os.environ if env is None else env)
     unknown = set(data) - {"controller", "tls", "connectors", "processors", "register", "service", "queue",
-                           "redaction"}
+                           "redaction", "authorities"}
     if unknown:
         raise ConfigError(f"config: unknown table(s): {', '.join(sorted(unknown))}")
     controller = dict(DEFAULT_CONTROLLER)
@@ -78,6 +94,9 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
     if not 1 <= days <= 90:
         raise ConfigError("config: controller.response_days must be between 1 and 90")
     controller["response_days"] = days
+    if controller.get("language") not in ("nl", "en"):
+        raise ConfigError("config: controller.language must be \"nl\" or \"en\"")
+    authorities = _authorities(data.get("authorities", {}))
 
     tls = data.get("tls", {})
     if not isinstance(tls, dict):
@@ -110,6 +129,7 @@ def from_mapping(data: Mapping[str, Any], *, env: Mapping[str, str] | None = Non
             register_path = str(base_dir / register_path)
     return Config(controller=controller, connectors={k: dict(v) for k, v in connectors.items()},
                   processors=dict(processors), ca_bundle=ca_bundle, source=source, register_path=register_path,
+                  authorities=authorities,
                   redaction=_redaction(data.get("redaction", {})))
 
 
@@ -183,6 +203,23 @@ def _redaction(table: Any) -> dict[str, Any]:
         if table["language"] not in ("nl", "en"):
             raise ConfigError('config: redaction.language must be "nl" or "en"')
         out["language"] = table["language"]
+    return out
+
+
+def _authorities(table: Any) -> dict[str, dict[str, str]]:
+    """The default authorities with ``[authorities.XX]`` applied (XX a two-letter country code)."""
+    if not isinstance(table, dict):
+        raise ConfigError("config: [authorities] must be a table")
+    out = {code: dict(values) for code, values in DEFAULT_AUTHORITIES.items()}
+    for code, values in table.items():
+        if not (isinstance(code, str) and len(code) == 2 and code.isalpha() and code.isupper()):
+            raise ConfigError(f"config: [authorities.{code}] must be named by a two-letter country code (BE, NL)")
+        if not isinstance(values, dict) or set(values) - _AUTHORITY_KEYS or \
+                not all(isinstance(v, str) for v in values.values()):
+            raise ConfigError(f"config: [authorities.{code}] takes text keys {', '.join(sorted(_AUTHORITY_KEYS))}")
+        out[code] = {**out.get(code, {}), **values}
+        if not (out[code].get("name_nl") or out[code].get("name_en")):
+            raise ConfigError(f"config: [authorities.{code}] needs name_nl or name_en")
     return out
 
 

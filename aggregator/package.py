@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -16,12 +15,14 @@ from pathlib import Path
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
+from aggregator import formats, render
 from aggregator.categories import CATEGORIES
 from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.redact import RecordRedactor, RedactedSpool
-from aggregator.spool import Spool
+from aggregator.render import Readable
+from aggregator.spool import Records, Spool
 from aggregator.subject import Subject
 
 SCHEMA_VERSION = "1.0"
@@ -126,33 +127,6 @@ def _flat_columns(records: Iterable[dict[str, Any]]) -> list[str] | None:
     return list(columns)
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """A value safe for a spreadsheet: text that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+``,
-    ``-``, ``@``, a leading tab or carriage return) gets a leading apostrophe (OWASP CSV injection guidance)."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
-
-
-def _csv_rows(records: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[bytes]:
-    head = [csv_cell(c) for c in ("dataset", "vendor_id", "retrieved_at", *columns)]
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(head)
-    for record in records:
-        src = record["source"]
-        writer.writerow([csv_cell(v) for v in (record["dataset"], src.get("vendor_id"), src.get("retrieved_at"),
-                                                 *(record["data"].get(c) for c in columns))])
-        if buf.tell() > 65536:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode("utf-8")
-
-
 def build(
     out_dir: Path,
     info: RequestInfo,
@@ -164,15 +138,17 @@ def build(
     *,
     supersede: Path | None = None,
     record_redactor: RecordRedactor | None = None,
+    readable: Readable | None = None,
 ) -> tuple[Path, str, dict[str, Any]]:
     """Write the package; returns (path, sha256 of the zip, manifest). An existing package of the same request
     is never silently overwritten: the new one gets the next free name (``dsar-<id>-2.zip``), unless it
     ``supersede``s that very file (a resume replacing the partial package it completes). With
     ``record_redactor``, every file sees the records redacted (other people's details pseudonymised, internal
-    fields left out) and redactions.json logs it."""
-    from aggregator.render import render_index
+    fields left out) and redactions.json logs it. ``readable`` sets the language and facts of the pages a
+    person reads."""
+    readable = readable or Readable()
 
-    source: Spool | RedactedSpool = spool if record_redactor is None else RedactedSpool(spool, record_redactor)
+    source: Records = spool if record_redactor is None else RedactedSpool(spool, record_redactor)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     supersede = supersede if supersede is not None and supersede.parent == out_dir else None
@@ -195,18 +171,28 @@ def build(
                                  category=category, processor=processor, records=count)
                     columns = _flat_columns(source.read(category, processor))
                     if columns is not None:
-                        writer.write(f"{base}.csv", _csv_rows(source.read(category, processor), columns),
+                        writer.write(f"{base}.csv", formats.csv_rows(source.read(category, processor), columns),
                                      category=category, processor=processor, records=count)
                 for _, processor, category, path in spool.attachments:
                     writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
                                  category=category, processor=processor)
+                # -- the readable answer: standard formats, a page per category, the Art. 20 subset, index.html
+                for name, content, meta in formats.files(source, info.subject.email, generated_at):
+                    writer.write(name, [content], **meta)
                 manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
                 if record_redactor is not None:
                     writer.write("redactions.json", [json.dumps(record_redactor.document(), ensure_ascii=False,
                                                                 indent=1).encode("utf-8")])
                     manifest["redaction"] = record_redactor.summary()
+                manifest["language"] = readable.language
                 manifest["files"] = list(writer.files)
-                writer.write("index.html", render_index(manifest, processors, source))  # type: ignore[arg-type]
+                pages = render.Pages(manifest, processors, source, readable)
+                for name, chunks in pages.category_pages():
+                    writer.write(name, chunks, format="html")
+                writer.write("portability.json", [render.portability(manifest, readable, source)])
+                manifest["portability"] = "portability.json"
+                manifest["files"] = list(writer.files)
+                writer.write("index.html", pages.index(writer.files))
                 manifest["files"] = list(writer.files)
                 body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
                 zf.writestr("manifest.json", body)

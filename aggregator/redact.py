@@ -546,9 +546,13 @@ class RecordRedactor:
         }
 
 
-def for_export(config: Config, subject: Subject, registry: Registry) -> RecordRedactor:
-    """The redactor of one export: the config's ``[redaction]`` policy and every registered connector's datasets."""
-    return RecordRedactor(Policy.from_config(config.redaction, config.controller), subject, config.controller,
+def for_export(config: Config, subject: Subject, registry: Registry, language: str | None = None) -> RecordRedactor:
+    """The redactor of one export: the config's ``[redaction]`` policy (its labels in ``language``, the pages'
+    language, unless ``redaction.language`` says otherwise) and every registered connector's datasets."""
+    table = dict(config.redaction)
+    if language and "language" not in table:
+        table["language"] = language
+    return RecordRedactor(Policy.from_config(table, config.controller), subject, config.controller,
                           {name: cls.datasets for name, cls in registry.connectors.items()})
 
 

@@ -84,6 +84,7 @@ def registered_export(
     register: Register, subject: Subject, cfg: Config, registry: Registry, out: Path, rid: str, received: datetime,
     received_given: bool, *, request_type: str, actor: str | None, only: Collection[str] | None,
     redactor: Redactor, progress: Progress | None, sleep: Sleep, adapters: Mapping[str, BaseAdapter] | None = None,
+    language: str | None = None,
 ) -> ExportResult:
     """:func:`aggregator.export` with a register: record the request and the run, keep the spool."""
     with register.lock(rid):
@@ -95,7 +96,7 @@ def registered_export(
             spool = Spool(register.spool_dir(rid))
             result, bus = run_and_package(subject, cfg, registry, spool, out, rid, entry.received_at, entry.due_at,
                                           only=only, redactor=redactor, progress=progress, sleep=sleep,
-                                          adapters=adapters, register=register.path)
+                                          adapters=adapters, register=register.path, language=language)
             _finish(register, entry, result, spool, bus.items(), subject, event="export_finished", actor=actor)
         except BaseException as exc:
             register.fail(rid, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,

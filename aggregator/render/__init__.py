@@ -1,0 +1,338 @@
+"""The pages a person reads: ``index.html`` answers Art. 15 on its first screen (layered, in Dutch or English),
+then links one page per category of readable cards (``pages/<category>.html``), every data file and the
+standard-format files. Everything is self-contained: inline CSS, no script, no outside request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from aggregator.categories import CATEGORIES
+from aggregator.datasets import Dataset, Kind, Origin
+from aggregator.i18n import EEA, country_code, country_name, fmt_moment, fmt_number, t
+from aggregator.processors import Processor
+from aggregator.render.cards import Card, declared_card, generic_card
+from aggregator.spool import Records
+
+CARDS_PER_PAGE = 100
+EDPB_MEMBERS = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("aggregator", "templates"),
+    autoescape=True,          # every value from a vendor is HTML-escaped
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Readable:
+    """How to write the readable answer: its language, the authorities table, every connector's datasets."""
+
+    language: str = "nl"
+    authorities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    datasets: Mapping[str, Sequence[Dataset]] = field(default_factory=dict)   # connector -> its datasets
+
+    def dataset(self, record: Mapping[str, Any]) -> Dataset | None:
+        """The declaration of a record's dataset, or None when its connector declares none (yet)."""
+        for d in self.datasets.get(str(record["source"].get("connector")), ()):
+            if d.name == record["dataset"]:
+                return d
+        return None
+
+
+@dataclass
+class Page:
+    """One page of cards of one category."""
+
+    path: str
+    category: str
+    part: int
+    parts: int
+    sections: list[tuple[str, list[Card]]]      # (processor name, cards)
+
+
+def page_path(category: str, part: int = 1) -> str:
+    """Where a category's readable page lives in the package."""
+    return f"pages/{category}.html" if part == 1 else f"pages/{category}-{part}.html"
+
+
+def _children(datasets: Sequence[Dataset]) -> dict[str, tuple[str, str, str]]:
+    """Line datasets nested in their parent's card: child name -> (parent name, child link, parent link), where
+    the link is an identifier both declare with the same label (an order line's order number)."""
+    by_name = {d.name: d for d in datasets}
+    out = {}
+    for d in datasets:
+        parent = by_name.get(d.name.removesuffix("_line")) if d.name.endswith("_line") else None
+        if parent is None:
+            continue
+        for cpath, cf in d.fields.items():
+            match = next((ppath for ppath, pf in parent.fields.items()
+                          if cf.kind == pf.kind == Kind.IDENTIFIER and pf.en == cf.en), None)
+            if match:
+                out[d.name] = (parent.name, cpath, match)
+                break
+    return out
+
+
+def cards_for(records: Iterator[dict[str, Any]], readable: Readable, lang: str) -> list[Card]:
+    """The cards of one category × processor, newest first, lines nested in their parent."""
+    records_list = list(records)
+    connectors = {str(r["source"].get("connector")) for r in records_list}
+    nests: dict[str, tuple[str, str, str]] = {}
+    for c in connectors:
+        nests.update(_children(readable.datasets.get(c, ())))
+    parents_present = {r["dataset"] for r in records_list}
+    kids: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records_list:
+        nest = nests.get(r["dataset"])
+        if nest and nest[0] in parents_present:
+            kids.setdefault((nest[0], str(r["data"].get(nest[1]))), []).append(r)
+    cards = []
+    for r in records_list:
+        nest = nests.get(r["dataset"])
+        if nest and nest[0] in parents_present:
+            continue
+        dataset = readable.dataset(r)
+        if dataset is None:
+            card = generic_card(r, lang)
+        else:
+            child_name = next((c for c, n in nests.items() if n[0] == dataset.name), None)
+            child_set = next((d for d in readable.datasets.get(str(r["source"].get("connector")), ())
+                              if d.name == child_name), None)
+            link = nests[child_name] if child_name else None
+            children = kids.get((dataset.name, str(r["data"].get(link[2])))) if link else None
+            card = declared_card(r, dataset, lang, children or [], child_set, link[1] if link else None)
+        src = r["source"]
+        card.source = t(lang, "source_line", proc=src.get("processor"), when=fmt_moment(src.get("retrieved_at"), lang)
+                        or src.get("retrieved_at"), endpoint=(src.get("endpoint") or "").split("?", 1)[0])
+        cards.append(card)
+    cards.sort(key=lambda c: -c.sort)
+    return cards
+
+
+class Pages:
+    """Renders the category pages and the index of one package."""
+
+    def __init__(self, manifest: Mapping[str, Any], processors: Mapping[str, Processor], spool: Records,
+                 readable: Readable) -> None:
+        self.m = manifest
+        self.processors = processors
+        self.spool = spool
+        self.readable = readable
+        self.lang = readable.language
+        self.written: dict[str, list[str]] = {}    # category -> its page paths
+
+    def _ctx(self, **extra: Any) -> dict[str, Any]:
+        lang = self.lang
+
+        def tr(key: str, **values: Any) -> str:
+            return t(lang, key, **values)
+        return {"lang": lang, "t": tr, "m": self.m, "categories": CATEGORIES, **extra}
+
+    def category_pages(self) -> Iterator[tuple[str, Iterator[bytes]]]:
+        """(path, HTML chunks) for every category page, split in parts of CARDS_PER_PAGE cards."""
+        groups = self.spool.groups()
+        order = list(self.processors)
+        for slug in CATEGORIES:
+            mine = sorted([(p, n) for c, p, n in groups if c == slug],
+                          key=lambda pn: order.index(pn[0]) if pn[0] in order else len(order))
+            if not mine:
+                continue
+            sections = []
+            for processor, _ in mine:
+                proc = self.processors.get(processor)
+                name = proc.text("name", self.lang)[0] if proc else processor
+                sections.append((name, cards_for(self.spool.read(slug, processor), self.readable, self.lang)))
+            flat = [(name, card) for name, cards in sections for card in cards]
+            parts = max(1, -(-len(flat) // CARDS_PER_PAGE))
+            raw = [f for f in self.m.get("files", []) if f.get("category") == slug and f["path"].startswith("data/")]
+            paths = [page_path(slug, i + 1) for i in range(parts)]
+            self.written[slug] = paths
+            for i in range(parts):
+                chunk = flat[i * CARDS_PER_PAGE:(i + 1) * CARDS_PER_PAGE]
+                page_sections: list[tuple[str, list[Card]]] = []
+                for name, card in chunk:
+                    if not page_sections or page_sections[-1][0] != name:
+                        page_sections.append((name, []))
+                    page_sections[-1][1].append(card)
+                codes = sorted({c for _, card in chunk for c in card.codes})
+                template = _ENV.get_template("category.html.j2")
+                yield paths[i], _encode(template.generate(**self._ctx(
+                    category=CATEGORIES[slug], sections=page_sections, part=i + 1, parts=parts, paths=paths,
+                    total=len(flat), raw=raw, codes=codes, generic=any(c.generic for _, c in chunk))))
+
+    # ------------------------------------------------------------------------------------- the first screen
+    def facts(self) -> dict[str, Any]:
+        """Everything the first screen states, computed once (also what the checklist test reads)."""
+        lang = self.lang
+        m = self.m
+        holders = [p for p in m["processors"] if p["categories"]]
+        used_connectors = {c for p in holders for c in p["connectors"]}
+        gaps = []
+        for o in m["connectors"].values():
+            proc = self.processors.get(o["processor"])
+            pname = proc.text("name", lang)[0] if proc else o["processor"]
+            why = (o.get("error") or "").split(": ", 1)[-1]
+            if o["status"] == "failed":
+                gaps.append(t(lang, "partial_failed", proc=pname, why=why))
+            elif o["status"] == "incomplete":
+                gaps.append(t(lang, "partial_short", proc=pname, why=why))
+            elif o["status"] in ("not_configured", "skipped"):
+                gaps.append(t(lang, "partial_unasked", proc=pname))
+        origins: dict[str, dict[str, list[tuple[str, str]]]] = {}   # processor -> origin -> [(label, category)]
+        seen = set()
+        for c, p, _ in self.spool.groups():
+            for r in self.spool.read(c, p):
+                key = (r["source"].get("connector"), r["dataset"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                d = self.readable.dataset(r)
+                proc = self.processors.get(p)
+                pname = proc.text("name", lang)[0] if proc else p
+                if d is not None and d.origin != Origin.PROVIDED:
+                    origins.setdefault(pname, {}).setdefault(t(lang, f"origin_{d.origin}"), []).append(
+                        (d.nl if lang == "nl" else d.en, c))
+        countries = set()
+        for c, p, _ in self.spool.groups():
+            if c in ("contact", "addresses"):
+                for r in self.spool.read(c, p):
+                    countries.update(_countries(r["data"]))
+        home = str(m["controller"].get("country") or "BE")
+        authorities = self.readable.authorities
+        complaint = [self._authority(home)]
+        for code in sorted(countries - {home}):
+            if code in EEA:
+                complaint.append(self._authority(code))
+        return {"holders": holders, "used_connectors": used_connectors, "gaps": gaps, "origins": origins,
+                "complaint": complaint, "countries": sorted(countries),
+                "has_authorities": bool(authorities)}
+
+    def _authority(self, code: str) -> dict[str, Any]:
+        lang = self.lang
+        a = self.readable.authorities.get(code)
+        country = country_name(code, lang) or code
+        if not a:
+            return {"code": code, "country": country, "name": t(lang, "complaint_other", country=country,
+                                                                  url=EDPB_MEMBERS), "lines": [], "url": EDPB_MEMBERS}
+        name = a.get(f"name_{lang}") or a.get("name_nl") or a.get("name_en") or code
+        lines = [x for x in (a.get("address"), a.get("phone"), a.get("email")) if x]
+        return {"code": code, "country": country, "name": name, "lines": lines, "url": a.get("url") or ""}
+
+    def index(self, files: Sequence[Mapping[str, Any]]) -> Iterator[bytes]:
+        """index.html: the first screen, then the data pages and every file of the package."""
+        lang = self.lang
+        facts = self.facts()
+        matrix = []
+        for p in self.m["processors"]:
+            proc = self.processors[p["key"]]
+            matrix.append({"key": p["key"], "p": proc, "has_api": p["has_api"],
+                           "text": lambda name, proc=proc: proc.text(name, lang),
+                "cats": {slug: p["categories"][slug] for slug in CATEGORIES if slug in p["categories"]}})
+        data_pages = []
+        for slug, paths in self.written.items():
+            count = sum(p["categories"].get(slug, 0) for p in self.m["processors"])
+            held = [self.processors[p["key"]].text("name", lang)[0] for p in self.m["processors"]
+                    if p["categories"].get(slug)]
+            data_pages.append({"slug": slug, "paths": paths, "count": count, "held": held})
+        listed = [*files, {"path": "manifest.json"}]
+        template = _ENV.get_template("index.html.j2")
+        return _encode(template.generate(**self._ctx(
+            facts=facts, matrix=matrix, data_pages=data_pages, files=_file_rows(listed, lang),
+            fmt_moment=lambda v: fmt_moment(v, lang) or v, fmt_number=lambda v: fmt_number(v, lang))))
+
+
+def _countries(data: Any) -> set[str]:
+    """Country codes found in address-like keys of a record."""
+    out: set[str] = set()
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                key = str(k).lower()
+                if "country" in key and isinstance(v, str):
+                    code = country_code(v)
+                    if code:
+                        out.add(code)
+                elif "country" in key and isinstance(v, Mapping) and v.get("code"):
+                    code = country_code(str(v["code"]))
+                    if code:
+                        out.add(code)
+                else:
+                    stack.append(v)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return out
+
+
+def _file_rows(files: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """The package's files for the "about these files" table, e-mails grouped (there can be hundreds)."""
+    rows: list[dict[str, Any]] = []
+    mails: list[dict[str, Any]] = []
+    for f in files:
+        path = str(f["path"])
+        if path == "index.html":
+            continue
+        what = _what(path, f, lang)
+        row = {"path": path, "what": what, "bytes": f.get("bytes")}
+        (mails if path.endswith(".eml") else rows).append(row)
+    return {"rows": rows, "mails": mails, "exts": {str(f["path"]).rsplit(".", 1)[-1].lower() for f in files}}
+
+
+def _what(path: str, f: Mapping[str, Any], lang: str) -> str:
+    cat = CATEGORIES.get(str(f.get("category") or ""))
+    cat_label = (cat.nl if lang == "nl" else cat.en) if cat else ""
+    if path == "manifest.json":
+        return t(lang, "w_manifest")
+    if path == "portability.json":
+        return t(lang, "w_portability")
+    ext = path.rsplit(".", 1)[-1]
+    key = {"vcf": "w_vcf", "ics": "w_ics", "eml": "w_eml", "json": "w_json", "csv": "w_csv", "pdf": "w_pdf",
+           "html": "w_page"}.get(ext, "w_attachment")
+    if path.startswith("attachments/") and ext != "pdf":
+        key = "w_attachment"
+    proc = f.get("processor")
+    bits = [t(lang, key)]
+    if cat_label and ext not in ("vcf", "ics"):
+        bits.append(cat_label.lower() if lang == "nl" else cat_label)
+    if proc and ext in ("json", "csv"):
+        bits.append(f"({proc})")
+    return " ".join(bits)
+
+
+def portability(manifest: Mapping[str, Any], readable: Readable, spool: Records) -> bytes:
+    """portability.json: the datasets that form the Art. 20 copy (provided by the subject or observed about
+    their use; derived data is not part of it), with the files that hold them."""
+    included: dict[tuple[str, str], dict[str, Any]] = {}
+    excluded: dict[tuple[str, str], dict[str, Any]] = {}
+    for c, p, _ in spool.groups():
+        for r in spool.read(c, p):
+            key = (str(r["source"].get("connector")), str(r["dataset"]))
+            d = readable.dataset(r)
+            origin = str(d.origin) if d else None
+            target = included if origin in (Origin.PROVIDED, Origin.OBSERVED) else excluded
+            entry = target.setdefault(key, {"connector": key[0], "dataset": key[1], "category": c, "processor": p,
+                                            "origin": origin, "records": 0, "file": f"data/{c}/{p}.json"})
+            entry["records"] += 1
+    return (json.dumps({
+        "request_id": manifest["request_id"],
+        "basis": "GDPR Art. 20: personal data the subject provided, including data observed about their use of "
+                 "the service; data derived by the controller or a processor is not part of it.",
+        "datasets": sorted(included.values(), key=lambda e: (e["category"], e["connector"], e["dataset"])),
+        "not_included": sorted(excluded.values(), key=lambda e: (e["category"], e["connector"], e["dataset"])),
+    }, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _encode(chunks: Iterator[str]) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield chunk.encode("utf-8")
+
+
+__all__ = ["Pages", "Readable", "cards_for", "page_path", "portability"]
