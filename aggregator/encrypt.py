@@ -21,6 +21,7 @@ from typing import IO, Any
 from zipfile import ZipFile
 
 import pyzipper
+from pyzipper.zipfile_aes import WZ_AES_V2
 
 from aggregator import package
 from aggregator.errors import InputError
@@ -54,9 +55,9 @@ def encrypt_zip(plain: Path, target: IO[bytes], passphrase: str) -> None:
                                                     encryption=pyzipper.WZ_AES) as dst:
         dst.setpassword(pwd)
         # AE-2 everywhere: no CRC of the plain text beside the cipher text (the HMAC checks integrity).
-        dst.setencryption(pyzipper.WZ_AES, nbits=256, force_wz_aes_version=pyzipper.WZ_AES_V2)
+        dst.setencryption(pyzipper.WZ_AES, nbits=256, force_wz_aes_version=WZ_AES_V2)
         for item in src.infolist():
-            member = pyzipper.ZipInfo(item.filename, date_time=item.date_time)
+            member = dst.zipinfo_cls(item.filename, date_time=item.date_time)
             member.compress_type = pyzipper.ZIP_DEFLATED
             member.external_attr = item.external_attr
             member.file_size = item.file_size          # decides ZIP64 for a large member, as the plain zip did
