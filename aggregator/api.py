@@ -3,6 +3,7 @@ backend both call this; it holds no state between calls."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ from typing import Any
 from requests.adapters import BaseAdapter
 
 from aggregator import config as config_mod
-from aggregator import package
+from aggregator import encrypt, package
 from aggregator.config import Config
 from aggregator.errors import InputError
 from aggregator.http import Redactor, Sleep
@@ -45,6 +46,7 @@ class ExportResult:
     sha256: str
     connectors: dict[str, Outcome]
     manifest: dict[str, Any]
+    encrypted: bool = False           # an AES-256 zip (passphrase=...); the passphrase itself is never kept
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` object (a stable contract, see README)."""
@@ -53,6 +55,7 @@ class ExportResult:
             "status": self.status,
             "package": str(self.package),
             "sha256": self.sha256,
+            "encrypted": self.encrypted,
             "connectors": {
                 name: {"status": o.status, "records": o.records, "error": o.error, "calls": o.calls,
                        "processor": o.processor}
@@ -85,6 +88,7 @@ def export(
     adapters: Mapping[str, BaseAdapter] | None = None,
     redactor: Redactor | None = None,
     language: str | None = None,
+    passphrase: str | None = None,
 ) -> ExportResult:
     """Collect everything the configured processors hold about ``email`` into one package.
 
@@ -95,6 +99,8 @@ def export(
     secrets are added to it, and every token as it is used): the CLI's log filter shares it. ``adapters`` mounts
     ``requests`` transport adapters by URL prefix on every vendor session (the tests' in-process sandbox uses it).
     ``language`` (nl or en) is the language of the pages; default: the config's, else nl.
+    With ``passphrase`` (see :func:`aggregator.encrypt.new_passphrase`) the package is an AES-256 zip under it;
+    it is added to the redactor and stored nowhere: the caller hands it to the subject by another channel.
     """
     subject = Subject.parse(email, customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
@@ -116,20 +122,25 @@ def export(
         redactor = secrets
     else:
         redactor.merge(secrets)
+    if passphrase is not None:                  # dsar export --encrypt
+        encrypt.check_passphrase(passphrase)
+        redactor.add(passphrase)
     if register is not None:
         from aggregator.requests_api import registered_export
 
         reg = register if isinstance(register, Register) else Register.open(register)
         return registered_export(reg, subject, cfg, registry, out, rid, received, received_at is not None,
                                  request_type=request_type, actor=actor, only=only, redactor=redactor,
-                                 progress=progress, sleep=sleep, adapters=adapters, language=language)
+                                 progress=progress, sleep=sleep, adapters=adapters,
+                                 language=language, passphrase=passphrase)
 
     work = Path(tempfile.mkdtemp(prefix=f"dsar-{rid}-"))
     try:
         spool = Spool(work / "spool")
         result, _ = run_and_package(subject, cfg, registry, spool, out, rid, received,
                                     received + timedelta(days=cfg.response_days), only=only, redactor=redactor,
-                                    progress=progress, sleep=sleep, adapters=adapters, language=language)
+                                    progress=progress, sleep=sleep, adapters=adapters,
+                                    language=language, passphrase=passphrase)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
@@ -166,9 +177,10 @@ def run_and_package(
     due: datetime, *, only: Collection[str] | None, redactor: Redactor, progress: Progress | None, sleep: Sleep,
     identifiers: Iterable[Identifier] = (), keep: Mapping[str, Outcome] | None = None,
     adapters: Mapping[str, BaseAdapter] | None = None, supersede: Path | None = None,
-    register: Path | None = None, language: str | None = None,
+    register: Path | None = None, language: str | None = None, passphrase: str | None = None,
 ) -> tuple[ExportResult, IdentifierBus]:
-    """Run the connectors into ``spool`` and write the package; ``keep`` supplies the outcomes of connectors
+    """Run the connectors into ``spool`` and write the package (AES-256 encrypted under ``passphrase`` when
+    given); ``keep`` supplies the outcomes of connectors
     not run this time (resume), ``identifiers`` what they offered then; ``language`` that of the pages
     (default: the config's)."""
     language = language or str(cfg.controller.get("language") or "nl")
@@ -179,13 +191,14 @@ def run_and_package(
         outcomes = {name: keep.get(name, o) if only and name not in only else o for name, o in outcomes.items()}
     status = overall_status(outcomes)
     info = package.RequestInfo(rid, subject, cfg.controller, received, due, status)
-    path, digest, manifest = package.build(out, info, outcomes, registry.processors, spool, bus.snapshot(),
-                                           datetime.now(UTC), supersede=supersede,
-                                           record_redactor=for_export(cfg, subject, registry, language),
-                                           readable=Readable(
-                                               language=language, authorities=cfg.authorities,
-                                               datasets={n: c.datasets for n, c in registry.connectors.items()}))
-    return ExportResult(rid, status, path, digest, outcomes, manifest), bus
+    write = package.build if passphrase is None else functools.partial(encrypt.build, passphrase)
+    path, digest, manifest = write(out, info, outcomes, registry.processors, spool, bus.snapshot(),
+                                   datetime.now(UTC), supersede=supersede,
+                                   record_redactor=for_export(cfg, subject, registry, language),
+                                   readable=Readable(
+                                       language=language, authorities=cfg.authorities,
+                                       datasets={n: c.datasets for n, c in registry.connectors.items()}))
+    return ExportResult(rid, status, path, digest, outcomes, manifest, encrypted=passphrase is not None), bus
 
 
 __all__ = ["ExportResult", "export", "new_request_id", "run_and_package"]

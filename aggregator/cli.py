@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aggregator import __version__, logs
+from aggregator import __version__, encrypt, logs
 from aggregator import config as config_mod
 from aggregator import register as register_mod
 from aggregator.api import ExportResult, export
@@ -61,6 +61,10 @@ config file: --config, else $DSAR_CONFIG, else $XDG_CONFIG_HOME/dsar/dsar.toml,
              else /etc/dsar/dsar.toml (see: dsar config path)
 exit codes:  0 ok, 1 unexpected error, 2 bad input or config, 3 partial export
              or failed check, 130 Ctrl-C, 143 terminated (SIGTERM)"""
+
+
+ENCRYPT_HELP = ("write the package as an AES-256 encrypted zip under a new passphrase, printed once on stderr: "
+                "send it to the subject by another channel than the package")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -123,7 +127,8 @@ def _add_export(sub: Any) -> None:
     e = _sub(sub, "export", "export everything the processors hold about one e-mail address",
              "  dsar export jan.desmet@example.be\n"
              "  dsar export jan@example.be --customer-number 10042 --received-at 2026-11-02 --json\n"
-             "  dsar export jan@example.be --only silvasoft,paypal --out /srv/dsar/packages -v")
+             "  dsar export jan@example.be --only silvasoft,paypal --out /srv/dsar/packages -v\n"
+             "  dsar export jan@example.be --encrypt      (passphrase on stderr: send it separately)")
     e.add_argument("email", metavar="EMAIL", help="the subject's e-mail address")
     e.add_argument("--customer-number", metavar="NUMBER", help="the shop's customer number, if the request names one")
     _config_arg(e)
@@ -142,6 +147,7 @@ def _add_export(sub: Any) -> None:
     e.add_argument("--no-register", action="store_true", help="a throw-away run: record nothing, keep no spool")
     e.add_argument("--language", choices=("nl", "en"), metavar="nl|en",
                    help="language of the pages the customer reads (default: controller.language, else nl)")
+    e.add_argument("--encrypt", action="store_true", help=ENCRYPT_HELP)
     e.set_defaults(handler=_cmd_export)
 
 
@@ -176,6 +182,8 @@ def _add_requests(sub: Any) -> None:
     rm = _sub(rs, "resume", "re-run only the connectors that failed and rebuild the package")
     rm.add_argument("--out", metavar="DIR",
                     help="directory for the package (default: where the last package was written)")
+    rm.add_argument("--encrypt", action="store_true",
+                    help=ENCRYPT_HELP + " (implied when the request's last package was encrypted)")
     an = _sub(rs, "anonymise", "remove the subject's personal data from the register entry")
     for q in (sh, ex, dl, rm, an):
         q.add_argument("id", metavar="ID", help="the request id (see dsar requests list)")
@@ -332,6 +340,24 @@ def _learn_secrets(cfg: config_mod.Config) -> None:
         pass            # the command itself reports the config problem
 
 
+def _passphrase(wanted: bool) -> str | None:
+    """A new passphrase for --encrypt, known to the log filter from this moment (None without --encrypt)."""
+    if not wanted:
+        return None
+    passphrase = encrypt.new_passphrase()
+    _REDACTOR.add(passphrase)
+    return passphrase
+
+
+def _tell_passphrase(passphrase: str | None) -> None:
+    """Show the passphrase of an encrypted package, once, on stderr (also with --json and -q)."""
+    if passphrase is not None:
+        _err(f"passphrase: {passphrase}")
+        _err("the package is AES-256 encrypted (open it with 7-Zip, WinZip or Keka); send the passphrase to the "
+             "subject by another channel than the package (phone, text message, letter). It is shown only now "
+             "and stored nowhere.")
+
+
 def _summary(result: ExportResult, width: int | None = None) -> str:
     """The human summary, each row wrapped to the terminal's width (80 columns when unknown)."""
     import textwrap
@@ -377,10 +403,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if args.no_register and args.register:
             raise InputError("--no-register and --register exclude each other")
         register = None if args.no_register else _open_register(args, config)
+        passphrase = _passphrase(args.encrypt)
         result = export(args.email, customer_number=args.customer_number, config=config, out_dir=args.out,
                         only=only, request_id=args.request_id, progress=progress,
                         received_at=_received_at(args.received_at), register=register, request_type=args.type,
-                        actor=args.actor, redactor=_REDACTOR, language=args.language)
+                        actor=args.actor, redactor=_REDACTOR, language=args.language,
+                        passphrase=passphrase)
     finally:
         _end_progress(progress)
         if sandbox is not None:
@@ -401,6 +429,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             if entry.is_open:
                 _err(f"spooled records: {register.spool_dir(entry.id)} (directories 0700, files 0600; deleted on "
                      "delivery or anonymisation)")
+    _tell_passphrase(passphrase)
     return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
 
 
@@ -421,6 +450,8 @@ def _show(entry: RequestEntry, register: Register) -> str:
         lines.append(f"extended  +{entry.extension_months} month(s): {entry.extension_reason or '-'}")
     if entry.package:
         lines.append(f"package   {entry.package}   sha256 {entry.sha256}")
+    if entry.encrypted:
+        lines.append("encrypted yes: AES-256 zip, passphrase sent separately (not stored)")
     if entry.delivered_at:
         lines.append(f"delivered {entry.delivered_at} to {entry.delivered_to or '-'} ({entry.verified_by or '-'})")
     if entry.known_addresses:
@@ -453,16 +484,21 @@ def _cmd_requests(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "resume":
         _learn_secrets(config_mod.load(args.config))
+        sealed = register.get(args.id).encrypted and not args.encrypt
+        passphrase = _passphrase(args.encrypt or sealed)
         progress = _progress(args)
         try:
             result = register.resume(args.id, config=args.config, out_dir=args.out, actor=args.actor,
-                                     progress=progress)
+                                     progress=progress, passphrase=passphrase)
         finally:
             _end_progress(progress)
         if args.json:
             _json(result.to_json())
         else:
             _err(_summary(result))
+        if sealed:
+            _err("the request's last package was encrypted, so this one is too, under a NEW passphrase")
+        _tell_passphrase(passphrase)
         return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
     if args.action == "show":
         emit = register.get(args.id)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from aggregator.api import ExportResult
     from aggregator.config import Config
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TYPES = ("access", "portability", "erasure")
 STATUSES = ("received", "in_progress", "complete", "partial", "failed", "delivered")
 FAILED_LIKE = frozenset(s.value for s in Status if s.gap)   # connector statuses that resume runs again
@@ -116,6 +116,10 @@ CREATE TABLE invoice_index_sync (
     synced_at TEXT NOT NULL,
     checked_at TEXT
 )
+""",
+    # dsar export --encrypt: whether the current package is an AES-256 zip (the passphrase is never stored).
+    5: """
+ALTER TABLE requests ADD COLUMN package_encrypted INTEGER NOT NULL DEFAULT 0
 """,
 }
 
@@ -217,6 +221,7 @@ class RequestEntry:
     connectors: dict[str, ConnectorEntry]
     known_addresses: dict[str, str]
     events: list[Event]
+    encrypted: bool = False                 # the current package is an AES-256 zip (dsar export --encrypt)
 
     @property
     def is_open(self) -> bool:
@@ -250,7 +255,8 @@ class RequestEntry:
             "customer_number": self.customer_number,
             "original_due_at": iso(self.original_due_at),
             "extension": {"months": self.extension_months, "reason": self.extension_reason},
-            "package": {"path": str(self.package) if self.package else None, "sha256": self.sha256},
+            "package": {"path": str(self.package) if self.package else None, "sha256": self.sha256,
+                        "encrypted": self.encrypted},
             "delivery": {"to": self.delivered_to, "at": self.delivered_at, "verified_by": self.verified_by},
             "anonymised_at": self.anonymised_at,
             "created_at": self.created_at,
@@ -405,7 +411,8 @@ class Register:
             status=row["status"], package=Path(row["package_path"]) if row["package_path"] else None,
             sha256=row["package_sha256"], delivered_to=row["delivered_to"], delivered_at=row["delivered_at"],
             verified_by=row["verified_by"], anonymised_at=row["anonymised_at"], created_at=row["created_at"],
-            updated_at=row["updated_at"], connectors=connectors, known_addresses=known, events=events)
+            updated_at=row["updated_at"], connectors=connectors, known_addresses=known, events=events,
+            encrypted=bool(row["package_encrypted"]))
 
     # ------------------------------------------------------------------ writing (used by export and resume)
     @staticmethod
@@ -455,8 +462,9 @@ class Register:
 
     def finish(self, request_id: str, *, outcomes: Mapping[str, Any], status: str, package: Path, sha256: str,
                known_addresses: Mapping[str, str], event: str = "export_finished",
-               actor: str | None = None) -> RequestEntry:
-        """Record a finished run: every connector's outcome, the package and the addresses found."""
+               actor: str | None = None, encrypted: bool = False) -> RequestEntry:
+        """Record a finished run: every connector's outcome, the package (``encrypted``: an AES-256 zip, see
+        aggregator/encrypt.py) and the addresses found."""
         with self._transaction() as conn:
             self._require(conn, request_id)
             conn.execute("DELETE FROM connector_outcomes WHERE request_id = ?", (request_id,))
@@ -472,11 +480,12 @@ class Register:
             for address, source in known_addresses.items():
                 conn.execute("INSERT OR IGNORE INTO known_addresses (request_id, address, source) VALUES (?, ?, ?)",
                              (request_id, address, source))
-            conn.execute("UPDATE requests SET status = ?, package_path = ?, package_sha256 = ? WHERE id = ?",
-                         (status, str(package), sha256, request_id))
+            conn.execute("UPDATE requests SET status = ?, package_path = ?, package_sha256 = ?, package_encrypted = ? "
+                         "WHERE id = ?", (status, str(package), sha256, int(encrypted), request_id))
             counts = ", ".join(f"{n} {o.status} {o.records}" for n, o in outcomes.items()
                                if str(o.status) not in NOT_RUN)
-            self._event(conn, request_id, event, actor, f"{status}: {counts}; sha256 {sha256}")
+            sealed = "; encrypted (AES-256, passphrase sent separately)" if encrypted else ""
+            self._event(conn, request_id, event, actor, f"{status}: {counts}; sha256 {sha256}{sealed}")
             return self._require(conn, request_id)
 
     def fail(self, request_id: str, reason: str, *, actor: str | None = None) -> None:

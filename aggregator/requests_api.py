@@ -17,6 +17,7 @@ from aggregator import config as config_mod
 from aggregator.api import ExportResult, output_dir, prepare, run_and_package
 from aggregator.config import Config
 from aggregator.delivery import known_addresses
+from aggregator.encrypt import check_passphrase
 from aggregator.errors import RegisterError
 from aggregator.http import Redactor, Sleep
 from aggregator.identifiers import Identifier
@@ -65,7 +66,8 @@ def _finish(register: Register, entry: RequestEntry, result: ExportResult, spool
     known = known_addresses(subject, spool, identifiers)
     status = request_status(result.connectors)
     register.finish(entry.id, outcomes=result.connectors, status=status, package=result.package.resolve(),
-                    sha256=result.sha256, known_addresses=known, event=event, actor=actor)
+                    sha256=result.sha256, known_addresses=known, event=event, actor=actor,
+                    encrypted=result.encrypted)
     if not result.manifest.get("redaction", {}).get("enabled", True):
         register.note(entry.id, "redaction_disabled", "[redaction] enabled = false: an internal review copy, "
                       "other people's details and shop-internal fields NOT removed", actor=actor)
@@ -85,6 +87,7 @@ def registered_export(
     received_given: bool, *, request_type: str, actor: str | None, only: Collection[str] | None,
     redactor: Redactor, progress: Progress | None, sleep: Sleep, adapters: Mapping[str, BaseAdapter] | None = None,
     language: str | None = None,
+    passphrase: str | None = None,
 ) -> ExportResult:
     """:func:`aggregator.export` with a register: record the request and the run, keep the spool."""
     with register.lock(rid):
@@ -96,7 +99,8 @@ def registered_export(
             spool = Spool(register.spool_dir(rid))
             result, bus = run_and_package(subject, cfg, registry, spool, out, rid, entry.received_at, entry.due_at,
                                           only=only, redactor=redactor, progress=progress, sleep=sleep,
-                                          adapters=adapters, register=register.path, language=language)
+                                          adapters=adapters, register=register.path, language=language,
+                                          passphrase=passphrase)
             _finish(register, entry, result, spool, bus.items(), subject, event="export_finished", actor=actor)
         except BaseException as exc:
             register.fail(rid, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
@@ -110,10 +114,11 @@ def resume(
     register: Register, request_id: str, *, config: Config | str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] | None = None, actor: str | None = None, progress: Progress | None = None,
     plugins: Iterable[object] = (), entry_points: bool = True, sleep: Sleep = time.sleep,
-    adapters: Mapping[str, BaseAdapter] | None = None,
+    adapters: Mapping[str, BaseAdapter] | None = None, passphrase: str | None = None,
 ) -> ExportResult:
     """Re-run the connectors of ``request_id`` that failed, keep the others' spooled records and recorded
-    outcomes, rebuild the package (same file name, new sha256) and record the run."""
+    outcomes, rebuild the package (same file name, new sha256; AES-256 encrypted under ``passphrase`` when given,
+    see :func:`aggregator.api.export`) and record the run."""
     entry = register.get(request_id)
     if entry.anonymised_at or entry.status not in ("partial", "failed"):
         state = "anonymised" if entry.anonymised_at else entry.status
@@ -129,6 +134,9 @@ def resume(
     subject = Subject(entry.email, entry.customer_number)
     cfg = config if isinstance(config, Config) else config_mod.load(config)
     registry, redactor = prepare(cfg, failed, plugins, entry_points)
+    if passphrase is not None:
+        check_passphrase(passphrase)
+        redactor.add(passphrase)
     out = output_dir(out_dir if out_dir is not None else (entry.package.parent if entry.package else "packages"))
     keep = {name: Outcome(c.name, c.processor, Status(c.status), records=c.records, error=c.error, calls=c.calls,
                           notes=list(c.notes), categories=dict(c.categories), coverage=list(c.coverage),
@@ -147,7 +155,8 @@ def resume(
             result, bus = run_and_package(subject, cfg, registry, spool, out, request_id, entry.received_at,
                                           entry.due_at, only=failed, redactor=redactor, progress=progress,
                                           sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters,
-                                          supersede=_beside(entry.package, out), register=register.path)
+                                          supersede=_beside(entry.package, out), register=register.path,
+                                          passphrase=passphrase)
             _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
         except BaseException as exc:
             register.fail(request_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,

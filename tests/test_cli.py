@@ -43,7 +43,7 @@ def test_json_output_is_exactly_one_object_and_exit_0(ls_config: Path, tmp_path:
     out = json.loads(proc.stdout)
     schema = json.loads((Path(__file__).parents[1] / "aggregator/schemas/export-result.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(out)
-    assert set(out) == {"request_id", "status", "package", "sha256", "connectors"}
+    assert set(out) == {"request_id", "status", "package", "sha256", "encrypted", "connectors"}
     assert out["status"] == "complete" and Path(out["package"]).is_file()
     ls = out["connectors"]["lightspeed"]
     assert ls["status"] == "complete" and ls["records"] > 0 and ls["error"] is None
