@@ -87,8 +87,8 @@ def test_invoices_reviews_tickets_and_newsletter(demo_pkg):
     invoices = pkg.data("invoices", "lightspeed")
     assert sorted(i["data"]["number"] for i in invoices) == ["20250017", "20250102", "20260033", "20260150"]
     assert all(i["data"]["items"] for i in invoices)
-    assert len(pkg.data("feedback", "lightspeed")) == 2
-    [ticket] = pkg.data("communications", "lightspeed")
+    assert len(pkg.records("lightspeed", "review")) == 2
+    [ticket] = pkg.records("lightspeed", "support_ticket")
     assert len(ticket["data"]["messages"]) == 2
     [sub] = pkg.data("marketing", "lightspeed")
     assert sub["data"]["email"] == "Jan.Desmet@example.be"   # stored in another case, still matched
@@ -264,13 +264,15 @@ def test_identifiers_reach_a_third_party_connector(run_export):
 
 
 def test_low_budget_is_paced_before_any_429(run_export, sandbox):
-    """With a 20-request window the sandbox's headers run low mid-export: the connector spreads what is left
+    """With a 25-request window the sandbox's headers run low mid-export: the connector spreads what is left
     over the window (fake sleep here) and never provokes a 429."""
-    sandbox.apps["lightspeed"].limits = (20, 3000, 12000)
+    sandbox.apps["lightspeed"].limits = (25, 3000, 12000)
     waits: list[float] = []
     pkg = run_export(OTHER, ["lightspeed"], FAST, sleep=waits.append)
     outcome = pkg.result.connectors["lightspeed"]
-    assert outcome.status == "complete" and outcome.calls == 18      # 16 before returns and quotes were read
+    # 16 before returns and quotes were read, 18 before order events (a count and 2 pages), contact-form messages
+    # and blog comments (a page each)
+    assert outcome.status == "complete" and outcome.calls == 23
     assert [x for x in sandbox.requests_to("lightspeed") if x.status == 429] == []
     assert len(waits) >= 4 and all(w > 10 for w in waits)        # ~300 s window / < 10 left
     assert any("paced" in n for n in outcome.notes)
@@ -335,7 +337,7 @@ def test_items_of_another_customer_are_withheld_even_if_the_api_ignores_the_filt
     everything = {"reviews": sandbox.apps["lightspeed"].data["reviews"]["reviews"]}   # Jan's and Sofie's
     sandbox.inject(Fault("lightspeed", status=200, body=everything, match="reviews.json"))
     pkg = run_export(OTHER, ["lightspeed"], FAST)
-    [review] = pkg.data("feedback", "lightspeed")
+    [review] = pkg.records("lightspeed", "review")
     assert review["data"]["name"] == "Sofie C."
     assert "Jan D." not in pkg.text() and "Desmet" not in pkg.text()
     outcome = pkg.result.connectors["lightspeed"]
@@ -411,7 +413,9 @@ def test_settings_are_typed_with_defaults_filled_in(sandbox):
 def test_the_demo_export_declares_every_field(demo_pkg):
     pkg, _ = demo_pkg
     outcome = pkg.result.connectors["lightspeed"]
-    assert outcome.records == 1853 and outcome.undeclared == []      # 1851 + a return and a quote
+    # 1851 + a return and a quote + 262 order events (one per order, a message and a staff-only comment), a
+    # contact-form message and a blog comment
+    assert outcome.records == 2117 and outcome.undeclared == []
     assert not any("do not declare" in n for n in outcome.notes)
 
 
@@ -443,7 +447,7 @@ def test_every_dataset_is_declared_once_with_labels_and_the_cost_price_is_intern
     from connectors.lightspeed import Lightspeed
 
     names = [d.name for d in Lightspeed.datasets]
-    assert len(names) == len(set(names)) == 18
+    assert len(names) == len(set(names)) == 25
     for d in Lightspeed.datasets:
         assert all(f.nl and f.en for f in d.fields.values()), d.name
     by_name = {d.name: d for d in Lightspeed.datasets}
@@ -473,7 +477,7 @@ def test_a_repeated_page_fails_each_kind_of_listing(run_export, sandbox, match: 
 def test_false_is_an_empty_list_but_another_shape_fails(run_export, sandbox):
     sandbox.inject(Fault("lightspeed", status=200, body={"reviews": False}, match="reviews.json"))
     pkg = run_export(OTHER, ["lightspeed"], FAST)
-    assert pkg.result.connectors["lightspeed"].status == "complete" and pkg.data("feedback", "lightspeed") == []
+    assert pkg.result.connectors["lightspeed"].status == "complete" and pkg.records("lightspeed", "review") == []
     sandbox.clear()
     sandbox.inject(Fault("lightspeed", status=200, body={"reviews": {"id": 1}}, match="reviews.json"))
     outcome = run_export(OTHER, ["lightspeed"], FAST).result.connectors["lightspeed"]
@@ -489,7 +493,7 @@ def test_coverage_names_every_search(demo_pkg):
     assert "order lines for customer 31485501: all 537, from all 260 orders" in coverage
     assert "invoice items for customer 31485501: all 6, from all 4 invoices" in coverage
     assert "newsletter subscriptions for the subject's e-mail address: all 1 (1 page)" in coverage
-    assert len(coverage) == 15      # 12 + returns, quotes and quote lines
+    assert len(coverage) == 18      # 12 + returns, quotes and quote lines + order events, contact form, blog comments
 
 
 # --------------------------------------------------------------------------- returns and quotes
@@ -539,7 +543,7 @@ def test_returns_and_quotes_of_another_customer_are_withheld_if_the_api_ignores_
 
 # --------------------------------------------------------------------------- across rate windows
 def test_a_customer_needing_many_windows_is_complete_without_a_429(run_export, sandbox):
-    """A 20-request window and a fake clock: the demo customer needs 279 requests, so 14 windows or more.
+    """A 20-request window and a fake clock: the demo customer needs 284 requests, so 14 windows or more.
     The sandbox's windows follow the fake clock that the fake sleep moves on; nothing really sleeps."""
     now = [1_000_000.0]
 
