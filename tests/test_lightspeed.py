@@ -587,7 +587,8 @@ def test_order_events_of_every_order_are_exported_and_a_staff_comment_is_interna
     # the cheaper route for 260 orders: one count and two pages of the shop's events since the first order
     asked = [x for x in log if x.path.startswith("/nl/orders/events")]
     assert [x.path for x in asked] == ["/nl/orders/events/count.json"] + ["/nl/orders/events.json"] * 2
-    assert all("created_at_min=2024-01-11T14" in x.query and "order=" not in x.query for x in asked)
+    assert all("created_at_min=2024-01-10T14%3A13%3A23%2B00%3A00" in x.query and "order=" not in x.query
+               for x in asked)                                   # a day before the first order
     coverage = pkg.result.connectors["lightspeed"].coverage
     assert any(c.startswith("order events for customer 31485501: all 262, from all 260 orders, matched by order "
                             "among all ") for c in coverage)
@@ -699,3 +700,15 @@ def test_metafields_of_orders_shipments_and_invoices_with_the_setting(run_export
     assert "cadeauverpakking" not in on.text()          # Sofie's
     assert "extra details (metafields) of the orders of customer 31485501: all 1, from all 260 orders" \
         in outcome.coverage
+
+
+def test_order_events_per_order_when_the_count_is_refused(run_export, sandbox):
+    body = {"error": {"code": 404, "method": "GET", "request": "/nl/orders/events/count.json", "message": "Not found"}}
+    sandbox.inject(Fault("lightspeed", status=404, body=body, match="events/count.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    outcome = pkg.result.connectors["lightspeed"]
+    asked = [x for x in sandbox.requests_to("lightspeed") if x.path == "/nl/orders/events.json"]
+    assert outcome.status == "complete" and len(asked) == 6
+    assert len(pkg.records("lightspeed", "order_event")) == 6 and len(pkg.records("lightspeed",
+                                                                                  "order_staff_comment")) == 1
+    assert any(n.startswith("order events counted per order instead (") for n in outcome.notes)
