@@ -5,7 +5,11 @@ Field lists follow the API's resources (customers, orders, orders/{id}/products,
 items, reviews, tickets and their messages, groups/customers, customers/{id}/metafields, subscriptions) as
 Lightspeed's documentation and sample JSON describe them, not only what the fixtures hold. Returns and quotes
 (``returns.json``, ``quotes.json``, ``quotes/{id}/products.json``) are resources of the official PHP client; it lists
-no fields, so theirs follow the order resource's names (see the README's Lightspeed section)."""
+no fields, so theirs follow the order resource's names (see the README's Lightspeed section). So do order events
+(``orders/events.json``), the metafields of orders, invoices and shipments, contact-form messages (``contacts.json``)
+and blog comments (``blogs/comments.json``): the client names the resources, not their fields. A staff-only order
+event (``isVisible`` false) is its own dataset whose text is declared ``INTERNAL``: the masking stage leaves it out
+and logs that it did, by policy, instead of the connector dropping or keeping it on its own."""
 
 from __future__ import annotations
 
@@ -528,8 +532,98 @@ NEWSLETTER_SUBSCRIPTION = Dataset(
     date="createdAt", title=("email",),
 )
 
+ORDER_EVENT_TYPE = {
+    "order_status": ("Status van de bestelling gewijzigd", "Order status changed"),
+    "payment_status": ("Betaalstatus gewijzigd", "Payment status changed"),
+    "shipment_status": ("Verzendstatus gewijzigd", "Shipping status changed"),
+    "message": ("Bericht aan de klant", "Message to the customer"),
+    "comment": ("Opmerking", "Comment"),
+}
+_EVENT_FIELDS: dict[str, Field] = {
+    "orderNumber": Field("Bestelnummer", "Order number", Kind.IDENTIFIER),
+    "id": ID,
+    "createdAt": Field("Op", "On", Kind.DATE),
+    "type": Field("Soort gebeurtenis", "Kind of event", Kind.CODE, ORDER_EVENT_TYPE),
+    "status": Field("Nieuwe status", "New status", Kind.CODE, {**ORDER_STATUS, **PAYMENT_STATUS, **SHIPMENT_STATUS}),
+    "isVisible": Field("Zichtbaar voor de klant", "Visible to the customer", Kind.FLAG),
+    "order": _link("Bestelling", "Order"),
+    "invoice": _link("Factuur", "Invoice"),
+    "shipment": _link("Zending", "Shipment"),
+}
+
+ORDER_EVENT = Dataset(
+    "order_event", "orders", "Verloop van een bestelling", "Order history", Origin.OBSERVED, {
+        **_EVENT_FIELDS,
+        "message": Field("Bericht of toelichting", "Message or explanation", Kind.FREE_TEXT),
+    },
+    date="createdAt", title=("orderNumber", "type"),
+)
+
+ORDER_STAFF_COMMENT = Dataset(
+    "order_staff_comment", "orders", "Interne opmerking bij een bestelling", "Internal comment on an order",
+    Origin.DERIVED, {
+        **_EVENT_FIELDS,
+        "message": Field("Interne opmerking van de winkel", "The shop's internal comment", Kind.INTERNAL),
+    },
+    date="createdAt", title=("orderNumber", "type"),
+)
+
+
+def _metafield(name: str, category: str, nl: str, en: str, parent: tuple[str, str]) -> Dataset:
+    """Whatever an app stored on an order, invoice or shipment (``…/{id}/metafields``): a key and a value."""
+    return Dataset(name, category, nl, en, Origin.DERIVED, {
+        "parent": Field(*parent, Kind.IDENTIFIER),
+        "id": ID,
+        "createdAt": CREATED,
+        "updatedAt": UPDATED,
+        "key": Field("Gegeven", "Detail", Kind.CODE),
+        "value": Field("Waarde", "Value", Kind.FREE_TEXT),
+    }, date="createdAt", title=("parent", "key"))
+
+
+ORDER_METAFIELD = _metafield("order_metafield", "orders", "Extra gegeven bij een bestelling",
+                             "Extra detail of an order", ("Bestelnummer", "Order number"))
+INVOICE_METAFIELD = _metafield("invoice_metafield", "invoices", "Extra gegeven bij een factuur",
+                               "Extra detail of an invoice", ("Factuurnummer", "Invoice number"))
+SHIPMENT_METAFIELD = _metafield("shipment_metafield", "shipments", "Extra gegeven bij een zending",
+                                "Extra detail of a shipment", ("Zendingsnummer", "Shipment number"))
+
+CONTACT_MESSAGE = Dataset(
+    "contact_message", "communications", "Bericht via het contactformulier", "Message through the contact form",
+    Origin.PROVIDED, {
+        "id": ID,
+        "createdAt": Field("Verstuurd op", "Sent on", Kind.DATE),
+        "updatedAt": UPDATED,
+        "name": Field("Naam", "Name", Kind.NAME),
+        "company": Field("Bedrijf", "Company", Kind.NAME),
+        "email": PERSON["email"],
+        "phone": PERSON["phone"],
+        "subject": Field("Onderwerp", "Subject", Kind.FREE_TEXT),
+        "message": Field("Bericht", "Message", Kind.FREE_TEXT),
+        **_language(),
+    },
+    date="createdAt", title=("subject",),
+)
+
+BLOG_COMMENT = Dataset(
+    "blog_comment", "feedback", "Reactie op de blog", "Comment on the blog", Origin.PROVIDED, {
+        "id": ID,
+        "createdAt": Field("Geschreven op", "Written on", Kind.DATE),
+        "updatedAt": UPDATED,
+        "isVisible": Field("Zichtbaar in de webwinkel", "Visible in the web shop", Kind.FLAG),
+        "name": Field("Naam bij de reactie", "Name shown with the comment", Kind.NAME),
+        "email": PERSON["email"],
+        "content": Field("Tekst", "Text", Kind.FREE_TEXT),
+        **_language(),
+        "blog": _link("Blog", "Blog"),
+        "article": _link("Blogartikel", "Blog article"),
+    },
+    date="createdAt", title=("createdAt",),
+)
+
 DATASETS: tuple[Dataset, ...] = (
     CUSTOMER, CUSTOMER_ACCOUNT, CUSTOMER_DEVICE, CUSTOMER_METAFIELD, CUSTOMER_GROUP, ORDER, ORDER_PAYMENT,
     ORDER_DEVICE, ORDER_LINE, SHIPMENT, CARRIER_DISCLOSURE, INVOICE, RETURN, QUOTE, REVIEW, SUPPORT_TICKET, ADDRESS,
-    NEWSLETTER_SUBSCRIPTION,
+    NEWSLETTER_SUBSCRIPTION, ORDER_EVENT, ORDER_STAFF_COMMENT, ORDER_METAFIELD, INVOICE_METAFIELD, SHIPMENT_METAFIELD,
+    CONTACT_MESSAGE, BLOG_COMMENT,
 )

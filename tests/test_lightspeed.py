@@ -87,8 +87,8 @@ def test_invoices_reviews_tickets_and_newsletter(demo_pkg):
     invoices = pkg.data("invoices", "lightspeed")
     assert sorted(i["data"]["number"] for i in invoices) == ["20250017", "20250102", "20260033", "20260150"]
     assert all(i["data"]["items"] for i in invoices)
-    assert len(pkg.data("feedback", "lightspeed")) == 2
-    [ticket] = pkg.data("communications", "lightspeed")
+    assert len(pkg.records("lightspeed", "review")) == 2
+    [ticket] = pkg.records("lightspeed", "support_ticket")
     assert len(ticket["data"]["messages"]) == 2
     [sub] = pkg.data("marketing", "lightspeed")
     assert sub["data"]["email"] == "Jan.Desmet@example.be"   # stored in another case, still matched
@@ -265,13 +265,15 @@ def test_identifiers_reach_a_third_party_connector(run_export):
 
 
 def test_low_budget_is_paced_before_any_429(run_export, sandbox):
-    """With a 20-request window the sandbox's headers run low mid-export: the connector spreads what is left
+    """With a 25-request window the sandbox's headers run low mid-export: the connector spreads what is left
     over the window (fake sleep here) and never provokes a 429."""
-    sandbox.apps["lightspeed"].limits = (20, 3000, 12000)
+    sandbox.apps["lightspeed"].limits = (25, 3000, 12000)
     waits: list[float] = []
     pkg = run_export(OTHER, ["lightspeed"], FAST, sleep=waits.append)
     outcome = pkg.result.connectors["lightspeed"]
-    assert outcome.status == "complete" and outcome.calls == 18      # 16 before returns and quotes were read
+    # 16 before returns and quotes were read, 18 before order events (a count and 2 pages), contact-form messages
+    # and blog comments (a page each)
+    assert outcome.status == "complete" and outcome.calls == 23
     assert [x for x in sandbox.requests_to("lightspeed") if x.status == 429] == []
     assert len(waits) >= 4 and all(w > 10 for w in waits)        # ~300 s window / < 10 left
     assert any("paced" in n for n in outcome.notes)
@@ -336,7 +338,7 @@ def test_items_of_another_customer_are_withheld_even_if_the_api_ignores_the_filt
     everything = {"reviews": sandbox.apps["lightspeed"].data["reviews"]["reviews"]}   # Jan's and Sofie's
     sandbox.inject(Fault("lightspeed", status=200, body=everything, match="reviews.json"))
     pkg = run_export(OTHER, ["lightspeed"], FAST)
-    [review] = pkg.data("feedback", "lightspeed")
+    [review] = pkg.records("lightspeed", "review")
     assert review["data"]["name"] == "Sofie C."
     assert "Jan D." not in pkg.text() and "Desmet" not in pkg.text()
     outcome = pkg.result.connectors["lightspeed"]
@@ -412,7 +414,9 @@ def test_settings_are_typed_with_defaults_filled_in(sandbox):
 def test_the_demo_export_declares_every_field(demo_pkg):
     pkg, _ = demo_pkg
     outcome = pkg.result.connectors["lightspeed"]
-    assert outcome.records == 1853 and outcome.undeclared == []      # 1851 + a return and a quote
+    # 1851 + a return and a quote + 262 order events (one per order, a message and a staff-only comment), a
+    # contact-form message and a blog comment
+    assert outcome.records == 2117 and outcome.undeclared == []
     assert not any("do not declare" in n for n in outcome.notes)
 
 
@@ -444,7 +448,7 @@ def test_every_dataset_is_declared_once_with_labels_and_the_cost_price_is_intern
     from connectors.lightspeed import Lightspeed
 
     names = [d.name for d in Lightspeed.datasets]
-    assert len(names) == len(set(names)) == 18
+    assert len(names) == len(set(names)) == 25
     for d in Lightspeed.datasets:
         assert all(f.nl and f.en for f in d.fields.values()), d.name
     by_name = {d.name: d for d in Lightspeed.datasets}
@@ -474,7 +478,7 @@ def test_a_repeated_page_fails_each_kind_of_listing(run_export, sandbox, match: 
 def test_false_is_an_empty_list_but_another_shape_fails(run_export, sandbox):
     sandbox.inject(Fault("lightspeed", status=200, body={"reviews": False}, match="reviews.json"))
     pkg = run_export(OTHER, ["lightspeed"], FAST)
-    assert pkg.result.connectors["lightspeed"].status == "complete" and pkg.data("feedback", "lightspeed") == []
+    assert pkg.result.connectors["lightspeed"].status == "complete" and pkg.records("lightspeed", "review") == []
     sandbox.clear()
     sandbox.inject(Fault("lightspeed", status=200, body={"reviews": {"id": 1}}, match="reviews.json"))
     outcome = run_export(OTHER, ["lightspeed"], FAST).result.connectors["lightspeed"]
@@ -490,7 +494,7 @@ def test_coverage_names_every_search(demo_pkg):
     assert "order lines for customer 31485501: all 537, from all 260 orders" in coverage
     assert "invoice items for customer 31485501: all 6, from all 4 invoices" in coverage
     assert "newsletter subscriptions for the subject's e-mail address: all 1 (1 page)" in coverage
-    assert len(coverage) == 15      # 12 + returns, quotes and quote lines
+    assert len(coverage) == 18      # 12 + returns, quotes and quote lines + order events, contact form, blog comments
 
 
 # --------------------------------------------------------------------------- returns and quotes
@@ -540,7 +544,7 @@ def test_returns_and_quotes_of_another_customer_are_withheld_if_the_api_ignores_
 
 # --------------------------------------------------------------------------- across rate windows
 def test_a_customer_needing_many_windows_is_complete_without_a_429(run_export, sandbox):
-    """A 20-request window and a fake clock: the demo customer needs 279 requests, so 14 windows or more.
+    """A 20-request window and a fake clock: the demo customer needs 284 requests, so 14 windows or more.
     The sandbox's windows follow the fake clock that the fake sleep moves on; nothing really sleeps."""
     now = [1_000_000.0]
 
@@ -561,3 +565,151 @@ def test_a_customer_needing_many_windows_is_complete_without_a_429(run_export, s
     assert len(lines) == 537 and len({line["data"]["order"] for line in lines}) == 260
     assert "order lines for customer 31485501: all 537, from all 260 orders" in outcome.coverage
     assert any("paced" in n for n in outcome.notes)
+
+
+# --------------------------------------------------------------------------- issue 23: events, contact form, blog
+def test_order_events_of_every_order_are_exported_and_a_staff_comment_is_internal(demo_pkg):
+    from aggregator.datasets import Kind
+    from connectors.lightspeed_datasets import ORDER_EVENT, ORDER_STAFF_COMMENT
+
+    pkg, log = demo_pkg
+    events = pkg.records("lightspeed", "order_event")
+    assert len(events) == 261 and len({e["data"]["orderNumber"] for e in events}) == 260
+    assert any(e["data"]["message"].startswith("Dag Jan, uw bestelling") for e in events)
+    [staff] = pkg.records("lightspeed", "order_staff_comment")
+    assert staff["data"]["orderNumber"] == "ORD10001" and staff["data"]["isVisible"] is False
+    assert "message" not in staff["data"]                 # declared INTERNAL: the masking stage left it out …
+    assert "Klant belde" not in pkg.text() and "witte versie" not in pkg.text()     # … and Sofie's is not here
+    redactions = json.loads(pkg.zip.read("redactions.json"))["files"]["data/orders/lightspeed.json"]
+    assert any(e["dataset"] == "order_staff_comment" and e["redactions"][0]["kind"] == "shop_internal"
+               and e["redactions"][0]["field"] == "The shop's internal comment" for e in redactions)
+    assert ORDER_STAFF_COMMENT.fields["message"].kind is Kind.INTERNAL
+    assert ORDER_EVENT.fields["message"].kind is Kind.FREE_TEXT
+    # the cheaper route for 260 orders: one count and two pages of the shop's events since the first order
+    asked = [x for x in log if x.path.startswith("/nl/orders/events")]
+    assert [x.path for x in asked] == ["/nl/orders/events/count.json"] + ["/nl/orders/events.json"] * 2
+    assert all("created_at_min=2024-01-10T14%3A13%3A23%2B00%3A00" in x.query and "order=" not in x.query
+               for x in asked)                                   # a day before the first order
+    coverage = pkg.result.connectors["lightspeed"].coverage
+    assert any(c.startswith("order events for customer 31485501: all 262, from all 260 orders, matched by order "
+                            "among all ") for c in coverage)
+
+
+def test_a_staff_comment_is_in_the_package_when_redaction_is_off(run_export):
+    pkg = run_export(DEMO, ["lightspeed"], FAST, tables={"redaction": {"enabled": False}})
+    [staff] = pkg.records("lightspeed", "order_staff_comment")
+    assert staff["data"]["message"] == "Klant belde twee keer over de levering; bij twijfel eerst bellen."
+    assert "witte versie" not in pkg.text()
+
+
+def test_order_events_one_order_at_a_time_when_that_is_cheaper_and_owned_by_the_order(run_export, sandbox):
+    """A shop with very many events since the customer's first order: one request per order instead, and an
+    event the API returns for another order (should it ignore the filter) is withheld."""
+    data = sandbox.apps["lightspeed"].data
+    sandbox.inject(Fault("lightspeed", status=200, body={"count": 1_000_000}, match="events/count.json"))
+    stray = next(e for e in data["order_events"]["ordersEvents"]
+                 if e["order"]["resource"]["id"] not in {o["id"] for o in data["orders"]["orders"]
+                                                          if o["customer"]["resource"]["id"] == 31485502})
+    sandbox.inject(Fault("lightspeed", status=200, body={"ordersEvents": [stray]}, match="events.json?order="))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    outcome = pkg.result.connectors["lightspeed"]
+    asked = [x for x in sandbox.requests_to("lightspeed") if x.path == "/nl/orders/events.json"]
+    assert outcome.status == "complete" and len(asked) == 6 and all(x.query.startswith("order=") for x in asked)
+    assert len(pkg.records("lightspeed", "order_event")) == 5          # the first order's answer was the stray
+    assert any(n.startswith("withheld 1 order events the API returned for order ") and
+               n.endswith(": they link to another order") for n in outcome.notes)
+    assert "order events for customer 31485502: all 5, from all 6 orders" in outcome.coverage
+    assert stray["message"] not in {e["data"]["message"] for e in pkg.records("lightspeed", "order_event")}
+
+
+def test_contact_form_and_blog_comments_are_read_and_matched_by_e_mail(demo_pkg):
+    pkg, log = demo_pkg
+    [message] = pkg.records("lightspeed", "contact_message")
+    assert message["data"]["subject"] == "Offerte alarmsysteem garage" and message["data"]["company"]
+    assert message in pkg.data("communications", "lightspeed")
+    [comment] = pkg.records("lightspeed", "blog_comment")
+    assert comment["data"]["name"] == "Jan D." and "Ardooie" in comment["data"]["content"]
+    text = pkg.text()
+    for theirs in ("Kan ik mijn bestelling afhalen", "appartementen in Gent", "enkel op lijkt",
+                   "IPC-4MP ook geschikt", "Handig artikel"):
+        assert theirs not in text                       # Sofie's, the near miss's and other customers'
+    coverage = pkg.result.connectors["lightspeed"].coverage
+    assert "contact-form messages (no filter, read and matched by e-mail address): all 31 (1 page), 1 the " \
+           "subject's" in coverage
+    assert "blog comments (no filter, read and matched by e-mail address): all 10 (1 page), 1 the subject's" \
+        in coverage
+    assert [x.query for x in log if x.path in ("/nl/contacts.json", "/nl/blogs/comments.json")] == \
+        ["page=1&limit=250"] * 2
+
+
+def test_other_customers_get_their_own_contact_message_and_blog_comment(run_export):
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    assert [m["data"]["subject"] for m in pkg.records("lightspeed", "contact_message")] == ["Levering"]
+    assert [c["data"]["name"] for c in pkg.records("lightspeed", "blog_comment")] == ["Sofie"]
+    text = pkg.text()
+    assert "Offerte alarmsysteem garage" not in text and "rookmelders op elke verdieping" not in text
+
+
+def test_a_capped_read_of_the_contact_form_ends_incomplete(run_export, sandbox):
+    many = [{"id": 9_000_000 + i, "email": f"iemand{i}@example.net", "subject": "Vraag", "message": "?"}
+            for i in range(250)]
+    sandbox.inject(Fault("lightspeed", status=200, body={"contacts": many}, match="contacts.json", times=1))
+    pkg = run_export(OTHER, ["lightspeed"], {"lightspeed": {**FAST["lightspeed"], "scan_pages": 1}})
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "incomplete"
+    assert outcome.shortfalls == ["contact-form messages beyond the first 250 were not read (scan_pages = 1; leave "
+                                  "it unset to read every page)"]
+    assert len(sandbox.requests_to("lightspeed", "contacts.json")) == 1
+    assert pkg.records("lightspeed", "contact_message") == []
+    assert [c["data"]["name"] for c in pkg.records("lightspeed", "blog_comment")] == ["Sofie"]   # under the cap
+
+
+def test_scan_pages_zero_reads_neither_list_and_says_so(run_export, sandbox):
+    pkg = run_export(OTHER, ["lightspeed"], {"lightspeed": {**FAST["lightspeed"], "scan_pages": 0}})
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "incomplete" and outcome.shortfalls == [
+        "contact-form messages were not read (scan_pages = 0)", "blog comments were not read (scan_pages = 0)"]
+    assert not [x for x in sandbox.requests_to("lightspeed") if x.path in ("/nl/contacts.json",
+                                                                         "/nl/blogs/comments.json")]
+
+
+def test_metafields_of_orders_shipments_and_invoices_with_the_setting(run_export, sandbox):
+    """Off by default (one request per order, shipment and invoice): a note says what was not read. On: the demo
+    customer's metafields on an order, its shipment and its invoice."""
+    off = run_export(DEMO, ["lightspeed"], FAST)
+    outcome = off.result.connectors["lightspeed"]
+    assert not [x for x in sandbox.requests_to("lightspeed") if x.path.endswith("/metafields.json")
+                and not x.path.startswith("/nl/customers/")]
+    assert "the extra details (metafields) apps may store on the 260 orders, their shipments and invoices of " \
+           "customer 31485501 were not read (setting metafields is off: one request each)" in outcome.notes
+    before = len(sandbox.requests_to("lightspeed"))
+    sandbox.clear()
+    app = sandbox.apps["lightspeed"]
+    app.limits = (10_000, 10_000, 100_000)        # this test is about the records, not the pacing
+    on = run_export(DEMO, ["lightspeed"], {"lightspeed": {**FAST["lightspeed"], "metafields": True}})
+    outcome = on.result.connectors["lightspeed"]
+    assert outcome.status == "complete"
+    assert len(sandbox.requests_to("lightspeed")) - before == 260 + 260 + 4
+    [order_mf] = on.records("lightspeed", "order_metafield")
+    assert order_mf["data"]["parent"] == "ORD10084" and order_mf["data"]["key"] == "installatie_afspraak"
+    assert order_mf in on.data("orders", "lightspeed")
+    [invoice_mf] = on.records("lightspeed", "invoice_metafield")
+    assert invoice_mf["data"] == {**invoice_mf["data"], "parent": "20250017", "value": "SILVA-20250017"}
+    [shipment_mf] = on.records("lightspeed", "shipment_metafield")
+    assert shipment_mf["data"]["value"] == "Bij de buren, Kerkstraat 14" and shipment_mf in on.data("shipments",
+                                                                                                    "lightspeed")
+    assert "cadeauverpakking" not in on.text()          # Sofie's
+    assert "extra details (metafields) of the orders of customer 31485501: all 1, from all 260 orders" \
+        in outcome.coverage
+
+
+def test_order_events_per_order_when_the_count_is_refused(run_export, sandbox):
+    body = {"error": {"code": 404, "method": "GET", "request": "/nl/orders/events/count.json", "message": "Not found"}}
+    sandbox.inject(Fault("lightspeed", status=404, body=body, match="events/count.json"))
+    pkg = run_export(OTHER, ["lightspeed"], FAST)
+    outcome = pkg.result.connectors["lightspeed"]
+    asked = [x for x in sandbox.requests_to("lightspeed") if x.path == "/nl/orders/events.json"]
+    assert outcome.status == "complete" and len(asked) == 6
+    assert len(pkg.records("lightspeed", "order_event")) == 6 and len(pkg.records("lightspeed",
+                                                                                  "order_staff_comment")) == 1
+    assert any(n.startswith("order events counted per order instead (") for n in outcome.notes)

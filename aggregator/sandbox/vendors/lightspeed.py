@@ -1,9 +1,11 @@
-"""Lightspeed eCom (C-Series) as the sandbox serves it: ``/{lang}/<resource>.json``, HTTP Basic (API key as
-user, secret as password), lists in a plural key, ``page``/``limit`` (max 250) paging that ends on an empty
-page, ``returns.json`` and ``quotes.json`` (+ ``quotes/{id}/products.json``) filtered by ``customer`` like the
-other lists, ``X-RateLimit-*`` headers over three windows (5 min / hour / day; ``App.limits`` and ``App.clock``
-let tests shrink and drive them) and 429 past the limit, and errors shaped
-``{"error": {"code", "method", "request", "message"}}``."""
+"""Lightspeed eCom (C-Series) as the sandbox serves it: ``/{lang}/<resource>.json``, HTTP Basic (API key as user,
+secret as password), lists in a plural key, ``page``/``limit`` (max 250) paging that ends on an empty page,
+``returns.json`` and ``quotes.json`` (+ ``quotes/{id}/products.json``) filtered by ``customer`` like the other
+lists, ``orders/events.json`` (and ``/count``) filtered by ``order`` or ``created_at_min``, the ``metafields`` of
+orders, invoices and shipments, ``contacts.json`` and ``blogs/comments.json`` unfiltered (the API documents no
+filter on them), ``X-RateLimit-*`` headers over three windows (5 min / hour / day; ``App.limits`` and ``App.clock``
+let tests shrink and drive them) and 429 past the limit, and errors shaped ``{"error": {"code", "method", "request",
+"message"}}``."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aggregator.sandbox.base import Request, Response, VendorApp
@@ -31,7 +34,8 @@ class App(VendorApp):
         self.data = {name: self.load(f"{name}.json") for name in (
             "customers", "orders", "order_products", "shipments", "shipment_products", "invoices", "invoice_items",
             "reviews", "tickets", "ticket_messages", "subscriptions", "customer_metafields", "groups_customers",
-            "returns", "quotes", "quote_products")}
+            "returns", "quotes", "quote_products", "order_events", "order_metafields", "invoice_metafields",
+            "shipment_metafields", "contacts", "blog_comments")}
         self.limits = (300, 3000, 12000)   # tests may lower these to exercise the pacing
         self.clock: Callable[[], float] = time.monotonic   # tests may drive the windows with a fake clock
         self.base_url = ""
@@ -152,6 +156,24 @@ class App(VendorApp):
             return self._page(req, "quotes", by_customer(d["quotes"]["quotes"]), headers)
         if (mm := re.fullmatch(r"quotes/(\d+)/products", path)):
             return self._page(req, "quoteProducts", d["quote_products"].get(mm.group(1), []), headers)
+        if path in ("orders/events", "orders/events/count"):
+            order, since = req.arg("order"), req.arg("created_at_min")
+            events = d["order_events"]["ordersEvents"]
+            if order is not None:
+                events = [e for e in events if str(e["order"]["resource"]["id"]) == order]
+            if since is not None:
+                start = datetime.fromisoformat(since)
+                events = [e for e in events if datetime.fromisoformat(e["createdAt"]) >= start]
+            if path.endswith("/count"):
+                return Response.json({"count": len(events)}, headers=headers)
+            return self._page(req, "ordersEvents", events, headers)
+        if (mm := re.fullmatch(r"(orders|invoices|shipments)/(\d+)/metafields", path)):
+            kind = mm.group(1)[:-1]
+            return self._page(req, f"{kind}Metafields", d[f"{kind}_metafields"].get(mm.group(2), []), headers)
+        if path == "contacts":
+            return self._page(req, "contacts", d["contacts"]["contacts"], headers)
+        if path == "blogs/comments":
+            return self._page(req, "blogsComments", d["blog_comments"]["blogsComments"], headers)
         if path == "groups/customers":
             return self._page(req, "groupsCustomers", by_customer(d["groups_customers"]["groupsCustomers"]), headers)
         if path == "subscriptions":
