@@ -19,7 +19,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from aggregator.cli import main
-from aggregator.datasets import Kind, paths
+from aggregator.datasets import Kind, leaves
 from aggregator.errors import VendorError
 from aggregator.http import Redactor, VendorSession
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID
@@ -38,6 +38,8 @@ SEARCH = "GET /v1/reporting/transactions"
 JAN_SCANNED = {"7JD61532KX448810F", "3MN88012PQ771204A", "2GG27193RB998877D", "8BF11928CY530017K",
                "1RF40277AB963315Z", "4VL20698TT115590B", "6AH73310ZD204466M", "0CX59804HU317720R",
                "2MK98463JA751804V"}   # the last: paid through Orders v2, the webshop names order 3XK81504MV5529317
+JAN_PAYMENTS = JAN_SCANNED - {"1RF40277AB963315Z", "0CX59804HU317720R"}   # less the refund and the hold
+EXTRA_CALLS = 1 + len(JAN_PAYMENTS) + 1 + len(JAN_PAYMENTS)   # ODR order, dispute lists, PP-D-41877, trackers
 BEFORE_HISTORY = ("9HK34765LW512345C", "2025-03-14T10:12:00Z")
 OTHER_ACCOUNT = ("5TY05013RM123456E", "2026-06-20T08:05:00Z")
 AUTH_401 = {"name": "AUTHENTICATION_FAILURE",
@@ -401,7 +403,9 @@ def test_requests_time_out_and_are_retried(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"timeout": 0.3}}, sleep=no_sleep)
     outcome = pkg.result.connectors["paypal"]
     assert outcome.status == "complete", outcome.error
-    assert outcome.calls == 1 + 18 + 1 + 1       # token, windows, page 2, and the retry after the timeout
+    # token, windows, page 2, the retry after the timeout, then the order a payment names and each of the 7
+    # payments' disputes and trackers (one dispute read whole)
+    assert outcome.calls == 1 + 18 + 1 + 1 + EXTRA_CALLS
     assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
 
 
@@ -580,12 +584,11 @@ def test_every_field_of_every_customer_is_declared_and_its_codes_explained(run_e
     assert email == EMPTY or {r["dataset"] for r in records} >= {"transaction", "payer", "cart"}
     for r in records:
         dataset = DECLARED[r["dataset"]]
-        for path in paths(r["data"]):
-            _, declared = dataset.field_for(path)
-            if declared.kind == Kind.CODE and declared.glossary:
-                value = r["data"]
-                for key in path.split("."):
-                    value = value[key]
+        for path, value in leaves(r["data"]):
+            found = dataset.field_for(path)
+            assert found is not None or value in ([], {}), (r["dataset"], path)   # an empty list needs no label
+            declared = found[1] if found else None
+            if declared is not None and declared.kind == Kind.CODE and declared.glossary:
                 assert value in declared.glossary, (r["dataset"], path, value)
 
 
@@ -658,6 +661,7 @@ ORDERS_FIXTURE = json.loads((FIXTURES.parent / "orders.json").read_text(encoding
 JAN_ORDER = ("3XK81504MV5529317", "2MK98463JA751804V")       # Orders v2 order id, its capture (transaction) id
 PRIVE_ORDER = ("6PD12873WQ4481907", OTHER_ACCOUNT[0])        # paid from Jan's other PayPal account
 SOFIE_ORDER = ("8RT47219KC0366120", "847XC06G6V8R8D9HL")     # Sofie's
+ODR_ORDER = ("4WN63018BX2270415", "6AH73310ZD204466M")       # Jan's, named only by his payment (paypal_reference_id)
 
 
 def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, sandbox):
@@ -668,9 +672,10 @@ def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, 
     assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)           # found by the scan, once
     [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == JAN_ORDER[1]]
     assert paid["data"]["webshop_order"] == "ORD10200" and paid["data"]["paypal_order_id"] == JAN_ORDER[0]
-    others = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] != JAN_ORDER[1]]
+    others = [r for r in pkg.records("paypal", "transaction")
+              if r["source"]["vendor_id"] not in (JAN_ORDER[1], ODR_ORDER[1])]   # ODR: named by the payment itself
     assert not [r for r in others if "webshop_order" in r["data"] or "paypal_order_id" in r["data"]]
-    [order] = pkg.records("paypal", "checkout_order")
+    [order] = [r for r in pkg.records("paypal", "checkout_order") if r["source"]["vendor_id"] == JAN_ORDER[0]]
     assert order["source"]["endpoint"] == f"GET /v2/checkout/orders/{JAN_ORDER[0]}"
     assert order["data"]["payer"]["email_address"] == DEMO
     assert order["data"]["purchase_units"][0]["payments"]["captures"][0]["id"] == JAN_ORDER[1]
@@ -680,7 +685,7 @@ def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, 
     # its capture is one the scan already holds, so it is not searched again
     lookups = [p["transaction_id"] for p in search_params(sandbox) if "transaction_id" in p]
     assert lookups == [JAN_ORDER[0]]
-    assert [x.status for x in sandbox.requests_to("paypal", "/v2/checkout/orders/")] == [200]
+    assert [x.status for x in sandbox.requests_to("paypal", f"/v2/checkout/orders/{JAN_ORDER[0]}")] == [200]
     assert (f"order {JAN_ORDER[0]} named by hinter, looked up in Orders v2 (GET /v2/checkout/orders/{JAN_ORDER[0]}):"
             f" found, 1 capture(s): {JAN_ORDER[1]}") in outcome.coverage
 
@@ -699,7 +704,8 @@ def test_the_webshop_order_links_to_the_paypal_payment_end_to_end(run_export, sa
     # its Orders v2 id (2MK, scanned)
     assert linked == {"ORD10200": JAN_ORDER[0], "ORD10153": None, "ORD10090": None, "ORD10210": None}
     assert not [n for n in outcome.notes if "not found" in n]
-    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order")] == [JAN_ORDER[0]]
+    orders = sorted(r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order"))
+    assert orders == sorted([JAN_ORDER[0], ODR_ORDER[0]])        # the webshop's, and the one a payment names
 
 
 def test_an_order_paid_from_another_account_keeps_only_the_payment_linked(run_export, sandbox):
@@ -710,7 +716,8 @@ def test_an_order_paid_from_another_account_keeps_only_the_payment_linked(run_ex
     [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == PRIVE_ORDER[1]]
     assert set(paid["data"]) == {"transaction_info", "webshop_order", "paypal_order_id"}
     assert paid["data"]["paypal_order_id"] == PRIVE_ORDER[0] and paid["data"]["webshop_order"] == "ORD10210"
-    [order] = pkg.records("paypal", "checkout_order")      # the same rule as the transaction: the payment only
+    # the same rule as the transaction: the payment only
+    [order] = [r for r in pkg.records("paypal", "checkout_order") if r["source"]["vendor_id"] == PRIVE_ORDER[0]]
     assert set(order["data"]) == {"id", "intent", "status", "purchase_units", "create_time", "update_time"}
     assert "shipping" not in order["data"]["purchase_units"][0]
     assert order["data"]["purchase_units"][0]["invoice_id"] == "ORD10210"
@@ -731,7 +738,8 @@ def test_an_order_id_of_another_customer_exports_none_of_their_data(run_export, 
     pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
     outcome = pkg.result.connectors["paypal"]
     assert outcome.status == "complete", outcome.error
-    assert SOFIE_ORDER[1] not in transaction_ids(pkg) and pkg.records("paypal", "checkout_order") == []
+    assert SOFIE_ORDER[1] not in transaction_ids(pkg)
+    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order")] == [ODR_ORDER[0]]
     text = pkg.text()
     for theirs in ("sofie", "Sofie", "Claes", "486987654", "Stationsplein", "C8LS2P4VNE7XK", "Gent"):
         assert theirs not in text, theirs
