@@ -716,8 +716,8 @@ class PayPalConnector(Connector):
             first = what not in self._blocked
             self._blocked.add(what)
         if first:
-            self.ctx.cut_short(f"PayPal {what} not searched: the REST app may not read them ({exc.status} "
-                               f"{str(exc).removeprefix(NAME + ': ')}); give it the {scope} permission")
+            self.ctx.cut_short(f"PayPal {what} not searched: the REST app may not read them "
+                               f"({str(exc).removeprefix(NAME + ': ')}); give it the {scope} permission")
         return _NoPermission(str(exc), status=exc.status)
 
     def _payment_extras(self, tid: str) -> Extras:
