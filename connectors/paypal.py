@@ -749,7 +749,7 @@ class PayPalConnector(Connector):
             except PayPalError as exc:
                 if exc.status == 403:
                     raise self._forbidden("disputes", "Disputes (read)", exc) from None
-                if exc.status == 404:    # "no disputes", as some PayPal list APIs answer it
+                if exc.status == 404:    # taken as "no disputes" (the spec documents only 200 and errors)
                     return {}
                 raise
 
