@@ -658,7 +658,7 @@ class PayPalConnector(Connector):
                     PAYMENT_EVENTS):
                 self._payments.append(tid)
                 ref = str(info.get("paypal_reference_id") or "").strip().upper()
-                if info.get("paypal_reference_id_type") == "ODR" and ref.isalnum() and len(ref) <= 36:
+                if info.get("paypal_reference_id_type") == "ODR" and ref.isalnum() and len(ref) <= 24:   # the spec
                     self._odr[tid] = ref
             payer = detail.get("payer_info") or {}
             account = payer.get("account_id") or tid

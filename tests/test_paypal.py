@@ -1060,3 +1060,22 @@ def test_the_dispute_and_tracker_datasets_declare_every_field_of_the_fixtures():
     for path in ("allowed_response_options", "fee_policy"):
         assert DISPUTE.field_for(path)[1].kind is Kind.INTERNAL
     assert DISPUTE_MESSAGE.fields["content"].kind is Kind.FREE_TEXT
+
+
+def test_without_the_tracking_permission_trackers_are_a_shortfall_and_an_unknown_order_a_note(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=403, body=NOT_AUTHORIZED, match="/v1/shipping/trackers", times=None))
+    sandbox.inject(Fault("paypal", status=404, body={"name": "RESOURCE_NOT_FOUND", "message": "The specified "
+                         "resource does not exist.", "debug_id": "2c3d4e5f6a7b8"},
+                         match=f"/v2/checkout/orders/{ODR_ORDER[0]}", times=None))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "incomplete"
+    [shortfall] = outcome.shortfalls
+    assert shortfall.startswith("PayPal shipment trackers not searched: the REST app may not read them (403 "
+                                "NOT_AUTHORIZED") and shortfall.endswith("Shipment Tracking (read) permission")
+    assert pkg.records("paypal", "shipment_tracker") == [] and len(pkg.records("paypal", "dispute")) == 1
+    assert pkg.records("paypal", "checkout_order") == []
+    assert (f"PayPal transaction {ODR_ORDER[1]} names Orders v2 order {ODR_ORDER[0]}, which PayPal did not find "
+            f"(GET /v2/checkout/orders/{ODR_ORDER[0]}: 404).") in outcome.notes
+    [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == ODR_ORDER[1]]
+    assert "paypal_order_id" not in paid["data"]          # linked only to an order PayPal holds
