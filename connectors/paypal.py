@@ -16,6 +16,16 @@ details may be someone else's, so they are withheld (from the order too), with a
 names carries that order's number (``webshop_order``) and, when named through Orders v2, ``paypal_order_id``;
 transaction records are therefore written once the lookups are done (or when the connector fails).
 
+Then, for each of the subject's own payments (paid from the subject's address; event codes ``T00xx``: refunds,
+holds and transfers cannot be disputed or shipped), several at once: **disputes**
+(``GET /v1/customer/disputes?disputed_transaction_id=``, paged by the ``next`` link's ``next_page_token``, then
+``GET /v1/customer/disputes/{id}``: the buyer's and the shop's messages, evidence with notes, offers, outcome) and
+**shipment trackers** (``GET /v1/shipping/trackers?transaction_id=``). A dispute is kept only when one of its
+``disputed_transactions`` is the subject's payment (other transactions in it are withheld); a tracker only when its
+``transaction_id`` is the one asked about. An Orders v2 order a payment names in Transaction Search
+(``paypal_reference_id`` of type ``ODR``) is looked up like one the webshop names. A REST app without the
+disputes or tracking permission (403) ends the connector ``incomplete``, saying which permission is missing.
+
 All PayPal-specific transport lives in :class:`PayPalClient` (the ``paypalrestsdk.Api`` wrapper), so moving to
 PayPal's newer SDK touches nothing outside this module. The wrapper fixes the SDK's known faults: every
 request goes through our VendorSession (trust, timeout, the shared 429/5xx retry policy, redaction); nothing
@@ -28,12 +38,13 @@ Settings: :attr:`PayPalConnector.declared_settings`; datasets: :mod:`connectors.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import paypalrestsdk
 import requests
@@ -45,7 +56,7 @@ from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
 from aggregator.model import iso
-from aggregator.paging import PageGuard, PageNumberPaginator, fan_out, items_at, pages
+from aggregator.paging import PageGuard, PageNumberPaginator, Paginator, fan_out, items_at, pages
 from aggregator.settings import Setting
 from connectors.paypal_datasets import DATASETS
 
@@ -55,6 +66,13 @@ R = TypeVar("R")
 NAME = "paypal"
 SEARCH_PATH = "/v1/reporting/transactions"
 ORDER_PATH = "/v2/checkout/orders/{id}"   # Orders v2: an order, with its captures (Transaction Search's ids)
+DISPUTES_PATH = "/v1/customer/disputes"          # customer_disputes_v1: list, by disputed_transaction_id
+DISPUTE_PATH = "/v1/customer/disputes/{id}"      # one dispute, with messages and evidence
+TRACKERS_PATH = "/v1/shipping/trackers"          # shipping_shipment_tracking_v1: by transaction_id
+DISPUTE_PAGE = 50                                # the list's maximum page_size
+MAX_DISPUTE_PAGES = 20                           # 1,000 disputes on one payment: far beyond any real one
+PAYMENT_EVENTS = "T00"                           # event codes of payments (T0000-T0019)
+SAFE_ID = re.compile(r"[A-Za-z0-9-]{1,255}")     # a dispute id as the spec's pattern allows it
 MAX_WINDOW = timedelta(days=31)        # PayPal: end_date - start_date at most 31 days
 HISTORY = timedelta(days=3 * 365)      # PayPal: Transaction Search covers the last 3 years
 PAGE_SIZE = 500                        # PayPal's maximum
@@ -334,17 +352,52 @@ class Looked:
     orders: list[tuple[dict[str, Any], str]] = field(default_factory=list)
 
 
+class NextPageToken(Paginator[dict[str, Any]]):
+    """The disputes list: the ``next`` HATEOAS link's ``next_page_token``, until a page has no ``next`` link."""
+
+    def first(self) -> dict[str, Any]:
+        """No token: the first page."""
+        return {}
+
+    def advance(self, token: dict[str, Any], body: Any, items: list[Any]) -> dict[str, Any] | None:
+        """The ``next_page_token`` of the ``next`` link, if there is one."""
+        for link in (body.get("links") or []) if isinstance(body, dict) else []:
+            if isinstance(link, dict) and link.get("rel") == "next":
+                found = parse_qs(urlsplit(str(link.get("href") or "")).query).get("next_page_token")
+                return {"next_page_token": found[0]} if found else None
+        return None
+
+    def fingerprint(self, token: dict[str, Any], body: Any, items: list[Any]) -> object:
+        """The page's dispute ids."""
+        return [i.get("dispute_id", i) if isinstance(i, dict) else i for i in items]
+
+
+@dataclass
+class Extras:
+    """What one payment's disputes and trackers gave: (record data, endpoint) pairs."""
+
+    disputes: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    trackers: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    listed: int = 0
+
+
+class _NoPermission(VendorError):
+    """PayPal's 403: the REST app lacks the permission (scope) for this API."""
+
+
 # --------------------------------------------------------------------------- the connector
 class PayPalConnector(Connector):
     """PayPal Transaction Search, plus lookups by id of the payments the webshop names."""
 
     name: ClassVar[str] = NAME
     processor: ClassVar[str] = "paypal"
-    categories: ClassVar[tuple[str, ...]] = ("contact", "addresses", "payments", "orders")
+    categories: ClassVar[tuple[str, ...]] = ("contact", "addresses", "payments", "orders", "communications",
+                                             "shipments")
     datasets = DATASETS
     declared_settings: ClassVar[tuple[Setting, ...]] = (
         Setting("base_url", "PayPal's REST API address (https://api-m.paypal.com)", "url", required=True),
-        Setting("client_id", "the client id of a live REST app with Transaction Search enabled", required=True),
+        Setting("client_id", "the client id of a live REST app with Transaction Search, Disputes (read) and "
+                "Shipment Tracking (read) enabled", required=True),
         Setting("client_secret", "that app's secret", required=True, secret=True),
         Setting("history_start", "the first day searched; Transaction Search reaches at most 3 years back",
                 "date", example="3 years back"),
@@ -352,8 +405,9 @@ class PayPalConnector(Connector):
         Setting("requests_per_second", "requests per second at most (PayPal publishes no limit)", "float",
                 default=20.0, minimum=0.01),
     )
-    description: ClassVar[str] = ("PayPal Transaction Search and Orders v2: payer identity and contact, shipping "
-                                  "addresses, transactions, cart items and the orders the webshop names")
+    description: ClassVar[str] = ("PayPal Transaction Search, Orders v2, Disputes and Shipment Tracking: payer "
+                                  "identity and contact, shipping addresses, transactions, cart items, the orders "
+                                  "the webshop or the payments name, disputes with their messages, and parcels")
 
     @classmethod
     def check(cls, settings: dict[str, Any]) -> None:
@@ -496,6 +550,8 @@ class PayPalConnector(Connector):
         path = ORDER_PATH.format(id=oid)
         if self._stop.is_set():
             return Looked()
+        with self._lock:
+            self._orders_asked.add(oid)
         try:
             order = self.client.get(path, {})
         except PayPalError as exc:
@@ -597,6 +653,13 @@ class PayPalConnector(Connector):
             self._emitted.add(tid)
             transaction = {k: v for k, v in detail.items() if k not in _EXCLUDED_FROM_TRANSACTION and v}
             self._held.append((tid, transaction, endpoint))   # written with its links, after the lookups
+            info = detail.get("transaction_info") or {}
+            if self._paid_by_subject(detail) and str(info.get("transaction_event_code", "")).startswith(
+                    PAYMENT_EVENTS):
+                self._payments.append(tid)
+                ref = str(info.get("paypal_reference_id") or "").strip().upper()
+                if info.get("paypal_reference_id_type") == "ODR" and ref.isalnum() and len(ref) <= 24:   # the spec
+                    self._odr[tid] = ref
             payer = detail.get("payer_info") or {}
             account = payer.get("account_id") or tid
             parts = (("contact", "payer", payer, account),
@@ -625,6 +688,186 @@ class PayPalConnector(Connector):
                 self._emitted_orders.add(oid)
                 yield self.ctx.record("orders", "checkout_order", order, endpoint=endpoint, vendor_id=oid)
 
+    # ---------------------------------------------------------------- disputes, trackers, referenced orders
+    def _referenced_order(self, job: tuple[str, str]) -> Looked:
+        """The Orders v2 order one of the subject's payments names (``paypal_reference_id``, type ``ODR``)."""
+        tid, oid = job
+        invoice = next((str((t.get("transaction_info") or {}).get("invoice_id") or "")
+                        for i, t, _ in self._held if i == tid), "")
+        ident = Identifier(PAYPAL_TRANSACTION_ID, oid, f"PayPal transaction {tid}",
+                           {"order_number": invoice} if invoice else {})
+        path = ORDER_PATH.format(id=oid)
+        try:
+            order = self.client.get(path, {})
+        except PayPalError as exc:
+            if exc.status == 404:
+                self.ctx.note(f"PayPal transaction {tid} names Orders v2 order {oid}, which PayPal did not find "
+                              f"(GET {path}: 404).")
+                return Looked()
+            raise
+        with self._lock:
+            self._links.setdefault(tid, {}).setdefault("paypal_order_id", oid)
+        kept = self._checked_order(order, oid, ident)
+        return Looked(orders=[(kept, f"GET {path}")] if kept is not None else [])
+
+    def _forbidden(self, what: str, scope: str, exc: PayPalError) -> _NoPermission:
+        """A 403 for ``what``: the search of it ends here for every payment, and the connector is incomplete."""
+        with self._lock:
+            first = what not in self._blocked
+            self._blocked.add(what)
+        if first:
+            self.ctx.cut_short(f"PayPal {what} not searched: the REST app may not read them "
+                               f"({str(exc).removeprefix(NAME + ': ')}); give it the {scope} permission")
+        return _NoPermission(str(exc), status=exc.status)
+
+    def _payment_extras(self, tid: str) -> Extras:
+        """One payment's disputes and shipment trackers."""
+        extras = Extras()
+        if self._stop.is_set():
+            return extras
+        if "disputes" not in self._blocked:
+            try:
+                self._disputes_of(tid, extras)
+            except _NoPermission:
+                pass
+        if "shipment trackers" not in self._blocked and not self._stop.is_set():
+            try:
+                extras.trackers = self._trackers_of(tid)
+            except _NoPermission:
+                pass
+        return extras
+
+    def _disputes_of(self, tid: str, extras: Extras) -> None:
+        """The disputes PayPal lists for payment ``tid``, each read whole and kept only when it is about the
+        subject's payment."""
+        params: dict[str, Any] = {"disputed_transaction_id": tid, "page_size": DISPUTE_PAGE}
+        where = f"GET {DISPUTES_PATH}?disputed_transaction_id={tid}"
+
+        def fetch(token: dict[str, Any]) -> Any:
+            try:
+                return self.client.get(DISPUTES_PATH, {**params, **token})
+            except PayPalError as exc:
+                if exc.status == 403:
+                    raise self._forbidden("disputes", "Disputes (read)", exc) from None
+                if exc.status == 404:    # taken as "no disputes" (the spec documents only 200 and errors)
+                    return {}
+                raise
+
+        def records(body: dict[str, Any]) -> list[Any]:
+            # PayPal leaves "items" out when nothing matches (the spec's minItems: 1)
+            return items_at(body, "items", NAME, where) if "items" in body else []
+
+        summaries = [i for items in pages(fetch, NextPageToken(), records, PageGuard(NAME, where, MAX_DISPUTE_PAGES))
+                     for i in items if isinstance(i, dict)]
+        extras.listed += len(summaries)
+        for summary in summaries:
+            did = str(summary.get("dispute_id") or "")
+            if not SAFE_ID.fullmatch(did):
+                self.ctx.note(f"Ignored a dispute PayPal listed for transaction {tid} without a usable id.")
+                continue
+            with self._lock:
+                seen = did in self._disputes_seen
+                self._disputes_seen.add(did)
+            if seen or self._stop.is_set():
+                continue
+            path = DISPUTE_PATH.format(id=did)
+            try:
+                dispute = self.client.get(path, {})
+            except PayPalError as exc:
+                if exc.status == 403:
+                    raise self._forbidden("disputes", "Disputes (read)", exc) from None
+                if exc.status == 404:
+                    self.ctx.note(f"PayPal listed dispute {did} for transaction {tid} but did not find it (GET "
+                                  f"{path}: 404).")
+                    continue
+                raise
+            kept = self._checked_dispute(dispute, did, tid)
+            if kept is not None:
+                extras.disputes.append((kept, f"GET {path}"))
+
+    def _checked_dispute(self, dispute: dict[str, Any], did: str, tid: str) -> dict[str, Any] | None:
+        """A dispute as it may be exported: only when one of its disputed transactions is the subject's payment;
+        the other transactions in it are withheld."""
+        own = set(self._payments)
+        disputed = [t for t in dispute.get("disputed_transactions") or [] if isinstance(t, dict)]
+
+        def mine(t: Mapping[str, Any]) -> bool:
+            return bool({str(t.get("seller_transaction_id") or ""), str(t.get("buyer_transaction_id") or "")} & own)
+
+        kept = [t for t in disputed if mine(t)]
+        if not kept:
+            self.ctx.withheld(1, f"PayPal dispute {did}, listed for transaction {tid}",
+                              "none of its disputed transactions is the subject's payment, so it is someone else's")
+            return None
+        self.ctx.withheld(len(disputed) - len(kept), f"other transaction(s) of PayPal dispute {did}",
+                          "they are not the subject's payments")
+        return _without_links({**dispute, "disputed_transactions": kept})
+
+    def _trackers_of(self, tid: str) -> list[tuple[dict[str, Any], str]]:
+        """Payment ``tid``'s shipment trackers (the list form; a single tracker, the spec's 200, is taken too)."""
+        where = f"GET {TRACKERS_PATH}?transaction_id={tid}"
+        try:
+            body = self.client.get(TRACKERS_PATH, {"transaction_id": tid})
+        except PayPalError as exc:
+            if exc.status == 403:
+                raise self._forbidden("shipment trackers", "Shipment Tracking (read)", exc) from None
+            if exc.status == 404:      # no tracker for this transaction
+                return []
+            raise
+        if "trackers" in body:
+            items = items_at(body, "trackers", NAME, where)
+        else:
+            items = [body] if body.get("transaction_id") else []
+        kept = self.ctx.keep_owned([t for t in items if isinstance(t, dict)], lambda t: t.get("transaction_id") == tid,
+                                   f"PayPal shipment tracker(s) listed for transaction {tid}",
+                                   "they are another transaction's parcels")
+        return [(_without_links(t), where) for t in kept]
+
+    def _extras(self) -> Iterator[Record]:
+        """Orders the subject's payments name, then each payment's disputes and trackers, several at once."""
+        workers = self.settings["concurrency"]
+        odr = [(tid, oid) for tid, oid in self._odr.items() if oid not in self._orders_asked]
+        found_orders = 0
+        for _, looked in fan_out(self._stopping(self._referenced_order), odr, workers=workers,
+                                 name="paypal-orders", ordered=False):
+            found_orders += len(looked.orders)
+            yield from self._orders(looked.orders)
+        if self._odr:
+            self.ctx.covered(f"Orders v2 orders the subject's payments name (paypal_reference_id of type ODR): "
+                             f"{len(self._odr)} named, {len(odr)} looked up (GET {ORDER_PATH}), {found_orders} kept")
+        payments = list(dict.fromkeys(self._payments))
+        listed = disputes = trackers = 0
+        for _, extras in fan_out(self._stopping(self._payment_extras), payments, workers=workers,
+                                 name="paypal-extras", ordered=False):
+            listed += extras.listed
+            for dispute, endpoint in extras.disputes:
+                disputes += 1
+                yield from self._dispute_records(dispute, endpoint)
+            for tracker, endpoint in extras.trackers:
+                trackers += 1
+                number = tracker.get("tracking_number")
+                yield self.ctx.record("shipments", "shipment_tracker", tracker, endpoint=endpoint,
+                                      vendor_id=f"{tracker.get('transaction_id')}-{number}" if number else
+                                      tracker.get("transaction_id"))
+        scope = (f"the subject's {len(payments)} payments (event codes T00xx; refunds, holds and transfers cannot be "
+                 "disputed or shipped)")
+        if "disputes" not in self._blocked:
+            self.ctx.covered(f"disputes on {scope}, one GET {DISPUTES_PATH}?disputed_transaction_id= each: "
+                             f"{listed} listed, {disputes} kept with their messages and evidence")
+        if "shipment trackers" not in self._blocked:
+            self.ctx.covered(f"shipment trackers of {scope}, one GET {TRACKERS_PATH}?transaction_id= each: "
+                             f"{trackers} found")
+
+    def _dispute_records(self, dispute: dict[str, Any], endpoint: str) -> Iterator[Record]:
+        """A dispute, and each of its messages as a record of its own."""
+        did = str(dispute.get("dispute_id"))
+        messages = [m for m in dispute.get("messages") or [] if isinstance(m, dict)]
+        yield self.ctx.record("payments", "dispute", {k: v for k, v in dispute.items() if k != "messages"},
+                              endpoint=endpoint, vendor_id=did)
+        for message in messages:
+            yield self.ctx.record("communications", "dispute_message", {"dispute_id": did, **message},
+                                  endpoint=endpoint, vendor_id=did)
+
     def _stopping(self, func: Callable[[A], R]) -> Callable[[A], R]:
         """``func`` that, when it fails, stops every other search at its next page."""
         def run(arg: A) -> R:
@@ -645,6 +888,11 @@ class PayPalConnector(Connector):
         self._held: list[tuple[str, dict[str, Any], str]] = []   # transaction records waiting for their links
         self._links: dict[str, dict[str, str]] = {}  # transaction id -> webshop_order, paypal_order_id
         self._emitted_orders: set[str] = set()
+        self._orders_asked: set[str] = set()         # Orders v2 ids already looked up
+        self._payments: list[str] = []               # the subject's own payments (disputes, trackers)
+        self._odr: dict[str, str] = {}               # payment -> the Orders v2 order it names
+        self._disputes_seen: set[str] = set()
+        self._blocked: set[str] = set()              # "disputes", "shipment trackers": 403, not searched
         self.client = self._client()
         self.client.authenticate()          # one token request; a wrong secret fails here, once
         self._now = self._scanned_to = datetime.now(UTC).replace(microsecond=0)
@@ -663,6 +911,7 @@ class PayPalConnector(Connector):
                                      workers=workers, name="paypal-lookup", ordered=False):
                 yield from self._records(looked.details)
                 yield from self._orders(looked.orders)
+            yield from self._extras()
         except (requests.RequestException, sdk_errors.ConnectionError) as exc:
             yield from self._release()     # what was found stays in the package
             raise ConnectorError(self.ctx.redactor(one_line(f"{NAME}: {type(exc).__name__}: {exc}"))) from None

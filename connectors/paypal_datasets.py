@@ -1,7 +1,8 @@
 """What the PayPal connector yields: one dataset per kind of record, every field PayPal's Transaction Search
 can put in it (``reporting_transactions_v1`` in ``tests/vendor_schemas/paypal.schema.json``) and the Orders v2
 order the webshop names (``checkout_orders_v2``), with labels a customer understands and PayPal's documented codes
-explained."""
+explained; the disputes on the subject's payments (``customer_disputes_v1``: the dispute, and each message
+as a record of its own) and their shipment trackers (``shipping_shipment_tracking_v1``)."""
 
 from __future__ import annotations
 
@@ -402,4 +403,319 @@ CHECKOUT_ORDER = Dataset(
     },
 )
 
-DATASETS: tuple[Dataset, ...] = (TRANSACTION, PAYER, PAYER_ADDRESS, SHIPPING_ADDRESS, CART, CHECKOUT_ORDER)
+# Disputes (customer_disputes_v1: dispute_reason, status, dispute_state, dispute_lifecycle_stage, ...).
+DISPUTE_REASON = {
+    "MERCHANDISE_OR_SERVICE_NOT_RECEIVED": ("Artikel of dienst niet ontvangen", "Item or service not received"),
+    "MERCHANDISE_OR_SERVICE_NOT_AS_DESCRIBED": ("Artikel of dienst niet zoals beschreven",
+                                                "Item or service not as described"),
+    "UNAUTHORISED": ("Betaling zonder toestemming", "Unauthorised payment"),
+    "CREDIT_NOT_PROCESSED": ("Terugbetaling niet verwerkt", "Refund not processed"),
+    "DUPLICATE_TRANSACTION": ("Dubbel aangerekend", "Charged twice"),
+    "INCORRECT_AMOUNT": ("Verkeerd bedrag", "Wrong amount"),
+    "PAYMENT_BY_OTHER_MEANS": ("Al op een andere manier betaald", "Paid by other means"),
+    "CANCELED_RECURRING_BILLING": ("Stopgezet abonnement toch aangerekend", "Cancelled recurring billing"),
+    "PROBLEM_WITH_REMITTANCE": ("Probleem met de overschrijving", "Problem with the remittance"),
+    "OTHER": ("Andere", "Other"),
+}
+DISPUTE_STATUS = {
+    "OPEN": ("Open", "Open"),
+    "WAITING_FOR_BUYER_RESPONSE": ("Wacht op antwoord van de koper", "Waiting for the buyer's response"),
+    "WAITING_FOR_SELLER_RESPONSE": ("Wacht op antwoord van de webshop", "Waiting for the shop's response"),
+    "UNDER_REVIEW": ("Wordt onderzocht door PayPal", "Under review by PayPal"),
+    "RESOLVED": ("Afgehandeld", "Resolved"),
+    "OTHER": ("Andere", "Other"),
+}
+DISPUTE_STATE = {
+    "OPEN_INQUIRIES": ("Open vragen", "Open inquiries"),
+    "REQUIRED_ACTION": ("Actie nodig", "Action required"),
+    "REQUIRED_OTHER_PARTY_ACTION": ("Actie nodig van de andere partij", "Action required of the other party"),
+    "UNDER_PAYPAL_REVIEW": ("Wordt onderzocht door PayPal", "Under PayPal's review"),
+    "APPEALABLE": ("Beroep mogelijk", "Appealable"),
+    "RESOLVED": ("Afgehandeld", "Resolved"),
+}
+LIFE_CYCLE = {
+    "INQUIRY": ("Vraag aan de webshop", "Inquiry to the shop"),
+    "CHARGEBACK": ("Terugvordering via de kaartuitgever", "Chargeback"),
+    "PRE_ARBITRATION": ("Voor de arbitrage", "Pre-arbitration"),
+    "ARBITRATION": ("Arbitrage door PayPal", "Arbitration by PayPal"),
+}
+CHANNEL = {
+    "INTERNAL": ("Geopend bij PayPal", "Opened at PayPal"),
+    "EXTERNAL": ("Geopend bij de bank of kaartuitgever", "Opened at the bank or card issuer"),
+    "ALERT": ("Melding van de kaartuitgever", "Alert from the card issuer"),
+}
+DISPUTED_TRANSACTION_STATUS = {
+    "COMPLETED": ("Afgerond", "Completed"), "UNCLAIMED": ("Niet opgeëist", "Unclaimed"),
+    "DENIED": ("Geweigerd", "Denied"), "FAILED": ("Mislukt", "Failed"), "HELD": ("Tegengehouden", "Held"),
+    "PENDING": ("In behandeling", "Pending"), "PARTIALLY_REFUNDED": ("Gedeeltelijk terugbetaald", "Partly refunded"),
+    "REFUNDED": ("Terugbetaald", "Refunded"), "REVERSED": ("Teruggedraaid", "Reversed"),
+    "CANCELLED": ("Geannuleerd", "Cancelled"),
+}
+OUTCOME = {
+    "RESOLVED_BUYER_FAVOUR": ("In het voordeel van de koper", "In the buyer's favour"),
+    "RESOLVED_SELLER_FAVOUR": ("In het voordeel van de webshop", "In the shop's favour"),
+    "RESOLVED_WITH_PAYOUT": ("Afgehandeld met een uitbetaling door PayPal", "Resolved with a payout by PayPal"),
+    "CANCELED_BY_BUYER": ("Ingetrokken door de koper", "Withdrawn by the buyer"),
+    "ACCEPTED": ("Aanvaard", "Accepted"), "DENIED": ("Afgewezen", "Denied"), "NONE": ("Geen", "None"),
+}
+ADJUDICATION_TYPE = {
+    "DENY_BUYER": ("Koper in het ongelijk gesteld", "Decided against the buyer"),
+    "PAYOUT_TO_BUYER": ("Uitbetaald aan de koper", "Paid out to the buyer"),
+    "PAYOUT_TO_SELLER": ("Uitbetaald aan de webshop", "Paid out to the shop"),
+    "RECOVER_FROM_SELLER": ("Teruggevorderd van de webshop", "Recovered from the shop"),
+}
+PARTY = {"SELLER": ("Webshop", "Shop"), "BUYER": ("Koper", "Buyer"),
+         "PAYMENT_PROCESSOR": ("Betaalverwerker", "Payment processor"), "ARBITER": ("PayPal (bemiddelaar)",
+                                                                                   "PayPal (arbiter)")}
+MOVEMENT_TYPE = {"DEBIT": ("Afgeschreven", "Debit"), "CREDIT": ("Bijgeschreven", "Credit")}
+MOVEMENT_REASON = {
+    "DISPUTE_SETTLEMENT_FEE": ("Kosten voor de afhandeling", "Settlement fee"),
+    "DISPUTE_SETTLEMENT": ("Afhandeling van het geschil", "Dispute settlement"),
+    "DISPUTE_FEE": ("Kosten voor het geschil", "Dispute fee"), "CHARGEBACK_FEE": ("Kosten voor de terugvordering",
+                                                                                  "Chargeback fee"),
+}
+OFFER_TYPE = {
+    "REFUND": ("Terugbetaling", "Refund"),
+    "REFUND_WITH_RETURN": ("Terugbetaling na terugzending", "Refund with return"),
+    "REFUND_WITH_REPLACEMENT": ("Terugbetaling met vervanging", "Refund with replacement"),
+    "REPLACEMENT_WITHOUT_REFUND": ("Vervanging zonder terugbetaling", "Replacement without refund"),
+}
+OFFER_EVENT = {"PROPOSED": ("Voorgesteld", "Proposed"), "ACCEPTED": ("Aanvaard", "Accepted"),
+               "DENIED": ("Geweigerd", "Denied")}
+EVIDENCE_SOURCE = {
+    "REQUESTED_FROM_BUYER": ("Gevraagd aan de koper", "Requested from the buyer"),
+    "REQUESTED_FROM_SELLER": ("Gevraagd aan de webshop", "Requested from the shop"),
+    "SUBMITTED_BY_BUYER": ("Ingediend door de koper", "Submitted by the buyer"),
+    "SUBMITTED_BY_SELLER": ("Ingediend door de webshop", "Submitted by the shop"),
+    "SUBMITTED_BY_PARTNER": ("Ingediend door een partner", "Submitted by a partner"),
+}
+EVIDENCE_TYPE = {   # the common ones of the spec's long list; another is shown as PayPal writes it
+    "PROOF_OF_FULFILLMENT": ("Bewijs van levering", "Proof of fulfilment"),
+    "PROOF_OF_REFUND": ("Bewijs van terugbetaling", "Proof of refund"),
+    "PROOF_OF_DELIVERY_SIGNATURE": ("Handtekening bij levering", "Signature on delivery"),
+    "PROOF_OF_RECEIPT_COPY": ("Kopie van het ontvangstbewijs", "Copy of the receipt"),
+    "RETURN_POLICY": ("Retourbeleid", "Return policy"),
+    "PROOF_OF_RETURN": ("Bewijs van terugzending", "Proof of return"),
+    "PROOF_OF_RESHIPMENT": ("Bewijs van nieuwe verzending", "Proof of reshipment"),
+    "ITEM_DESCRIPTION": ("Beschrijving van het artikel", "Item description"),
+    "PHOTOS_OF_SHIPPED_ITEM": ("Foto's van het verzonden artikel", "Photos of the shipped item"),
+    "ORDER_DETAILS": ("Gegevens van de bestelling", "Order details"),
+    "BUYER_RESPONSE": ("Antwoord van de koper", "Buyer's response"),
+    "MERCHANT_RESPONSE": ("Antwoord van de webshop", "Shop's response"),
+    "OTHER": ("Andere", "Other"),
+}
+ITEM_TYPE = {"PRODUCT": ("Product", "Product"), "SERVICE": ("Dienst", "Service"), "BOOKING": ("Boeking", "Booking"),
+             "DIGITAL_DOWNLOAD": ("Digitale download", "Digital download")}
+
+
+def _documents(prefix: str, nl: str, en: str) -> dict[str, Field]:
+    """A ``document`` list (name, url) under ``prefix``."""
+    return {f"{prefix}.name": Field(f"{nl}: bestandsnaam", f"{en}: file name", Kind.TEXT),
+            f"{prefix}.url": Field(f"{nl}: link", f"{en}: link", Kind.URL)}
+
+
+_D = "disputed_transactions."
+_E = "evidences."
+_O = "offer."
+DISPUTE = Dataset(
+    "dispute", "payments", "Geschil over een PayPal-betaling", "Dispute about a PayPal payment", Origin.PROVIDED,
+    date="create_time", title=(f"{_D}invoice_number", "reason"),
+    fields={
+        "dispute_id": Field("Nummer van het geschil", "Dispute id", Kind.IDENTIFIER),
+        "create_time": Field("Geopend op", "Opened at", Kind.DATE),
+        "update_time": Field("Laatst bijgewerkt op", "Last updated at", Kind.DATE),
+        "reason": Field("Reden", "Reason", Kind.CODE, DISPUTE_REASON),
+        "status": Field("Status", "Status", Kind.CODE, DISPUTE_STATUS),
+        "dispute_state": Field("Stand van zaken", "State", Kind.CODE, DISPUTE_STATE),
+        "dispute_amount": _amount("Betwist bedrag", "Disputed amount"),
+        "dispute_asset": Field("Betwiste cryptomunt", "Disputed cryptocurrency", Kind.DATA),
+        "fee_policy": Field("Kostenregeling", "Fee policy", Kind.INTERNAL),
+        "external_reason_code": Field("Redencode van de kaartuitgever", "Card issuer's reason code", Kind.CODE),
+        "dispute_life_cycle_stage": Field("Fase", "Stage", Kind.CODE, LIFE_CYCLE),
+        "dispute_channel": Field("Waar geopend", "Where it was opened", Kind.CODE, CHANNEL),
+        "buyer_response_due_date": Field("Antwoord van de koper verwacht tegen", "Buyer's response due by",
+                                         Kind.DATE),
+        "seller_response_due_date": Field("Antwoord van de webshop verwacht tegen", "Shop's response due by",
+                                          Kind.DATE),
+        f"{_D}buyer_transaction_id": Field("Transactienummer van de koper", "Buyer's transaction id",
+                                           Kind.IDENTIFIER),
+        f"{_D}seller_transaction_id": Field("Transactienummer van de webshop", "Shop's transaction id",
+                                            Kind.IDENTIFIER),
+        f"{_D}reference_id": Field("Referentie", "Reference", Kind.IDENTIFIER),
+        f"{_D}create_time": Field("Betaald op", "Paid at", Kind.DATE),
+        f"{_D}transaction_status": Field("Status van de betaling", "Payment status", Kind.CODE,
+                                         DISPUTED_TRANSACTION_STATUS),
+        f"{_D}gross_amount": _amount("Betaald bedrag", "Amount paid"),
+        f"{_D}gross_asset": Field("Betaalde cryptomunt", "Cryptocurrency paid", Kind.DATA),
+        f"{_D}invoice_number": Field("Bestel- of factuurnummer van de webshop", "Shop's order or invoice number",
+                                     Kind.IDENTIFIER),
+        f"{_D}custom": Field("Referentie van de webshop", "Shop's reference", Kind.FREE_TEXT),
+        f"{_D}buyer.name": Field("Naam van de koper", "Buyer's name", Kind.NAME),
+        f"{_D}seller.email": Field("E-mailadres van de webshop", "Shop's e-mail address", Kind.EMAIL),
+        f"{_D}seller.merchant_id": Field("PayPal-rekening van de webshop", "Shop's PayPal account",
+                                         Kind.IDENTIFIER),
+        f"{_D}seller.name": Field("Webshop", "Shop", Kind.TEXT),
+        f"{_D}items.item_id": Field("Artikelnummer", "Item id", Kind.IDENTIFIER),
+        f"{_D}items.item_name": Field("Artikel", "Item", Kind.TEXT),
+        f"{_D}items.item_description": Field("Omschrijving", "Description", Kind.TEXT),
+        f"{_D}items.item_quantity": Field("Aantal", "Quantity", Kind.NUMBER),
+        f"{_D}items.partner_transaction_id": Field("Transactienummer bij de partner", "Partner's transaction id",
+                                                   Kind.IDENTIFIER),
+        f"{_D}items.reason": Field("Reden voor dit artikel", "Reason for this item", Kind.CODE, DISPUTE_REASON),
+        f"{_D}items.dispute_amount": _amount("Betwist bedrag voor dit artikel", "Disputed amount for this item"),
+        f"{_D}items.notes": Field("Opmerkingen bij het artikel", "Notes on the item", Kind.FREE_TEXT),
+        f"{_D}items.item_type": Field("Soort artikel", "Kind of item", Kind.CODE, ITEM_TYPE),
+        f"{_D}items.product_details": Field("Productgegevens", "Product details", Kind.DATA),
+        f"{_D}items.service_details": Field("Gegevens van de dienst", "Service details", Kind.DATA),
+        f"{_D}items.booking_details": Field("Gegevens van de boeking", "Booking details", Kind.DATA),
+        f"{_D}items.digital_download_details": Field("Gegevens van de download", "Download details", Kind.DATA),
+        f"{_D}items.cancellation_details": Field("Gegevens van de annulering", "Cancellation details", Kind.DATA),
+        f"{_D}items.agreed_refund_details": Field("Afgesproken terugbetaling", "Agreed refund", Kind.DATA),
+        f"{_D}payment_processor": Field("Betaalverwerker", "Payment processor", Kind.DATA),
+        "dispute_outcome.outcome_code": Field("Uitkomst", "Outcome", Kind.CODE, OUTCOME),
+        "dispute_outcome.amount_refunded": _amount("Terugbetaald bedrag", "Amount refunded"),
+        "dispute_outcome.asset_refunded": Field("Terugbetaalde cryptomunt", "Cryptocurrency refunded", Kind.DATA),
+        "adjudications.type": Field("Beslissing van PayPal", "PayPal's decision", Kind.CODE, ADJUDICATION_TYPE),
+        "adjudications.adjudication_time": Field("Beslist op", "Decided at", Kind.DATE),
+        "adjudications.reason": Field("Reden van de beslissing", "Reason for the decision", Kind.CODE),
+        "adjudications.dispute_life_cycle_stage": Field("Fase van de beslissing", "Stage of the decision",
+                                                        Kind.CODE, LIFE_CYCLE),
+        "money_movements.affected_party": Field("Geldbeweging: voor wie", "Money movement: for whom", Kind.CODE,
+                                                PARTY),
+        "money_movements.amount": _amount("Geldbeweging: bedrag", "Money movement: amount"),
+        "money_movements.asset": Field("Geldbeweging: cryptomunt", "Money movement: cryptocurrency", Kind.DATA),
+        "money_movements.initiated_time": Field("Geldbeweging: op", "Money movement: at", Kind.DATE),
+        "money_movements.type": Field("Geldbeweging: soort", "Money movement: kind", Kind.CODE, MOVEMENT_TYPE),
+        "money_movements.reason": Field("Geldbeweging: reden", "Money movement: reason", Kind.CODE,
+                                        MOVEMENT_REASON),
+        "extensions.merchant_contacted": Field("Koper contacteerde eerst de webshop", "Buyer contacted the shop "
+                                               "first", Kind.FLAG),
+        "extensions.merchant_contacted_outcome": Field("Resultaat van dat contact", "Outcome of that contact",
+                                                       Kind.CODE),
+        "extensions.merchant_contacted_time": Field("Webshop gecontacteerd op", "Shop contacted at", Kind.DATE),
+        "extensions.merchant_contacted_mode": Field("Webshop gecontacteerd via", "Shop contacted through",
+                                                    Kind.CODE),
+        "extensions.buyer_contacted_time": Field("Koper gecontacteerd op", "Buyer contacted at", Kind.DATE),
+        "extensions.buyer_contacted_channel": Field("Koper gecontacteerd via", "Buyer contacted through",
+                                                    Kind.TEXT),
+        "extensions.billing_dispute_properties": Field("Gegevens over de aanrekening", "Billing details",
+                                                       Kind.DATA),
+        "extensions.merchandize_dispute_properties": Field("Gegevens over het artikel", "Item details", Kind.DATA),
+        f"{_E}evidence_type": Field("Bewijsstuk: soort", "Evidence: kind", Kind.CODE, EVIDENCE_TYPE),
+        f"{_E}source": Field("Bewijsstuk: van wie", "Evidence: from whom", Kind.CODE, EVIDENCE_SOURCE),
+        f"{_E}date": Field("Bewijsstuk: op", "Evidence: at", Kind.DATE),
+        f"{_E}notes": Field("Bewijsstuk: toelichting", "Evidence: notes", Kind.FREE_TEXT),
+        **_documents(f"{_E}documents", "Bewijsstuk", "Evidence"),
+        f"{_E}evidence_info.tracking_info.carrier_name": Field("Bewijsstuk: vervoerder", "Evidence: carrier",
+                                                               Kind.CODE),
+        f"{_E}evidence_info.tracking_info.carrier_name_other": Field("Bewijsstuk: andere vervoerder",
+                                                                     "Evidence: other carrier", Kind.TEXT),
+        f"{_E}evidence_info.tracking_info.tracking_url": Field("Bewijsstuk: volglink", "Evidence: tracking link",
+                                                               Kind.URL),
+        f"{_E}evidence_info.tracking_info.tracking_number": Field("Bewijsstuk: volgnummer",
+                                                                  "Evidence: tracking number", Kind.IDENTIFIER),
+        f"{_E}evidence_info.refund_ids": Field("Bewijsstuk: nummers van de terugbetalingen",
+                                               "Evidence: refund ids", Kind.IDENTIFIER),
+        f"{_E}item_id": Field("Bewijsstuk: artikelnummer", "Evidence: item id", Kind.IDENTIFIER),
+        f"{_E}item_type": Field("Bewijsstuk: soort artikel", "Evidence: kind of item", Kind.CODE, ITEM_TYPE),
+        f"{_E}action_info": Field("Bewijsstuk: bij welke stap", "Evidence: for which step", Kind.DATA),
+        f"{_E}dispute_life_cycle_stage": Field("Bewijsstuk: fase", "Evidence: stage", Kind.CODE, LIFE_CYCLE),
+        f"{_O}buyer_requested_amount": _amount("Door de koper gevraagd bedrag", "Amount the buyer asked for"),
+        f"{_O}seller_offered_amount": _amount("Door de webshop aangeboden bedrag", "Amount the shop offered"),
+        f"{_O}offer_type": Field("Soort voorstel", "Kind of offer", Kind.CODE, OFFER_TYPE),
+        f"{_O}history.offer_time": Field("Voorstel: op", "Offer: at", Kind.DATE),
+        f"{_O}history.actor": Field("Voorstel: van wie", "Offer: from whom", Kind.CODE, PARTY),
+        f"{_O}history.event_type": Field("Voorstel: wat", "Offer: what", Kind.CODE, OFFER_EVENT),
+        f"{_O}history.offer_type": Field("Voorstel: soort", "Offer: kind", Kind.CODE, OFFER_TYPE),
+        f"{_O}history.offer_amount": _amount("Voorstel: bedrag", "Offer: amount"),
+        f"{_O}history.notes": Field("Voorstel: toelichting", "Offer: notes", Kind.FREE_TEXT),
+        f"{_O}history.dispute_life_cycle_stage": Field("Voorstel: fase", "Offer: stage", Kind.CODE, LIFE_CYCLE),
+        "refund_details.allowed_refund_amount": _amount("Mogelijke terugbetaling", "Refund allowed"),
+        "communication_details.email": Field("Contactadres voor het geschil", "Contact address for the dispute",
+                                             Kind.EMAIL),
+        "communication_details.note": Field("Bericht bij het contactadres", "Note with the contact address",
+                                            Kind.FREE_TEXT),
+        "communication_details.time_posted": Field("Contactadres gegeven op", "Contact address given at",
+                                                   Kind.DATE),
+        "supporting_info.notes": Field("Aanvullende informatie", "Supporting information", Kind.FREE_TEXT),
+        **_documents("supporting_info.documents", "Aanvullende informatie", "Supporting information"),
+        "supporting_info.source": Field("Aanvullende informatie: van wie", "Supporting information: from whom",
+                                        Kind.CODE, EVIDENCE_SOURCE),
+        "supporting_info.provided_time": Field("Aanvullende informatie: op", "Supporting information: at",
+                                               Kind.DATE),
+        "supporting_info.dispute_life_cycle_stage": Field("Aanvullende informatie: fase",
+                                                          "Supporting information: stage", Kind.CODE, LIFE_CYCLE),
+        "allowed_response_options": Field("Mogelijke antwoorden van de webshop", "The shop's possible responses",
+                                          Kind.INTERNAL),
+    },
+)
+
+DISPUTE_MESSAGE = Dataset(
+    "dispute_message", "communications", "Bericht in een PayPal-geschil", "Message in a PayPal dispute",
+    Origin.PROVIDED, date="time_posted", title=("posted_by", "time_posted"),
+    fields={
+        "dispute_id": Field("Nummer van het geschil", "Dispute id", Kind.IDENTIFIER),
+        "posted_by": Field("Geschreven door", "Written by", Kind.CODE, PARTY),
+        "time_posted": Field("Geschreven op", "Written at", Kind.DATE),
+        "content": Field("Bericht", "Message", Kind.FREE_TEXT),
+        **_documents("documents", "Bijlage", "Attachment"),
+    },
+)
+
+TRACKING_STATUS = {
+    "CANCELLED": ("Geannuleerd", "Cancelled"), "DELIVERED": ("Geleverd", "Delivered"),
+    "LOCAL_PICKUP": ("Af te halen", "Local pick-up"), "ON_HOLD": ("Tegengehouden", "On hold"),
+    "SHIPPED": ("Verzonden", "Shipped"), "SHIPMENT_CREATED": ("Zending aangemaakt", "Shipment created"),
+    "DROPPED_OFF": ("Afgegeven", "Dropped off"), "IN_TRANSIT": ("Onderweg", "In transit"),
+    "RETURNED": ("Teruggestuurd", "Returned"), "LABEL_PRINTED": ("Label afgedrukt", "Label printed"),
+    "ERROR": ("Fout", "Error"), "UNCONFIRMED": ("Niet bevestigd", "Unconfirmed"),
+    "PICKUP_FAILED": ("Ophalen mislukt", "Pick-up failed"), "DELIVERY_DELAYED": ("Levering vertraagd",
+                                                                                 "Delivery delayed"),
+    "DELIVERY_SCHEDULED": ("Levering gepland", "Delivery scheduled"),
+    "DELIVERY_FAILED": ("Levering mislukt", "Delivery failed"), "INRETURN": ("Wordt teruggestuurd", "Being returned"),
+    "IN_PROCESS": ("In behandeling", "In process"), "NEW": ("Nieuw", "New"), "VOID": ("Ongeldig", "Void"),
+    "PROCESSED": ("Verwerkt", "Processed"), "NOT_SHIPPED": ("Niet verzonden", "Not shipped"),
+    "COMPLETED": ("Afgerond", "Completed"),
+}
+TRACKING_NUMBER_TYPE = {"CARRIER_PROVIDED": ("Van de vervoerder", "From the carrier"),
+                        "E2E_PARTNER_PROVIDED": ("Van een partner", "From a partner")}
+CARRIERS = {   # the ones a Belgian shop uses; PayPal's list is long, another is shown as PayPal writes it
+    "BE_BPOST": ("bpost", "bpost"), "BPOST": ("bpost", "bpost"), "BPOST_INT": ("bpost international",
+                                                                          "bpost international"),
+    "NLD_POSTNL": ("PostNL", "PostNL"), "POSTNL": ("PostNL", "PostNL"), "DPD": ("DPD", "DPD"),
+    "GLS": ("GLS", "GLS"), "DHL": ("DHL", "DHL"), "BEL_DHL": ("DHL België", "DHL Belgium"),
+    "UPS": ("UPS", "UPS"), "FEDEX": ("FedEx", "FedEx"), "OTHER": ("Andere vervoerder", "Other carrier"),
+}
+DIRECTION = {"FORWARD": ("Naar de klant", "To the customer"), "RETURN": ("Terug naar de webshop",
+                                                                         "Back to the shop")}
+UPLOADER = {"MERCHANT": ("De webshop", "The shop"), "CONSUMER": ("De klant", "The customer"),
+            "PARTNER": ("Een partner", "A partner")}
+
+SHIPMENT_TRACKER = Dataset(
+    "shipment_tracker", "shipments", "Zending gemeld bij PayPal", "Shipment reported to PayPal", Origin.OBSERVED,
+    date="shipment_date", title=("tracking_number", "shipment_date"),
+    fields={
+        "transaction_id": Field("Transactienummer bij PayPal", "PayPal transaction id", Kind.IDENTIFIER),
+        "tracking_number": Field("Volgnummer", "Tracking number", Kind.IDENTIFIER),
+        "tracking_number_type": Field("Soort volgnummer", "Kind of tracking number", Kind.CODE,
+                                      TRACKING_NUMBER_TYPE),
+        "status": Field("Status van de zending", "Shipment status", Kind.CODE, TRACKING_STATUS),
+        "shipment_date": Field("Verzonden op", "Shipped on", Kind.DATE),
+        "carrier": Field("Vervoerder", "Carrier", Kind.CODE, CARRIERS),
+        "carrier_name_other": Field("Andere vervoerder", "Other carrier", Kind.TEXT),
+        "postage_payment_id": Field("Nummer van de portbetaling", "Postage payment id", Kind.IDENTIFIER),
+        "notify_buyer": Field("Koper per e-mail verwittigd", "Buyer notified by e-mail", Kind.FLAG),
+        "quantity": Field("Aantal verzonden artikelen", "Items shipped", Kind.NUMBER),
+        "tracking_number_validated": Field("Volgnummer bevestigd door de vervoerder",
+                                           "Tracking number confirmed by the carrier", Kind.FLAG),
+        "last_updated_time": Field("Laatst bijgewerkt op", "Last updated at", Kind.DATE),
+        "shipment_direction": Field("Richting", "Direction", Kind.CODE, DIRECTION),
+        "shipment_uploader": Field("Gemeld door", "Reported by", Kind.CODE, UPLOADER),
+        "account_id": Field("PayPal-rekening (versleuteld)", "PayPal account (encrypted)", Kind.IDENTIFIER),
+        "tracking_url": Field("Volglink", "Tracking link", Kind.URL),
+        "items": Field("Verzonden artikelen", "Items shipped", Kind.DATA),
+    },
+)
+
+DATASETS: tuple[Dataset, ...] = (TRANSACTION, PAYER, PAYER_ADDRESS, SHIPPING_ADDRESS, CART, CHECKOUT_ORDER, DISPUTE,
+                                 DISPUTE_MESSAGE, SHIPMENT_TRACKER)

@@ -1,5 +1,6 @@
 """Silvasoft (invoicing and bookkeeping): the subject's relation(s) with contacts and address, their sales
-invoices (with lines, optionally the PDFs) and sales orders, through Silvasoft's REST API with plain ``requests``.
+invoices (with lines and, by default, each invoice's PDF as the customer received it) and sales orders, through
+Silvasoft's REST API with plain ``requests``.
 
 Silvasoft's plans allow 15 to 1,200 requests per *hour*, so every call is planned:
 
@@ -25,6 +26,10 @@ Silvasoft answers an exceeded rate limit with **401** ``Ratelimit exceeded``, th
 waited out (``rate_limit_wait``, doubling, at most 15 min a wait, within ``max_rate_limit_wait`` per run) and
 retried; past that budget the relation lookup fails in one line, a later search ends ``incomplete`` with what
 was found. Any other 401 fails at once. Pacing: 2 requests/s, 50/min and ``requests_per_hour``.
+
+Invoice PDFs come with the exact invoice lookups (``IncludeBase64PDF=true``, no extra request); a PDF larger than
+``max_pdf_kb`` is left out of the package with a note naming the invoice (its data is still exported);
+``include_pdf = false`` leaves them all out.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ LINES = "IncludeInvoiceLinesInResponse"          # the spelling of the docs' not
 LINES_ALT = "InlcudeInvoiceLinesInResponse"      # the spelling of the docs' parameter table
 INVOICE_PAGE = 100                               # listsalesinvoices maximum without lines
 ORDER_PAGE = 50                                  # listorders maximum
+DEFAULT_MAX_PDF_KB = 10 * 1024                   # Silvasoft's invoice PDFs are tens of KB; 10 MB is far off
 MAX_RATE_LIMIT_WAIT = 900.0                      # the longest single wait for a rate-limit 401
 MAX_SWEEP_PAGES = 10_000                         # a sweep that goes on longer is a paging fault
 HOUR = 3600.0
@@ -69,6 +75,11 @@ class RateLimited(VendorError):
 
 class PlanLimitReached(RateLimited):
     """The plan's hourly requests are used up and waiting for the next window would exceed ``max_hourly_wait``."""
+
+
+def _kb(size: int) -> str:
+    """A byte count as KB, one decimal."""
+    return f"{size / 1024:,.1f} KB"
 
 
 def _hours(seconds: float) -> str:
@@ -247,7 +258,10 @@ class SilvasoftConnector(Connector):
                 "ends incomplete (an access request has 30 days)", "float", default=6 * HOUR, minimum=0),
         Setting("index_recheck_days", "days after which an export re-reads every indexed invoice for edits "
                 "(0: only `dsar index silvasoft --full` does)", "int", default=30, minimum=0, maximum=3650),
-        Setting("include_pdf", "also export each invoice's PDF", "bool", default=False),
+        Setting("include_pdf", "export each invoice's PDF as the customer received it (false: only its data)",
+                "bool", default=True),
+        Setting("max_pdf_kb", "largest invoice PDF put in the package, in KB; a larger one is left out with a note",
+                "int", default=DEFAULT_MAX_PDF_KB, minimum=1, maximum=100 * 1024),
         Setting("rate_limit_wait", "seconds of the first wait after a 401 \"Ratelimit exceeded\" (doubling)",
                 "float", default=60.0, minimum=1, maximum=MAX_RATE_LIMIT_WAIT),
         Setting("max_rate_limit_wait", "seconds of rate-limit waiting per run before giving up", "float",
@@ -725,7 +739,11 @@ class SilvasoftConnector(Connector):
         header = {k: v for k, v in inv.items() if k != "Invoice_InvoiceLine" and k not in pdf_keys}
         if self.settings["include_pdf"]:
             pdf = self._pdf(inv, pdf_keys)
-            if pdf:
+            cap = self.settings["max_pdf_kb"]
+            if pdf and len(pdf) > cap * 1024:
+                ctx.note(f"the PDF of invoice {number} ({_kb(len(pdf))}) is larger than max_pdf_kb ({cap} KB): "
+                         "left out of the package; the invoice's data is included. Raise max_pdf_kb to include it.")
+            elif pdf:
                 header["pdf_attachment"] = ctx.attach("invoices", f"silvasoft-invoice-{number}.pdf", pdf)
             else:
                 ctx.note(f"no PDF came back for invoice {number}.")

@@ -19,7 +19,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from aggregator.cli import main
-from aggregator.datasets import Kind, paths
+from aggregator.datasets import Kind, leaves
 from aggregator.errors import VendorError
 from aggregator.http import Redactor, VendorSession
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID
@@ -38,6 +38,8 @@ SEARCH = "GET /v1/reporting/transactions"
 JAN_SCANNED = {"7JD61532KX448810F", "3MN88012PQ771204A", "2GG27193RB998877D", "8BF11928CY530017K",
                "1RF40277AB963315Z", "4VL20698TT115590B", "6AH73310ZD204466M", "0CX59804HU317720R",
                "2MK98463JA751804V"}   # the last: paid through Orders v2, the webshop names order 3XK81504MV5529317
+JAN_PAYMENTS = JAN_SCANNED - {"1RF40277AB963315Z", "0CX59804HU317720R"}   # less the refund and the hold
+EXTRA_CALLS = 1 + len(JAN_PAYMENTS) + 1 + len(JAN_PAYMENTS)   # ODR order, dispute lists, PP-D-41877, trackers
 BEFORE_HISTORY = ("9HK34765LW512345C", "2025-03-14T10:12:00Z")
 OTHER_ACCOUNT = ("5TY05013RM123456E", "2026-06-20T08:05:00Z")
 AUTH_401 = {"name": "AUTHENTICATION_FAILURE",
@@ -401,7 +403,9 @@ def test_requests_time_out_and_are_retried(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"timeout": 0.3}}, sleep=no_sleep)
     outcome = pkg.result.connectors["paypal"]
     assert outcome.status == "complete", outcome.error
-    assert outcome.calls == 1 + 18 + 1 + 1       # token, windows, page 2, and the retry after the timeout
+    # token, windows, page 2, the retry after the timeout, then the order a payment names and each of the 7
+    # payments' disputes and trackers (one dispute read whole)
+    assert outcome.calls == 1 + 18 + 1 + 1 + EXTRA_CALLS
     assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
 
 
@@ -580,12 +584,11 @@ def test_every_field_of_every_customer_is_declared_and_its_codes_explained(run_e
     assert email == EMPTY or {r["dataset"] for r in records} >= {"transaction", "payer", "cart"}
     for r in records:
         dataset = DECLARED[r["dataset"]]
-        for path in paths(r["data"]):
-            _, declared = dataset.field_for(path)
-            if declared.kind == Kind.CODE and declared.glossary:
-                value = r["data"]
-                for key in path.split("."):
-                    value = value[key]
+        for path, value in leaves(r["data"]):
+            found = dataset.field_for(path)
+            assert found is not None or value in ([], {}), (r["dataset"], path)   # an empty list needs no label
+            declared = found[1] if found else None
+            if declared is not None and declared.kind == Kind.CODE and declared.glossary:
                 assert value in declared.glossary, (r["dataset"], path, value)
 
 
@@ -658,6 +661,7 @@ ORDERS_FIXTURE = json.loads((FIXTURES.parent / "orders.json").read_text(encoding
 JAN_ORDER = ("3XK81504MV5529317", "2MK98463JA751804V")       # Orders v2 order id, its capture (transaction) id
 PRIVE_ORDER = ("6PD12873WQ4481907", OTHER_ACCOUNT[0])        # paid from Jan's other PayPal account
 SOFIE_ORDER = ("8RT47219KC0366120", "847XC06G6V8R8D9HL")     # Sofie's
+ODR_ORDER = ("4WN63018BX2270415", "6AH73310ZD204466M")       # Jan's, named only by his payment (paypal_reference_id)
 
 
 def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, sandbox):
@@ -668,9 +672,10 @@ def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, 
     assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)           # found by the scan, once
     [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == JAN_ORDER[1]]
     assert paid["data"]["webshop_order"] == "ORD10200" and paid["data"]["paypal_order_id"] == JAN_ORDER[0]
-    others = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] != JAN_ORDER[1]]
+    others = [r for r in pkg.records("paypal", "transaction")
+              if r["source"]["vendor_id"] not in (JAN_ORDER[1], ODR_ORDER[1])]   # ODR: named by the payment itself
     assert not [r for r in others if "webshop_order" in r["data"] or "paypal_order_id" in r["data"]]
-    [order] = pkg.records("paypal", "checkout_order")
+    [order] = [r for r in pkg.records("paypal", "checkout_order") if r["source"]["vendor_id"] == JAN_ORDER[0]]
     assert order["source"]["endpoint"] == f"GET /v2/checkout/orders/{JAN_ORDER[0]}"
     assert order["data"]["payer"]["email_address"] == DEMO
     assert order["data"]["purchase_units"][0]["payments"]["captures"][0]["id"] == JAN_ORDER[1]
@@ -680,7 +685,7 @@ def test_an_order_id_the_webshop_names_is_linked_to_its_transaction(run_export, 
     # its capture is one the scan already holds, so it is not searched again
     lookups = [p["transaction_id"] for p in search_params(sandbox) if "transaction_id" in p]
     assert lookups == [JAN_ORDER[0]]
-    assert [x.status for x in sandbox.requests_to("paypal", "/v2/checkout/orders/")] == [200]
+    assert [x.status for x in sandbox.requests_to("paypal", f"/v2/checkout/orders/{JAN_ORDER[0]}")] == [200]
     assert (f"order {JAN_ORDER[0]} named by hinter, looked up in Orders v2 (GET /v2/checkout/orders/{JAN_ORDER[0]}):"
             f" found, 1 capture(s): {JAN_ORDER[1]}") in outcome.coverage
 
@@ -699,7 +704,8 @@ def test_the_webshop_order_links_to_the_paypal_payment_end_to_end(run_export, sa
     # its Orders v2 id (2MK, scanned)
     assert linked == {"ORD10200": JAN_ORDER[0], "ORD10153": None, "ORD10090": None, "ORD10210": None}
     assert not [n for n in outcome.notes if "not found" in n]
-    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order")] == [JAN_ORDER[0]]
+    orders = sorted(r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order"))
+    assert orders == sorted([JAN_ORDER[0], ODR_ORDER[0]])        # the webshop's, and the one a payment names
 
 
 def test_an_order_paid_from_another_account_keeps_only_the_payment_linked(run_export, sandbox):
@@ -710,7 +716,8 @@ def test_an_order_paid_from_another_account_keeps_only_the_payment_linked(run_ex
     [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == PRIVE_ORDER[1]]
     assert set(paid["data"]) == {"transaction_info", "webshop_order", "paypal_order_id"}
     assert paid["data"]["paypal_order_id"] == PRIVE_ORDER[0] and paid["data"]["webshop_order"] == "ORD10210"
-    [order] = pkg.records("paypal", "checkout_order")      # the same rule as the transaction: the payment only
+    # the same rule as the transaction: the payment only
+    [order] = [r for r in pkg.records("paypal", "checkout_order") if r["source"]["vendor_id"] == PRIVE_ORDER[0]]
     assert set(order["data"]) == {"id", "intent", "status", "purchase_units", "create_time", "update_time"}
     assert "shipping" not in order["data"]["purchase_units"][0]
     assert order["data"]["purchase_units"][0]["invoice_id"] == "ORD10210"
@@ -731,7 +738,8 @@ def test_an_order_id_of_another_customer_exports_none_of_their_data(run_export, 
     pkg = run_export(DEMO, vendors=["paypal"], settings={"hinter": {}}, plugins=[hinter(ids)], sleep=no_sleep)
     outcome = pkg.result.connectors["paypal"]
     assert outcome.status == "complete", outcome.error
-    assert SOFIE_ORDER[1] not in transaction_ids(pkg) and pkg.records("paypal", "checkout_order") == []
+    assert SOFIE_ORDER[1] not in transaction_ids(pkg)
+    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order")] == [ODR_ORDER[0]]
     text = pkg.text()
     for theirs in ("sofie", "Sofie", "Claes", "486987654", "Stationsplein", "C8LS2P4VNE7XK", "Gent"):
         assert theirs not in text, theirs
@@ -851,3 +859,223 @@ def test_the_checkout_order_dataset_declares_every_field_of_the_fixture_orders()
                  ".paypal_fee"):
         assert CHECKOUT_ORDER.field_for(path)[1].kind is Kind.INTERNAL
     assert TRANSACTION.fields["paypal_order_id"].nl and TRANSACTION.fields["webshop_order"].en
+
+
+# --------------------------------------------------------------------------- disputes, trackers, orders payments name
+DISPUTES_FIXTURE = json.loads((FIXTURES.parent / "disputes.json").read_text(encoding="utf-8"))
+TRACKERS_FIXTURE = json.loads((FIXTURES.parent / "trackers.json").read_text(encoding="utf-8"))
+JAN_DISPUTE, SOFIE_DISPUTE = "PP-D-41877", "PP-D-40512"
+JAN_TRACKERS = {"6AH73310ZD204466M-323299901000451877", "4VL20698TT115590B-323299901000390041",
+                "4VL20698TT115590B-323299901000412865"}
+NOT_AUTHORIZED = {"name": "NOT_AUTHORIZED", "message": "Authorization failed due to insufficient permissions.",
+                  "debug_id": "8c2e4f1a7b3d9", "details": [{"issue": "PERMISSION_DENIED",
+                                                            "description": "You do not have permission to access or "
+                                                                           "perform operations on this resource."}]}
+
+
+def _asked(sandbox: Any, route: str, param: str) -> list[str]:
+    return [parse_qs(x.query)[param][0] for x in sandbox.requests_to("paypal", route) if param in parse_qs(x.query)]
+
+
+def test_jans_dispute_messages_trackers_and_the_order_his_payment_names(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    [dispute] = pkg.records("paypal", "dispute")
+    assert dispute["source"]["vendor_id"] == JAN_DISPUTE
+    assert dispute["source"]["endpoint"] == f"GET /v1/customer/disputes/{JAN_DISPUTE}"
+    assert [t["seller_transaction_id"] for t in dispute["data"]["disputed_transactions"]] == ["4VL20698TT115590B"]
+    assert "messages" not in dispute["data"] and "links" not in json.dumps(dispute["data"])
+    assert {e["notes"] for e in dispute["data"]["evidences"]} == {
+        e["notes"] for e in DISPUTES_FIXTURE[JAN_DISPUTE]["evidences"]}
+    assert dispute["data"]["offer"]["history"][0]["notes"] == "Volledige terugbetaling na retour."
+    messages = pkg.records("paypal", "dispute_message")
+    assert [(m["data"]["posted_by"], m["data"]["content"]) for m in sorted(messages, key=lambda m: m["data"][
+        "time_posted"])] == [(m["posted_by"], m["content"]) for m in DISPUTES_FIXTURE[JAN_DISPUTE]["messages"]]
+    assert all(m["data"]["dispute_id"] == JAN_DISPUTE for m in messages)
+    assert pkg.data("communications", "paypal") == messages
+    trackers = pkg.records("paypal", "shipment_tracker")
+    assert {t["source"]["vendor_id"] for t in trackers} == JAN_TRACKERS
+    assert {t["data"]["shipment_direction"] for t in trackers} == {"FORWARD", "RETURN"}
+    assert all("links" not in t["data"] for t in trackers)
+    [order] = [o for o in pkg.records("paypal", "checkout_order") if o["source"]["vendor_id"] == ODR_ORDER[0]]
+    assert order["data"]["payer"]["email_address"] == DEMO
+    [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == ODR_ORDER[1]]
+    assert paid["data"]["paypal_order_id"] == ODR_ORDER[0] and "webshop_order" not in paid["data"]
+    # Sofie's dispute, tracker and order: never asked for, never in the package
+    text = pkg.text()
+    for theirs in (SOFIE_DISPUTE, "Stationsplein", "0486", "323299901000470310", SOFIE_ORDER[0], "Sofie"):
+        assert theirs not in text, theirs
+    # one list each for Jan's 7 payments (not the refund, not the authorization hold); one dispute read whole
+    assert sorted(_asked(sandbox, "GET /v1/customer/disputes?", "disputed_transaction_id")) == sorted(JAN_PAYMENTS)
+    assert sorted(_asked(sandbox, "GET /v1/shipping/trackers?", "transaction_id")) == sorted(JAN_PAYMENTS)
+    assert [x.path for x in sandbox.requests_to("paypal", "GET /v1/customer/disputes/")] == [
+        f"/v1/customer/disputes/{JAN_DISPUTE}"]
+    assert [x.path for x in sandbox.requests_to("paypal", "/v2/checkout/orders/")] == [
+        f"/v2/checkout/orders/{ODR_ORDER[0]}"]
+    assert any(c.startswith("disputes on the subject's 7 payments") and "1 listed, 1 kept" in c
+               for c in outcome.coverage)
+    assert any(c.startswith("shipment trackers of the subject's 7 payments") and "3 found" in c
+               for c in outcome.coverage)
+    assert any("paypal_reference_id of type ODR" in c and "1 kept" in c for c in outcome.coverage)
+    assert {"communications", "shipments"} <= set(outcome.categories)
+
+
+def test_a_dispute_paypal_lists_for_the_wrong_transaction_is_withheld(run_export, sandbox):
+    sandbox.apps["paypal"].filter_disputes = False       # every list answers every dispute: Sofie's too
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert [d["source"]["vendor_id"] for d in pkg.records("paypal", "dispute")] == [JAN_DISPUTE]   # once
+    assert len(pkg.records("paypal", "dispute_message")) == 3
+    text = pkg.text()
+    for theirs in ("Stationsplein", "Claes", "5QA90417MN2218806", "nooit aangekomen"):
+        assert theirs not in text, theirs
+    assert SOFIE_DISPUTE not in json.dumps([r["data"] for r in pkg.records("paypal")])   # its id: in the note only
+    withheld = [n for n in outcome.notes if SOFIE_DISPUTE in n]
+    assert len(withheld) == 1 and withheld[0].startswith(f"withheld 1 PayPal dispute {SOFIE_DISPUTE}, listed for "
+                                                         "transaction ")
+    assert "none of its disputed transactions is the subject's payment" in withheld[0]
+    # each dispute is read once however many lists name it
+    details = [x.path for x in sandbox.requests_to("paypal", "GET /v1/customer/disputes/")]
+    assert sorted(details) == sorted(f"/v1/customer/disputes/{d}" for d in (JAN_DISPUTE, SOFIE_DISPUTE))
+
+
+def test_another_transaction_in_the_subjects_dispute_is_withheld(run_export, sandbox, monkeypatch):
+    dispute = sandbox.apps["paypal"].disputes()[JAN_DISPUTE]
+    sofies = dict(dispute["disputed_transactions"][0], seller_transaction_id="07DSDFJDWJRBHBPJ3",
+                  buyer_transaction_id="5QA90417MN2218806", buyer={"name": "Sofie Claes"}, invoice_number="ORD24555")
+    monkeypatch.setitem(dispute, "disputed_transactions", [*dispute["disputed_transactions"], sofies])
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    [kept] = pkg.records("paypal", "dispute")
+    assert [t["seller_transaction_id"] for t in kept["data"]["disputed_transactions"]] == ["4VL20698TT115590B"]
+    assert "Sofie" not in pkg.text() and "ORD24555" not in pkg.text()
+    assert (f"withheld 1 other transaction(s) of PayPal dispute {JAN_DISPUTE}: they are not the subject's payments"
+            in pkg.result.connectors["paypal"].notes)
+
+
+def test_a_tracker_of_another_transaction_is_withheld_and_the_specs_single_tracker_is_read(run_export, sandbox):
+    sofies = next(t for t in TRACKERS_FIXTURE if t["transaction_id"] == SOFIE_ORDER[1])
+    sandbox.inject(Fault("paypal", body={"trackers": [sofies], "links": []},
+                         match="/v1/shipping/trackers?transaction_id=2GG27193RB998877D", times=None))
+    single = dict(next(t for t in TRACKERS_FIXTURE if t["transaction_id"] == ODR_ORDER[1]))
+    sandbox.inject(Fault("paypal", body=single, match=f"/v1/shipping/trackers?transaction_id={ODR_ORDER[1]}",
+                         times=None))
+    sandbox.inject(Fault("paypal", status=404, body={"name": "RESOURCE_NOT_FOUND", "message": "The specified "
+                         "resource does not exist.", "debug_id": "1b2c3d4e5f6a7"},
+                         match="/v1/shipping/trackers?transaction_id=4VL20698TT115590B", times=None))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "complete", outcome.error
+    assert [t["source"]["vendor_id"] for t in pkg.records("paypal", "shipment_tracker")] == [
+        "6AH73310ZD204466M-323299901000451877"]          # 4VL's 404 means none; Sofie's parcel is not Jan's
+    assert "323299901000470310" not in pkg.text()
+    assert ("withheld 1 PayPal shipment tracker(s) listed for transaction 2GG27193RB998877D: they are another "
+            "transaction's parcels") in outcome.notes
+
+
+def test_without_the_disputes_permission_the_export_is_incomplete_and_says_so(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=403, body=NOT_AUTHORIZED, match="/v1/customer/disputes", times=None))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "incomplete"
+    assert len(outcome.shortfalls) == 1
+    assert outcome.shortfalls[0].startswith("PayPal disputes not searched: the REST app may not read them (403 "
+                                            "NOT_AUTHORIZED")
+    assert outcome.shortfalls[0].endswith("give it the Disputes (read) permission")
+    assert not [c for c in outcome.coverage if c.startswith("disputes on")]
+    assert pkg.records("paypal", "dispute") == []
+    assert len(pkg.records("paypal", "shipment_tracker")) == 3          # the trackers are still searched
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+    assert len(sandbox.requests_to("paypal", "/v1/customer/disputes")) <= 4   # at most one per worker
+
+
+def test_the_dispute_list_is_paged_by_its_next_link(run_export, sandbox, monkeypatch):
+    import connectors.paypal as paypal_mod
+
+    monkeypatch.setattr(paypal_mod, "DISPUTE_PAGE", 1)
+    sandbox.apps["paypal"].filter_disputes = False
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    lists = sandbox.requests_to("paypal", "GET /v1/customer/disputes?")
+    assert len(lists) == 2 * len(JAN_PAYMENTS)                         # two disputes, one a page
+    assert sum("next_page_token=" in x.query for x in lists) == len(JAN_PAYMENTS)
+    assert [d["source"]["vendor_id"] for d in pkg.records("paypal", "dispute")] == [JAN_DISPUTE]
+
+
+def test_dispute_and_tracker_replies_validate_against_paypals_schema(sandbox):
+    base = sandbox.vendor_url("paypal")
+    verify = str(sandbox.ca_path)
+    token = requests.post(f"{base}/v1/oauth2/token", data={"grant_type": "client_credentials"},
+                          auth=(CLIENT_ID, CLIENT_SECRET), verify=verify, timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def get(path: str, **params: Any) -> requests.Response:
+        return requests.get(f"{base}{path}", headers=headers, params=params, verify=verify, timeout=10)
+
+    # The shared schema maps the list's 200 to `dispute` (one ref for both operations); the spec's list answers
+    # `dispute_search` (openapi/customer_disputes_v1.json, GET /v1/customer/disputes).
+    search = {"$ref": "#/$defs/customer_disputes_v1.dispute_search", "$defs": CLOSED["$defs"]}
+    listed = get("/v1/customer/disputes", disputed_transaction_id="4VL20698TT115590B")
+    assert listed.status_code == 200 and [i["dispute_id"] for i in listed.json()["items"]] == [JAN_DISPUTE]
+    assert not list(Draft202012Validator(search).iter_errors(_normalise_live(listed.json())))
+    none = get("/v1/customer/disputes", disputed_transaction_id="1RF40277AB963315Z")
+    assert "items" not in none.json()
+    assert not list(Draft202012Validator(search).iter_errors(_normalise_live(none.json())))
+    for did in DISPUTES_FIXTURE:
+        whole = get(f"/v1/customer/disputes/{did}")
+        assert whole.status_code == 200
+        assert_valid("GET /v1/customer/disputes/{id}", "200", whole.json())
+    missing = get("/v1/customer/disputes/PP-D-00000")
+    assert missing.status_code == 404
+    assert_valid("GET /v1/customer/disputes/{id}", "default", missing.json())
+    both = get("/v1/customer/disputes", disputed_transaction_id="4VL20698TT115590B", start_time="2026-01-01T00:00:00Z")
+    assert both.status_code == 400
+    assert_valid("GET /v1/customer/disputes", "400", both.json())
+    # Trackers: each listed tracker is the spec's `tracker` (the list wraps them as `tracker_collection` does).
+    tracker = {"$ref": "#/$defs/shipping_shipment_tracking_v1.tracker", "$defs": CLOSED["$defs"]}
+    listed = get("/v1/shipping/trackers", transaction_id="4VL20698TT115590B").json()
+    assert set(listed) == {"trackers", "links"} and len(listed["trackers"]) == 2
+    for item in [*listed["trackers"], *TRACKERS_FIXTURE]:
+        assert not list(Draft202012Validator(tracker).iter_errors(_normalise_live(item)))
+    assert get("/v1/shipping/trackers", transaction_id="1RF40277AB963315Z").json()["trackers"] == []
+    no_id = get("/v1/shipping/trackers")
+    assert no_id.status_code == 400
+    assert_valid("GET /v1/shipping/trackers", "default", no_id.json())
+    # (the Orders v2 order a payment names is in orders.json: test_the_orders_v2_route_follows_paypals_spec)
+
+
+def test_the_dispute_and_tracker_datasets_declare_every_field_of_the_fixtures():
+    from aggregator.datasets import undeclared
+    from connectors.paypal import _without_links
+    from connectors.paypal_datasets import DISPUTE, DISPUTE_MESSAGE, SHIPMENT_TRACKER
+
+    for dispute in DISPUTES_FIXTURE.values():
+        whole = _without_links(dispute)
+        assert undeclared(DISPUTE, {k: v for k, v in whole.items() if k != "messages"}) == []
+        for message in whole["messages"]:
+            assert undeclared(DISPUTE_MESSAGE, {"dispute_id": dispute["dispute_id"], **message}) == []
+    for tracker in TRACKERS_FIXTURE:
+        assert undeclared(SHIPMENT_TRACKER, _without_links(tracker)) == []
+    for path in ("allowed_response_options", "fee_policy"):
+        assert DISPUTE.field_for(path)[1].kind is Kind.INTERNAL
+    assert DISPUTE_MESSAGE.fields["content"].kind is Kind.FREE_TEXT
+
+
+def test_without_the_tracking_permission_trackers_are_a_shortfall_and_an_unknown_order_a_note(run_export, sandbox):
+    sandbox.inject(Fault("paypal", status=403, body=NOT_AUTHORIZED, match="/v1/shipping/trackers", times=None))
+    sandbox.inject(Fault("paypal", status=404, body={"name": "RESOURCE_NOT_FOUND", "message": "The specified "
+                         "resource does not exist.", "debug_id": "2c3d4e5f6a7b8"},
+                         match=f"/v2/checkout/orders/{ODR_ORDER[0]}", times=None))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "incomplete"
+    [shortfall] = outcome.shortfalls
+    assert shortfall.startswith("PayPal shipment trackers not searched: the REST app may not read them (403 "
+                                "NOT_AUTHORIZED") and shortfall.endswith("Shipment Tracking (read) permission")
+    assert pkg.records("paypal", "shipment_tracker") == [] and len(pkg.records("paypal", "dispute")) == 1
+    assert pkg.records("paypal", "checkout_order") == []
+    assert (f"PayPal transaction {ODR_ORDER[1]} names Orders v2 order {ODR_ORDER[0]}, which PayPal did not find "
+            f"(GET /v2/checkout/orders/{ODR_ORDER[0]}: 404).") in outcome.notes
+    [paid] = [r for r in pkg.records("paypal", "transaction") if r["source"]["vendor_id"] == ODR_ORDER[1]]
+    assert "paypal_order_id" not in paid["data"]          # linked only to an order PayPal holds

@@ -98,7 +98,8 @@ def test_demo_customer_gets_relation_invoices_and_orders_and_nobody_elses(run_ex
     lines = pkg.records("silvasoft", "sales_invoice_line")
     assert numbers(lines, "InvoiceNumber") == JAN_INVOICES
     assert {i["source"]["endpoint"] for i in invoices} == {
-        f"GET /rest/listsalesinvoices/?InvoiceNumber={n}&IncludeInvoiceLinesInResponse=true" for n in JAN_INVOICES}
+        f"GET /rest/listsalesinvoices/?InvoiceNumber={n}&IncludeInvoiceLinesInResponse=true&IncludeBase64PDF=true"
+        for n in JAN_INVOICES}
     manual = next(i for i in invoices if str(i["data"]["InvoiceNumber"]) == JAN_MANUAL)
     assert manual["data"]["InvoiceReference"] == "Order 2026014"
 
@@ -385,14 +386,49 @@ def test_contact_person_gets_only_their_own_contact_entry(run_export, sandbox):
         assert "invoices" in outcome.notes[0]
 
 
-def test_pdfs_are_attached_when_asked(run_export, sandbox):
-    pkg = run_export(DEMO, vendors=["silvasoft"], settings={"silvasoft": {"include_pdf": True}})
+def test_pdfs_are_attached_by_default(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["silvasoft"])
     names = [n for n in pkg.zip.namelist() if n.startswith("attachments/silvasoft/")]
     assert sorted(names) == sorted(f"attachments/silvasoft/silvasoft-invoice-{n}.pdf" for n in JAN_INVOICES)
     assert all(pkg.zip.read(n).startswith(b"%PDF-") for n in names)
     invoices = pkg.records("silvasoft", "sales_invoice")
     assert all("Base64PDF" not in i["data"] and i["data"]["pdf_attachment"] in names for i in invoices)
     assert all("IncludeBase64PDF=true" in r.query for r in sandbox.requests_to("silvasoft", "InvoiceNumber="))
+    assert not [n for n in pkg.result.connectors["silvasoft"].notes if "PDF" in n]
+
+
+def test_pdfs_can_be_switched_off_without_costing_a_request(run_export, sandbox):
+    with_pdfs = run_export(DEMO, vendors=["silvasoft"]).result.connectors["silvasoft"].calls
+    sandbox.log.clear()
+    pkg = run_export(DEMO, vendors=["silvasoft"], settings={"silvasoft": {"include_pdf": False}})
+    assert not [n for n in pkg.zip.namelist() if n.startswith("attachments/")]
+    assert all("pdf_attachment" not in i["data"] for i in pkg.records("silvasoft", "sales_invoice"))
+    assert not [r for r in sandbox.requests_to("silvasoft") if "IncludeBase64PDF" in r.query]
+    assert pkg.result.connectors["silvasoft"].calls == with_pdfs    # the PDFs ride on the invoice lookups
+
+
+def _padded_pdf(size: int) -> bytes:
+    """A PDF of ``size`` bytes (a comment pads it), as a scanned or logo-heavy invoice would be."""
+    head = b"%PDF-1.4\n%"
+    tail = b"\n%%EOF\n"
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+def test_a_pdf_over_the_cap_is_left_out_with_a_note(run_export, sandbox):
+    big = [dict(inv, Base64PDF=base64.b64encode(_padded_pdf(6 * 1024)).decode("ascii"))
+           for inv in json.loads((FIXTURES / "salesinvoices.json").read_text())
+           if inv["InvoiceNumber"] == int(JAN_MANUAL)]
+    sandbox.inject(Fault("silvasoft", status=200, body=json.dumps(big), match=f"InvoiceNumber={JAN_MANUAL}&",
+                         times=None))
+    pkg = run_export(DEMO, vendors=["silvasoft"], settings={"silvasoft": {"max_pdf_kb": 5}})
+    outcome = pkg.result.connectors["silvasoft"]
+    assert outcome.status == "complete", outcome.error
+    names = sorted(n for n in pkg.zip.namelist() if n.startswith("attachments/silvasoft/"))
+    assert names == sorted(f"attachments/silvasoft/silvasoft-invoice-{n}.pdf" for n in JAN_INVOICES - {JAN_MANUAL})
+    manual = [i for i in pkg.records("silvasoft", "sales_invoice") if str(i["data"]["InvoiceNumber"]) == JAN_MANUAL]
+    assert manual and "pdf_attachment" not in manual[0]["data"] and "Base64PDF" not in manual[0]["data"]
+    notes = [n for n in outcome.notes if "PDF" in n]
+    assert len(notes) == 1 and JAN_MANUAL in notes[0] and "6.0 KB" in notes[0] and "max_pdf_kb (5 KB)" in notes[0]
 
 
 def test_lines_parameter_falls_back_to_the_tables_spelling(run_export, sandbox):
@@ -421,6 +457,8 @@ def test_lines_parameter_falls_back_to_the_tables_spelling(run_export, sandbox):
     ({"max_hourly_wait": -1}, "max_hourly_wait"),
     ({"index_recheck_days": -1}, "index_recheck_days"),
     ({"include_pdf": "yes"}, "include_pdf"),
+    ({"max_pdf_kb": 0}, "max_pdf_kb"),
+    ({"max_pdf_kb": "1MB"}, "max_pdf_kb"),
     ({"rate_limit_wait": 0}, "rate_limit_wait"),
     ({"rate_limit_wait": 901}, "rate_limit_wait"),
     ({"max_rate_limit_wait": -1}, "max_rate_limit_wait"),
@@ -451,7 +489,8 @@ def test_a_bad_setting_stops_the_export_before_any_request(sandbox, tmp_path, ca
 def test_settings_come_typed_with_defaults():
     typed = SilvasoftConnector.check_settings({"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k"})
     assert typed == {"base_url": "https://x/rest/", "username": "a@b.c", "api_key": "k", "requests_per_hour": 15,
-                     "scan_pages": None, "include_pdf": False, "rate_limit_wait": 60.0, "max_rate_limit_wait": 1800.0,
+                     "scan_pages": None, "include_pdf": True, "max_pdf_kb": 10240, "rate_limit_wait": 60.0,
+                     "max_rate_limit_wait": 1800.0,
                      "max_hourly_wait": 21600.0, "index_recheck_days": 30,
                      "timeout": 30.0, "answer_deadline": 300.0, "max_answer_mb": 100}
     assert SilvasoftConnector.secret_settings == ("api_key",)
@@ -460,7 +499,7 @@ def test_settings_come_typed_with_defaults():
 
 # ------------------------------------------------------------------------------------------- declared datasets
 @pytest.mark.parametrize(("email", "extra"), [
-    (DEMO, {}), (DEMO, {"include_pdf": True}), (OTHER, {}), (NEAR_MISS, {}), ("desmet@example.be", {}), (EMPTY, {}),
+    (DEMO, {}), (DEMO, {"include_pdf": False}), (OTHER, {}), (NEAR_MISS, {}), ("desmet@example.be", {}), (EMPTY, {}),
     ("Els.Desmet@example.be", {}), ("jan@desmet-installaties.example", {}),
 ])
 def test_every_exported_field_is_declared(run_export, email, extra):

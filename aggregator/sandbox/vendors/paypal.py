@@ -13,6 +13,16 @@ Behaves like api-m.paypal.com where the connector depends on it:
 - ``GET /v2/checkout/orders/{id}`` (Orders v2) answers the orders in ``orders.json`` (payer, shipping, items and
   ``purchase_units[].payments.captures[]``, whose ids are Transaction Search's transaction ids); an unknown id gets
   PayPal's 404 ``RESOURCE_NOT_FOUND`` with the issue ``INVALID_RESOURCE_ID``.
+- ``GET /v1/customer/disputes`` (customer_disputes_v1): ``disputed_transaction_id`` or ``start_time`` (not both),
+  ``page_size`` 1..50 (default 10) and ``next_page_token`` (in the ``next`` link); items are the summary
+  ``dispute_info`` (newest first) with a ``self`` link; no match leaves ``items`` out (the spec's ``minItems: 1``).
+  ``GET /v1/customer/disputes/{id}`` answers the whole dispute from ``disputes.json`` (messages, evidence, offer),
+  404 ``RESOURCE_NOT_FOUND`` for an unknown id. ``App.filter_disputes = False`` makes the list ignore its filter
+  (tests: a vendor answering someone else's dispute).
+- ``GET /v1/shipping/trackers?transaction_id=`` (shipping_shipment_tracking_v1, ``transaction_id`` required,
+  optional ``tracking_number``) lists that transaction's trackers from ``trackers.json`` as
+  ``{"trackers": [...], "links": [...]}`` (the spec's ``tracker_collection``; its ``tracker`` for this operation's
+  200 cannot hold several parcels), ``"trackers": []`` when there are none.
 - A search matching more than 10,000 transactions (``App.max_results``; tests lower it) is refused with
   PayPal's 400 ``RESULTSET_TOO_LARGE``, whatever the page size: the caller must narrow the date range.
 """
@@ -79,6 +89,9 @@ class App(VendorApp):
         super().__init__(fixtures)
         self._data: dict[str, Any] | None = None
         self._orders: dict[str, Any] | None = None
+        self._disputes: dict[str, Any] | None = None
+        self._trackers: list[dict[str, Any]] | None = None
+        self.filter_disputes = True
         self._lock = threading.Lock()
         self.issued: list[str] = []     # every access token handed out (tests check none is ever logged)
         self._debug = 0
@@ -86,6 +99,7 @@ class App(VendorApp):
 
     def reset(self) -> None:
         self.max_results = MAX_RESULTS
+        self.filter_disputes = True
 
     # ------------------------------------------------------------------ config
     def connector_config(self, base_url: str) -> dict[str, Any]:
@@ -108,6 +122,18 @@ class App(VendorApp):
                 self._orders = self.load("orders.json")
             return self._orders
 
+    def disputes(self) -> dict[str, Any]:
+        with self._lock:
+            if self._disputes is None:
+                self._disputes = self.load("disputes.json")
+            return self._disputes
+
+    def trackers(self) -> list[dict[str, Any]]:
+        with self._lock:
+            if self._trackers is None:
+                self._trackers = self.load("trackers.json")
+            return self._trackers
+
     # ------------------------------------------------------------------ routing
     def handle(self, request: Request) -> Response | None:
         if request.path == "/v1/oauth2/token":
@@ -120,6 +146,12 @@ class App(VendorApp):
             if request.method != "GET":
                 return None
             return self.authenticated(request) or self.order(request, request.path.rsplit("/", 1)[1])
+        if request.path == "/v1/customer/disputes" and request.method == "GET":
+            return self.authenticated(request) or self.dispute_list(request)
+        if request.path.startswith("/v1/customer/disputes/") and request.method == "GET":
+            return self.authenticated(request) or self.dispute(request, request.path.rsplit("/", 1)[1])
+        if request.path == "/v1/shipping/trackers" and request.method == "GET":
+            return self.authenticated(request) or self.tracker_list(request)
         return None
 
     # ------------------------------------------------------------------ auth
@@ -145,6 +177,8 @@ class App(VendorApp):
         now = datetime.now(UTC)
         return Response.json({
             "scope": "https://uri.paypal.com/services/reporting/search/read "
+                     "https://uri.paypal.com/services/disputes/read-seller "
+                     "https://uri.paypal.com/services/shipping/trackers/read "
                      "https://uri.paypal.com/services/payments/payment/authcode openid",
             "access_token": token,
             "token_type": "Bearer",
@@ -181,13 +215,86 @@ class App(VendorApp):
             return self.error(404, "RESOURCE_NOT_FOUND", MSG_404,
                               [{"issue": "INVALID_RESOURCE_ID", "description": NO_SUCH_ID}],
                               link_name="INVALID_RESOURCE_ID", api="orders/v2")
-        host = request.header("Host") or "127.0.0.1"
-        text = json.dumps(found).replace(REAL_API, f"https://{host}/{self.name}")
-        return Response.json(json.loads(text))
+        return Response.json(self.ours(request, found))
 
-    def invalid(self, field: str, value: str | None, issue: str) -> Response:
+    def invalid(self, field: str, value: str | None, issue: str, api: str = "transaction-search/v1") -> Response:
         return self.error(400, "INVALID_REQUEST", MSG_400,
-                          [{"field": field, "value": value or "", "location": "query", "issue": issue}])
+                          [{"field": field, "value": value or "", "location": "query", "issue": issue}], api=api)
+
+    def ours(self, request: Request, value: Any) -> Any:
+        """``value`` with PayPal's API address replaced by this sandbox's."""
+        host = request.header("Host") or "127.0.0.1"
+        return json.loads(json.dumps(value).replace(REAL_API, f"https://{host}/{self.name}"))
+
+    # ------------------------------------------------------------------ disputes and trackers
+    def dispute_list(self, request: Request) -> Response:
+        """Disputes by ``disputed_transaction_id`` (or ``start_time``), summary fields, newest first, paged."""
+        api = "customer-disputes/v1"
+        tid, since = request.arg("disputed_transaction_id"), request.arg("start_time")
+        if tid and since:
+            return self.invalid("start_time", since, "Only one of start_time or disputed_transaction_id may be "
+                                "specified.", api)
+        page_size = request.int_arg("page_size", 10)
+        if not 1 <= page_size <= 50:
+            return self.invalid("page_size", request.arg("page_size"), "Page size must be between 1 and 50.", api)
+        token = request.arg("next_page_token") or ""
+        try:
+            offset = int(base64.b64decode(token).decode()) if token else 0
+        except ValueError:
+            return self.invalid("next_page_token", token, "Invalid next page token.", api)
+        after = parse_time(since) if since else None
+        if since and after is None:
+            return self.invalid("start_time", since, "Invalid date format.", api)
+
+        def matches(dispute: dict[str, Any]) -> bool:
+            if after is not None:
+                created = parse_time(dispute["create_time"])
+                return created is not None and created >= after
+            if tid and self.filter_disputes:
+                return any(tid in (t.get("seller_transaction_id"), t.get("buyer_transaction_id"))
+                           for t in dispute.get("disputed_transactions", []))
+            return True
+
+        hits = sorted((d for d in self.disputes().values() if matches(d)), key=lambda d: d["create_time"],
+                      reverse=True)
+        chunk = hits[offset: offset + page_size]
+        summary = ("dispute_id", "create_time", "update_time", "reason", "status", "dispute_state",
+                   "dispute_amount", "dispute_life_cycle_stage", "dispute_channel", "seller_response_due_date")
+        items = [{**{k: d[k] for k in summary if k in d},
+                  "links": [{"href": f"{REAL_API}/v1/customer/disputes/{d['dispute_id']}", "rel": "self",
+                             "method": "GET"}]} for d in chunk]
+        params = {k: v[0] for k, v in request.query.items() if k != "next_page_token"}
+        base = f"{REAL_API}/v1/customer/disputes"
+        links = [{"href": f"{base}?{urlencode({**params, **({'next_page_token': token} if token else {})})}",
+                  "rel": "self", "method": "GET"}]
+        if offset + page_size < len(hits):
+            following = base64.b64encode(str(offset + page_size).encode()).decode()
+            links.append({"href": f"{base}?{urlencode({**params, 'next_page_token': following})}", "rel": "next",
+                          "method": "GET"})
+        body: dict[str, Any] = {"items": items, "links": links} if items else {"links": links}
+        return Response.json(self.ours(request, body))
+
+    def dispute(self, request: Request, dispute_id: str) -> Response:
+        """One dispute with its messages, evidence and offer; PayPal's 404 for an id it does not hold."""
+        found = self.disputes().get(dispute_id)
+        if found is None:
+            return self.error(404, "RESOURCE_NOT_FOUND", MSG_404,
+                              [{"issue": "INVALID_RESOURCE_ID", "description": NO_SUCH_ID}],
+                              link_name="INVALID_RESOURCE_ID", api="customer-disputes/v1")
+        return Response.json(self.ours(request, found))
+
+    def tracker_list(self, request: Request) -> Response:
+        """The trackers of one transaction (``transaction_id`` required), optionally of one tracking number."""
+        tid = request.arg("transaction_id")
+        if not tid:
+            return self.invalid("transaction_id", None, "transaction_id is required.", "tracking/v1")
+        number = request.arg("tracking_number")
+        found = [t for t in self.trackers()
+                 if t["transaction_id"] == tid and (not number or t.get("tracking_number") == number)]
+        query = urlencode({k: v[0] for k, v in request.query.items()})
+        return Response.json(self.ours(request, {
+            "trackers": found,
+            "links": [{"href": f"{REAL_API}/v1/shipping/trackers?{query}", "rel": "self", "method": "GET"}]}))
 
     # ------------------------------------------------------------------ Transaction Search
     def search(self, request: Request) -> Response:

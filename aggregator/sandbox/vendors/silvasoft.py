@@ -49,7 +49,7 @@ class App(VendorApp):
 
     def connector_config(self, base_url: str) -> dict[str, Any]:
         return {"base_url": f"{base_url}/rest/", "username": USERNAME, "api_key": API_KEY,
-                "requests_per_hour": 1200, "include_pdf": False}
+                "requests_per_hour": 1200}
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, request: Request) -> Response | None:
