@@ -29,6 +29,13 @@ Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with
 * events: every event of the mailbox's calendar, kept when the subject is an attendee or the organizer (Graph
   does not filter on attendees).
 
+With ``archive = true`` (off by default: the route is Graph beta), each mailbox's ``settings/exchange`` (beta) tells
+whether it has an online archive (``inPlaceArchiveMailboxId``). Graph reaches an archive only through the mailbox
+import/export API (``/admin/exchange/mailboxes/{id}/folders/{id}/items``), whose items carry no sender, recipients
+or text, and whose export is an opaque stream "not intended for parsing": an archive cannot be searched for the
+subject here, so one that exists leaves the connector incomplete with that reason (search it with Purview
+eDiscovery).
+
 Per configured Microsoft 365 group (``groups``): every thread of its conversations (``/groups/{id}/threads``, with
 ``toRecipients`` and ``ccRecipients``) and every post of each thread, kept when the subject wrote it (``from``,
 ``sender``), was added by it (``newParticipants``) or is among the thread's recipients. Graph cannot filter
@@ -140,6 +147,8 @@ class Office365Connector(Connector):
                 "size, with a note)", "int", default=ATTACHMENT_MAX_KB, minimum=1, maximum=150 * 1024),
         Setting("deleted_mail", "also search deleted mail Exchange still holds (Recoverable Items > Deletions)",
                 "bool", default=True),
+        Setting("archive", "ask Graph beta (settings/exchange) whether each mailbox has an online archive: one that "
+                "exists cannot be searched through Graph and leaves the result incomplete", "bool", default=False),
         Setting("groups", "ids of Microsoft 365 groups whose conversations to search (posts from or to the "
                 "subject); permission Group-Conversation.Read.All", "list"),
         Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
@@ -337,7 +346,8 @@ class Office365Connector(Connector):
         """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight)."""
         searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (
             self._messages, self._contacts, self._events, self._folder_contacts,
-            *((self._deleted,) if self.settings["deleted_mail"] else ()))
+            *((self._deleted,) if self.settings["deleted_mail"] else ()),
+            *((self._archive,) if self.settings["archive"] else ()))
         try:
             return [r for _, found in fan_out(lambda search: search(box), searches, workers=MAILBOX_CONCURRENCY,
                                               name="office365-mailbox") for r in found]
@@ -463,6 +473,19 @@ class Office365Connector(Connector):
             box.notes.append(f"mailbox {box.label}: {_count(len(big), 'attachment')} larger than "
                              f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
                              f"and size: {', '.join(sorted(str(r.data.get('name')) for r in big))})")
+
+    def _archive(self, box: _Mailbox) -> list[Record]:
+        """Whether the mailbox has an online archive (beta ``settings/exchange``); one cannot be searched here."""
+        beta = self.graph_url.rsplit("/", 1)[0] + "/beta"
+        about, _ = self._get(box, beta + self._box_path(box, "settings/exchange"))
+        archive = about.get("inPlaceArchiveMailboxId") if isinstance(about, dict) else None
+        if archive:
+            box.short.append(f"mailbox {box.label} has an online archive that was not searched: Graph reaches an "
+                             "archive only through the mailbox export API, whose items carry no sender, recipients "
+                             "or text; search it with Microsoft Purview eDiscovery")
+        else:
+            box.covered.append(f"mailbox {box.label}: no online archive (Graph beta settings/exchange)")
+        return []
 
     def _deleted(self, box: _Mailbox) -> list[Record]:
         """Soft-deleted mail still held in Recoverable Items > Deletions: listed and matched here."""

@@ -450,6 +450,20 @@ def test_group_posts_from_or_to_the_subject_and_nobody_elses(run_export, sandbox
     assert DEMO not in sofie.text().lower()
 
 
+# --------------------------------------------------------------------------------------- online archive (beta)
+def test_an_online_archive_is_looked_for_only_when_asked_and_leaves_the_result_incomplete(run_export, sandbox):
+    ok(run_export(DEMO, vendors=["office365"]))
+    assert not sandbox.requests_to("office365", "/beta/")                 # off by default: Graph beta
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"archive": True}})
+    outcome = pkg.result.connectors["office365"]
+    assert box("verkoop")["inPlaceArchive"] and not box("info")["inPlaceArchive"]
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
+    assert "mailbox verkoop@megasecurity.eu has an online archive that was not searched" in outcome.error
+    assert "mailbox info@megasecurity.eu: no online archive (Graph beta settings/exchange)" in outcome.coverage
+    assert len(sandbox.requests_to("office365", "/settings/exchange")) >= 2
+    assert pkg.records("office365", "message")                           # the rest is still exported
+
+
 def test_an_unknown_group_is_skipped_with_a_note(run_export, sandbox):
     missing = "00000000-0000-4000-8000-000000000000"
     pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"groups": [missing]}})
@@ -488,6 +502,11 @@ def _declared(name: str) -> set[str]:
       "$expand": "attachments($select=id,name,size,contentType,isInline)"}, "microsoft.graph.message"),
     ("GET /users/{id}/messages", "/users/info@megasecurity.eu/messages", {"$top": "400"}, "microsoft.graph.message"),
     ("GET /users/{id}/contacts", "/users/info@megasecurity.eu/contacts", {"$top": "100"}, "microsoft.graph.contact"),
+    ("GET /users/{id}/messages", "/users/info@megasecurity.eu/mailFolders/recoverableitemsdeletions/messages",
+     {"$expand": "attachments($select=id,name,size,contentType,isInline,lastModifiedDateTime)"},
+     "microsoft.graph.message"),
+    ("GET /users/{id}/contacts", "/users/info@megasecurity.eu/contactFolders/"
+     + box("info")["contactFolders"][0]["childFolders"][0]["id"] + "/contacts", {}, "microsoft.graph.contact"),
     ("GET /users/{id}/events", "/users/verkoop@megasecurity.eu/events", {"$top": "100"}, "microsoft.graph.event"),
     ("GET /users/{id}/messages", "/users/stagiair@megasecurity.eu/messages", {}, None),
 ])

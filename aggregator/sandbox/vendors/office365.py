@@ -104,7 +104,7 @@ class App(VendorApp):
         segments = [unquote(s) for s in request.path.strip("/").split("/")]
         if not segments or not segments[0]:
             return None
-        if segments[0] != "v1.0":                 # /{tenant}/... : Entra ID (any tenant name, to answer like AAD)
+        if segments[0] not in ("v1.0", "beta"):   # /{tenant}/... : Entra ID (any tenant name, to answer like AAD)
             return self._identity(request, segments)
         auth = request.header("Authorization") or ""
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
@@ -118,6 +118,10 @@ class App(VendorApp):
         if request.method != "GET":
             return _graph_error(request, 405, "Request_BadRequest", "Only GET is served by this sandbox.")
         rest = segments[1:]
+        if segments[0] == "beta":                 # only the one beta route the connector may ask for
+            if len(rest) == 4 and rest[0] == "users" and rest[2:] == ["settings", "exchange"]:
+                return self._exchange_settings(request, rest[1])
+            return _graph_error(request, 400, "BadRequest", "Resource not found for the segment 'beta'.")
         if rest == ["users"]:
             return self._users(request)
         if len(rest) >= 3 and rest[0] == "users":
@@ -352,6 +356,23 @@ class App(VendorApp):
             return out
 
         return self._page(request, user, "events", box["events"], default_top=10, shape=shape)
+
+    def _exchange_settings(self, request: Request, who: str) -> Response:
+        """Beta ``exchangeSettings``: the primary mailbox's id and, where there is one, the online archive's."""
+        user = next((u for u in self.data["users"]
+                     if who.lower() in (u["id"], (u["userPrincipalName"] or "").lower(), (u["mail"] or "").lower())),
+                    None)
+        box = self.data["boxes"].get(((user or {}).get("mail") or "").lower())
+        if user is None or box is None or not box["licensed"]:
+            return _graph_error(request, 404, "ErrorInvalidUser" if user is None else "MailboxNotEnabledForRESTAPI",
+                                "The requested user is invalid or has no mailbox.")
+        body: dict[str, Any] = {
+            "@odata.context": f"https://graph.microsoft.com/beta/$metadata#users('{user['id']}')/settings/exchange/$entity",
+            "primaryMailboxId": f"MBX:{user['id']}@{self.tenant_id}",
+        }
+        if box.get("inPlaceArchive"):
+            body["inPlaceArchiveMailboxId"] = f"MBX:{box['inPlaceArchive']}@{self.tenant_id}"
+        return Response.json(body)
 
     # ------------------------------------------------------------------ Graph: a Microsoft 365 group's mailbox
     def _group(self, request: Request, group_id: str, rest: list[str]) -> Response:
