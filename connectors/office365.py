@@ -414,7 +414,8 @@ class Office365Connector(Connector):
         for att in msg.get("attachments") or []:
             item = {k: att.get(k) for k in ("name", "size", "contentType", "isInline")}
             item["kind"] = str(att.get("@odata.type") or "").rsplit(".", 1)[-1] or None
-            detail = self._attachment(box, endpoint, msg, att, item["kind"])
+            detail = self._attachment(box, endpoint, msg, att, item["kind"],
+                                      f"mailFolders/{DELETED_FOLDER}/messages" if deleted else "messages")
             if detail.get("file"):
                 item["file"] = detail["file"]
             attachments.append(item)
@@ -428,8 +429,9 @@ class Office365Connector(Connector):
                                 third_parties=third), *records]
 
     def _attachment(self, box: _Mailbox, endpoint: str, msg: Mapping[str, Any], att: Mapping[str, Any],
-                    kind: str | None) -> dict[str, Any]:
-        """One attachment's record data (with its file in the package when it is fetched), endpoint and others."""
+                    kind: str | None, messages: str) -> dict[str, Any]:
+        """One attachment's record data (with its file in the package when it is fetched), endpoint and others;
+        ``messages`` is where the message is listed (``messages``, or a mail folder's ``.../messages``)."""
         data: dict[str, Any] = {
             "mailbox": box.label, "messageId": msg.get("id"), "messageSubject": msg.get("subject"),
             "messageSentDateTime": msg.get("sentDateTime") or msg.get("receivedDateTime"),
@@ -449,13 +451,15 @@ class Office365Connector(Connector):
         elif size > cap:
             data["leftOut"] = f"larger than {self.settings['attachment_max_kb']} kB (attachment_max_kb)"
         else:
-            content, url = self._get(box, self.graph_url + self._box_path(
-                box, f"messages/{quote(str(msg['id']), safe='')}/attachments/{quote(str(att['id']), safe='')}/$value"),
-                raw=True)
+            tail = f"{messages}/{quote(str(msg['id']), safe='')}/attachments/{quote(str(att['id']), safe='')}/$value"
+            content, url = self._get(box, self.graph_url + self._box_path(box, tail), raw=True)
             name = str(att.get("name") or "attachment")
-            if kind == "itemAttachment":
-                name += ".eml" if content.lstrip()[:5].lower() != b"begin" else ".ics"
-                out["third"] = self._third_parties(_mime_addresses(content))
+            if kind == "itemAttachment":        # Graph: a message as MIME, an event as iCal, a contact as vCard
+                head = content.lstrip()[:16].upper()
+                name += ".ics" if head.startswith(b"BEGIN:VCALENDAR") else ".vcf" if head.startswith(b"BEGIN:VCARD") \
+                    else ".eml"
+                out["third"] = self._third_parties(_mime_addresses(content) if name.endswith(".eml")
+                                                   else emails_in(content.decode("utf-8", "replace")))
             out["file"] = data["file"] = self._save(box, msg, att, name, content)
             out["endpoint"] = self._endpoint(url)
         return out
@@ -496,7 +500,7 @@ class Office365Connector(Connector):
         listed = list(self._pages(box, path, params, TEXT_BODY, guard=guard, limit=RECOVERABLE_MAX_PAGES, cut=cut))
         if cut:
             box.short.append(f"mailbox {box.label}: deleted mail still held: only the first "
-                             f"{RECOVERABLE_MAX_PAGES} pages ({len(listed)} messages) were read")
+                             f"{_count(RECOVERABLE_MAX_PAGES, 'page')} ({_count(len(listed), 'message')}) were read")
         kept = [(e, m) for e, m in listed if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
         box.covered.append(f"mailbox {box.label}: deleted mail still held (Recoverable Items > Deletions): "
                            f"all {len(listed)} read ({_count(guard.pages, 'page')}), {len(kept)} with the subject")

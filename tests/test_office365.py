@@ -223,7 +223,7 @@ def _peaks(run_export, sandbox, monkeypatch) -> tuple[int, dict[str, int]]:
     def slow_handle(request):
         nonlocal peak_boxes
         parts = request.path.split("/")
-        mailbox = parts[3] if len(parts) > 3 and parts[2] == "users" else None
+        mailbox = parts[3] if len(parts) > 3 and parts[2] in ("users", "groups") else None   # a group's mailbox too
         if mailbox:
             with lock:
                 in_flight[mailbox] = in_flight.get(mailbox, 0) + 1
@@ -245,12 +245,13 @@ def _peaks(run_export, sandbox, monkeypatch) -> tuple[int, dict[str, int]]:
 
 
 def test_mailboxes_are_read_concurrently_within_the_per_mailbox_limit(run_export, sandbox, monkeypatch):
-    # Graph allows 4 per app and mailbox; the connector runs messages, contacts and events side by side (3)
+    # Graph allows 4 per app and mailbox; the connector runs up to 6 searches of a mailbox side by side, and the
+    # posts of a group's threads, each through the mailbox's gate of 4
     peak_boxes, peak_per_box = _peaks(run_export, sandbox, monkeypatch)
     assert peak_boxes >= 2                                    # mailboxes overlap in time
     assert 1 < max(peak_per_box.values()) <= office365_connector.MAILBOX_CONCURRENCY == 4
     # the per-mailbox gate is what holds them back: at a limit of 1 no mailbox sees two requests at once,
-    # while the mailboxes still overlap (without the gate this run peaks at 3 per mailbox, as above)
+    # while the mailboxes still overlap
     monkeypatch.setattr(office365_connector, "MAILBOX_CONCURRENCY", 1)
     peak_boxes, peak_per_box = _peaks(run_export, sandbox, monkeypatch)
     assert peak_boxes >= 2
@@ -351,7 +352,7 @@ def test_attachments_are_in_the_package_by_default_files_as_they_are_and_attache
     values = sandbox.requests_to("office365", "/$value")
     fetched = [a for m, a in jans_attachments()
                if m["hasAttachments"] and "referenceAttachment" not in a["@odata.type"]]
-    assert len(values) == len(fetched) == 25
+    assert len(values) == len(fetched) == 26
     with_attachments = {m["id"] for m, _ in jans_attachments() if m["hasAttachments"]}
     assert all(unquote(x.path).split("/messages/")[1].split("/")[0] in with_attachments for x in values)
 
@@ -410,6 +411,11 @@ def test_deleted_mail_exchange_still_holds_is_searched_and_marked(run_export, sa
     assert "mailbox info@megasecurity.eu: deleted mail still held (Recoverable Items > Deletions): all 2 read " \
            "(1 page), 1 with the subject" in outcome.coverage
     assert "Vraag over factuur" not in pkg.text()                         # Sofie's deleted mail
+    # its attachment is fetched where the message is: in the folder (Graph's mailFolders/{id}/messages/{id} route)
+    [att] = held[0]["attachments"]
+    [record] = [r for r in pkg.records("office365", "attachment") if r["source"]["vendor_id"] == att["id"]]
+    assert "/mailFolders/recoverableitemsdeletions/messages/" in record["source"]["endpoint"]
+    assert pkg.zip.read(record["data"]["file"]) == base64.b64decode(att["contentBytes"])
     pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"deleted_mail": False}})
     assert not [r for r in pkg.records("office365", "message") if r["data"].get("heldAfterDeletion")]
 
@@ -420,9 +426,10 @@ def test_a_deleted_items_listing_past_its_page_bound_leaves_the_connector_incomp
     pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"page_size": 1}})
     outcome = pkg.result.connectors["office365"]
     assert outcome.status == "incomplete"
-    assert "mailbox info@megasecurity.eu: deleted mail still held: only the first 1 pages (1 messages) were read" \
+    assert "mailbox info@megasecurity.eu: deleted mail still held: only the first 1 page (1 message) were read" \
         in outcome.error
-    assert len(sandbox.requests_to("office365", "info@megasecurity.eu/mailFolders/recoverableitemsdeletions")) == 1
+    listing = "info@megasecurity.eu/mailFolders/recoverableitemsdeletions/messages?"
+    assert len(sandbox.requests_to("office365", listing)) == 1
 
 
 # --------------------------------------------------------------------------------------- group conversations

@@ -13,7 +13,8 @@ an authority URL, also under ``/{tenant}/...`` (``extra_prefixes``):
   ``$expand=attachments($select=…)`` and ``Prefer: outlook.body-content-type="text"``;
 * ``GET /v1.0/users/{id}/messages/{id}/attachments/{id}/$value``: a file attachment's bytes, an attached
   e-mail as MIME (built here from the item), 405 for a reference attachment (as Graph documents);
-* ``GET /v1.0/users/{id}/mailFolders/recoverableitemsdeletions/messages`` (soft-deleted mail; not in ``/messages``);
+* ``GET /v1.0/users/{id}/mailFolders/recoverableitemsdeletions/messages`` (soft-deleted mail; not in ``/messages``),
+  and its messages' ``.../attachments/{id}/$value``;
 * ``GET /v1.0/users/{id}/contacts?$filter=emailAddresses/any(a:a/address eq '…')``, and the same under
   ``/contactFolders/{id}/contacts``; ``/contactFolders`` and ``/contactFolders/{id}/childFolders``;
 * ``GET /v1.0/users/{id}/events`` (attendee filters are not supported by Graph: list and page);
@@ -245,7 +246,10 @@ class App(VendorApp):
         if kind == "messages" and len(rest) == 1:
             return self._messages(request, user, box)
         if kind == "messages" and len(rest) == 5 and rest[2] == "attachments" and rest[4] == "$value":
-            return self._attachment_value(request, box, rest[1], rest[3])
+            return self._attachment_value(request, box, box["messages"], rest[1], rest[3])
+        if rest[:3] == ["mailFolders", "recoverableitemsdeletions", "messages"] and len(rest) == 7 \
+                and rest[4] == "attachments" and rest[6] == "$value":
+            return self._attachment_value(request, box, box["recoverableItemsDeletions"], rest[3], rest[5])
         if kind == "contacts" and len(rest) == 1:
             return self._contacts(request, user, box, box["contacts"])
         if kind == "contactFolders":
@@ -299,9 +303,9 @@ class App(VendorApp):
             ]
         return out
 
-    def _attachment_value(self, request: Request, box: dict[str, Any], message_id: str, att_id: str) -> Response:
-        message = next((m for m in [*box["messages"], *box["recoverableItemsDeletions"]] if m["id"] == message_id),
-                       None)
+    def _attachment_value(self, request: Request, box: dict[str, Any], messages: list[dict[str, Any]],
+                          message_id: str, att_id: str) -> Response:
+        message = next((m for m in messages if m["id"] == message_id), None)
         if message is None:
             return _graph_error(request, 404, "ErrorItemNotFound", "The specified object was not found in the store.")
         att = next((a for a in message["attachments"] if a["id"] == att_id), None)
