@@ -51,7 +51,6 @@ per-app-per-mailbox limit is 4); 429 and ``Retry-After`` go through the shared r
 
 from __future__ import annotations
 
-import email.policy
 import hashlib
 import html
 import json
@@ -61,8 +60,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.parser import BytesHeaderParser
-from email.utils import getaddresses
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -419,8 +416,9 @@ class Office365Connector(Connector):
             if detail.get("file"):
                 item["file"] = detail["file"]
             attachments.append(item)
+            # no third-party marks: the record holds no one's address, and files are not redacted (README)
             records.append(self.ctx.record("communications", "attachment", detail["data"], endpoint=detail["endpoint"],
-                                           vendor_id=att.get("id"), third_parties=detail["third"]))
+                                           vendor_id=att.get("id")))
         data["attachments"] = attachments
         body = (msg.get("body") or {}).get("content") or ""
         third = self._third_parties([*_message_addresses(msg), *emails_in(body),
@@ -438,7 +436,7 @@ class Office365Connector(Connector):
             **{k: att.get(k) for k in ("name", "size", "contentType", "isInline", "lastModifiedDateTime")},
             "kind": kind,
         }
-        out: dict[str, Any] = {"data": data, "endpoint": endpoint, "third": [], "file": None}
+        out: dict[str, Any] = {"data": data, "endpoint": endpoint, "file": None}
         size, cap = int(att.get("size") or 0), self.settings["attachment_max_kb"] * 1024
         if not self.settings["include_attachments"]:
             data["leftOut"] = "names and sizes only (include_attachments = false)"
@@ -458,8 +456,6 @@ class Office365Connector(Connector):
                 head = content.lstrip()[:16].upper()
                 name += ".ics" if head.startswith(b"BEGIN:VCALENDAR") else ".vcf" if head.startswith(b"BEGIN:VCARD") \
                     else ".eml"
-                out["third"] = self._third_parties(_mime_addresses(content) if name.endswith(".eml")
-                                                   else emails_in(content.decode("utf-8", "replace")))
             out["file"] = data["file"] = self._save(box, msg, att, name, content)
             out["endpoint"] = self._endpoint(url)
         return out
@@ -537,6 +533,7 @@ class Office365Connector(Connector):
             for _, folder in self._pages(box, self._box_path(box, listing), {"$top": str(self.settings["page_size"])}):
                 if folders >= CONTACT_FOLDERS_MAX:
                     cut = True
+                    todo.clear()
                     break
                 folders += 1
                 fid = quote(str(folder.get("id")), safe="")
@@ -647,16 +644,6 @@ def _message_addresses(msg: Mapping[str, Any]) -> list[str]:
     """Every address on a message: from, sender, to, cc, bcc and reply-to."""
     return _people([msg.get("from"), msg.get("sender")]) + [
         a for key in ("toRecipients", "ccRecipients", "bccRecipients", "replyTo") for a in _people(msg.get(key))]
-
-
-def _mime_addresses(content: bytes) -> list[str]:
-    """The addresses in the headers of an attached message (MIME), for the redaction of other people."""
-    try:
-        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(content)
-    except (ValueError, TypeError):
-        return []
-    return [a for key in ("From", "Sender", "To", "Cc", "Bcc", "Reply-To")
-            for _, a in getaddresses([str(v) for v in headers.get_all(key) or []]) if a]
 
 
 def _strip_html(text: str) -> str:

@@ -400,6 +400,15 @@ def test_contacts_in_every_contact_folder_and_its_child_folders(run_export, sand
     assert OTHER not in text.lower() and "Maes Elektro" not in text        # Sofie and Pieter share the folders
 
 
+def test_more_contact_folders_than_the_bound_leave_the_connector_incomplete(run_export, sandbox, monkeypatch):
+    monkeypatch.setattr(office365_connector, "CONTACT_FOLDERS_MAX", 1)
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete"
+    assert "mailbox info@megasecurity.eu: more than 1 contact folders: only the first 1 were searched" in outcome.error
+    assert len(sandbox.requests_to("office365", "info@megasecurity.eu/contactFolders/")) == 1   # one folder's contacts
+
+
 # --------------------------------------------------------------------------------------- deleted mail
 def test_deleted_mail_exchange_still_holds_is_searched_and_marked(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["office365"])
