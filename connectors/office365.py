@@ -15,10 +15,31 @@ Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with
   ``$filter=from/emailAddress/address eq '<subject>'``, which is exact and uncapped (Graph accepts ``$filter`` on
   ``from`` but rejects ``toRecipients/any(...)``, and refuses ``$search`` together with ``$filter``). Bodies come
   as text (``Prefer: outlook.body-content-type="text"``), attachments as names and sizes
-  (``$expand=attachments($select=...)``); their content only with ``include_attachments = true``;
-* contacts: ``$filter=emailAddresses/any(a:a/address eq '<subject>')`` (default contacts folder);
+  (``$expand=attachments($select=...)``). ``/messages`` covers the whole mailbox including Deleted Items;
+* deleted mail Exchange still holds (``mailFolders/recoverableitemsdeletions/messages``, which ``/messages`` does
+  not cover): listed (no search there) and kept when the subject is on it, up to ``RECOVERABLE_MAX_PAGES``;
+* attachments (``include_attachments``, on by default), only of messages with ``hasAttachments``: a file as it is
+  and an attached item as MIME (an e-mail becomes a ``.eml``), both through ``.../attachments/{id}/$value``, one
+  request each, each up to ``attachment_max_kb`` (larger ones are listed with a note); a link to a cloud file
+  (``referenceAttachment``) has no ``$value`` and, in v1.0, no URL: it is listed by name. Each is also an
+  ``attachment`` record;
+* contacts: ``$filter=emailAddresses/any(a:a/address eq '<subject>')`` in the default contacts folder and in
+  every contact folder below it (``contactFolders``, their ``childFolders`` recursively, up to
+  ``CONTACT_FOLDERS_MAX``);
 * events: every event of the mailbox's calendar, kept when the subject is an attendee or the organizer (Graph
   does not filter on attendees).
+
+With ``archive = true`` (off by default: the route is Graph beta), each mailbox's ``settings/exchange`` (beta) tells
+whether it has an online archive (``inPlaceArchiveMailboxId``). Graph reaches an archive only through the mailbox
+import/export API (``/admin/exchange/mailboxes/{id}/folders/{id}/items``), whose items carry no sender, recipients
+or text, and whose export is an opaque stream "not intended for parsing": an archive cannot be searched for the
+subject here, so one that exists leaves the connector incomplete with that reason (search it with Purview
+eDiscovery).
+
+Per configured Microsoft 365 group (``groups``): every thread of its conversations (``/groups/{id}/threads``, with
+``toRecipients`` and ``ccRecipients``) and every post of each thread, kept when the subject wrote it (``from``,
+``sender``), was added by it (``newParticipants``) or is among the thread's recipients. Graph cannot filter
+threads or posts by address.
 
 Every hit is re-checked client-side (case-insensitive). Other people's addresses in a record (recipients,
 attendees, addresses quoted in a body) that are neither the subject's nor the shop's (``staff_domains`` and the
@@ -31,6 +52,7 @@ per-app-per-mailbox limit is 4); 429 and ``Retry-After`` go through the shared r
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import threading
@@ -60,6 +82,10 @@ MAILBOX_CONCURRENCY = 4          # Graph: 4 concurrent requests per app and mail
 MAILBOXES_AT_ONCE = 5            # mailboxes read side by side, three searches each (the session allows 16)
 SEARCH_LIMIT = 1000              # Graph: "A $search request returns up to 1,000 results"
 MAX_PAGES = 2000                 # a nextLink loop guard
+CONTACT_FOLDERS_MAX = 200        # contact folders searched per mailbox (below the default one, any depth)
+RECOVERABLE_MAX_PAGES = 40       # pages of Recoverable Items > Deletions listed per mailbox (no search there)
+GROUP_THREADS_MAX = 2000         # threads read per group (each costs one request for its posts)
+ATTACHMENT_MAX_KB = 25 * 1024    # Exchange Online's default message size limit is 25 MB (35 MB received)
 # Entra ID sign-in hosts and the Microsoft Graph hosts of the same cloud (learn.microsoft.com/graph/deployments)
 CLOUDS = {"login.microsoftonline.com": {"graph.microsoft.com"}, "login.windows.net": {"graph.microsoft.com"},
           "login.microsoftonline.us": {"graph.microsoft.us", "dod-graph.microsoft.us"},
@@ -69,7 +95,9 @@ GRAPH_HOSTS = set().union(*CLOUDS.values())
 MESSAGE_FIELDS = ("id,internetMessageId,conversationId,subject,from,sender,toRecipients,ccRecipients,"
                   "bccRecipients,replyTo,sentDateTime,receivedDateTime,body,hasAttachments,importance,isDraft,"
                   "parentFolderId")
-ATTACHMENT_FIELDS = "id,name,size,contentType,isInline"
+ATTACHMENT_FIELDS = "id,name,size,contentType,isInline,lastModifiedDateTime"
+THREAD_FIELDS = "id,topic,toRecipients,ccRecipients,uniqueSenders,lastDeliveredDateTime,hasAttachments"
+DELETED_FOLDER = "recoverableitemsdeletions"     # Graph's well-known name of Recoverable Items > Deletions
 EVENT_FIELDS = ("id,iCalUId,subject,body,start,end,isAllDay,isCancelled,location,attendees,organizer,type,"
                 "seriesMasterId,createdDateTime,lastModifiedDateTime")
 TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
@@ -88,6 +116,7 @@ class _Mailbox:
     covered: list[str] = field(default_factory=list)     # what its searches covered, for ctx.covered
     short: list[str] = field(default_factory=list)       # searches cut short, for ctx.cut_short
     withheld: list[tuple[int, str, str]] = field(default_factory=list)   # for ctx.withheld: count, what, why
+    notes: list[str] = field(default_factory=list)                       # for ctx.note
     skipped: str | None = None                           # why it could not be read
 
 
@@ -98,7 +127,8 @@ class Office365Connector(Connector):
     processor = "office365"
     categories = ("communications", "contact")
     datasets = DATASETS
-    description = "E-mail, Outlook contacts and calendar events in the shop's Microsoft 365 mailboxes (Graph)."
+    description = ("E-mail with its attachments, Outlook contacts, calendar events and group conversations in the "
+                   "shop's Microsoft 365 mailboxes (Graph).")
     declared_settings = (
         Setting("authority", "the tenant's Entra ID authority", "url", required=True,
                 example="`https://login.microsoftonline.com/<tenant-id>`"),
@@ -108,7 +138,16 @@ class Office365Connector(Connector):
         Setting("scope", "the token scope (client credentials: ends in /.default)", default=GRAPH_SCOPE),
         Setting("mailboxes", "mailboxes to read (addresses or user ids); none: every mailbox of the tenant", "list"),
         Setting("staff_domains", "the shop's own mail domains besides those of the mailboxes read", "list"),
-        Setting("include_attachments", "also put attachment contents in the package", "bool", default=False),
+        Setting("include_attachments", "put attachment contents in the package (files as they are, attached "
+                "e-mails as .eml); false: names and sizes only", "bool", default=True),
+        Setting("attachment_max_kb", "attachments larger than this stay out of the package (listed by name and "
+                "size, with a note)", "int", default=ATTACHMENT_MAX_KB, minimum=1, maximum=150 * 1024),
+        Setting("deleted_mail", "also search deleted mail Exchange still holds (Recoverable Items > Deletions)",
+                "bool", default=True),
+        Setting("archive", "ask Graph beta (settings/exchange) whether each mailbox has an online archive: one that "
+                "exists cannot be searched through Graph and leaves the result incomplete", "bool", default=False),
+        Setting("groups", "ids of Microsoft 365 groups whose conversations to search (posts from or to the "
+                "subject); permission Group-Conversation.Read.All", "list"),
         Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
         Setting("search_limit", "Graph's $search cap, above which a search is split by date", "int",
                 default=SEARCH_LIMIT, minimum=1, maximum=100000),
@@ -117,7 +156,7 @@ class Office365Connector(Connector):
     @classmethod
     def check(cls, settings: dict[str, Any]) -> None:
         """One entry per list item; an authority naming a tenant; authority, graph_url and scope of one cloud."""
-        for key in ("mailboxes", "staff_domains"):
+        for key in ("mailboxes", "staff_domains", "groups"):
             if any(re.search(r"[\s,;]", v) for v in settings[key] or ()):
                 raise ConfigError(f"config: connectors.office365.{key} must be a list with one entry per item")
         authority = urlsplit(settings["authority"])
@@ -226,21 +265,30 @@ class Office365Connector(Connector):
 
     def _pages(self, box: _Mailbox | None, path: str, params: Mapping[str, Any],
                headers: Mapping[str, str] | None = None, *, guard: PageGuard | None = None,
-               ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(endpoint, item) over every page, following ``@odata.nextLink`` unchanged (same origin only)."""
+               limit: int | None = None, cut: list[bool] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(endpoint, item) over every page, following ``@odata.nextLink`` unchanged (same origin only); with
+        ``limit``, at most that many pages (``cut`` gets True when more were left)."""
+        more: list[object] = [None]
 
         def fetch(link: str | None) -> dict[str, Any]:
             """One page, each of its items paired with the page's endpoint."""
             if link is not None and (urlsplit(link).scheme, urlsplit(link).netloc) != self._graph_origin:
                 raise VendorError(f"office365: refusing to follow a nextLink to another host ({urlsplit(link).netloc})")
             body, final_url = self._get(box, link or self.graph_url + path, None if link else params, headers)
+            more[0] = body.get("@odata.nextLink") if isinstance(body, dict) else None
             endpoint = self._endpoint(final_url)
             items = items_at(body, "value", "office365", endpoint)
             return {**body, "value": [(endpoint, i) for i in items if isinstance(i, dict)]}
 
+        count = 0
         for batch in pages(fetch, NextLinkPaginator(), lambda body: body["value"],
                            guard or PageGuard("office365", path, MAX_PAGES)):
             yield from batch
+            count += 1
+            if limit is not None and count >= limit and more[0]:
+                if cut is not None:
+                    cut.append(True)
+                return
 
     # ------------------------------------------------------------------ mailboxes
     def _mailboxes(self) -> list[_Mailbox]:
@@ -274,13 +322,31 @@ class Office365Connector(Connector):
                 self.ctx.cut_short(reason)
             for count, what, why in box.withheld:
                 self.ctx.withheld(count, what, why)
+            for text in box.notes:
+                self.ctx.note(text)
+            yield from records
+        groups = list(dict.fromkeys(self.settings["groups"] or ()))
+        for group, records in fan_out(self._group, [_Mailbox(ref=g, label=g) for g in groups],
+                                      workers=MAILBOXES_AT_ONCE, name="office365-group"):
+            if group.skipped is not None:
+                self.ctx.note(f"group {group.label} skipped: {group.skipped}")
+                continue
+            for line in group.covered:
+                self.ctx.covered(line)
+            for reason in group.short:
+                self.ctx.cut_short(reason)
+            for count, what, why in group.withheld:
+                self.ctx.withheld(count, what, why)
             yield from records
 
     def _read(self, box: _Mailbox) -> list[Record]:
         """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight)."""
-        searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (self._messages, self._contacts, self._events)
+        searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (
+            self._messages, self._contacts, self._events, self._folder_contacts,
+            *((self._deleted,) if self.settings["deleted_mail"] else ()),
+            *((self._archive,) if self.settings["archive"] else ()))
         try:
-            return [r for _, found in fan_out(lambda search: search(box), searches, workers=len(searches),
+            return [r for _, found in fan_out(lambda search: search(box), searches, workers=MAILBOX_CONCURRENCY,
                                               name="office365-mailbox") for r in found]
         except _MailboxSkipped as exc:
             box.skipped = str(exc)
@@ -332,45 +398,157 @@ class Office365Connector(Connector):
         box.withheld.append((len(found) - len(kept), f"messages found in {box.label}",
                              "the search matched them, but none is from or to the subject's address"))
         kept.sort(key=lambda em: em[1].get("sentDateTime") or em[1].get("receivedDateTime") or "", reverse=True)
-        return [self._message_record(box, e, m) for e, m in kept]
+        out = [r for e, m in kept for r in self._message_records(box, e, m)]
+        self._note_left_out(box, out)
+        return out
 
-    def _message_record(self, box: _Mailbox, endpoint: str, msg: dict[str, Any]) -> Record:
-        data, attachments = _data(box, msg), []
+    def _message_records(self, box: _Mailbox, endpoint: str, msg: dict[str, Any], *,
+                         deleted: bool = False) -> list[Record]:
+        """The message's record and, when it has attachments, one ``attachment`` record for each."""
+        data, attachments, records = _data(box, msg), [], []
+        if deleted:
+            data["heldAfterDeletion"] = True
         for att in msg.get("attachments") or []:
             item = {k: att.get(k) for k in ("name", "size", "contentType", "isInline")}
             item["kind"] = str(att.get("@odata.type") or "").rsplit(".", 1)[-1] or None
-            if self.settings["include_attachments"] and item["kind"] == "fileAttachment" and att.get("id"):
-                item["file"] = self._download(box, msg, att)
+            detail = self._attachment(box, endpoint, msg, att, item["kind"],
+                                      f"mailFolders/{DELETED_FOLDER}/messages" if deleted else "messages")
+            if detail.get("file"):
+                item["file"] = detail["file"]
             attachments.append(item)
+            # no third-party marks: the record holds no one's address, and files are not redacted (README)
+            records.append(self.ctx.record("communications", "attachment", detail["data"], endpoint=detail["endpoint"],
+                                           vendor_id=att.get("id")))
         data["attachments"] = attachments
         body = (msg.get("body") or {}).get("content") or ""
         third = self._third_parties([*_message_addresses(msg), *emails_in(body),
                                      *emails_in(str(msg.get("subject") or ""))])
-        return self.ctx.record("communications", "message", data, endpoint=endpoint, vendor_id=msg.get("id"),
-                               third_parties=third)
+        return [self.ctx.record("communications", "message", data, endpoint=endpoint, vendor_id=msg.get("id"),
+                                third_parties=third), *records]
 
-    def _download(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any]) -> str:
-        path = self._box_path(box, f"messages/{quote(str(msg['id']), safe='')}/attachments/"
-                                   f"{quote(str(att['id']), safe='')}/$value")
-        content, _ = self._get(box, self.graph_url + path, raw=True)
+    def _attachment(self, box: _Mailbox, endpoint: str, msg: Mapping[str, Any], att: Mapping[str, Any],
+                    kind: str | None, messages: str) -> dict[str, Any]:
+        """One attachment's record data (with its file in the package when it is fetched), endpoint and others;
+        ``messages`` is where the message is listed (``messages``, or a mail folder's ``.../messages``)."""
+        data: dict[str, Any] = {
+            "mailbox": box.label, "messageId": msg.get("id"), "messageSubject": msg.get("subject"),
+            "messageSentDateTime": msg.get("sentDateTime") or msg.get("receivedDateTime"),
+            **{k: att.get(k) for k in ("name", "size", "contentType", "isInline", "lastModifiedDateTime")},
+            "kind": kind,
+        }
+        out: dict[str, Any] = {"data": data, "endpoint": endpoint, "file": None}
+        size, cap = int(att.get("size") or 0), self.settings["attachment_max_kb"] * 1024
+        if not self.settings["include_attachments"]:
+            data["leftOut"] = "names and sizes only (include_attachments = false)"
+        elif kind == "referenceAttachment":
+            data["leftOut"] = "a link to a file in the cloud: Graph v1.0 gives neither its address nor its content"
+        elif kind not in ("fileAttachment", "itemAttachment") or not att.get("id"):
+            data["leftOut"] = "an attachment of a kind Graph does not deliver"
+        elif not msg.get("hasAttachments"):
+            data["leftOut"] = "shown inside the message text; Graph marks the message as without attachments"
+        elif size > cap:
+            data["leftOut"] = f"larger than {self.settings['attachment_max_kb']} kB (attachment_max_kb)"
+        else:
+            tail = f"{messages}/{quote(str(msg['id']), safe='')}/attachments/{quote(str(att['id']), safe='')}/$value"
+            content, url = self._get(box, self.graph_url + self._box_path(box, tail), raw=True)
+            name = str(att.get("name") or "attachment")
+            if kind == "itemAttachment":        # Graph: a message as MIME, an event as iCal, a contact as vCard
+                head = content.lstrip()[:16].upper()
+                name += ".ics" if head.startswith(b"BEGIN:VCALENDAR") else ".vcf" if head.startswith(b"BEGIN:VCARD") \
+                    else ".eml"
+            out["file"] = data["file"] = self._save(box, msg, att, name, content)
+            out["endpoint"] = self._endpoint(url)
+        return out
+
+    def _save(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any], name: str, content: bytes) -> str:
         day = str(msg.get("receivedDateTime") or msg.get("sentDateTime") or "")[:10]
-        name = _UNSAFE_NAME.sub("_", str(att.get("name") or "attachment")).strip("._") or "attachment"
+        safe = _UNSAFE_NAME.sub("_", name).strip("._") or "attachment"
         key = hashlib.sha1(f"{box.label}/{msg['id']}/{att['id']}".encode()).hexdigest()[:10]
         local = _UNSAFE_NAME.sub("_", box.label.split("@", 1)[0])
-        return self.ctx.attach("communications", f"{local}_{day}_{key}_{name}", content)
+        return self.ctx.attach("communications", f"{local}_{day}_{key}_{safe}", content)
+
+    def _note_left_out(self, box: _Mailbox, records: list[Record]) -> None:
+        big = [r for r in records if r.dataset == "attachment" and "attachment_max_kb" in str(r.data.get("leftOut"))]
+        if big:
+            box.notes.append(f"mailbox {box.label}: {_count(len(big), 'attachment')} larger than "
+                             f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
+                             f"and size: {', '.join(sorted(str(r.data.get('name')) for r in big))})")
+
+    def _archive(self, box: _Mailbox) -> list[Record]:
+        """Whether the mailbox has an online archive (beta ``settings/exchange``); one cannot be searched here."""
+        beta = self.graph_url.rsplit("/", 1)[0] + "/beta"
+        about, _ = self._get(box, beta + self._box_path(box, "settings/exchange"))
+        archive = about.get("inPlaceArchiveMailboxId") if isinstance(about, dict) else None
+        if archive:
+            box.short.append(f"mailbox {box.label} has an online archive that was not searched: Graph reaches an "
+                             "archive only through the mailbox export API, whose items carry no sender, recipients "
+                             "or text; search it with Microsoft Purview eDiscovery")
+        else:
+            box.covered.append(f"mailbox {box.label}: no online archive (Graph beta settings/exchange)")
+        return []
+
+    def _deleted(self, box: _Mailbox) -> list[Record]:
+        """Soft-deleted mail still held in Recoverable Items > Deletions: listed and matched here."""
+        path = self._box_path(box, f"mailFolders/{DELETED_FOLDER}/messages")
+        params = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
+                  "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
+        guard, cut = PageGuard("office365", path, MAX_PAGES), list[bool]()
+        listed = list(self._pages(box, path, params, TEXT_BODY, guard=guard, limit=RECOVERABLE_MAX_PAGES, cut=cut))
+        if cut:
+            box.short.append(f"mailbox {box.label}: deleted mail still held: only the first "
+                             f"{_count(RECOVERABLE_MAX_PAGES, 'page')} ({_count(len(listed), 'message')}) were read")
+        kept = [(e, m) for e, m in listed if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
+        box.covered.append(f"mailbox {box.label}: deleted mail still held (Recoverable Items > Deletions): "
+                           f"all {len(listed)} read ({_count(guard.pages, 'page')}), {len(kept)} with the subject")
+        out = [r for e, m in kept for r in self._message_records(box, e, m, deleted=True)]
+        self._note_left_out(box, out)
+        return out
 
     # ------------------------------------------------------------------ contacts and events
     def _contacts(self, box: _Mailbox) -> list[Record]:
-        escaped = self.email.replace("'", "''")
-        params = {"$filter": f"emailAddresses/any(a:a/address eq '{escaped}')", "$top": str(self.settings["page_size"])}
-        listed = list(self._pages(box, self._box_path(box, "contacts"), params))
-        out = [self.ctx.record("contact", "contact", _data(box, c), endpoint=endpoint, vendor_id=c.get("id"))
-               for endpoint, c in listed
-               if any(self.ctx.subject.matches((e or {}).get("address")) for e in c.get("emailAddresses") or [])]
-        box.withheld.append((len(listed) - len(out), f"contacts found in {box.label}",
+        out, withheld = self._contacts_in(box, "contacts", None)
+        box.withheld.append((withheld, f"contacts found in {box.label}",
                              "Graph's filter returned them, but none of their addresses is the subject's"))
         box.covered.append(f"mailbox {box.label}: contacts holding the address (default contacts folder): "
                            f"all {len(out)}")
+        return out
+
+    def _contacts_in(self, box: _Mailbox, tail: str, folder: str | None) -> tuple[list[Record], int]:
+        """The contacts holding the subject's address at ``tail``, and how many Graph returned for another."""
+        escaped = self.email.replace("'", "''")
+        params = {"$filter": f"emailAddresses/any(a:a/address eq '{escaped}')", "$top": str(self.settings["page_size"])}
+        listed = list(self._pages(box, self._box_path(box, tail), params))
+        out = [self.ctx.record("contact", "contact", {**_data(box, c), **({"contactFolder": folder} if folder else {})},
+                               endpoint=endpoint, vendor_id=c.get("id"))
+               for endpoint, c in listed
+               if any(self.ctx.subject.matches((e or {}).get("address")) for e in c.get("emailAddresses") or [])]
+        return out, len(listed) - len(out)
+
+    def _folder_contacts(self, box: _Mailbox) -> list[Record]:
+        """Contacts in every contact folder below the default one, child folders included (breadth first)."""
+        todo: list[tuple[str, str]] = [("contactFolders", "")]       # (where its child folders are listed, name)
+        folders, out, withheld, cut = 0, [], 0, False
+        while todo:
+            listing, parent = todo.pop(0)
+            for _, folder in self._pages(box, self._box_path(box, listing), {"$top": str(self.settings["page_size"])}):
+                if folders >= CONTACT_FOLDERS_MAX:
+                    cut = True
+                    todo.clear()
+                    break
+                folders += 1
+                fid = quote(str(folder.get("id")), safe="")
+                name = f"{parent} / {folder.get('displayName')}" if parent else str(folder.get("displayName"))
+                found, other = self._contacts_in(box, f"contactFolders/{fid}/contacts", name)
+                out += found
+                withheld += other
+                todo.append((f"contactFolders/{fid}/childFolders", name))
+        if cut:
+            box.short.append(f"mailbox {box.label}: more than {CONTACT_FOLDERS_MAX} contact folders: only the first "
+                             f"{CONTACT_FOLDERS_MAX} were searched")
+        box.withheld.append((withheld, f"contacts found in contact folders of {box.label}",
+                             "Graph's filter returned them, but none of their addresses is the subject's"))
+        box.covered.append(f"mailbox {box.label}: contacts holding the address in the other contact folders "
+                           f"({_count(folders, 'folder')}, child folders included): all {len(out)}")
         return out
 
     def _events(self, box: _Mailbox) -> list[Record]:
@@ -387,6 +565,51 @@ class Office365Connector(Connector):
                                        vendor_id=event.get("id"), third_parties=third))
         box.covered.append(f"mailbox {box.label}: events of the default calendar: all {seen} "
                            f"({_count(guard.pages, 'page')}), {len(out)} with the subject")
+        return out
+
+    # ------------------------------------------------------------------ Microsoft 365 groups
+    def _group(self, group: _Mailbox) -> list[Record]:
+        """Posts from or to the subject in every thread of one group's conversations."""
+        gid = quote(group.ref, safe="")
+        try:
+            about, _ = self._get(group, f"{self.graph_url}/groups/{gid}", {"$select": "id,displayName,mail"})
+            threads = list(self._pages(group, f"/groups/{gid}/threads", {"$select": THREAD_FIELDS}))
+        except _MailboxSkipped:
+            group.skipped = "no such group in the tenant (Request_ResourceNotFound)"
+            return []
+        group.label = str(about.get("mail") or group.ref).lower() if isinstance(about, dict) else group.ref
+        name = about.get("displayName") if isinstance(about, dict) else None
+        if len(threads) > GROUP_THREADS_MAX:
+            group.short.append(f"group {group.label}: {len(threads)} threads, only the newest {GROUP_THREADS_MAX} "
+                               "were read")
+            threads.sort(key=lambda et: str(et[1].get("lastDeliveredDateTime") or ""), reverse=True)
+            threads = threads[:GROUP_THREADS_MAX]
+
+        def posts(thread: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+            tid = quote(str(thread.get("id")), safe="")
+            return list(self._pages(group, f"/groups/{gid}/threads/{tid}/posts", {}))
+
+        out, seen = [], 0
+        for (_, thread), listed in fan_out(lambda et: posts(et[1]), threads, workers=MAILBOX_CONCURRENCY,
+                                           name="office365-posts"):
+            addressed = any(self.ctx.subject.matches(a) for a in _people(thread.get("toRecipients"))
+                            + _people(thread.get("ccRecipients")))
+            for endpoint, item in listed:
+                seen += 1
+                people = _people([item.get("from"), item.get("sender"), *(item.get("newParticipants") or [])])
+                if not addressed and not any(self.ctx.subject.matches(a) for a in people):
+                    continue
+                data = {"group": group.label, "groupName": name, "threadTopic": thread.get("topic"),
+                        "threadToRecipients": thread.get("toRecipients"),
+                        "threadCcRecipients": thread.get("ccRecipients"),
+                        **{k: v for k, v in item.items() if not k.startswith("@odata.")}}
+                body = (item.get("body") or {}).get("content") or ""
+                third = self._third_parties([*people, *_people(thread.get("toRecipients")),
+                                             *_people(thread.get("ccRecipients")), *emails_in(_strip_html(body))])
+                out.append(self.ctx.record("communications", "group_post", data, endpoint=endpoint,
+                                           vendor_id=item.get("id"), third_parties=third))
+        group.covered.append(f"group {group.label}: posts from or to the subject in all {len(threads)} threads "
+                             f"({seen} posts read): {len(out)} found")
         return out
 
     def _third_parties(self, addresses: Iterable[str | None]) -> list[str]:
@@ -421,6 +644,11 @@ def _message_addresses(msg: Mapping[str, Any]) -> list[str]:
     """Every address on a message: from, sender, to, cc, bcc and reply-to."""
     return _people([msg.get("from"), msg.get("sender")]) + [
         a for key in ("toRecipients", "ccRecipients", "bccRecipients", "replyTo") for a in _people(msg.get(key))]
+
+
+def _strip_html(text: str) -> str:
+    """Text without its HTML tags (a group post's body comes as HTML)."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
 
 
 def _graph_error(response: requests.Response) -> Mapping[str, Any]:

@@ -1,8 +1,11 @@
-"""What the Office 365 connector yields, field by field: e-mails, Outlook contacts and calendar events.
+"""What the Office 365 connector yields, field by field: e-mails and their attachments, Outlook contacts, calendar
+events and posts in Microsoft 365 group conversations.
 
 Paths follow Microsoft Graph's property names (v1.0: ``message``, ``contact``, ``event`` and their complex
-types ``recipient``, ``emailAddress``, ``itemBody``, ``physicalAddress``, ``location``, ``attendee``), plus the
-connector's own ``mailbox`` (the shop mailbox the item was found in) and, per attachment, ``kind`` and ``file``.
+types ``recipient``, ``emailAddress``, ``itemBody``, ``physicalAddress``, ``location``, ``attendee``; ``attachment``,
+``post``, ``conversationThread``), plus the connector's own ``mailbox`` (the shop mailbox the item was found in),
+per attachment ``kind``, ``file`` and ``leftOut``, a contact's ``contactFolder``, a deleted message's
+``heldAfterDeletion`` and a post's ``group`` and thread fields.
 Containers that may come empty or null (``ccRecipients: []``, ``sender: null``) are declared as well, each with
 its people-bearing parts (names, addresses, text anyone may have written) declared at their own paths.
 """
@@ -117,6 +120,8 @@ MESSAGE = Dataset(
         "hasAttachments": Field("Met bijlagen", "Has attachments", Kind.FLAG),
         "importance": Field("Belang", "Importance", Kind.CODE, IMPORTANCE),
         "isDraft": Field("Concept", "Draft", Kind.FLAG),
+        "heldAfterDeletion": Field("Verwijderd, maar nog bewaard door Exchange", "Deleted, but still held by Exchange",
+                                   Kind.FLAG),
         "attachments": Field("Bijlagen", "Attachments", Kind.DATA),
         "attachments.name": Field("Bestandsnaam", "File name", Kind.FREE_TEXT),
         "attachments.size": Field("Grootte (bytes)", "Size (bytes)", Kind.NUMBER),
@@ -135,6 +140,7 @@ CONTACT = Dataset(
         "id": ID,
         "changeKey": Field("Versie bij Microsoft", "Microsoft's version key", Kind.IDENTIFIER),
         "parentFolderId": FOLDER,
+        "contactFolder": Field("Map met contactpersonen", "Contacts folder", Kind.FREE_TEXT),
         "createdDateTime": CREATED,
         "lastModifiedDateTime": MODIFIED,
         "categories": Field("Categorieën", "Categories"),
@@ -217,4 +223,54 @@ EVENT = Dataset(
     date="start.dateTime", title=("subject", "start.dateTime"),
 )
 
-DATASETS: tuple[Dataset, ...] = (MESSAGE, CONTACT, EVENT)
+ATTACHMENT = Dataset(
+    # a file, attached e-mail or cloud link on a message to or from the customer; the file itself is in the package
+    "attachment", "communications", "Bijlage bij een e-mail", "E-mail attachment", Origin.PROVIDED,
+    {
+        "mailbox": MAILBOX,
+        "messageId": Field("Bericht (nummer bij Microsoft)", "Message (Microsoft's id)", Kind.IDENTIFIER),
+        "messageSubject": Field("Onderwerp van het bericht", "Subject of the message", Kind.FREE_TEXT),
+        "messageSentDateTime": Field("Bericht verzonden op", "Message sent on", Kind.DATE),
+        "name": Field("Naam van de bijlage", "Name of the attachment", Kind.FREE_TEXT),
+        "size": Field("Grootte (bytes)", "Size (bytes)", Kind.NUMBER),
+        "contentType": Field("Bestandstype", "File type"),
+        "isInline": Field("Getoond in de tekst", "Shown inside the text", Kind.FLAG),
+        "lastModifiedDateTime": MODIFIED,
+        "kind": Field("Soort bijlage", "Kind of attachment", Kind.CODE, ATTACHMENT_KINDS),
+        "file": Field("Bestand in dit pakket", "File in this package", Kind.IDENTIFIER),
+        "leftOut": Field("Waarom het bestand niet in dit pakket zit", "Why the file is not in this package",
+                         Kind.FREE_TEXT),
+    },
+    date="messageSentDateTime", title=("name", "messageSentDateTime"),
+)
+
+GROUP_POST = Dataset(
+    # a post in a Microsoft 365 group's conversations (the group mailbox), written by or addressed to the customer
+    "group_post", "communications", "Bericht in een groepsgesprek", "Post in a group conversation", Origin.PROVIDED,
+    {
+        "group": Field("E-mailadres van de groep", "The group's e-mail address", Kind.EMAIL),
+        "groupName": Field("Groep", "Group"),
+        "threadTopic": Field("Onderwerp van het gesprek", "Topic of the conversation", Kind.FREE_TEXT),
+        **_person("threadToRecipients", "Gesprek aan", "Conversation to", "geadresseerde van het gesprek",
+                  "Conversation recipient's"),
+        **_person("threadCcRecipients", "Gesprek in cc", "Conversation cc", "in cc van het gesprek",
+                  "Conversation cc recipient's"),
+        "id": ID,
+        "changeKey": Field("Versie bij Microsoft", "Microsoft's version key", Kind.IDENTIFIER),
+        "conversationId": Field("Gespreksnummer", "Conversation id", Kind.IDENTIFIER),
+        "conversationThreadId": Field("Draadnummer", "Thread id", Kind.IDENTIFIER),
+        "categories": Field("Categorieën", "Categories"),
+        "createdDateTime": CREATED,
+        "lastModifiedDateTime": MODIFIED,
+        "receivedDateTime": Field("Ontvangen op", "Received on", Kind.DATE),
+        **_person("from", "Van", "From", "afzender", "Sender's"),
+        **_person("sender", "Verzonden door", "Sent by", "verzender", "Sending account's"),
+        **_person("newParticipants", "Toegevoegd aan het gesprek", "Added to the conversation", "nieuwe deelnemer",
+                  "New participant's"),
+        "hasAttachments": Field("Met bijlagen", "Has attachments", Kind.FLAG),
+        **_body("Tekst van het bericht", "Post text"),
+    },
+    date="receivedDateTime", title=("threadTopic", "receivedDateTime"),
+)
+
+DATASETS: tuple[Dataset, ...] = (MESSAGE, CONTACT, EVENT, ATTACHMENT, GROUP_POST)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
 import time
+from email import policy as email_policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 import requests
@@ -42,9 +45,11 @@ def addresses(message: dict[str, Any]) -> list[str]:
     return out
 
 
-def expected_messages(email: str, names: tuple[str, ...] = CONFIGURED) -> set[str]:
-    """Ids of the fixture messages involving ``email``, computed from the fixtures, not by the connector."""
-    return {m["id"] for n in names for m in box(n)["messages"] if email.lower() in addresses(m)}
+def expected_messages(email: str, names: tuple[str, ...] = CONFIGURED, *, deleted: bool = True) -> set[str]:
+    """Ids of the fixture messages involving ``email`` (with the deleted ones Exchange still holds), computed from
+    the fixtures, not by the connector."""
+    return {m["id"] for n in names for m in box(n)["messages"] + (box(n)["recoverableItemsDeletions"] if deleted
+                                                                  else []) if email.lower() in addresses(m)}
 
 
 def ok(pkg) -> Any:
@@ -69,20 +74,27 @@ def test_demo_package_holds_jans_messages_contacts_and_events_and_nobody_elses(r
         assert r["source"]["endpoint"].startswith("GET /v1.0/users/") and "127.0.0.1" not in r["source"]["endpoint"]
     with_files = [r for r in messages if r["data"]["attachments"]]
     assert with_files and all(a["name"] and a["size"] > 0 for r in with_files for a in r["data"]["attachments"])
-    assert "contentBytes" not in pkg.text()                  # names and sizes only, by default
+    assert "contentBytes" not in pkg.text()                  # contents as files, never inline in the data
     assert {r["data"]["mailbox"] for r in messages} == {"info@megasecurity.eu", "verkoop@megasecurity.eu"}
 
     contacts = pkg.data("contact", "office365")
-    assert len(contacts) == 2 and {c["dataset"] for c in contacts} == {"contact"}
+    assert len(contacts) == 3 and {c["dataset"] for c in contacts} == {"contact"}
     assert all(any(e["address"].lower() == DEMO for e in c["data"]["emailAddresses"]) for c in contacts)
+    assert [c["data"].get("contactFolder") for c in contacts].count("Klanten / Installaties 2024") == 1
+
+    attachments = pkg.records("office365", "attachment")
+    assert {a["data"]["kind"] for a in attachments} == {"fileAttachment", "itemAttachment", "referenceAttachment"}
+    posts = pkg.records("office365", "group_post")
+    assert [p["data"]["threadTopic"] for p in posts] == ["Camera valt uit 's nachts"] * 2
 
     events = pkg.records("office365", "event")
     want_events = {e["id"] for n in CONFIGURED for e in box(n)["events"]
                    if DEMO in [a["emailAddress"]["address"].lower() for a in e["attendees"]]}
     assert {r["source"]["vendor_id"] for r in events} == want_events and len(events) == 5
 
-    assert outcome.records == len(messages) + len(contacts) + len(events)
-    assert outcome.categories == {"communications": len(messages) + len(events), "contact": len(contacts)}
+    assert outcome.records == len(messages) + len(contacts) + len(events) + len(attachments) + len(posts)
+    assert outcome.categories == {"communications": len(messages) + len(events) + len(attachments) + len(posts),
+                                  "contact": len(contacts)}
     text = pkg.text()
     for other in (OTHER, NEAR_MISS, "Claes", "Desmet Logistics"):
         assert other not in text
@@ -108,7 +120,7 @@ def test_third_parties_are_marked_for_redaction_but_not_the_subject_or_staff(run
 
 
 def test_other_customers_get_their_own_data_and_not_jans(run_export):
-    for email, contacts in ((OTHER, 1), (NEAR_MISS, 1)):
+    for email, contacts in ((OTHER, 2), (NEAR_MISS, 1)):         # Sofie is also in the "Klanten" folder
         pkg = run_export(email, vendors=["office365"])
         ok(pkg)
         assert {r["source"]["vendor_id"] for r in pkg.records("office365", "message")} == expected_messages(email)
@@ -211,7 +223,7 @@ def _peaks(run_export, sandbox, monkeypatch) -> tuple[int, dict[str, int]]:
     def slow_handle(request):
         nonlocal peak_boxes
         parts = request.path.split("/")
-        mailbox = parts[3] if len(parts) > 3 and parts[2] == "users" else None
+        mailbox = parts[3] if len(parts) > 3 and parts[2] in ("users", "groups") else None   # a group's mailbox too
         if mailbox:
             with lock:
                 in_flight[mailbox] = in_flight.get(mailbox, 0) + 1
@@ -233,12 +245,13 @@ def _peaks(run_export, sandbox, monkeypatch) -> tuple[int, dict[str, int]]:
 
 
 def test_mailboxes_are_read_concurrently_within_the_per_mailbox_limit(run_export, sandbox, monkeypatch):
-    # Graph allows 4 per app and mailbox; the connector runs messages, contacts and events side by side (3)
+    # Graph allows 4 per app and mailbox; the connector runs up to 6 searches of a mailbox side by side, and the
+    # posts of a group's threads, each through the mailbox's gate of 4
     peak_boxes, peak_per_box = _peaks(run_export, sandbox, monkeypatch)
     assert peak_boxes >= 2                                    # mailboxes overlap in time
     assert 1 < max(peak_per_box.values()) <= office365_connector.MAILBOX_CONCURRENCY == 4
     # the per-mailbox gate is what holds them back: at a limit of 1 no mailbox sees two requests at once,
-    # while the mailboxes still overlap (without the gate this run peaks at 3 per mailbox, as above)
+    # while the mailboxes still overlap
     monkeypatch.setattr(office365_connector, "MAILBOX_CONCURRENCY", 1)
     peak_boxes, peak_per_box = _peaks(run_export, sandbox, monkeypatch)
     assert peak_boxes >= 2
@@ -306,12 +319,173 @@ def test_a_capped_search_is_split_by_date_and_still_finds_everything(run_export,
     assert sandbox.requests_to("office365", "sent%3C%3D")      # "... AND sent<=YYYY-MM-DD"
 
 
-def test_attachment_contents_only_when_asked(run_export):
-    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"include_attachments": True}})
+def jans_attachments() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(message, attachment) for every attachment of Jan's messages in the configured mailboxes (fixtures)."""
+    ids = expected_messages(DEMO)
+    return [(m, a) for n in CONFIGURED for m in box(n)["messages"] + box(n)["recoverableItemsDeletions"]
+            if m["id"] in ids for a in m["attachments"]]
+
+
+def test_attachments_are_in_the_package_by_default_files_as_they_are_and_attached_mail_as_eml(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"])
     ok(pkg)
-    files = [a["file"] for r in pkg.records("office365", "message") for a in r["data"]["attachments"]]
-    assert files and all(f in pkg.zip.namelist() for f in files)
-    assert all(pkg.zip.read(f).startswith(b"%PDF-1.4") for f in files)
+    records = {r["source"]["vendor_id"]: r for r in pkg.records("office365", "attachment")}
+    assert set(records) == {a["id"] for _, a in jans_attachments()}
+    for message, att in jans_attachments():
+        data = records[att["id"]]["data"]
+        assert (data["messageId"], data["name"], data["size"]) == (message["id"], att["name"], att["size"])
+        kind = att["@odata.type"].rsplit(".", 1)[-1]
+        if kind == "fileAttachment":
+            assert pkg.zip.read(data["file"]) == base64.b64decode(att["contentBytes"])
+            assert data["file"].endswith(att["name"])
+        elif kind == "itemAttachment":                     # Graph's $value of an attached e-mail is MIME: a .eml
+            assert data["file"].endswith(".eml")
+            mail = BytesParser(policy=email_policy.default).parsebytes(pkg.zip.read(data["file"]))
+            assert mail["Subject"] == att["item"]["subject"] and DEMO in mail["To"].lower()
+            assert records[att["id"]]["source"]["endpoint"].endswith("/$value")
+        else:                                                # a cloud link: v1.0 has no URL and no $value
+            assert "file" not in data and "Graph v1.0 gives neither" in data["leftOut"]
+    # the message records point at the same files
+    files = {a.get("file") for r in pkg.records("office365", "message") for a in r["data"]["attachments"]} - {None}
+    assert files == {r["data"]["file"] for r in records.values() if "file" in r["data"]}
+    # one $value request per file or attached e-mail, only for messages with hasAttachments, none for the link
+    values = sandbox.requests_to("office365", "/$value")
+    fetched = [a for m, a in jans_attachments()
+               if m["hasAttachments"] and "referenceAttachment" not in a["@odata.type"]]
+    assert len(values) == len(fetched) == 26
+    with_attachments = {m["id"] for m, _ in jans_attachments() if m["hasAttachments"]}
+    assert all(unquote(x.path).split("/messages/")[1].split("/")[0] in with_attachments for x in values)
+
+
+def test_the_size_cap_leaves_bigger_attachments_out_with_a_note(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"attachment_max_kb": 1}})
+    outcome = ok(pkg)                                          # a cap chosen by the shop is a note, not a gap
+    big = {a["id"]: a for _, a in jans_attachments() if a["size"] > 1024}
+    small = {a["id"] for _, a in jans_attachments() if a["size"] <= 1024 and "reference" not in a["@odata.type"]}
+    assert big and small
+    records = {r["source"]["vendor_id"]: r["data"] for r in pkg.records("office365", "attachment")}
+    for att_id, att in big.items():
+        assert "file" not in records[att_id] and records[att_id]["leftOut"] == "larger than 1 kB (attachment_max_kb)"
+        assert records[att_id]["size"] == att["size"]
+        assert not sandbox.requests_to("office365", quote(att_id, safe=""))
+    assert all(records[i]["file"] in pkg.zip.namelist() for i in small)
+    notes = [n for n in outcome.notes if "larger than 1 kB left out of the package" in n]
+    assert sum(int(re.search(r": (\d+) attachments? larger", n).group(1)) for n in notes) == len(big)
+
+
+def test_names_and_sizes_only_when_attachments_are_turned_off(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"include_attachments": False}})
+    ok(pkg)
+    assert not sandbox.requests_to("office365", "/attachments/")
+    assert not [n for n in pkg.zip.namelist() if n.startswith("attachments/")]
+    records = pkg.records("office365", "attachment")
+    assert len(records) == len(jans_attachments())
+    assert {r["data"]["leftOut"] for r in records} == {"names and sizes only (include_attachments = false)"}
+
+
+# --------------------------------------------------------------------------------------- contact folders
+def test_contacts_in_every_contact_folder_and_its_child_folders(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"])
+    ok(pkg)
+    klanten = box("info")["contactFolders"][0]
+    nested = klanten["childFolders"][0]
+    jan = next(c for c in nested["contacts"] if c["emailAddresses"][0]["address"] == DEMO)
+    found = [c for c in pkg.data("contact", "office365") if c["source"]["vendor_id"] == jan["id"]]
+    assert len(found) == 1 and found[0]["data"]["contactFolder"] == "Klanten / Installaties 2024"
+    assert found[0]["data"]["parentFolderId"] == nested["id"]
+    assert "contactFolders/" + nested["id"] + "/contacts" in unquote(found[0]["source"]["endpoint"])
+    listed = [unquote(x.path) for x in sandbox.requests_to("office365", "/childFolders")]
+    assert any(klanten["id"] in p for p in listed) and any(nested["id"] in p for p in listed)   # recursively
+    text = pkg.text()
+    assert OTHER not in text.lower() and "Maes Elektro" not in text        # Sofie and Pieter share the folders
+
+
+def test_more_contact_folders_than_the_bound_leave_the_connector_incomplete(run_export, sandbox, monkeypatch):
+    monkeypatch.setattr(office365_connector, "CONTACT_FOLDERS_MAX", 1)
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete"
+    assert "mailbox info@megasecurity.eu: more than 1 contact folders: only the first 1 were searched" in outcome.error
+    assert len(sandbox.requests_to("office365", "info@megasecurity.eu/contactFolders/")) == 1   # one folder's contacts
+
+
+# --------------------------------------------------------------------------------------- deleted mail
+def test_deleted_mail_exchange_still_holds_is_searched_and_marked(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = ok(pkg)
+    held = [m for m in box("info")["recoverableItemsDeletions"] if DEMO in addresses(m)]
+    got = [r for r in pkg.records("office365", "message") if r["data"].get("heldAfterDeletion")]
+    assert [r["source"]["vendor_id"] for r in got] == [m["id"] for m in held] and len(held) == 1
+    assert "mailFolders/recoverableitemsdeletions/messages" in got[0]["source"]["endpoint"]
+    assert "mailbox info@megasecurity.eu: deleted mail still held (Recoverable Items > Deletions): all 2 read " \
+           "(1 page), 1 with the subject" in outcome.coverage
+    assert "Vraag over factuur" not in pkg.text()                         # Sofie's deleted mail
+    # its attachment is fetched where the message is: in the folder (Graph's mailFolders/{id}/messages/{id} route)
+    [att] = held[0]["attachments"]
+    [record] = [r for r in pkg.records("office365", "attachment") if r["source"]["vendor_id"] == att["id"]]
+    assert "/mailFolders/recoverableitemsdeletions/messages/" in record["source"]["endpoint"]
+    assert pkg.zip.read(record["data"]["file"]) == base64.b64decode(att["contentBytes"])
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"deleted_mail": False}})
+    assert not [r for r in pkg.records("office365", "message") if r["data"].get("heldAfterDeletion")]
+
+
+def test_a_deleted_items_listing_past_its_page_bound_leaves_the_connector_incomplete(run_export, sandbox,
+                                                                                     monkeypatch):
+    monkeypatch.setattr(office365_connector, "RECOVERABLE_MAX_PAGES", 1)
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"page_size": 1}})
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete"
+    assert "mailbox info@megasecurity.eu: deleted mail still held: only the first 1 page (1 message) were read" \
+        in outcome.error
+    listing = "info@megasecurity.eu/mailFolders/recoverableitemsdeletions/messages?"
+    assert len(sandbox.requests_to("office365", listing)) == 1
+
+
+# --------------------------------------------------------------------------------------- group conversations
+GROUPS = json.loads((FIXTURES / "groups.json").read_text(encoding="utf-8"))["value"]
+
+
+def test_group_posts_from_or_to_the_subject_and_nobody_elses(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["office365"], tables=UNREDACTED)
+    outcome = ok(pkg)
+    group = GROUPS[0]
+    jans = next(t for t in group["threads"] if t["topic"] == "Camera valt uit 's nachts")
+    posts = pkg.records("office365", "group_post")
+    assert [p["source"]["vendor_id"] for p in posts] == [x["id"] for x in jans["posts"]]
+    assert {p["data"]["group"] for p in posts} == {group["mail"]}
+    assert posts[1]["third_parties"] == ["els.vermeulen@example.be"]           # added to the thread by staff
+    text = pkg.text()
+    assert "dubbel betaald" not in text and "permanentie" not in text and OTHER not in text.lower()
+    assert f"group {group['mail']}: posts from or to the subject in all 3 threads (5 posts read): 2 found" \
+        in outcome.coverage
+    assert len(sandbox.requests_to("office365", "/posts")) == 3
+    sofie = run_export(OTHER, vendors=["office365"])
+    # her own post; the reply in her thread names her nowhere Graph shows (not in from, newParticipants or the
+    # thread's recipients), so it is not matched
+    assert [p["data"]["threadTopic"] for p in sofie.records("office365", "group_post")] == ["Factuur dubbel betaald"]
+    assert DEMO not in sofie.text().lower()
+
+
+# --------------------------------------------------------------------------------------- online archive (beta)
+def test_an_online_archive_is_looked_for_only_when_asked_and_leaves_the_result_incomplete(run_export, sandbox):
+    ok(run_export(DEMO, vendors=["office365"]))
+    assert not sandbox.requests_to("office365", "/beta/")                 # off by default: Graph beta
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"archive": True}})
+    outcome = pkg.result.connectors["office365"]
+    assert box("verkoop")["inPlaceArchive"] and not box("info")["inPlaceArchive"]
+    assert outcome.status == "incomplete" and pkg.result.status == "partial"
+    assert "mailbox verkoop@megasecurity.eu has an online archive that was not searched" in outcome.error
+    assert "mailbox info@megasecurity.eu: no online archive (Graph beta settings/exchange)" in outcome.coverage
+    assert len(sandbox.requests_to("office365", "/settings/exchange")) >= 2
+    assert pkg.records("office365", "message")                           # the rest is still exported
+
+
+def test_an_unknown_group_is_skipped_with_a_note(run_export, sandbox):
+    missing = "00000000-0000-4000-8000-000000000000"
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"groups": [missing]}})
+    outcome = ok(pkg)
+    assert f"group {missing} skipped: no such group in the tenant (Request_ResourceNotFound)" in outcome.notes
+    assert not pkg.records("office365", "group_post")
 
 
 # --------------------------------------------------------------------------------------- the sandbox itself
@@ -344,6 +518,11 @@ def _declared(name: str) -> set[str]:
       "$expand": "attachments($select=id,name,size,contentType,isInline)"}, "microsoft.graph.message"),
     ("GET /users/{id}/messages", "/users/info@megasecurity.eu/messages", {"$top": "400"}, "microsoft.graph.message"),
     ("GET /users/{id}/contacts", "/users/info@megasecurity.eu/contacts", {"$top": "100"}, "microsoft.graph.contact"),
+    ("GET /users/{id}/messages", "/users/info@megasecurity.eu/mailFolders/recoverableitemsdeletions/messages",
+     {"$expand": "attachments($select=id,name,size,contentType,isInline,lastModifiedDateTime)"},
+     "microsoft.graph.message"),
+    ("GET /users/{id}/contacts", "/users/info@megasecurity.eu/contactFolders/"
+     + box("info")["contactFolders"][0]["childFolders"][0]["id"] + "/contacts", {}, "microsoft.graph.contact"),
     ("GET /users/{id}/events", "/users/verkoop@megasecurity.eu/events", {"$top": "100"}, "microsoft.graph.event"),
     ("GET /users/{id}/messages", "/users/stagiair@megasecurity.eu/messages", {}, None),
 ])
@@ -443,7 +622,8 @@ def test_the_cross_field_checks_let_a_matching_cloud_and_the_sandbox_through(san
     us = cls.check_settings({**mapping["connectors"]["office365"], "authority": US_AUTHORITY,
                              "graph_url": "https://dod-graph.microsoft.us/v1.0",
                              "scope": "https://dod-graph.microsoft.us/.default"})
-    assert us["page_size"] == 50 and us["search_limit"] == 1000 and us["include_attachments"] is False
+    assert us["page_size"] == 50 and us["search_limit"] == 1000 and us["include_attachments"] is True
+    assert us["attachment_max_kb"] == 25 * 1024 and us["deleted_mail"] is True
 
 
 # --------------------------------------------------------------------------------------- declared datasets
@@ -530,9 +710,9 @@ def test_coverage_says_what_each_search_of_each_mailbox_covered(run_export):
     assert f"mailbox info@megasecurity.eu: events of the default calendar: all {events} (2 pages), 4 with the " \
            "subject" in outcome.coverage
     assert "mailbox info@megasecurity.eu: messages from, to, cc or bcc the subject ($search over 1 date range): " \
-           f"{len(expected_messages(DEMO, ('info',)))} found" in outcome.coverage
+           f"{len(expected_messages(DEMO, ('info',), deleted=False))} found" in outcome.coverage
     assert not any("stagiair" in line for line in outcome.coverage)          # skipped: a note, no coverage
-    assert len(outcome.coverage) == 1 + 2 * 4
+    assert len(outcome.coverage) == 1 + 2 * 6 + 1         # per mailbox 6 searches, and the one group
 
 
 def test_a_capped_search_that_cannot_be_split_leaves_the_connector_incomplete(run_export, sandbox):
@@ -558,11 +738,11 @@ def test_a_contact_graph_returns_for_another_address_is_withheld_with_the_standa
     sofie = next(c for c in box("info")["contacts"] if any(e["address"].lower() == OTHER for e in c["emailAddresses"]))
     jan = next(c for c in box("info")["contacts"] if any(e["address"].lower() == DEMO for e in c["emailAddresses"]))
     sandbox.inject(Fault("office365", status=200, body={"value": [jan, sofie]},
-                         match="GET /v1.0/users/info@megasecurity.eu/contacts"))
+                         match="GET /v1.0/users/info@megasecurity.eu/contacts?"))
     pkg = run_export(DEMO, vendors=["office365"])
     outcome = ok(pkg)
     assert [c["source"]["vendor_id"] for c in pkg.data("contact", "office365")
-            if c["data"]["mailbox"] == "info@megasecurity.eu"] == [jan["id"]]
+            if c["data"]["mailbox"] == "info@megasecurity.eu" and "contactFolder" not in c["data"]] == [jan["id"]]
     assert "withheld 1 contacts found in info@megasecurity.eu: Graph's filter returned them, but none of their " \
            "addresses is the subject's" in outcome.notes
     assert OTHER not in pkg.text().lower()

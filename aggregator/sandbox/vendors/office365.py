@@ -11,9 +11,15 @@ an authority URL, also under ``/{tenant}/...`` (``extra_prefixes``):
   newest first, at most ``search_cap`` = 1,000 results, no ``$filter``/``$orderby`` beside it) or
   ``$filter=from/emailAddress/address eq '…'``; ``$select``, ``$top``, ``$skip``,
   ``$expand=attachments($select=…)`` and ``Prefer: outlook.body-content-type="text"``;
-* ``GET /v1.0/users/{id}/messages/{id}/attachments/{id}/$value``;
-* ``GET /v1.0/users/{id}/contacts?$filter=emailAddresses/any(a:a/address eq '…')``;
-* ``GET /v1.0/users/{id}/events`` (attendee filters are not supported by Graph: list and page).
+* ``GET /v1.0/users/{id}/messages/{id}/attachments/{id}/$value``: a file attachment's bytes, an attached
+  e-mail as MIME (built here from the item), 405 for a reference attachment (as Graph documents);
+* ``GET /v1.0/users/{id}/mailFolders/recoverableitemsdeletions/messages`` (soft-deleted mail; not in ``/messages``),
+  and its messages' ``.../attachments/{id}/$value``;
+* ``GET /v1.0/users/{id}/contacts?$filter=emailAddresses/any(a:a/address eq '…')``, and the same under
+  ``/contactFolders/{id}/contacts``; ``/contactFolders`` and ``/contactFolders/{id}/childFolders``;
+* ``GET /v1.0/users/{id}/events`` (attendee filters are not supported by Graph: list and page);
+* ``GET /v1.0/groups/{id}``, ``/groups/{id}/threads`` and ``/groups/{id}/threads/{id}/posts`` (a Microsoft 365
+  group's mailbox).
 
 A user without an Exchange Online licence answers 404 ``MailboxNotEnabledForRESTAPI``; errors use Graph's
 ``{"error": {"code", "message", "innerError"}}`` shape. ``@odata.nextLink`` is absolute and carries
@@ -29,6 +35,8 @@ import secrets
 import threading
 import uuid
 from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote, urlencode
@@ -72,7 +80,8 @@ class App(VendorApp):
             for path in sorted(self.fixtures.glob("mailbox-*.json")):
                 box = self.load(path.name)
                 boxes[box["mailbox"].lower()] = box
-            self._data = {"tenant": tenant, "users": users, "boxes": boxes}
+            groups = {g["id"]: g for g in self.load("groups.json")["value"]}
+            self._data = {"tenant": tenant, "users": users, "boxes": boxes, "groups": groups}
         return self._data
 
     @property
@@ -88,6 +97,7 @@ class App(VendorApp):
             "client_secret": app["client_secret"],
             "graph_url": f"{base_url}/v1.0",
             "mailboxes": ["info@megasecurity.eu", "verkoop@megasecurity.eu", "stagiair@megasecurity.eu"],
+            "groups": sorted(self.data["groups"]),
         }
 
     # ------------------------------------------------------------------ routing
@@ -95,7 +105,7 @@ class App(VendorApp):
         segments = [unquote(s) for s in request.path.strip("/").split("/")]
         if not segments or not segments[0]:
             return None
-        if segments[0] != "v1.0":                 # /{tenant}/... : Entra ID (any tenant name, to answer like AAD)
+        if segments[0] not in ("v1.0", "beta"):   # /{tenant}/... : Entra ID (any tenant name, to answer like AAD)
             return self._identity(request, segments)
         auth = request.header("Authorization") or ""
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
@@ -109,10 +119,16 @@ class App(VendorApp):
         if request.method != "GET":
             return _graph_error(request, 405, "Request_BadRequest", "Only GET is served by this sandbox.")
         rest = segments[1:]
+        if segments[0] == "beta":                 # only the one beta route the connector may ask for
+            if len(rest) == 4 and rest[0] == "users" and rest[2:] == ["settings", "exchange"]:
+                return self._exchange_settings(request, rest[1])
+            return _graph_error(request, 400, "BadRequest", "Resource not found for the segment 'beta'.")
         if rest == ["users"]:
             return self._users(request)
         if len(rest) >= 3 and rest[0] == "users":
             return self._mailbox(request, rest[1], rest[2:])
+        if len(rest) >= 2 and rest[0] == "groups":
+            return self._group(request, rest[1], rest[2:])
         return _graph_error(request, 400, "BadRequest",
                             f"Resource not found for the segment '{rest[0] if rest else ''}'.")
 
@@ -192,7 +208,7 @@ class App(VendorApp):
                               "(application ID URI).")
         token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + base64.urlsafe_b64encode(
             f'{{"aud":"https://graph.microsoft.com","tid":"{self.tenant_id}","appid":"{client_id}",'
-            f'"roles":["Mail.Read","Contacts.Read","Calendars.Read","User.Read.All"]}}'.encode()
+            f'"roles":["Mail.Read","Contacts.Read","Calendars.Read","User.Read.All","Group-Conversation.Read.All"]}}'.encode()
         ).decode().rstrip("=") + "." + secrets.token_urlsafe(64)
         with self._lock:
             self._tokens.add(token)
@@ -230,9 +246,21 @@ class App(VendorApp):
         if kind == "messages" and len(rest) == 1:
             return self._messages(request, user, box)
         if kind == "messages" and len(rest) == 5 and rest[2] == "attachments" and rest[4] == "$value":
-            return self._attachment_value(request, box, rest[1], rest[3])
+            return self._attachment_value(request, box, box["messages"], rest[1], rest[3])
+        if rest[:3] == ["mailFolders", "recoverableitemsdeletions", "messages"] and len(rest) == 7 \
+                and rest[4] == "attachments" and rest[6] == "$value":
+            return self._attachment_value(request, box, box["recoverableItemsDeletions"], rest[3], rest[5])
         if kind == "contacts" and len(rest) == 1:
-            return self._contacts(request, user, box)
+            return self._contacts(request, user, box, box["contacts"])
+        if kind == "contactFolders":
+            return self._contact_folders(request, user, box, rest[1:])
+        if kind == "mailFolders" and rest[1:] == ["recoverableitemsdeletions", "messages"]:
+            expand = _expand_attachments(request)
+            if expand is False:
+                return _graph_error(request, 400, "BadRequest", "Parsing OData Select and Expand failed.")
+            return self._page(request, user, "mailFolders('recoverableitemsdeletions')/messages",
+                              box["recoverableItemsDeletions"], default_top=10,
+                              shape=lambda m: self._shape_message(request, m, expand))
         if kind == "events" and len(rest) == 1:
             return self._events(request, user, box)
         return _graph_error(request, 400, "BadRequest", f"Resource not found for the segment '{kind}'.")
@@ -267,24 +295,48 @@ class App(VendorApp):
         out = _project({k: v for k, v in message.items() if k != "attachments"}, _select(request))
         if "body" in out and _prefers_text(request):
             out["body"] = {"contentType": "text", "content": _html_to_text(message["body"]["content"])}
-        if expand is not None:
+        if expand is not None:       # an attached item's content only on $expand=microsoft.graph.itemattachment/item
             out["attachments"] = [
-                dict(a) if not expand else {"@odata.type": a["@odata.type"], **{k: a.get(k) for k in expand}}
+                {k: v for k, v in a.items() if k != "item"} if not expand
+                else {"@odata.type": a["@odata.type"], **{k: a.get(k) for k in expand}}
                 for a in message["attachments"]
             ]
         return out
 
-    def _attachment_value(self, request: Request, box: dict[str, Any], message_id: str, att_id: str) -> Response:
-        message = next((m for m in box["messages"] if m["id"] == message_id), None)
+    def _attachment_value(self, request: Request, box: dict[str, Any], messages: list[dict[str, Any]],
+                          message_id: str, att_id: str) -> Response:
+        message = next((m for m in messages if m["id"] == message_id), None)
         if message is None:
             return _graph_error(request, 404, "ErrorItemNotFound", "The specified object was not found in the store.")
         att = next((a for a in message["attachments"] if a["id"] == att_id), None)
         if att is None:
             return _graph_error(request, 404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        kind = att["@odata.type"].rsplit(".", 1)[-1]
+        if kind == "referenceAttachment":
+            return _graph_error(request, 405, "ErrorInvalidRequest",
+                                "The $value of a reference attachment cannot be retrieved.")
+        if kind == "itemAttachment":
+            return Response(200, _mime(att["item"]), {"Content-Type": "message/rfc822"})
         return Response(200, base64.b64decode(att["contentBytes"]), {"Content-Type": att["contentType"]})
 
-    def _contacts(self, request: Request, user: dict[str, Any], box: dict[str, Any]) -> Response:
-        items: list[dict[str, Any]] = box["contacts"]
+    def _contact_folders(self, request: Request, user: dict[str, Any], box: dict[str, Any],
+                         rest: list[str]) -> Response:
+        if not rest:
+            folders = box["contactFolders"]
+        else:
+            folder = _find_folder(box["contactFolders"], rest[0])
+            if folder is None or len(rest) != 2 or rest[1] not in ("contacts", "childFolders"):
+                return _graph_error(request, 404, "ErrorItemNotFound",
+                                    "The specified object was not found in the store.")
+            if rest[1] == "contacts":
+                return self._contacts(request, user, box, folder["contacts"])
+            folders = folder["childFolders"]
+        shown = [{k: f[k] for k in ("id", "displayName", "parentFolderId")} for f in folders]
+        return self._page(request, user, "contactFolders", shown, default_top=10,
+                          shape=lambda f: _project(f, _select(request)))
+
+    def _contacts(self, request: Request, user: dict[str, Any], box: dict[str, Any],
+                  items: list[dict[str, Any]]) -> Response:
         flt = request.arg("$filter")
         if flt is not None:
             m = _FILTER_CONTACT.match(flt.strip())
@@ -309,8 +361,54 @@ class App(VendorApp):
 
         return self._page(request, user, "events", box["events"], default_top=10, shape=shape)
 
+    def _exchange_settings(self, request: Request, who: str) -> Response:
+        """Beta ``exchangeSettings``: the primary mailbox's id and, where there is one, the online archive's."""
+        user = next((u for u in self.data["users"]
+                     if who.lower() in (u["id"], (u["userPrincipalName"] or "").lower(), (u["mail"] or "").lower())),
+                    None)
+        box = self.data["boxes"].get(((user or {}).get("mail") or "").lower())
+        if user is None or box is None or not box["licensed"]:
+            return _graph_error(request, 404, "ErrorInvalidUser" if user is None else "MailboxNotEnabledForRESTAPI",
+                                "The requested user is invalid or has no mailbox.")
+        body: dict[str, Any] = {
+            "@odata.context": f"https://graph.microsoft.com/beta/$metadata#users('{user['id']}')/settings/exchange/$entity",
+            "primaryMailboxId": f"MBX:{user['id']}@{self.tenant_id}",
+        }
+        if box.get("inPlaceArchive"):
+            body["inPlaceArchiveMailboxId"] = f"MBX:{box['inPlaceArchive']}@{self.tenant_id}"
+        return Response.json(body)
+
+    # ------------------------------------------------------------------ Graph: a Microsoft 365 group's mailbox
+    def _group(self, request: Request, group_id: str, rest: list[str]) -> Response:
+        group = self.data["groups"].get(group_id.lower())
+        if group is None:
+            return _graph_error(request, 404, "Request_ResourceNotFound",
+                                f"Resource '{group_id}' does not exist or one of its queried reference-property "
+                                "objects are not present.")
+        owner = {"id": f"groups('{group['id']}')"}
+        if not rest:
+            about = {k: v for k, v in group.items() if k != "threads"}
+            return Response.json({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#groups/$entity",
+                                  **_project(about, _select(request))})
+        if rest == ["threads"]:
+            shown = [{k: v for k, v in t.items() if k not in ("posts", "conversationId")} for t in group["threads"]]
+
+            def thread(t: dict[str, Any]) -> dict[str, Any]:
+                select = _select(request)        # toRecipients and ccRecipients: only on $select (Graph)
+                return _project(t, select) if select else {k: v for k, v in t.items()
+                                                           if k not in ("toRecipients", "ccRecipients")}
+            return self._page(request, owner, "threads", shown, default_top=10, shape=thread, owner_path="")
+        if len(rest) == 3 and rest[0] == "threads" and rest[2] == "posts":
+            found = next((t for t in group["threads"] if t["id"] == rest[1]), None)
+            if found is None:
+                return _graph_error(request, 404, "ErrorItemNotFound",
+                                    "The specified object was not found in the store.")
+            return self._page(request, owner, f"threads('{found['id']}')/posts", found["posts"], default_top=10,
+                              shape=lambda x: _project(x, _select(request)), owner_path="")
+        return _graph_error(request, 400, "BadRequest", f"Resource not found for the segment '{rest[0]}'.")
+
     def _page(self, request: Request, user: dict[str, Any], what: str, items: list[dict[str, Any]], *,
-              default_top: int, shape: Any) -> Response:
+              default_top: int, shape: Any, owner_path: str = "users") -> Response:
         top = request.int_arg("$top", default_top)
         if not 1 <= top <= 1000:
             return _graph_error(request, 400, "ErrorInvalidArgument", "The value of '$top' must be between 1 and "
@@ -319,7 +417,8 @@ class App(VendorApp):
         page = items[skip:skip + top]
         select = _select(request)
         body: dict[str, Any] = {
-            "@odata.context": f"https://graph.microsoft.com/v1.0/$metadata#users('{user['id']}')/{what}"
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#"
+                              + (f"users('{user['id']}')" if owner_path else user["id"]) + f"/{what}"
                               + (f"({','.join(select)})" if select else ""),
             "value": [shape(x) for x in page],
         }
@@ -456,3 +555,30 @@ def _next_link(request: Request, changes: dict[str, str], drop: tuple[str, ...] 
     query = urlencode(params, quote_via=quote, safe="")
     path = "/".join(quote(unquote(s), safe="@$") for s in request.path.split("/"))
     return f"https://{host}/office365{path}?{query}"
+
+
+def _find_folder(folders: list[dict[str, Any]], folder_id: str) -> dict[str, Any] | None:
+    """A contact folder anywhere below ``folders``, by id."""
+    for folder in folders:
+        if folder["id"] == folder_id:
+            return folder
+        found = _find_folder(folder["childFolders"], folder_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _mime(item: dict[str, Any]) -> bytes:
+    """An attached message as Graph's ``/$value`` returns it: MIME (RFC 5322)."""
+    def who(r: dict[str, Any]) -> str:
+        ea = r["emailAddress"]
+        return f'"{ea["name"]}" <{ea["address"]}>' if ea.get("name") else ea["address"]
+
+    msg = EmailMessage()
+    msg["From"] = who(item["from"])
+    msg["To"] = ", ".join(who(r) for r in item["toRecipients"])
+    msg["Subject"] = item["subject"]
+    msg["Date"] = format_datetime(datetime.fromisoformat(item["sentDateTime"].replace("Z", "+00:00")))
+    msg["Message-ID"] = item["internetMessageId"]
+    msg.set_content(item["body"]["content"], subtype="html")
+    return msg.as_bytes()
