@@ -39,7 +39,7 @@ def fixture_member(list_id: str, subscriber_hash: str) -> dict[str, Any]:
 
 
 def by_list(records: list[dict[str, Any]], list_id: str) -> list[dict[str, Any]]:
-    return [r for r in records if r["data"]["list_id"] == list_id]
+    return [r for r in records if r["data"].get("list_id") == list_id]
 
 
 # ----------------------------------------------------------------------------------------------- the demo customer
@@ -108,7 +108,7 @@ def test_search_members_alone_finds_the_audiences(run_export, sandbox):
 
 def test_unsubscribed_member_is_still_exported(run_export):
     pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
-    consent = by_list(pkg.data("consent", "mailchimp"), PROMOS)
+    consent = by_list(pkg.records("mailchimp", "subscription"), PROMOS)
     assert len(consent) == 1
     assert consent[0]["data"]["status"] == "unsubscribed"
     assert consent[0]["data"]["unsubscribe_reason"] == "Ik ontvang te veel e-mails"
