@@ -14,7 +14,8 @@ feed shows an open, click or bounce for: each with its time, link and IP address
 connected e-commerce store (``/ecommerce/stores``) the customer with the address
 (``…/customers?email_address=``), that customer's orders (``…/orders?customer_id=``) and carts (``…/carts`` has no
 filter: read and matched on the customer). Conversations (``/conversations``) are not read: Mailchimp deprecated
-them in favour of Inbox, which has no API; replies that reached the member's activity feed are exported with it.
+them in favour of Inbox, which has no API (only past conversations remain); the member's own replies are
+``conversation`` items of the activity feed and are exported with it.
 
 Transport: the SDK calls module-level ``requests.get`` (no session, no ``verify``); its ``ApiClient.request``
 is replaced by one that sends through this run's :class:`VendorSession`, so the CA bundle, the shared retry
