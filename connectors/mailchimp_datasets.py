@@ -317,17 +317,22 @@ STORE = {
     "store_id": F("Winkel-id in Mailchimp", "Store id in Mailchimp", Kind.IDENTIFIER),
     "store_name": F("Webwinkel", "Online shop"),
 }
-ADDRESS_PARTS = (("address1", "adresregel 1", "address line 1"), ("address2", "adresregel 2", "address line 2"),
-                 ("city", "gemeente", "city"), ("province", "provincie", "province"),
-                 ("province_code", "provinciecode", "province code"), ("postal_code", "postcode", "postal code"),
-                 ("country", "land", "country"), ("country_code", "landcode", "country code"),
-                 ("name", "naam", "name"), ("company", "bedrijf", "company"), ("phone", "telefoon", "phone"),
-                 ("latitude", "breedtegraad", "latitude"), ("longitude", "lengtegraad", "longitude"))
+_ADDR = Kind.ADDRESS
+ADDRESS_PARTS = (("address1", "adresregel 1", "address line 1", _ADDR),
+                 ("address2", "adresregel 2", "address line 2", _ADDR),
+                 ("city", "gemeente", "city", _ADDR), ("province", "provincie", "province", _ADDR),
+                 ("province_code", "provinciecode", "province code", _ADDR),
+                 ("postal_code", "postcode", "postal code", _ADDR), ("country", "land", "country", _ADDR),
+                 ("country_code", "landcode", "country code", _ADDR), ("latitude", "breedtegraad", "latitude", _ADDR),
+                 ("longitude", "lengtegraad", "longitude", _ADDR),
+                 # who the parcel or invoice is addressed to: a person, maybe not the customer (a gift)
+                 ("name", "naam", "name", Kind.NAME), ("company", "bedrijf", "company", Kind.NAME),
+                 ("phone", "telefoon", "phone", Kind.PHONE))
 ADDRESS_OWNERS = (("address", "Adres", "Address"), ("shipping_address", "Leveradres", "Shipping address"),
                   ("billing_address", "Factuuradres", "Billing address"),
                   ("customer.address", "Adres van de klant", "Customer's address"))
-SHOP_ADDRESS = {f"{owner}.{k}": F(f"{onl}: {nl}", f"{oen}: {en}", Kind.ADDRESS)
-                for owner, onl, oen in ADDRESS_OWNERS for k, nl, en in ADDRESS_PARTS}
+SHOP_ADDRESS = {f"{owner}.{k}": F(f"{onl}: {nl}", f"{oen}: {en}", kind)
+                for owner, onl, oen in ADDRESS_OWNERS for k, nl, en, kind in ADDRESS_PARTS}
 CUSTOMER_FIELDS = {
     "id": F("Klant-id (van de webwinkel)", "Customer id (from the online shop)", Kind.IDENTIFIER),
     "email_address": F("E-mailadres", "E-mail address", Kind.EMAIL),
