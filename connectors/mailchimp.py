@@ -13,9 +13,10 @@ feed shows an open, click or bounce for: each with its time, link and IP address
 (``/lists/{id}/abuse-reports`` has no filter: every report is read and the address matched); and in every
 connected e-commerce store (``/ecommerce/stores``) the customer with the address
 (``…/customers?email_address=``), that customer's orders (``…/orders?customer_id=``) and carts (``…/carts`` has no
-filter: read and matched on the customer). Conversations (``/conversations``) are not read: Mailchimp deprecated
-them in favour of Inbox, which has no API (only past conversations remain); the member's own replies are
-``conversation`` items of the activity feed and are exported with it.
+filter: read and matched on the customer). Past conversations (replies to campaigns): Mailchimp deprecated
+``/conversations`` in favour of Inbox, which has no API, but still lists the old ones; per audience they are read
+(``?list_id=``, no address filter) and matched on who started them, then every message of those is read
+(``/conversations/{id}/messages``). An account where the endpoint is gone (404) gets a note.
 
 Transport: the SDK calls module-level ``requests.get`` (no session, no ``verify``); its ``ApiClient.request``
 is replaced by one that sends through this run's :class:`VendorSession`, so the CA bundle, the shared retry
@@ -298,6 +299,7 @@ class MailchimpConnector(Connector):
         campaigns = self._campaigns(feeds)
         yield from self._campaign_reports(audiences, campaigns)
         yield from self._abuse_reports(audiences, [list_id for list_id, _ in members], campaigns)
+        yield from self._conversations(audiences, [list_id for list_id, _ in members], campaigns)
         yield from self._stores()
 
     def _records(self, audience: Json, list_id: str, member: Json, parts: dict[str, Any]) -> Iterator[Record]:
@@ -470,6 +472,46 @@ class MailchimpConnector(Connector):
                 yield ctx.record("consent", "abuse_report", {
                     "list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
                     "campaign_title": title, **data}, endpoint=endpoint, vendor_id=report.get("id"))
+
+    # ------------------------------------------------------------------ conversations
+    def _conversations(self, audiences: dict[str, Json], list_ids: list[str],
+                       campaigns: dict[str, Campaign]) -> Iterator[Record]:
+        """Every message of the past conversations the address started, in the audiences holding the member."""
+        ctx = self.ctx
+        api = self.client.conversations
+        started: list[tuple[str, Json]] = []
+        for list_id in list_ids:
+            try:
+                listing = self._listing("/conversations", "conversations", api.list, list_id=list_id)
+            except VendorError as exc:
+                if exc.status != 404:
+                    raise
+                ctx.note("Mailchimp no longer offers conversations (GET /conversations answered 404); replies to "
+                         "campaigns are in the activity feed only")
+                ctx.covered("conversations: not offered by the API (404)")
+                return
+            mine = [(list_id, c) for _, c in listing.items if ctx.subject.matches(c.get("from_email"))]
+            ctx.covered(f"conversations of audience {list_id}: all {len(listing.items)} read ({listing.pages} "
+                        f"page{'s' if listing.pages != 1 else ''}), {len(mine)} started by the address")
+            started += mine
+        threads = fan_out(lambda lc: self._call(f"GET /conversations/{lc[1]['id']}/messages",
+                                                api.get_conversation_messages, str(lc[1]["id"])),
+                          [(lid, c) for lid, c in started if c.get("id")], workers=self.workers, name="mailchimp")
+        for (list_id, conv), reply in threads:
+            endpoint = f"GET /conversations/{conv['id']}/messages"
+            messages = items_at(reply, "conversation_messages", "mailchimp", endpoint)
+            total = (reply or {}).get("total_items")
+            if isinstance(total, int) and total > len(messages):
+                ctx.cut_short(f"conversation {conv['id']}: {total} messages reported, {len(messages)} returned")
+            cid = str(conv.get("campaign_id") or "")
+            head = {"list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
+                    "campaign_id": cid, "campaign_title": campaigns[cid].title if cid in campaigns else "",
+                    "conversation_id": str(conv["id"])}
+            for msg in messages:
+                data = {k: v for k, v in msg.items() if k not in ("_links", "list_id", "conversation_id")}
+                yield ctx.record("communications", "conversation_message", {**head, **data}, endpoint=endpoint,
+                                 vendor_id=msg.get("id"), third_parties=self._others(msg.get("from_email"),
+                                                                                     msg.get("message")))
 
     # ------------------------------------------------------------------ e-commerce
     def _stores(self) -> Iterator[Record]:

@@ -1,7 +1,8 @@
 """What the Mailchimp connector yields, field by field: the member record of every audience holding the
 address, its contact, consent and sign-up parts, tags, the activity feed, events, goals and notes; per campaign
 the feed names, the recipient report, the opens, clicks and bounces with their IP address and the unsubscribe;
-abuse (spam) reports; and, in a connected store, the customer record, orders and carts.
+abuse (spam) reports; the messages of past conversations the member started; and, in a connected store, the
+customer record, orders and carts.
 
 Codes follow the Mailchimp Marketing API 3.0 (member ``status``, activity ``activity_type``, ``bounce_type``,
 ``email_type``, merge-field ``type``); ``member_rating`` is Mailchimp's own 1–5 engagement score.
@@ -312,6 +313,19 @@ ABUSE_REPORT = Dataset("abuse_report", "consent", "Spammelding (klacht over een 
     "date": F("Gemeld op", "Reported at", Kind.DATE),
 }, date="date", title=("campaign_title", "list_name"))
 
+CONVERSATION_MESSAGE = Dataset("conversation_message", "communications", "Bericht in een gesprek over een campagne",
+                               "Message in a conversation about a campaign", Origin.PROVIDED, {
+    **AUDIENCE, **CAMPAIGN,
+    "conversation_id": F("Gesprek-id", "Conversation id", Kind.IDENTIFIER),
+    "id": F("Bericht-id", "Message id", Kind.IDENTIFIER),
+    "from_label": F("Van", "From", Kind.NAME),
+    "from_email": F("Van (e-mailadres)", "From (e-mail address)", Kind.EMAIL),
+    "subject": F("Onderwerp", "Subject", Kind.FREE_TEXT),
+    "message": F("Bericht", "Message", Kind.FREE_TEXT),
+    "read": F("Gelezen", "Read", Kind.FLAG),
+    "timestamp": F("Verzonden of ontvangen op", "Sent or received at", Kind.DATE),
+}, date="timestamp", title=("from_label", "subject"))
+
 # ----------------------------------------------------------------------------------------------- e-commerce
 STORE = {
     "store_id": F("Winkel-id in Mailchimp", "Store id in Mailchimp", Kind.IDENTIFIER),
@@ -423,4 +437,4 @@ SHOP_CART = Dataset("shop_cart", "orders", "Winkelmandje (niet afgerekend)", "Sh
 
 DATASETS: tuple[Dataset, ...] = (MEMBER, MEMBER_CONTACT, SUBSCRIPTION, SIGNUP_TECHNICAL, TAG, ACTIVITY_DATASET, EVENT,
                                  GOAL, NOTE, CAMPAIGN_RECIPIENT, CAMPAIGN_ACTIVITY, CAMPAIGN_UNSUBSCRIBE, ABUSE_REPORT,
-                                 SHOP_CUSTOMER, SHOP_ORDER, SHOP_CART)
+                                 CONVERSATION_MESSAGE, SHOP_CUSTOMER, SHOP_ORDER, SHOP_CART)

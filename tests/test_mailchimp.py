@@ -297,6 +297,7 @@ LISTINGS = {   # every count/offset listing but the activity feed (above): path 
     "store customers": (r"/3\.0/ecommerce/stores/[\w-]+/customers", "customers", r"/ecommerce/stores/[\w-]+/customers"),
     "orders": (r"/3\.0/ecommerce/stores/[\w-]+/orders", "orders", r"/ecommerce/stores/[\w-]+/orders"),
     "carts": (r"/3\.0/ecommerce/stores/[\w-]+/carts", "carts", r"/ecommerce/stores/[\w-]+/carts"),
+    "conversations": (r"/3\.0/conversations", "conversations", r"/conversations"),
 }
 
 
@@ -732,3 +733,33 @@ def test_no_connected_store_is_a_note_not_an_error(run_export, sandbox):
     assert "e-commerce stores: none connected" in outcome.coverage
     assert not pkg.records("mailchimp", "shop_customer") and pkg.records("mailchimp", "member")
     assert not sandbox.requests_to("mailchimp", "/customers")
+
+
+def test_past_conversations_the_subject_started(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    messages = [m["data"] for m in pkg.records("mailchimp", "conversation_message")]
+    assert [(m["conversation_id"], m["from_email"]) for m in messages] == [
+        ("9d4c1f20b7", "Jan.Desmet@Example.be"), ("9d4c1f20b7", "info@megasecurity.eu")]   # his and the shop's
+    assert messages[0]["message"].startswith("Is de buitensirene") and messages[0]["list_id"] == NEWSLETTER
+    assert messages[0]["campaign_title"].startswith("Nieuwsbrief ") and messages[0]["timestamp"]
+    assert {r.path for r in sandbox.requests_to("mailchimp", "/conversations/")} == {
+        "/3.0/conversations/9d4c1f20b7/messages"}                     # not Sofie's, not another customer's
+    assert sorted(r.query for r in sandbox.requests_to("mailchimp", "/3.0/conversations?")) == [
+        f"count=1000&offset=0&list_id={list_id}" for list_id in sorted((NEWSLETTER, PROMOS))]
+    assert "toegangscontrole aan de Stationsplein" not in pkg.text() and "actiecode" not in pkg.text()
+    coverage = pkg.result.connectors["mailchimp"].coverage
+    assert f"conversations of audience {NEWSLETTER}: all 3 read (1 page), 1 started by the address" in coverage
+
+
+def test_conversations_no_longer_offered_is_a_note(run_export, sandbox):
+    missing = {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": "Resource Not Found",
+               "status": 404, "detail": "The requested resource could not be found.", "instance": "c"}
+    sandbox.inject(Fault("mailchimp", status=404, body=missing, times=None,
+                         match=lambda r: r.path == "/3.0/conversations"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status, outcome.error) == ("complete", "complete", None)
+    assert outcome.notes == ["Mailchimp no longer offers conversations (GET /conversations answered 404); replies "
+                             "to campaigns are in the activity feed only"]
+    assert "conversations: not offered by the API (404)" in outcome.coverage
+    assert not pkg.records("mailchimp", "conversation_message") and pkg.records("mailchimp", "shop_cart")

@@ -63,6 +63,10 @@ class App(VendorApp):
     def ecommerce(self) -> dict[str, Any]:
         return self.load("ecommerce.json")
 
+    @cached_property
+    def conversations(self) -> dict[str, Any]:
+        return self.load("conversations.json")
+
     @staticmethod
     def _hash_of(subscriber_hash: str) -> str:
         key = subscriber_hash.lower()
@@ -159,6 +163,8 @@ class App(VendorApp):
         match = _STORE.match(path)
         if match:
             return self._store_route(match["store"], match["sub"], request, count, offset)
+        if path == "/conversations" or path.startswith("/conversations/"):
+            return self._conversations(parts, request, count, offset)
         return not_found()
 
     # ----------------------------------------------------------------- routes
@@ -267,3 +273,23 @@ class App(VendorApp):
             items = [o for o in items if o["customer"]["id"] == request.arg("customer_id")]
         return Response.json({"store_id": store_id, sub: items[offset:offset + count], "total_items": len(items),
                               "_links": []})
+
+    def _conversations(self, parts: list[str], request: Request, count: int, offset: int) -> Response:
+        """Past conversations (deprecated for Inbox; the old ones are still listed), filtered by list or campaign."""
+        convs: list[dict[str, Any]] = self.conversations["conversations"]
+        if len(parts) == 2:
+            for key in ("list_id", "campaign_id"):
+                if request.arg(key):
+                    convs = [c for c in convs if c[key] == request.arg(key)]
+            return Response.json({"conversations": convs[offset:offset + count], "total_items": len(convs),
+                                  "_links": []})
+        conv = next((c for c in convs if c["id"] == parts[2]), None)
+        if conv is None:
+            return not_found()
+        if len(parts) == 3:
+            return Response.json(conv)
+        if len(parts) == 4 and parts[3] == "messages":    # not paged: every message of the conversation
+            msgs = self.conversations["messages"][conv["id"]]
+            return Response.json({"conversation_messages": msgs, "conversation_id": conv["id"],
+                                  "total_items": len(msgs), "_links": []})
+        return not_found()
