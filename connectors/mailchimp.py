@@ -6,6 +6,18 @@ case-insensitively) united with ``GET /lists?email=``. For each audience it read
 (``GET /lists/{id}/members/{md5(lower(email))}``), labels its merge fields and interests with the audience's
 own names, and reads the member's activity feed (every page), events, notes, tags and goals.
 
+Beyond the audiences (issue 23): for every campaign the activity feeds name, the per-recipient reports
+``/reports/{campaign_id}/sent-to/{hash}`` (every named campaign), ``…/email-activity/{hash}`` (the campaigns the
+feed shows an open, click or bounce for: each with its time, link and IP address) and ``…/unsubscribed/{hash}``
+(the campaigns the feed shows an unsubscribe for); the abuse (spam) reports of each audience holding the address
+(``/lists/{id}/abuse-reports`` has no filter: every report is read and the address matched); and in every
+connected e-commerce store (``/ecommerce/stores``) the customer with the address
+(``…/customers?email_address=``), that customer's orders (``…/orders?customer_id=``) and carts (``…/carts`` has no
+filter: read and matched on the customer). Past conversations (replies to campaigns): Mailchimp deprecated
+``/conversations`` in favour of Inbox, which has no API, but still lists the old ones; per audience they are read
+(``?list_id=``, no address filter) and matched on who started them, then every message of those is read
+(``/conversations/{id}/messages``). An account where the endpoint is gone (404) gets a note.
+
 Transport: the SDK calls module-level ``requests.get`` (no session, no ``verify``); its ``ApiClient.request``
 is replaced by one that sends through this run's :class:`VendorSession`, so the CA bundle, the shared retry
 policy (429/5xx), the 10-connection limit, call counting and redaction apply. The SDK's rewrite of the word
@@ -41,6 +53,7 @@ MAX_COUNT = 1000              # largest ``count`` the API accepts
 MAX_PAGES = 500               # pages read from one collection at most (500,000 items at the default
                               # page size); more means the vendor never answers a last page
 LAST_GOALS = 50               # the member goals endpoint returns the last 50 goal events, unpaged
+ENGAGED = frozenset({"open", "click", "bounce"})     # feed activity the email-activity report details
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
 # The member's own collections: the list key of a reply -> the path below the member.
 MEMBER_LISTS = {"activity": "activity-feed", "events": "events", "notes": "notes", "tags": "tags"}
@@ -56,13 +69,24 @@ class Listing(NamedTuple):
     pages: int
 
 
+class Campaign(NamedTuple):
+    """A campaign the member's activity feeds name: its title, the audience, when it was sent, and whether the
+    feed shows an open, click or bounce (``engaged``) or an unsubscribe (``left``) for it."""
+
+    title: str
+    list_id: str
+    sent_at: str
+    engaged: bool
+    left: bool
+
+
 class MailchimpConnector(Connector):
     """Mailchimp audiences through the official SDK, sent through this run's VendorSession."""
 
     name: ClassVar[str] = "mailchimp"
     processor: ClassVar[str] = "mailchimp"
     categories: ClassVar[tuple[str, ...]] = ("contact", "marketing", "consent", "engagement", "communications",
-                                             "technical")
+                                             "technical", "orders")
     declared_settings: ClassVar[tuple[Setting, ...]] = (
         Setting("api_key", "Marketing API key, \"<key>-<dc>\" (the data centre after the dash)", required=True,
                 secret=True, example="`${MAILCHIMP_KEY}`"),
@@ -70,10 +94,13 @@ class MailchimpConnector(Connector):
         Setting("page_size", "items asked per page (count)", "int", default=MAX_COUNT, minimum=1, maximum=MAX_COUNT),
         Setting("concurrency", "simultaneous requests (Mailchimp allows 10 per key)", "int", default=MAX_CONNECTIONS,
                 minimum=1, maximum=MAX_CONNECTIONS),
+        Setting("campaign_reports", "read the per-recipient report of every campaign the activity feed names "
+                "(one to three requests per campaign)", "bool", default=True),
     )
     datasets = DATASETS
     description: ClassVar[str] = ("Mailchimp audiences: member records (merge fields, interests, tags, consent, "
-                                  "opt-in IPs), activity feed, events, goals and notes.")
+                                  "opt-in IPs), activity feed, events, goals and notes; per-recipient campaign "
+                                  "reports, abuse reports, and the customer, orders and carts of connected stores.")
 
     @classmethod
     def check(cls, settings: dict[str, Any]) -> None:
@@ -263,10 +290,17 @@ class MailchimpConnector(Connector):
                                       lambda m: self.ctx.subject.matches(m[1].get("email_address")), "member records")
         tasks = [(list_id, member, part) for list_id, member in members for part in PARTS]
         done = fan_out(self._part, tasks, workers=self.workers, name="mailchimp")
+        feeds: list[tuple[str, Json]] = []
         for list_id, group in groupby(done, key=lambda pair: pair[0][0]):
             results = list(group)
             parts = {task[2]: result for task, result in results}
+            feeds += [(list_id, item) for _, item in parts["activity"].items]
             yield from self._records(audiences[list_id], list_id, results[0][0][1], parts)
+        campaigns = self._campaigns(feeds)
+        yield from self._campaign_reports(audiences, campaigns)
+        yield from self._abuse_reports(audiences, [list_id for list_id, _ in members], campaigns)
+        yield from self._conversations(audiences, [list_id for list_id, _ in members], campaigns)
+        yield from self._stores()
 
     def _records(self, audience: Json, list_id: str, member: Json, parts: dict[str, Any]) -> Iterator[Record]:
         ctx = self.ctx
@@ -339,6 +373,203 @@ class MailchimpConnector(Connector):
             data = {k: v for k, v in note.items() if k != "_links"}
             yield ctx.record("communications", "note", {**aud, **data}, endpoint=endpoint, vendor_id=note.get("id"),
                              third_parties=self._others(note.get("created_by"), note.get("note")))
+
+    # ------------------------------------------------------------------ campaign reports
+    @staticmethod
+    def _campaigns(feeds: list[tuple[str, Json]]) -> dict[str, Campaign]:
+        """campaign id → :class:`Campaign`, for every campaign the activity feeds name."""
+        seen: dict[str, list[tuple[str, Json]]] = {}
+        for list_id, item in feeds:
+            if item.get("campaign_id"):
+                seen.setdefault(str(item["campaign_id"]), []).append((list_id, item))
+        out: dict[str, Campaign] = {}
+        for cid, items in seen.items():
+            kinds = {str(i.get("activity_type")) for _, i in items}
+            sent = [str(i.get("created_at_timestamp") or "") for _, i in items if i.get("activity_type") == "sent"]
+            title = next((str(i["campaign_title"]) for _, i in items if i.get("campaign_title")), "")
+            out[cid] = Campaign(title, items[0][0], min(sent) if sent else "", bool(kinds & ENGAGED),
+                                "unsub" in kinds)
+        return out
+
+    def _report(self, task: tuple[str, str]) -> Json | None:
+        """One per-recipient report of one campaign, or None when Mailchimp holds none (404)."""
+        cid, kind = task
+        fn = {"sent-to": self.client.reports.get_campaign_recipient,
+              "email-activity": self.client.reports.get_email_activity_for_subscriber,
+              "unsubscribed": self.client.reports.get_unsubscribed_list_member}[kind]
+        return self._call(f"GET /reports/{cid}/{kind}/{self._hash}", fn, cid, self._hash, missing_ok=True)
+
+    def _campaign_reports(self, audiences: dict[str, Json], campaigns: dict[str, Campaign]) -> Iterator[Record]:
+        """The member's sent-to, email-activity and unsubscribed reports of the campaigns the feeds name."""
+        ctx = self.ctx
+        if not campaigns:
+            ctx.covered("campaign reports: the activity feeds name no campaign")
+            return
+        if not self.settings["campaign_reports"]:
+            ctx.cut_short(f"campaign reports of the {len(campaigns)} campaigns the activity feeds name were not read "
+                          "(campaign_reports = false)")
+            return
+        tasks = [(cid, kind) for cid, c in campaigns.items()
+                 for kind, wanted in (("sent-to", True), ("email-activity", c.engaged), ("unsubscribed", c.left))
+                 if wanted]
+        found: dict[str, int] = {"sent-to": 0, "email-activity": 0, "unsubscribed": 0}
+        asked = dict.fromkeys(found, 0)
+        replies: list[tuple[str, str, Json]] = []
+        for (cid, kind), reply in fan_out(self._report, tasks, workers=self.workers, name="mailchimp"):
+            asked[kind] += 1
+            if reply is not None:
+                found[kind] += 1
+                replies.append((cid, kind, reply))
+        owned = ctx.keep_owned(replies, lambda r: ctx.subject.matches(r[2].get("email_address")),
+                               "campaign reports")
+        missing = sum(asked.values()) - sum(found.values())
+        ctx.covered(f"campaign reports for the {len(campaigns)} campaigns the activity feeds name: delivery (sent-to) "
+                    f"{found['sent-to']} of {asked['sent-to']}; opens, clicks and bounces (email-activity) "
+                    f"{found['email-activity']} of the {asked['email-activity']} campaigns the feeds show them for; "
+                    f"unsubscribes {found['unsubscribed']} of the {asked['unsubscribed']} the feeds show")
+        if missing:
+            ctx.note(f"{missing} campaign report(s) named by the activity feed no longer exist at Mailchimp (404), "
+                     "e.g. for a deleted campaign")
+        for cid, kind, reply in owned:
+            yield from self._report_records(audiences, cid, campaigns[cid], kind, reply)
+
+    def _report_records(self, audiences: dict[str, Json], cid: str, campaign: Campaign, kind: str,
+                        reply: Json) -> Iterator[Record]:
+        ctx = self.ctx
+        list_id = str(reply.get("list_id") or campaign.list_id)
+        head = {"list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
+                "campaign_id": cid, "campaign_title": campaign.title}
+        body = {k: v for k, v in reply.items() if k not in ("_links", "activity", "campaign_id", "list_id")}
+        endpoint = f"GET /reports/{cid}/{kind}/{self._hash}"
+        if kind == "sent-to":
+            yield ctx.record("communications", "campaign_recipient", {**head, "sent_at": campaign.sent_at, **body},
+                             endpoint=endpoint, vendor_id=cid)
+        elif kind == "unsubscribed":
+            yield ctx.record("consent", "campaign_unsubscribe", {**head, **body}, endpoint=endpoint, vendor_id=cid)
+        else:
+            for action in items_at(reply, "activity", "mailchimp", endpoint):
+                yield ctx.record("engagement", "campaign_activity", {**head, **body, **action}, endpoint=endpoint,
+                                 vendor_id=cid)
+
+    # ------------------------------------------------------------------ abuse reports
+    def _abuse_reports(self, audiences: dict[str, Json], list_ids: list[str],
+                       campaigns: dict[str, Campaign]) -> Iterator[Record]:
+        """The subject's abuse (spam) reports in every audience with a member record for the address: the
+        collection has no filter, so every report is read and the address matched."""
+        ctx = self.ctx
+        lists = self.client.lists
+        read = fan_out(lambda list_id: self._listing(f"/lists/{list_id}/abuse-reports", "abuse_reports",
+                                                     lists.get_list_abuse_reports, list_id),
+                       list_ids, workers=self.workers, name="mailchimp")
+        for list_id, listing in read:
+            mine = [(e, r) for e, r in listing.items if ctx.subject.matches(r.get("email_address"))]
+            ctx.covered(f"abuse reports of audience {list_id}: all {len(listing.items)} read ({listing.pages} "
+                        f"page{'s' if listing.pages != 1 else ''}), {len(mine)} for the address")
+            for endpoint, report in mine:
+                cid = str(report.get("campaign_id") or "")
+                title = campaigns[cid].title if cid in campaigns else ""
+                data = {k: v for k, v in report.items() if k not in ("_links", "list_id")}
+                yield ctx.record("consent", "abuse_report", {
+                    "list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
+                    "campaign_title": title, **data}, endpoint=endpoint, vendor_id=report.get("id"))
+
+    # ------------------------------------------------------------------ conversations
+    def _conversations(self, audiences: dict[str, Json], list_ids: list[str],
+                       campaigns: dict[str, Campaign]) -> Iterator[Record]:
+        """Every message of the past conversations the address started, in the audiences holding the member."""
+        ctx = self.ctx
+        api = self.client.conversations
+        started: list[tuple[str, Json]] = []
+        for list_id in list_ids:
+            try:
+                listing = self._listing("/conversations", "conversations", api.list, list_id=list_id)
+            except VendorError as exc:
+                if exc.status != 404:
+                    raise
+                ctx.note("Mailchimp no longer offers conversations (GET /conversations answered 404); replies to "
+                         "campaigns are in the activity feed only")
+                ctx.covered("conversations: not offered by the API (404)")
+                return
+            mine = [(list_id, c) for _, c in listing.items if ctx.subject.matches(c.get("from_email"))]
+            ctx.covered(f"conversations of audience {list_id}: all {len(listing.items)} read ({listing.pages} "
+                        f"page{'s' if listing.pages != 1 else ''}), {len(mine)} started by the address")
+            started += mine
+        threads = fan_out(lambda lc: self._call(f"GET /conversations/{lc[1]['id']}/messages",
+                                                api.get_conversation_messages, str(lc[1]["id"])),
+                          [(lid, c) for lid, c in started if c.get("id")], workers=self.workers, name="mailchimp")
+        for (list_id, conv), reply in threads:
+            endpoint = f"GET /conversations/{conv['id']}/messages"
+            messages = items_at(reply, "conversation_messages", "mailchimp", endpoint)
+            total = (reply or {}).get("total_items")
+            if isinstance(total, int) and total > len(messages):
+                ctx.cut_short(f"conversation {conv['id']}: {total} messages reported, {len(messages)} returned")
+            cid = str(conv.get("campaign_id") or "")
+            head = {"list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
+                    "campaign_id": cid, "campaign_title": campaigns[cid].title if cid in campaigns else "",
+                    "conversation_id": str(conv["id"])}
+            for msg in messages:
+                data = {k: v for k, v in msg.items() if k not in ("_links", "list_id", "conversation_id")}
+                yield ctx.record("communications", "conversation_message", {**head, **data}, endpoint=endpoint,
+                                 vendor_id=msg.get("id"), third_parties=self._others(msg.get("from_email"),
+                                                                                     msg.get("message")))
+
+    # ------------------------------------------------------------------ e-commerce
+    def _stores(self) -> Iterator[Record]:
+        """The customer with the address in every connected store, with that customer's orders and carts."""
+        ctx = self.ctx
+        stores = [s for _, s in self._listing("/ecommerce/stores", "stores", self.client.ecommerce.stores).items
+                  if s.get("id")]
+        if not stores:
+            ctx.note("no e-commerce store is connected to this Mailchimp account: it holds no shop customers, "
+                     "orders or carts")
+            ctx.covered("e-commerce stores: none connected")
+            return
+        ctx.covered(f"e-commerce stores: all {len(stores)}")
+        for store in stores:
+            yield from self._store(store)
+
+    def _store(self, store: Json) -> Iterator[Record]:
+        ctx = self.ctx
+        ecommerce = self.client.ecommerce
+        sid, name = str(store["id"]), str(store.get("name") or "")
+        head = {"store_id": sid, "store_name": name}
+        base = f"/ecommerce/stores/{sid}"
+        found = self._listing(f"{base}/customers", "customers", ecommerce.get_all_store_customers, sid,
+                              email_address=ctx.subject.email)
+        customers = ctx.keep_owned(found.items, lambda c: ctx.subject.matches(c[1].get("email_address")),
+                                   f"customers of store {sid}")
+        if not customers:
+            ctx.covered(f"store {sid}: no customer with the address (orders and carts belong to a customer)")
+            return
+        ids = {str(c.get("id")) for _, c in customers}
+        for endpoint, customer in customers:
+            yield ctx.record("contact", "shop_customer", {**head, **{k: v for k, v in customer.items()
+                                                                   if k != "_links"}},
+                             endpoint=endpoint, vendor_id=customer.get("id"))
+        orders: list[tuple[str, Json]] = []
+        for cust in sorted(ids):
+            listing = self._listing(f"{base}/orders", "orders", ecommerce.get_store_orders, sid, customer_id=cust)
+            orders += ctx.keep_owned(listing.items, lambda o: self._customer_is(o[1], ids), f"orders of store {sid}")
+        carts = self._listing(f"{base}/carts", "carts", ecommerce.get_store_carts, sid)
+        mine = [(e, c) for e, c in carts.items if self._customer_is(c, ids)]
+        ctx.covered(f"store {sid}: {len(customers)} customer record(s) for the address; all {len(orders)} of their "
+                    f"orders; carts: all {len(carts.items)} read ({carts.pages} page{'s' if carts.pages != 1 else ''}),"
+                    f" {len(mine)} theirs")
+        for endpoint, order in orders:
+            yield ctx.record("orders", "shop_order", {**head, **{k: v for k, v in order.items()
+                                                               if k not in ("_links", "store_id")}},
+                             endpoint=endpoint, vendor_id=order.get("id"))
+        for endpoint, cart in mine:
+            yield ctx.record("orders", "shop_cart", {**head, **{k: v for k, v in cart.items() if k != "_links"}},
+                             endpoint=endpoint, vendor_id=cart.get("id"))
+
+    def _customer_is(self, item: Json, ids: set[str]) -> bool:
+        """An order's or cart's customer is the subject's record: one of ``ids`` and the subject's address."""
+        customer = item.get("customer")
+        if not isinstance(customer, dict):
+            return False
+        return str(customer.get("id")) in ids and self.ctx.subject.matches(customer.get("email_address"))
+
 
     def _others(self, *texts: object) -> list[str]:
         """E-mail addresses in ``texts`` that are not the subject's (staff, other people)."""

@@ -1,5 +1,8 @@
 """What the Mailchimp connector yields, field by field: the member record of every audience holding the
-address, its contact, consent and sign-up parts, tags, the activity feed, events, goals and notes.
+address, its contact, consent and sign-up parts, tags, the activity feed, events, goals and notes; per campaign
+the feed names, the recipient report, the opens, clicks and bounces with their IP address and the unsubscribe;
+abuse (spam) reports; the messages of past conversations the member started; and, in a connected store, the
+customer record, orders and carts.
 
 Codes follow the Mailchimp Marketing API 3.0 (member ``status``, activity ``activity_type``, ``bounce_type``,
 ``email_type``, merge-field ``type``); ``member_rating`` is Mailchimp's own 1–5 engagement score.
@@ -249,5 +252,189 @@ NOTE = Dataset("note", "communications", "Notitie van de winkel", "Note by the s
     "email_id": F("Abonnee-hash (van het e-mailadres)", "Subscriber hash (of the e-mail address)", Kind.IDENTIFIER),
 }, date="created_at", title=("created_by",))
 
+# ----------------------------------------------------------------------------------------------- campaign reports
+RECIPIENT_STATUS = {
+    "sent": ("afgeleverd", "delivered"),
+    "hard": ("niet afgeleverd, blijvend (hard bounce)", "not delivered, permanently (hard bounce)"),
+    "soft": ("niet afgeleverd, tijdelijk (soft bounce)", "not delivered, temporarily (soft bounce)"),
+}
+ABSPLIT = {"a": ("variant A van een A/B-test", "variant A of an A/B test"),
+           "b": ("variant B van een A/B-test", "variant B of an A/B test"),
+           "winner": ("winnende variant van een A/B-test", "winning variant of an A/B test")}
+ACTION = {"open": ("e-mail geopend", "e-mail opened"), "click": ("link aangeklikt", "link clicked"),
+          "bounce": ("e-mail niet afgeleverd", "e-mail not delivered (bounce)")}
+CAMPAIGN = {
+    "campaign_id": F("Campagne-id", "Campaign id", Kind.IDENTIFIER),
+    "campaign_title": F("Campagne", "Campaign"),
+}
+RECIPIENT = {
+    "email_address": F("E-mailadres", "E-mail address", Kind.EMAIL),
+    "email_id": F("Abonnee-hash (van het e-mailadres)", "Subscriber hash (of the e-mail address)", Kind.IDENTIFIER),
+    "list_is_active": F("Doelgroep bestaat nog", "Audience still exists", Kind.FLAG),
+    "vip": F("VIP", "VIP", Kind.FLAG),
+}
+SENT_MERGE = {   # the profile fields as they were filled in the e-mail
+    "merge_fields": F("Profielvelden in de e-mail", "Profile fields in the e-mail", Kind.DATA),
+    **{f"merge_fields.{k}": F(f.nl, f.en, f.kind) for k, f in MERGE.items() if k != "merge_fields"},
+}
+
+CAMPAIGN_RECIPIENT = Dataset("campaign_recipient", "communications", "Ontvangen campagne-e-mail",
+                             "Campaign e-mail received", Origin.OBSERVED, {
+    **AUDIENCE, **CAMPAIGN, **RECIPIENT, **SENT_MERGE,
+    "sent_at": F("Verzonden op (volgens de activiteit)", "Sent at (from the activity)", Kind.DATE),
+    "status": F("Aflevering", "Delivery", Kind.CODE, RECIPIENT_STATUS),
+    "open_count": F("Aantal keer geopend", "Times opened", Kind.NUMBER),
+    "last_open": F("Laatst geopend", "Last opened", Kind.DATE),
+    "absplit_group": F("A/B-testgroep", "A/B test group", Kind.CODE, ABSPLIT),
+    "gmt_offset": F("Tijdzone bij verzending (uren van GMT)", "Time zone when sent (hours from GMT)", Kind.NUMBER),
+}, date="sent_at", title=("campaign_title",))
+
+CAMPAIGN_ACTIVITY = Dataset("campaign_activity", "engagement", "Opening, klik of bounce van een campagne-e-mail",
+                            "Open, click or bounce of a campaign e-mail", Origin.OBSERVED, {
+    **AUDIENCE, **CAMPAIGN, **RECIPIENT,
+    "action": F("Wat gebeurde", "What happened", Kind.CODE, ACTION),
+    "type": F("Soort bounce", "Kind of bounce", Kind.CODE, BOUNCE),
+    "timestamp": F("Tijdstip", "When", Kind.DATE),
+    "url": F("Aangeklikte link", "Link clicked", Kind.URL),
+    "ip": F("IP-adres", "IP address", Kind.NETWORK),
+}, date="timestamp", title=("action", "campaign_title"))
+
+CAMPAIGN_UNSUBSCRIBE = Dataset("campaign_unsubscribe", "consent", "Uitschrijving via een campagne-e-mail",
+                               "Unsubscribe through a campaign e-mail", Origin.PROVIDED, {
+    **AUDIENCE, **CAMPAIGN, **RECIPIENT, **SENT_MERGE,
+    "timestamp": F("Uitgeschreven op", "Unsubscribed at", Kind.DATE),
+    "reason": F("Opgegeven reden", "Reason given", Kind.FREE_TEXT),
+}, date="timestamp", title=("campaign_title",))
+
+ABUSE_REPORT = Dataset("abuse_report", "consent", "Spammelding (klacht over een e-mail)",
+                       "Abuse report (spam complaint about an e-mail)", Origin.OBSERVED, {
+    **AUDIENCE, **CAMPAIGN, **RECIPIENT, **SENT_MERGE,
+    "id": F("Meldings-id", "Report id", Kind.IDENTIFIER),
+    "date": F("Gemeld op", "Reported at", Kind.DATE),
+}, date="date", title=("campaign_title", "list_name"))
+
+CONVERSATION_MESSAGE = Dataset("conversation_message", "communications", "Bericht in een gesprek over een campagne",
+                               "Message in a conversation about a campaign", Origin.PROVIDED, {
+    **AUDIENCE, **CAMPAIGN,
+    "conversation_id": F("Gesprek-id", "Conversation id", Kind.IDENTIFIER),
+    "id": F("Bericht-id", "Message id", Kind.IDENTIFIER),
+    "from_label": F("Van", "From", Kind.NAME),
+    "from_email": F("Van (e-mailadres)", "From (e-mail address)", Kind.EMAIL),
+    "subject": F("Onderwerp", "Subject", Kind.FREE_TEXT),
+    "message": F("Bericht", "Message", Kind.FREE_TEXT),
+    "read": F("Gelezen", "Read", Kind.FLAG),
+    "timestamp": F("Verzonden of ontvangen op", "Sent or received at", Kind.DATE),
+}, date="timestamp", title=("from_label", "subject"))
+
+# ----------------------------------------------------------------------------------------------- e-commerce
+STORE = {
+    "store_id": F("Winkel-id in Mailchimp", "Store id in Mailchimp", Kind.IDENTIFIER),
+    "store_name": F("Webwinkel", "Online shop"),
+}
+_ADDR = Kind.ADDRESS
+ADDRESS_PARTS = (("address1", "adresregel 1", "address line 1", _ADDR),
+                 ("address2", "adresregel 2", "address line 2", _ADDR),
+                 ("city", "gemeente", "city", _ADDR), ("province", "provincie", "province", _ADDR),
+                 ("province_code", "provinciecode", "province code", _ADDR),
+                 ("postal_code", "postcode", "postal code", _ADDR), ("country", "land", "country", _ADDR),
+                 ("country_code", "landcode", "country code", _ADDR), ("latitude", "breedtegraad", "latitude", _ADDR),
+                 ("longitude", "lengtegraad", "longitude", _ADDR),
+                 # who the parcel or invoice is addressed to: a person, maybe not the customer (a gift)
+                 ("name", "naam", "name", Kind.NAME), ("company", "bedrijf", "company", Kind.NAME),
+                 ("phone", "telefoon", "phone", Kind.PHONE))
+ADDRESS_OWNERS = (("address", "Adres", "Address"), ("shipping_address", "Leveradres", "Shipping address"),
+                  ("billing_address", "Factuuradres", "Billing address"),
+                  ("customer.address", "Adres van de klant", "Customer's address"))
+SHOP_ADDRESS = {f"{owner}.{k}": F(f"{onl}: {nl}", f"{oen}: {en}", kind)
+                for owner, onl, oen in ADDRESS_OWNERS for k, nl, en, kind in ADDRESS_PARTS}
+CUSTOMER_FIELDS = {
+    "id": F("Klant-id (van de webwinkel)", "Customer id (from the online shop)", Kind.IDENTIFIER),
+    "email_address": F("E-mailadres", "E-mail address", Kind.EMAIL),
+    "first_name": F("Voornaam", "First name", Kind.NAME),
+    "last_name": F("Achternaam", "Last name", Kind.NAME),
+    "company": F("Bedrijf", "Company", Kind.NAME),
+    "opt_in_status": F("Ingeschreven op de nieuwsbrief via de winkel", "Subscribed to the newsletter through the shop",
+                       Kind.FLAG),
+    "orders_count": F("Aantal bestellingen", "Number of orders", Kind.NUMBER),
+    "total_spent": F("Totaal besteed", "Total spent", Kind.AMOUNT),
+    "created_at": F("Klant sinds", "Customer since", Kind.DATE),
+    "updated_at": F("Gewijzigd op", "Changed at", Kind.DATE),
+}
+LINES = {
+    "lines": F("Artikelen", "Items", Kind.DATA),
+    "lines.id": F("Lijn-id", "Line id", Kind.IDENTIFIER),
+    "lines.product_id": F("Product-id", "Product id", Kind.IDENTIFIER),
+    "lines.product_title": F("Product", "Product"),
+    "lines.product_variant_id": F("Variant-id", "Variant id", Kind.IDENTIFIER),
+    "lines.product_variant_title": F("Variant", "Variant"),
+    "lines.quantity": F("Aantal", "Quantity", Kind.NUMBER),
+    "lines.price": F("Prijs", "Price", Kind.AMOUNT),
+    "lines.discount": F("Korting", "Discount", Kind.AMOUNT),
+    "lines.image_url": F("Afbeelding", "Image", Kind.URL),
+}
+IN_CUSTOMER = {f"customer.{k}": F(f"Klant: {f.nl.lower()}", f"Customer: {f.en.lower()}", f.kind)
+               for k, f in CUSTOMER_FIELDS.items()}
+MONEY = {
+    "currency_code": F("Munt", "Currency", Kind.CODE),
+    "order_total": F("Totaal", "Total", Kind.AMOUNT),
+    "tax_total": F("Waarvan btw", "Of which VAT", Kind.AMOUNT),
+}
+FINANCIAL = {"paid": ("betaald", "paid"), "pending": ("wacht op betaling", "awaiting payment"),
+             "refunded": ("terugbetaald", "refunded"), "cancelled": ("geannuleerd", "cancelled"),
+             "partially_refunded": ("deels terugbetaald", "partly refunded")}
+FULFILMENT = {"shipped": ("verzonden", "shipped"), "pending": ("nog niet verzonden", "not shipped yet"),
+              "partial": ("deels verzonden", "partly shipped"), "cancelled": ("geannuleerd", "cancelled")}
+
+SHOP_CUSTOMER = Dataset("shop_customer", "contact", "Klant van de webwinkel (zoals gesynchroniseerd naar Mailchimp)",
+                        "Customer of the online shop (as synced to Mailchimp)", Origin.PROVIDED, {
+    **STORE, **CUSTOMER_FIELDS, **{k: f for k, f in SHOP_ADDRESS.items() if k.startswith("address.")},
+    "address": F("Adres", "Address", Kind.ADDRESS),
+}, date="updated_at", title=("store_name",))
+
+SHOP_ORDER = Dataset("shop_order", "orders", "Bestelling (zoals gesynchroniseerd naar Mailchimp)",
+                     "Order (as synced to Mailchimp)", Origin.PROVIDED, {
+    **STORE, **MONEY, **LINES, **IN_CUSTOMER,
+    **{k: f for k, f in SHOP_ADDRESS.items() if not k.startswith("address.")},
+    "customer": F("Klant", "Customer", Kind.DATA),
+    "id": F("Bestelnummer", "Order number", Kind.IDENTIFIER),
+    "campaign_id": F("Campagne die tot de bestelling leidde", "Campaign that led to the order", Kind.IDENTIFIER),
+    "landing_site": F("Eerste pagina van het bezoek", "First page of the visit", Kind.URL),
+    "financial_status": F("Betaalstatus", "Payment status", Kind.CODE, FINANCIAL),
+    "fulfillment_status": F("Verzendstatus", "Shipping status", Kind.CODE, FULFILMENT),
+    "order_url": F("Link naar de bestelling", "Link to the order", Kind.URL),
+    "discount_total": F("Korting", "Discount", Kind.AMOUNT),
+    "shipping_total": F("Verzendkosten", "Shipping costs", Kind.AMOUNT),
+    "tracking_code": F("Trackingcode", "Tracking code", Kind.CODE),
+    "tracking_number": F("Zendingsnummer", "Tracking number", Kind.IDENTIFIER),
+    "tracking_carrier": F("Vervoerder", "Carrier"),
+    "tracking_url": F("Link om de zending te volgen", "Link to track the shipment", Kind.URL),
+    "processed_at_foreign": F("Besteld op", "Ordered at", Kind.DATE),
+    "cancelled_at_foreign": F("Geannuleerd op", "Cancelled at", Kind.DATE),
+    "updated_at_foreign": F("Gewijzigd op", "Changed at", Kind.DATE),
+    "promos": F("Kortingscodes", "Promo codes", Kind.DATA),
+    "promos.code": F("Kortingscode", "Promo code", Kind.IDENTIFIER),
+    "promos.amount_discounted": F("Korting", "Discount", Kind.AMOUNT),
+    "promos.type": F("Soort korting", "Kind of discount", Kind.CODE,
+                     {"fixed": ("vast bedrag", "fixed amount"), "percentage": ("percentage", "percentage")}),
+    "outreach": F("Actie die tot de bestelling leidde", "Outreach that led to the order", Kind.DATA),
+    "outreach.id": F("Id van de actie", "Outreach id", Kind.IDENTIFIER),
+    "outreach.name": F("Actie", "Outreach"),
+    "outreach.type": F("Soort actie", "Kind of outreach", Kind.CODE),
+    "outreach.published_time": F("Actie gestart op", "Outreach started at", Kind.DATE),
+}, date="processed_at_foreign", title=("id", "store_name"))
+
+SHOP_CART = Dataset("shop_cart", "orders", "Winkelmandje (niet afgerekend)", "Shopping cart (not checked out)",
+                    Origin.PROVIDED, {
+    **STORE, **MONEY, **{k: f for k, f in LINES.items() if k not in ("lines.discount", "lines.image_url")},
+    **IN_CUSTOMER, **{k: f for k, f in SHOP_ADDRESS.items() if k.startswith("customer.address.")},
+    "customer": F("Klant", "Customer", Kind.DATA),
+    "id": F("Winkelmandje-id", "Cart id", Kind.IDENTIFIER),
+    "campaign_id": F("Campagne die tot het winkelmandje leidde", "Campaign that led to the cart", Kind.IDENTIFIER),
+    "checkout_url": F("Link om verder te winkelen", "Link to resume the purchase", Kind.URL),
+    "created_at": F("Aangemaakt op", "Created at", Kind.DATE),
+    "updated_at": F("Gewijzigd op", "Changed at", Kind.DATE),
+}, date="updated_at", title=("store_name",))
+
 DATASETS: tuple[Dataset, ...] = (MEMBER, MEMBER_CONTACT, SUBSCRIPTION, SIGNUP_TECHNICAL, TAG, ACTIVITY_DATASET, EVENT,
-                                 GOAL, NOTE)
+                                 GOAL, NOTE, CAMPAIGN_RECIPIENT, CAMPAIGN_ACTIVITY, CAMPAIGN_UNSUBSCRIBE, ABUSE_REPORT,
+                                 CONVERSATION_MESSAGE, SHOP_CUSTOMER, SHOP_ORDER, SHOP_CART)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,11 @@ OTHER_HASH = hashlib.md5(OTHER.encode()).hexdigest()
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mailchimp"
 SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "mailchimp.schema.json").read_text())
 NO_SLEEP = {"sleep": lambda s: None}
+STORE, PRO_STORE = "megasecurity-eu", "megasecurity-pro"
+REPORTS = json.loads((FIXTURES / "reports.json").read_text(encoding="utf-8"))
+UNSUB_CAMPAIGN = "d246b41db8"
+REPORTED = next(c for c, by in sorted(REPORTS["email_activity"].items())      # a campaign with opens and a click
+                if DEMO_HASH in by and {"open", "click"} <= {a["action"] for a in by[DEMO_HASH]["activity"]})
 
 
 def fixture_member(list_id: str, subscriber_hash: str) -> dict[str, Any]:
@@ -39,7 +46,7 @@ def fixture_member(list_id: str, subscriber_hash: str) -> dict[str, Any]:
 
 
 def by_list(records: list[dict[str, Any]], list_id: str) -> list[dict[str, Any]]:
-    return [r for r in records if r["data"]["list_id"] == list_id]
+    return [r for r in records if r["data"].get("list_id") == list_id]
 
 
 # ----------------------------------------------------------------------------------------------- the demo customer
@@ -108,7 +115,7 @@ def test_search_members_alone_finds_the_audiences(run_export, sandbox):
 
 def test_unsubscribed_member_is_still_exported(run_export):
     pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
-    consent = by_list(pkg.data("consent", "mailchimp"), PROMOS)
+    consent = by_list(pkg.records("mailchimp", "subscription"), PROMOS)
     assert len(consent) == 1
     assert consent[0]["data"]["status"] == "unsubscribed"
     assert consent[0]["data"]["unsubscribe_reason"] == "Ik ontvang te veel e-mails"
@@ -285,6 +292,12 @@ LISTINGS = {   # every count/offset listing but the activity feed (above): path 
     "events": (r"/3\.0/lists/\w+/members/\w+/events", "events", r"/lists/\w+/members/\w+/events"),
     "notes": (r"/3\.0/lists/\w+/members/\w+/notes", "notes", r"/lists/\w+/members/\w+/notes"),
     "tags": (r"/3\.0/lists/\w+/members/\w+/tags", "tags", r"/lists/\w+/members/\w+/tags"),
+    "abuse reports": (r"/3\.0/lists/\w+/abuse-reports", "abuse_reports", r"/lists/\w+/abuse-reports"),
+    "stores": (r"/3\.0/ecommerce/stores", "stores", r"/ecommerce/stores"),
+    "store customers": (r"/3\.0/ecommerce/stores/[\w-]+/customers", "customers", r"/ecommerce/stores/[\w-]+/customers"),
+    "orders": (r"/3\.0/ecommerce/stores/[\w-]+/orders", "orders", r"/ecommerce/stores/[\w-]+/orders"),
+    "carts": (r"/3\.0/ecommerce/stores/[\w-]+/carts", "carts", r"/ecommerce/stores/[\w-]+/carts"),
+    "conversations": (r"/3\.0/conversations", "conversations", r"/conversations"),
 }
 
 
@@ -462,6 +475,16 @@ def test_sandbox_replies_follow_mailchimps_published_schemas(sandbox):
         "GET /lists/{list_id}/members/{subscriber_hash}/notes": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/notes",
         "GET /lists/{list_id}/members/{subscriber_hash}/goals": f"/lists/{NEWSLETTER}/members/{DEMO_HASH}/goals",
         "GET /lists/{list_id}/merge-fields": f"/lists/{NEWSLETTER}/merge-fields",
+        "GET /lists/{list_id}/abuse-reports": f"/lists/{PROMOS}/abuse-reports",
+        "GET /reports/{campaign_id}/sent-to/{subscriber_hash}": f"/reports/{REPORTED}/sent-to/{DEMO_HASH}",
+        "GET /reports/{campaign_id}/email-activity/{subscriber_hash}":
+            f"/reports/{REPORTED}/email-activity/{DEMO_HASH}",
+        "GET /reports/{campaign_id}/unsubscribed/{subscriber_hash}": f"/reports/{UNSUB_CAMPAIGN}/unsubscribed/"
+                                                                     f"{DEMO_HASH}",
+        "GET /ecommerce/stores": "/ecommerce/stores",
+        "GET /ecommerce/stores/{store_id}/customers": f"/ecommerce/stores/{STORE}/customers?email_address={DEMO}",
+        "GET /ecommerce/stores/{store_id}/orders": f"/ecommerce/stores/{STORE}/orders?customer_id=1001",
+        "GET /ecommerce/stores/{store_id}/carts": f"/ecommerce/stores/{STORE}/carts",
     }
     base = sandbox.vendor_url("mailchimp") + "/3.0"
     assert set(routes) <= set(SCHEMA["x-endpoints"])
@@ -477,7 +500,7 @@ def test_sandbox_replies_follow_mailchimps_published_schemas(sandbox):
     with requests.Session() as s:
         ca = str(sandbox.ca_path)
         for route, path in routes.items():
-            for member in ([DEMO_HASH, OTHER_HASH] if "{subscriber_hash}" in route else [None]):
+            for member in ([DEMO_HASH, OTHER_HASH] if "/members/{subscriber_hash}" in route else [None]):
                 url = base + (path.replace(DEMO_HASH, member) if member else path)
                 reply = s.get(url, auth=("anystring", API_KEY), verify=ca)
                 assert reply.status_code == 200, (url, reply.text[:200])
@@ -491,3 +514,252 @@ def test_sandbox_replies_follow_mailchimps_published_schemas(sandbox):
         assert missing.status_code == 404
         check("GET /lists/{list_id}/members/{subscriber_hash}", "default", missing)
         assert s.get(base + "/lists", verify=ca).json()["title"] == "API Key Missing"
+
+
+# ----------------------------------------------------------------------------------------------- issue 23
+
+
+def demo_campaigns() -> tuple[set[str], set[str]]:
+    """The campaigns the demo customer's activity feeds name, and those with an open, click or bounce."""
+    named: set[str] = set()
+    engaged: set[str] = set()
+    for list_id in (NEWSLETTER, PROMOS):
+        feed = json.loads((FIXTURES / "lists" / f"{list_id}.json").read_text())["member_data"][DEMO_HASH]["activity"]
+        named |= {a["campaign_id"] for a in feed if a.get("campaign_id")}
+        engaged |= {a["campaign_id"] for a in feed if a["activity_type"] in ("open", "click", "bounce")}
+    return named, engaged
+
+
+def _report_requests(sandbox: Any, kind: str) -> list[str]:
+    return [r.path for r in sandbox.requests_to("mailchimp", f"/{kind}/") if r.path.startswith("/3.0/reports/")]
+
+
+def test_campaign_reports_for_exactly_the_campaigns_the_feeds_name(run_export, sandbox):
+    named, engaged = demo_campaigns()
+    assert len(named) > 300 and UNSUB_CAMPAIGN in named and engaged < named
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status, outcome.notes) == ("complete", "complete", [])
+
+    sent_to = _report_requests(sandbox, "sent-to")
+    assert sorted(sent_to) == sorted(f"/3.0/reports/{c}/sent-to/{DEMO_HASH}" for c in named)
+    assert sorted(_report_requests(sandbox, "email-activity")) == sorted(
+        f"/3.0/reports/{c}/email-activity/{DEMO_HASH}" for c in engaged)      # sent-only campaigns: nothing to read
+    assert _report_requests(sandbox, "unsubscribed") == [f"/3.0/reports/{UNSUB_CAMPAIGN}/unsubscribed/{DEMO_HASH}"]
+
+    recipients = pkg.records("mailchimp", "campaign_recipient")
+    assert {r["data"]["campaign_id"] for r in recipients} == named
+    one = next(r for r in recipients if r["data"]["campaign_id"] == UNSUB_CAMPAIGN)
+    assert one["source"]["endpoint"] == f"GET /reports/{UNSUB_CAMPAIGN}/sent-to/{DEMO_HASH}"
+    assert one["data"]["campaign_title"] == "Weekaanbieding 3 januari 2022" and one["data"]["sent_at"]
+    assert one["data"]["merge_fields"]["LNAME"] == "Desmet" and "_links" not in one["data"]
+
+    clicks = [a["data"] for a in pkg.records("mailchimp", "campaign_activity")]
+    expected = sum(len(REPORTS["email_activity"][c][DEMO_HASH]["activity"]) for c in engaged)
+    assert len(clicks) == expected > 500
+    assert all(a["ip"] for a in clicks if a["action"] != "bounce")
+    assert {a["action"] for a in clicks} == {"open", "click", "bounce"}
+    assert all(a["url"].startswith("https://www.megasecurity.eu/") for a in clicks if a["action"] == "click")
+
+    unsub = pkg.records("mailchimp", "campaign_unsubscribe")
+    assert [(u["data"]["campaign_id"], u["data"]["reason"]) for u in unsub] == [
+        (UNSUB_CAMPAIGN, "Ik ontvang te veel e-mails")]
+    assert any(line.startswith(f"campaign reports for the {len(named)} campaigns the activity feeds name: delivery "
+                               f"(sent-to) {len(named)} of {len(named)}; opens, clicks and bounces (email-activity) "
+                               f"{len(engaged)} of the {len(engaged)}") for line in outcome.coverage), outcome.coverage
+
+
+def test_campaign_reports_stay_within_the_connection_limit(run_export, sandbox, monkeypatch):
+    app = sandbox.apps["mailchimp"]
+    handle = app.handle
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def counting(request: Any) -> Any:
+        if not request.path.startswith("/3.0/reports/"):
+            return handle(request)
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        try:
+            time.sleep(0.002)       # long enough for calls to overlap
+            return handle(request)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(app, "handle", counting)
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"concurrency": 3}}, **NO_SLEEP)
+    assert pkg.result.status == "complete"
+    assert 1 < state["most"] <= 3, state          # in parallel, never above the setting
+    state["most"] = 0
+    run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    assert 3 < state["most"] <= mailchimp_connector.MAX_CONNECTIONS, state
+
+
+def test_a_campaign_report_of_another_address_is_withheld(run_export, sandbox):
+    campaign = next(c for c, by in REPORTS["sent_to"].items() if DEMO_HASH in by and OTHER_HASH in by)
+    sandbox.inject(Fault("mailchimp", status=200, body=REPORTS["sent_to"][campaign][OTHER_HASH],
+                         match=lambda r: r.path == f"/3.0/reports/{campaign}/sent-to/{DEMO_HASH}"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "complete"
+    assert outcome.notes == ["withheld 1 campaign reports: they belong to another person"]
+    assert campaign not in {r["data"]["campaign_id"] for r in pkg.records("mailchimp", "campaign_recipient")}
+    assert OTHER not in pkg.text()
+
+
+def test_a_campaign_report_that_is_gone_is_a_note(run_export, sandbox):
+    missing = {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": "Resource Not Found",
+               "status": 404, "detail": "The requested resource could not be found.", "instance": "z"}
+    sandbox.inject(Fault("mailchimp", status=404, body=missing, times=None,
+                         match=lambda r: r.path == f"/3.0/reports/{UNSUB_CAMPAIGN}/sent-to/{DEMO_HASH}"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (outcome.status, outcome.error) == ("complete", None)
+    assert outcome.notes == ["1 campaign report(s) named by the activity feed no longer exist at Mailchimp (404), "
+                             "e.g. for a deleted campaign"]
+    assert UNSUB_CAMPAIGN not in {r["data"]["campaign_id"] for r in pkg.records("mailchimp", "campaign_recipient")}
+    assert pkg.records("mailchimp", "campaign_unsubscribe")        # the other reports of that campaign are kept
+
+
+def test_a_failing_campaign_report_fails_the_connector(run_export, sandbox):
+    sandbox.inject(Fault("mailchimp", status=500, body=b"", times=None,
+                         match=lambda r: r.path.startswith("/3.0/reports/") and "/email-activity/" in r.path))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "failed"
+    assert re.fullmatch(rf"mailchimp: 500 Internal Server Error \(GET /reports/\w+/email-activity/{DEMO_HASH}\)",
+                        outcome.error or ""), outcome.error
+
+
+def test_campaign_reports_switched_off_make_the_export_incomplete(run_export, sandbox):
+    named, _ = demo_campaigns()
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"campaign_reports": False}}, **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status) == ("partial", "incomplete")
+    assert outcome.error == (f"mailchimp: campaign reports of the {len(named)} campaigns the activity feeds name "
+                             "were not read (campaign_reports = false)")
+    assert not sandbox.requests_to("mailchimp", "/3.0/reports/")
+    assert not pkg.records("mailchimp", "campaign_recipient") and pkg.records("mailchimp", "shop_order")
+
+
+def test_abuse_reports_only_the_subjects_own(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    reports = pkg.records("mailchimp", "abuse_report")
+    assert [(r["data"]["id"], r["data"]["list_id"], r["data"]["campaign_title"]) for r in reports] == [
+        (47450, PROMOS, "Weekaanbieding 3 januari 2022")]
+    assert reports[0]["data"]["email_address"] == DEMO and reports[0]["data"]["date"]
+    assert reports[0]["source"]["endpoint"] == f"GET /lists/{PROMOS}/abuse-reports?count=1000&offset=0"
+    text = pkg.text()
+    for someone_else in ("47130", "louise.vandenbossche", "jonas.vandenbossche", "47451"):
+        assert someone_else not in text, someone_else
+    asked = {r.path for r in sandbox.requests_to("mailchimp", "/abuse-reports")}
+    assert asked == {f"/3.0/lists/{NEWSLETTER}/abuse-reports", f"/3.0/lists/{PROMOS}/abuse-reports"}  # not B2B
+    coverage = pkg.result.connectors["mailchimp"].coverage
+    assert f"abuse reports of audience {NEWSLETTER}: all 3 read (1 page), 0 for the address" in coverage
+    assert f"abuse reports of audience {PROMOS}: all 3 read (1 page), 1 for the address" in coverage
+
+
+def test_other_customer_gets_her_own_abuse_reports_and_shop_data(run_export):
+    pkg = run_export(OTHER, vendors=["mailchimp"], **NO_SLEEP)
+    assert sorted(r["data"]["id"] for r in pkg.records("mailchimp", "abuse_report")) == [40020, 47130]
+    assert {(c["data"]["store_id"], c["data"]["id"]) for c in pkg.records("mailchimp", "shop_customer")} == {
+        (STORE, "1002"), (PRO_STORE, "P-20031")}
+    assert [o["data"]["id"] for o in pkg.records("mailchimp", "shop_order")] == ["MS-2025-03002"]
+    assert [c["data"]["id"] for c in pkg.records("mailchimp", "shop_cart")] == ["c-2b8e40"]
+    assert "jan.desmet" not in pkg.text().lower()
+
+
+def test_store_customer_orders_and_abandoned_cart(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    customers = pkg.records("mailchimp", "shop_customer")
+    assert [(c["data"]["store_id"], c["data"]["store_name"], c["data"]["id"]) for c in customers] == [
+        (STORE, "Mega Security webshop", "1001")]
+    assert customers[0]["data"]["address"]["city"] == "Ardooie"
+    assert pkg.data("contact", "mailchimp") and customers[0] in pkg.data("contact", "mailchimp")
+    orders = pkg.records("mailchimp", "shop_order")
+    assert sorted(o["data"]["id"] for o in orders) == ["MS-2024-11873", "MS-2025-02211"]
+    assert {o["data"]["shipping_address"]["address1"] for o in orders} == {"Kerkstraat 12"}
+    assert orders[0]["source"]["endpoint"] == \
+        f"GET /ecommerce/stores/{STORE}/orders?count=1000&offset=0&customer_id=1001"
+    carts = pkg.records("mailchimp", "shop_cart")
+    assert [(c["data"]["id"], len(c["data"]["lines"])) for c in carts] == [("c-7f3a91", 2)]
+    assert carts[0]["data"]["checkout_url"].endswith("/c-7f3a91/")
+    text = pkg.text()
+    for someone_else in ("MS-2025-03002", "c-2b8e40", "stijn.desmet@outlook.be", "Stationsplein", "ruben.lemmens"):
+        assert someone_else not in text, someone_else
+
+    customer_queries = sorted(r.query for r in sandbox.requests_to("mailchimp", "/customers"))
+    assert customer_queries == ["count=1000&offset=0&email_address=jan.desmet%40example.be"] * 2   # both stores
+    assert not sandbox.requests_to("mailchimp", f"/stores/{PRO_STORE}/orders")       # no customer there: no
+    assert not sandbox.requests_to("mailchimp", f"/stores/{PRO_STORE}/carts")        # orders or carts to look for
+    coverage = pkg.result.connectors["mailchimp"].coverage
+    assert "e-commerce stores: all 2" in coverage
+    assert f"store {PRO_STORE}: no customer with the address (orders and carts belong to a customer)" in coverage
+    assert f"store {STORE}: 1 customer record(s) for the address; all 2 of their orders; carts: all 6 read " \
+        "(1 page), 1 theirs" in coverage
+
+
+def test_carts_are_read_to_the_end_in_small_pages(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 4}}, **NO_SLEEP)
+    assert [c["data"]["id"] for c in pkg.records("mailchimp", "shop_cart")] == ["c-7f3a91"]
+    assert sorted(r.query for r in sandbox.requests_to("mailchimp", f"/stores/{STORE}/carts")) == [
+        "count=4&offset=0", "count=4&offset=4"]
+    assert f"store {STORE}: 1 customer record(s) for the address; all 2 of their orders; carts: all 6 read " \
+        "(2 pages), 1 theirs" in pkg.result.connectors["mailchimp"].coverage
+
+
+def test_an_order_of_another_customer_is_withheld(run_export, sandbox):
+    shop = json.loads((FIXTURES / "ecommerce.json").read_text(encoding="utf-8"))
+    hers = next(o for o in shop["orders"][STORE] if o["customer"]["email_address"] == OTHER)
+    sandbox.inject(Fault("mailchimp", status=200, body={"store_id": STORE, "orders": [hers], "total_items": 1},
+                         match=lambda r: r.path == f"/3.0/ecommerce/stores/{STORE}/orders"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert outcome.status == "complete" and pkg.records("mailchimp", "shop_order") == []
+    assert outcome.notes == [f"withheld 1 orders of store {STORE}: they belong to another person"]
+    assert hers["id"] not in pkg.text() and OTHER not in pkg.text()
+
+
+def test_no_connected_store_is_a_note_not_an_error(run_export, sandbox):
+    sandbox.inject(Fault("mailchimp", status=200, body={"stores": [], "total_items": 0, "_links": []},
+                         match=lambda r: r.path == "/3.0/ecommerce/stores"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status, outcome.error) == ("complete", "complete", None)
+    assert outcome.notes == ["no e-commerce store is connected to this Mailchimp account: it holds no shop "
+                             "customers, orders or carts"]
+    assert "e-commerce stores: none connected" in outcome.coverage
+    assert not pkg.records("mailchimp", "shop_customer") and pkg.records("mailchimp", "member")
+    assert not sandbox.requests_to("mailchimp", "/customers")
+
+
+def test_past_conversations_the_subject_started(run_export, sandbox):
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    messages = [m["data"] for m in pkg.records("mailchimp", "conversation_message")]
+    assert [(m["conversation_id"], m["from_email"]) for m in messages] == [
+        ("9d4c1f20b7", "Jan.Desmet@Example.be"), ("9d4c1f20b7", "info@megasecurity.eu")]   # his and the shop's
+    assert messages[0]["message"].startswith("Is de buitensirene") and messages[0]["list_id"] == NEWSLETTER
+    assert messages[0]["campaign_title"].startswith("Nieuwsbrief ") and messages[0]["timestamp"]
+    assert {r.path for r in sandbox.requests_to("mailchimp", "/conversations/")} == {
+        "/3.0/conversations/9d4c1f20b7/messages"}                     # not Sofie's, not another customer's
+    assert sorted(r.query for r in sandbox.requests_to("mailchimp", "/3.0/conversations?")) == [
+        f"count=1000&offset=0&list_id={list_id}" for list_id in sorted((NEWSLETTER, PROMOS))]
+    assert "toegangscontrole aan de Stationsplein" not in pkg.text() and "actiecode" not in pkg.text()
+    coverage = pkg.result.connectors["mailchimp"].coverage
+    assert f"conversations of audience {NEWSLETTER}: all 3 read (1 page), 1 started by the address" in coverage
+
+
+def test_conversations_no_longer_offered_is_a_note(run_export, sandbox):
+    missing = {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": "Resource Not Found",
+               "status": 404, "detail": "The requested resource could not be found.", "instance": "c"}
+    sandbox.inject(Fault("mailchimp", status=404, body=missing, times=None,
+                         match=lambda r: r.path == "/3.0/conversations"))
+    pkg = run_export(DEMO, vendors=["mailchimp"], **NO_SLEEP)
+    outcome = pkg.result.connectors["mailchimp"]
+    assert (pkg.result.status, outcome.status, outcome.error) == ("complete", "complete", None)
+    assert outcome.notes == ["Mailchimp no longer offers conversations (GET /conversations answered 404); replies "
+                             "to campaigns are in the activity feed only"]
+    assert "conversations: not offered by the API (404)" in outcome.coverage
+    assert not pkg.records("mailchimp", "conversation_message") and pkg.records("mailchimp", "shop_cart")

@@ -5,6 +5,8 @@ password; ``Bearer <key>`` too), wrong or missing key → 401 problem+json ("API
 Missing"), every error as ``application/problem+json`` ``{type, title, status, detail, instance}``,
 ``count`` (default 10, at most 1000) + ``offset`` paging with ``total_items`` (the member activity feed has
 no ``total_items``), subscriber hashes = md5 of the lower-cased address, case-insensitive e-mail search.
+Per-recipient campaign reports answer 404 for a campaign that did not go to (or was not left by) the member;
+e-commerce customers filter on ``email_address``, orders on ``customer_id``; carts have no filter.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ ERRORS_DOC = "https://mailchimp.com/developer/marketing/docs/errors/"
 PROBLEM = "application/problem+json; charset=utf-8"
 MAX_COUNT = 1000
 
+_REPORT = re.compile(r"^/reports/(?P<campaign>[^/]+)/(?P<kind>sent-to|email-activity|unsubscribed)/(?P<hash>[^/]+)$")
+_STORE = re.compile(r"^/ecommerce/stores/(?P<store>[^/]+)(?:/(?P<sub>customers|orders|carts))?$")
 _MEMBER = re.compile(r"^/lists/(?P<list>[^/]+)/members/(?P<hash>[^/]+)(?:/(?P<sub>[a-z-]+))?/?$")
 
 
@@ -47,13 +51,34 @@ class App(VendorApp):
     def audiences(self) -> dict[str, dict[str, Any]]:
         return {lst["id"]: self.load(f"lists/{lst['id']}.json") for lst in self.lists}
 
+    @cached_property
+    def reports(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return self.load("reports.json")
+
+    @cached_property
+    def abuse_reports(self) -> dict[str, list[dict[str, Any]]]:
+        return self.load("abuse-reports.json")
+
+    @cached_property
+    def ecommerce(self) -> dict[str, Any]:
+        return self.load("ecommerce.json")
+
+    @cached_property
+    def conversations(self) -> dict[str, Any]:
+        return self.load("conversations.json")
+
+    @staticmethod
+    def _hash_of(subscriber_hash: str) -> str:
+        key = subscriber_hash.lower()
+        if "@" in key:  # the real API also accepts the address itself in place of the hash
+            key = hashlib.md5(key.encode("utf-8")).hexdigest()
+        return key
+
     def _member(self, list_id: str, subscriber_hash: str) -> dict[str, Any] | None:
         audience = self.audiences.get(list_id)
         if audience is None:
             return None
-        key = subscriber_hash.lower()
-        if "@" in key:  # the real API also accepts the address itself in place of the hash
-            key = hashlib.md5(key.encode("utf-8")).hexdigest()
+        key = self._hash_of(subscriber_hash)
         return next((m for m in audience["members"] if m["id"] == key), None)
 
     # ----------------------------------------------------------------- plumbing
@@ -122,9 +147,24 @@ class App(VendorApp):
                                   "total_items": len(fields), "_links": []})
         if len(parts) >= 4 and parts[1] == "lists" and parts[3] == "interest-categories":
             return self._interests(parts, count, offset)
+        if len(parts) == 4 and parts[1] == "lists" and parts[3] == "abuse-reports":
+            return self._abuse_reports(parts[2], count, offset)
         match = _MEMBER.match(path)
         if match:
             return self._member_route(match["list"], match["hash"], match["sub"], request, count, offset)
+        match = _REPORT.match(path)
+        if match:   # one recipient of one campaign; 404 when the campaign was not sent to (or unsubscribed) them
+            found = self.reports[match["kind"].replace("-", "_")].get(match["campaign"], {}).get(
+                self._hash_of(match["hash"]))
+            return Response.json(found) if found is not None else not_found()
+        if path == "/ecommerce/stores":
+            stores = self.ecommerce["stores"]
+            return Response.json({"stores": stores[offset:offset + count], "total_items": len(stores), "_links": []})
+        match = _STORE.match(path)
+        if match:
+            return self._store_route(match["store"], match["sub"], request, count, offset)
+        if path == "/conversations" or path.startswith("/conversations/"):
+            return self._conversations(parts, request, count, offset)
         return not_found()
 
     # ----------------------------------------------------------------- routes
@@ -210,4 +250,46 @@ class App(VendorApp):
         if sub == "goals":  # no paging on this one: the last 50 goal events
             items = data["goals"][:50]
             return Response.json({**base, "goals": items, "total_items": len(items), "_links": []})
+        return not_found()
+
+    def _abuse_reports(self, list_id: str, count: int, offset: int) -> Response:
+        if list_id not in self.audiences:
+            return not_found()
+        items = self.abuse_reports.get(list_id, [])
+        return Response.json({"abuse_reports": items[offset:offset + count], "list_id": list_id,
+                              "total_items": len(items), "_links": []})
+
+    def _store_route(self, store_id: str, sub: str | None, request: Request, count: int, offset: int) -> Response:
+        store = next((s for s in self.ecommerce["stores"] if s["id"] == store_id), None)
+        if store is None:
+            return not_found()
+        if sub is None:
+            return Response.json(store)
+        items: list[dict[str, Any]] = self.ecommerce[sub].get(store_id, [])
+        if sub == "customers" and request.arg("email_address"):
+            wanted = (request.arg("email_address") or "").strip().lower()
+            items = [c for c in items if c["email_address"].lower() == wanted]
+        if sub == "orders" and request.arg("customer_id"):
+            items = [o for o in items if o["customer"]["id"] == request.arg("customer_id")]
+        return Response.json({"store_id": store_id, sub: items[offset:offset + count], "total_items": len(items),
+                              "_links": []})
+
+    def _conversations(self, parts: list[str], request: Request, count: int, offset: int) -> Response:
+        """Past conversations (deprecated for Inbox; the old ones are still listed), filtered by list or campaign."""
+        convs: list[dict[str, Any]] = self.conversations["conversations"]
+        if len(parts) == 2:
+            for key in ("list_id", "campaign_id"):
+                if request.arg(key):
+                    convs = [c for c in convs if c[key] == request.arg(key)]
+            return Response.json({"conversations": convs[offset:offset + count], "total_items": len(convs),
+                                  "_links": []})
+        conv = next((c for c in convs if c["id"] == parts[2]), None)
+        if conv is None:
+            return not_found()
+        if len(parts) == 3:
+            return Response.json(conv)
+        if len(parts) == 4 and parts[3] == "messages":    # not paged: every message of the conversation
+            msgs = self.conversations["messages"][conv["id"]]
+            return Response.json({"conversation_messages": msgs, "conversation_id": conv["id"],
+                                  "total_items": len(msgs), "_links": []})
         return not_found()
