@@ -82,7 +82,9 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
             "mailchimp", "Mailchimp (Intuit)", "Newsletter",
             "Sending the newsletter to subscribers and measuring opens and clicks.",
             "Consent (GDPR art. 6.1.a)",
-            "E-mail address, name, subscription and consent status, opens, clicks, tags, notes.",
+            "E-mail address, name, subscription and consent status, opens and clicks per campaign (with time, link and "
+            "IP address), tags, notes, abuse reports, past conversations; customers, orders and carts synced from the "
+            "webshop.",
             "United States", "EU-US Data Privacy Framework; standard contractual clauses",
             "Until unsubscription, then kept as an unsubscribed record.",
             recipients="Intuit Mailchimp (United States).", outside_eea=True, retention_source=POLICY,
@@ -91,8 +93,9 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
                 "purpose": "De nieuwsbrief sturen aan wie zich inschreef, en meten of hij geopend en aangeklikt "
                            "wordt.",
                 "legal_basis": "Toestemming (art. 6.1.a AVG)",
-                "data_shared": "E-mailadres, naam, inschrijving en toestemming, openingen, klikken, labels, "
-                               "notities.",
+                "data_shared": "E-mailadres, naam, inschrijving en toestemming, openingen en klikken per campagne "
+                               "(met tijdstip, link en IP-adres), labels, notities, klachten over spam, vroegere "
+                               "gesprekken; klanten, bestellingen en winkelmandjes uit de webwinkel.",
                 "country": "Verenigde Staten",
                 "transfer_safeguard": "EU-VS-kader voor gegevensbescherming (art. 45 AVG); "
                                       "standaardcontractbepalingen (art. 46 AVG)",
@@ -102,7 +105,8 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
         Processor(
             "paypal", "PayPal (Europe) S.à r.l. et Cie, S.C.A.", "Payments",
             "Processing payments for orders.", "Performance of a contract (GDPR art. 6.1.b)",
-            "Payer name, e-mail address, addresses, transaction amounts and dates.",
+            "Payer name, e-mail address, addresses, transaction amounts and dates, disputes with their messages, "
+            "shipment tracking.",
             "Luxembourg (EU)", "Within the EEA; transfers under binding corporate rules",
             "Our payment records: 10 years from 1 January after their date. PayPal keeps its own records as "
             "its own legal duties require.",
@@ -111,7 +115,8 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
             source="Payment status, PayPal's checks of your account and address, from PayPal.",
             nl={"service": "Betalingen", "purpose": "Betalingen voor bestellingen verwerken.",
                 "legal_basis": "Uitvoering van de overeenkomst (art. 6.1.b AVG)",
-                "data_shared": "Naam van de betaler, e-mailadres, adressen, bedragen en data van betalingen.",
+                "data_shared": "Naam van de betaler, e-mailadres, adressen, bedragen en data van betalingen, "
+                               "geschillen met hun berichten, verzendgegevens (track & trace).",
                 "country": "Luxemburg (EU)",
                 "transfer_safeguard": "Binnen de EER; doorgiften binnen PayPal op grond van bindende "
                                       "bedrijfsvoorschriften (art. 47 AVG)",
@@ -141,7 +146,8 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
             "office365", "Microsoft Office 365", "Business e-mail and calendar",
             "Corresponding with customers by e-mail; appointments.",
             "Legitimate interest (GDPR art. 6.1.f)",
-            "E-mail messages to and from the customer, contact details, calendar invitations.",
+            "E-mail messages to and from the customer with their attachments, contact details, calendar invitations, "
+            "posts in group conversations.",
             "Ireland (EU) with possible transfers to the United States",
             "EU Data Boundary; EU-US Data Privacy Framework; standard contractual clauses",
             "As long as needed for the correspondence, at most 7 years.",
@@ -149,7 +155,8 @@ DEFAULT_PROCESSORS: dict[str, Processor] = {
             outside_eea=True, retention_source=POLICY,
             nl={"service": "Zakelijke e-mail en agenda", "purpose": "Met klanten mailen; afspraken.",
                 "legal_basis": "Gerechtvaardigd belang (art. 6.1.f AVG)",
-                "data_shared": "E-mails van en aan u, contactgegevens, uitnodigingen in de agenda.",
+                "data_shared": "E-mails van en aan u met hun bijlagen, contactgegevens, uitnodigingen in de agenda, "
+                              "berichten in groepsgesprekken.",
                 "country": "Ierland (EU), met mogelijke doorgifte naar de Verenigde Staten",
                 "transfer_safeguard": "EU-gegevensgrens; EU-VS-kader voor gegevensbescherming (art. 45 AVG); "
                                       "standaardcontractbepalingen (art. 46 AVG)",

@@ -250,7 +250,7 @@ NOTE = Dataset("note", "communications", "Notitie van de winkel", "Note by the s
     "id": F("Notitie-id", "Note id", Kind.IDENTIFIER),
     "contact_id": F("Contact-id", "Contact id", Kind.IDENTIFIER),
     "email_id": F("Abonnee-hash (van het e-mailadres)", "Subscriber hash (of the e-mail address)", Kind.IDENTIFIER),
-}, date="created_at", title=("created_by",))
+}, date="created_at")     # titled "Notitie van de winkel": its author is not what it is about
 
 # ----------------------------------------------------------------------------------------------- campaign reports
 RECIPIENT_STATUS = {

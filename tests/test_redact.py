@@ -140,9 +140,12 @@ def test_redactions_json_lists_each_redaction_and_no_value(demo, raw):
         assert records[entry["record"]]["source"]["vendor_id"] == entry["vendor_id"]
         assert records[entry["record"]]["dataset"] == entry["dataset"]
         assert {i["kind"] for i in entry["redactions"]} <= set(KINDS)
-    # internal fields: one per order, order line and quote line that had a cost price (quote lines are nested)
+    # internal fields: one per order, order line and quote line that had a cost price (quote lines are nested),
+    # and the text of each staff-only order comment
     cost = sum(1 for r in _records(raw, "lightspeed") for path, value in leaves(r["data"])
                if path.rsplit(".", 1)[-1] == "priceCost" and value not in (None, ""))
+    cost += sum(1 for r in _records(raw, "lightspeed") if r["dataset"] == "order_staff_comment"
+                and r["data"].get("message"))
     dropped = sum(i["count"] for e in log["files"]["data/orders/lightspeed.json"] for i in e["redactions"]
                   if i["kind"] == "shop_internal")
     assert dropped == cost > 0

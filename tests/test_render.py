@@ -112,8 +112,8 @@ def _index(zf: zipfile.ZipFile) -> _Sections:
 
 # ----------------------------------------------------------------------------------------- the first screen
 CHECKLIST = {   # Art. 15 item -> (section id, what it must say in nl, in en)
-    "confirmation": ("confirmation", r"Ja\. 6 van onze verwerkers bewaren samen 3\.\d{3} gegevens",
-                     r"Yes\. 6 of our processors hold 3,\d{3} pieces of data"),
+    "confirmation": ("confirmation", r"Ja\. 6 van onze verwerkers bewaren samen \d\.\d{3} gegevens",
+                     r"Yes\. 6 of our processors hold \d,\d{3} pieces of data"),
     "copy": ("copy", r"kopie van al deze gegevens", r"copy of all this data"),
     "purposes": ("purposes", r"De webwinkel draaien.*De nieuwsbrief sturen.*Betalingen voor bestellingen",
                  r"Running the webshop.*Sending the newsletter.*Processing payments"),
@@ -279,7 +279,7 @@ def test_icalendar_parses_with_icalendar(demo):
 
 def test_eml_files_parse_with_the_email_package(demo):
     zf = demo["nl"]
-    mails = [n for n in zf.namelist() if n.endswith(".eml")]
+    mails = [n for n in zf.namelist() if n.startswith("formats/mail/") and n.endswith(".eml")]
     records = [r for r in json.loads(zf.read("data/communications/office365.json")) if r["dataset"] == "message"]
     assert len(mails) == len(records) > 100
     siren = next(n for n in mails if b"Sirene blijft afgaan" in zf.read(n))
