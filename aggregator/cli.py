@@ -184,6 +184,8 @@ def _add_requests(sub: Any) -> None:
                     help="directory for the package (default: where the last package was written)")
     rm.add_argument("--encrypt", action="store_true",
                     help=ENCRYPT_HELP + " (implied when the request's last package was encrypted)")
+    rm.add_argument("--language", choices=("nl", "en"), metavar="nl|en",
+                    help="language of the rebuilt pages (default: controller.language, else nl)")
     an = _sub(rs, "anonymise", "remove the subject's personal data from the register entry")
     for q in (sh, ex, dl, rm, an):
         q.add_argument("id", metavar="ID", help="the request id (see dsar requests list)")
@@ -413,6 +415,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         _end_progress(progress)
         if sandbox is not None:
             sandbox.stop()
+    _tell_passphrase(passphrase)     # first: whatever fails after this, the package is not left unopenable
     if args.json:
         _json(result.to_json())
     elif args.quiet:
@@ -429,7 +432,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
             if entry.is_open:
                 _err(f"spooled records: {register.spool_dir(entry.id)} (directories 0700, files 0600; deleted on "
                      "delivery or anonymisation)")
-    _tell_passphrase(passphrase)
     return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
 
 
@@ -489,16 +491,16 @@ def _cmd_requests(args: argparse.Namespace) -> int:
         progress = _progress(args)
         try:
             result = register.resume(args.id, config=args.config, out_dir=args.out, actor=args.actor,
-                                     progress=progress, passphrase=passphrase)
+                                     progress=progress, passphrase=passphrase, language=args.language)
         finally:
             _end_progress(progress)
+        _tell_passphrase(passphrase)     # first: whatever fails after this, the package is not left unopenable
         if args.json:
             _json(result.to_json())
         else:
             _err(_summary(result))
         if sealed:
             _err("the request's last package was encrypted, so this one is too, under a NEW passphrase")
-        _tell_passphrase(passphrase)
         return EXIT_OK if result.status == "complete" else EXIT_PARTIAL
     if args.action == "show":
         emit = register.get(args.id)

@@ -71,7 +71,9 @@ def build(passphrase: str, out_dir: Path, info: package.RequestInfo, *args: Any,
     (path of the encrypted zip, its sha256, the manifest)."""
     check_passphrase(passphrase)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir, prefix=f".dsar-{info.request_id}-", suffix=".plain"))
+    # The plain zip is staged in a private (0700) folder of the system's temporary directory, like the spool, never
+    # in the output folder (often a synced or shared delivery folder, where a hard kill would leave it behind).
+    staging = Path(tempfile.mkdtemp(prefix=f"dsar-{info.request_id}-", suffix=".plain"))
     try:
         plain, _, manifest = package.build(staging, info, *args, **kwargs)
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".dsar-{info.request_id}-", suffix=".zip.part")

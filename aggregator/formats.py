@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTPUTF8
 from email.utils import format_datetime, formataddr
 from typing import Any
 
@@ -36,10 +36,21 @@ def is_event(data: Mapping[str, Any]) -> bool:
     return isinstance(data.get("start"), Mapping) and isinstance(data.get("end"), Mapping) and "attendees" in data
 
 
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def one_line(value: Any) -> str:
+    """A value fit for a header or a content-line parameter: line breaks and control characters become a space
+    (a vendor's CR/LF must never start a new header or calendar property)."""
+    return _LINE_BREAKS.sub(" ", str(value or "")).strip()
+
+
 def person(entry: Any) -> tuple[str, str]:
-    """(name, address) of a Graph recipient ``{"emailAddress": {"name", "address"}}``."""
+    """(name, address) of a Graph recipient ``{"emailAddress": {"name", "address"}}``, each on one line."""
     addr = (entry or {}).get("emailAddress") or {} if isinstance(entry, Mapping) else {}
-    return str(addr.get("name") or ""), str(addr.get("address") or "")
+    if not isinstance(addr, Mapping):
+        return "", ""
+    return one_line(addr.get("name")), one_line(addr.get("address"))
 
 
 def eml_path(record: Mapping[str, Any]) -> str:
@@ -52,31 +63,54 @@ def eml_path(record: Mapping[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------------------------------- .eml
+def _mailbox(name: str, address: str) -> str:
+    """One address for a header: ``Name <addr>``; an internationalised address as it is (RFC 6532); a pseudonym
+    that replaced an address ("Derde partij 1") as an empty group ``Derde partij 1:;`` (RFC 5322 §3.4)."""
+    if "@" not in address:
+        label = re.sub(r"[^\w .'-]+", " ", name or address).strip() or "unknown"
+        return f"{label}:;"
+    try:
+        return formataddr((name, address))
+    except UnicodeError:        # a non-ASCII address (SMTPUTF8): written as it is, the name quoted
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{address}>' if name else f"<{address}>"
+
+
 def eml(data: Mapping[str, Any]) -> bytes:
-    """One message as an RFC 5322 file with its text (or HTML) body."""
-    msg = EmailMessage(policy=SMTP)
-    sender = data.get("from") or data.get("sender")
-    name, address = person(sender)
+    """One message as an RFC 5322 file with its text (or HTML) body; a header the vendor's data makes invalid is
+    left out rather than failing the package (the message's JSON keeps every value)."""
+    msg = EmailMessage(policy=SMTPUTF8)
+    headers: list[tuple[str, str]] = []
+    name, address = person(data.get("from") or data.get("sender"))
     if address:
-        msg["From"] = formataddr((name, address))
+        headers.append(("From", _mailbox(name, address)))
     for header, key in (("To", "toRecipients"), ("Cc", "ccRecipients"), ("Reply-To", "replyTo")):
-        people = [formataddr(person(p)) for p in data.get(key) or [] if person(p)[1]]
-        if people:
-            msg[header] = ", ".join(people)
+        people = data.get(key)
+        shown = [_mailbox(*person(p)) for p in (people if isinstance(people, list) else []) if person(p)[1]]
+        if shown:
+            headers.append((header, ", ".join(shown)))
     moment = parse_moment(data.get("sentDateTime") or data.get("receivedDateTime"))
     if isinstance(moment, datetime):
-        msg["Date"] = format_datetime(moment.astimezone(UTC))
-    msg["Subject"] = str(data.get("subject") or "")
+        headers.append(("Date", format_datetime(moment.astimezone(UTC))))
+    headers.append(("Subject", one_line(data.get("subject"))))
     if data.get("internetMessageId"):
-        msg["Message-ID"] = str(data["internetMessageId"])
-    body = data.get("body") or {}
-    content = str(body.get("content") or "")
-    content = content.replace("\r\n", "\n")
-    if str(body.get("contentType") or "text").lower() == "html":
-        msg.set_content(content, subtype="html")
-    else:
-        msg.set_content(content)
-    return msg.as_bytes()
+        headers.append(("Message-ID", one_line(data["internetMessageId"])))
+    for header, value in headers:
+        try:
+            msg[header] = value
+        except (ValueError, TypeError, IndexError):     # email's header parser refuses what it cannot fold
+            continue
+    body = data.get("body")
+    body = body if isinstance(body, Mapping) else {"content": body}
+    content = str(body.get("content") or "").replace("\r\n", "\n")
+    msg.set_content(content, subtype="html" if str(body.get("contentType") or "text").lower() == "html" else "plain")
+    try:
+        return msg.as_bytes()
+    except (ValueError, TypeError, UnicodeError, IndexError):   # a header that parsed but will not serialise
+        plain = EmailMessage(policy=SMTPUTF8)
+        plain["Subject"] = one_line(data.get("subject")).encode("ascii", "replace").decode()
+        plain.set_content(content)
+        return plain.as_bytes()
 
 
 # ----------------------------------------------------------------------------------------- iCalendar
@@ -146,7 +180,7 @@ def icalendar(events: Iterable[Mapping[str, Any]], stamp: datetime) -> bytes | N
 
 
 def _param(text: str) -> str:
-    return '"' + text.replace('"', "'") + '"'
+    return '"' + one_line(text).replace('"', "'") + '"'
 
 
 # ----------------------------------------------------------------------------------------- vCard

@@ -18,7 +18,7 @@ from aggregator.api import ExportResult, output_dir, prepare, run_and_package
 from aggregator.config import Config
 from aggregator.delivery import known_addresses
 from aggregator.encrypt import check_passphrase
-from aggregator.errors import RegisterError
+from aggregator.errors import InputError, RegisterError
 from aggregator.http import Redactor, Sleep
 from aggregator.identifiers import Identifier
 from aggregator.model import Outcome, Status
@@ -114,12 +114,17 @@ def resume(
     register: Register, request_id: str, *, config: Config | str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] | None = None, actor: str | None = None, progress: Progress | None = None,
     plugins: Iterable[object] = (), entry_points: bool = True, sleep: Sleep = time.sleep,
-    adapters: Mapping[str, BaseAdapter] | None = None, passphrase: str | None = None,
+    adapters: Mapping[str, BaseAdapter] | None = None, passphrase: str | None = None, language: str | None = None,
 ) -> ExportResult:
     """Re-run the connectors of ``request_id`` that failed, keep the others' spooled records and recorded
     outcomes, rebuild the package (same file name, new sha256; AES-256 encrypted under ``passphrase`` when given,
-    see :func:`aggregator.api.export`) and record the run."""
+    see :func:`aggregator.api.export`) and record the run. A request whose package was encrypted is never
+    rebuilt in the clear: without a ``passphrase`` it is refused. ``language``: that of the pages (default: the
+    config's)."""
     entry = register.get(request_id)
+    if entry.encrypted and passphrase is None:
+        raise InputError(f"request {request_id}: its package was encrypted; resume it with a passphrase "
+                         "(dsar requests resume --encrypt), never in the clear")
     if entry.anonymised_at or entry.status not in ("partial", "failed"):
         state = "anonymised" if entry.anonymised_at else entry.status
         raise RegisterError(f"request {request_id} is {state}: only a partial or failed request can be resumed")
@@ -156,6 +161,7 @@ def resume(
                                           entry.due_at, only=failed, redactor=redactor, progress=progress,
                                           sleep=sleep, identifiers=seeds, keep=keep, adapters=adapters,
                                           supersede=_beside(entry.package, out), register=register.path,
+                                          language=language,
                                           passphrase=passphrase)
             _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
         except BaseException as exc:

@@ -435,8 +435,10 @@ class Lightspeed(Connector):
         for o, events, ep in self._order_events(orders, cid):
             for ev in events:
                 # A staff-only event is the shop's internal comment: its own dataset, whose text is declared
-                # INTERNAL, so the masking stage decides (and logs) what happens to it.
-                dataset = "order_staff_comment" if ev.get("isVisible") is False else "order_event"
+                # INTERNAL, so the masking stage decides (and logs) what happens to it. Only an event the vendor
+                # marks visible (isVisible true) counts as shown to the customer: a missing or odd flag never
+                # lets a staff comment through as an ordinary event.
+                dataset = "order_event" if ev.get("isVisible") is True else "order_staff_comment"
                 yield self.ctx.record("orders", dataset, {"orderNumber": o.get("number"), **ev}, endpoint=ep,
                                       vendor_id=ev.get("id"))
         if self.settings["metafields"]:

@@ -328,8 +328,9 @@ class Office365Connector(Connector):
         groups = list(dict.fromkeys(self.settings["groups"] or ()))
         for group, records in fan_out(self._group, [_Mailbox(ref=g, label=g) for g in groups],
                                       workers=MAILBOXES_AT_ONCE, name="office365-group"):
-            if group.skipped is not None:
-                self.ctx.note(f"group {group.label} skipped: {group.skipped}")
+            if group.skipped is not None:     # a configured group not searched: the answer is not complete
+                self.ctx.cut_short(f"group {group.label} was not searched: {group.skipped} (check the groups "
+                                   "setting)")
                 continue
             for line in group.covered:
                 self.ctx.covered(line)

@@ -231,6 +231,17 @@ def test_resume_of_an_encrypted_request_encrypts_again_under_a_new_passphrase(sa
         _open(entry.package, first)                      # the old passphrase opens nothing any more
     assert stat.S_IMODE(entry.package.stat().st_mode) == 0o600
     assert [p.name for p in _files(tmp_path / "o")] == [entry.package.name]
+    # through the Python API (as the portal service resumes) without a passphrase: refused, never in the clear
+    sandbox.inject(Fault("mailchimp", status=401, body={"title": "API Key Invalid", "status": 401}, times=None))
+    assert cli.main(["export", OTHER, "--config", str(config), "--register", str(register), "--out",
+                     str(tmp_path / "o2"), "--encrypt", "--json"]) == 3
+    out, _ = capsys.readouterr()
+    sandbox.clear()
+    second = json.loads(out)["request_id"]
+    reg = Register.open(register)
+    with pytest.raises(InputError, match="encrypted"):
+        reg.resume(second, config=str(config))
+    assert reg.get(second).status == "partial" and reg.get(second).encrypted
 
 
 # ---------------------------------------------------------------------- the register's schema

@@ -480,11 +480,14 @@ def test_an_online_archive_is_looked_for_only_when_asked_and_leaves_the_result_i
     assert pkg.records("office365", "message")                           # the rest is still exported
 
 
-def test_an_unknown_group_is_skipped_with_a_note(run_export, sandbox):
+def test_an_unknown_group_makes_the_answer_incomplete(run_export, sandbox):
     missing = "00000000-0000-4000-8000-000000000000"
     pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"groups": [missing]}})
-    outcome = ok(pkg)
-    assert f"group {missing} skipped: no such group in the tenant (Request_ResourceNotFound)" in outcome.notes
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete"            # a configured group that was not searched is a gap
+    assert any(f"group {missing} was not searched: no such group in the tenant (Request_ResourceNotFound)" in s
+               for s in outcome.shortfalls)
+    assert pkg.records("office365", "message")       # the mailboxes are still exported
     assert not pkg.records("office365", "group_post")
 
 
