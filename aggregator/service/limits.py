@@ -25,7 +25,10 @@ from aggregator.config import Config
 from aggregator.http import Limiter, MinInterval, SlidingWindow
 
 JITTER = 1.0    # seconds added to a window: a request reaches the vendor a little after it is let through
-SILVASOFT_PACE = 2.0    # requests/s (MinInterval keeps its headroom below it)
+# Silvasoft: 2 requests in any second, counted as they arrive. Under load (ten exports packaging on two cores) a
+# request reached the sandbox up to ~0.2 s after its slot: measured, 4 of 34 refused with MinInterval's 0.11 s of
+# slack. A window of 2 per 1.25 s leaves 0.25 s.
+SILVASOFT_WINDOW = (2, 1.25)
 MAILCHIMP_CONNECTIONS = 10      # simultaneous connections per API key
 GRAPH_PER_MAILBOX = 4           # Graph's "MailboxConcurrency": concurrent requests per app and mailbox
 
@@ -210,10 +213,10 @@ class SharedLimits:
             key = shop_key(cfg, "silvasoft")
             if redis is not None:
                 self.limiters["silvasoft"] = (
-                    RedisInterval(redis, f"dsar:limit:silvasoft:{key}:rate", SILVASOFT_PACE, sleep),
+                    RedisWindow(redis, f"dsar:limit:silvasoft:{key}:second", *SILVASOFT_WINDOW, sleep),
                     RedisWindow(redis, f"dsar:limit:silvasoft:{key}:minute", 50, 60.0 + JITTER, sleep))
             else:
-                self.limiters["silvasoft"] = (MinInterval(SILVASOFT_PACE, sleep=sleep),
+                self.limiters["silvasoft"] = (SlidingWindow(*SILVASOFT_WINDOW, sleep=sleep),
                                               SlidingWindow(50, 60.0 + JITTER, sleep=sleep))
         if "mailchimp" in self.prefixes:
             self.gates["mailchimp"] = (Gate(MAILCHIMP_CONNECTIONS),)
