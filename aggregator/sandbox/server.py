@@ -30,6 +30,7 @@ import trustme
 
 from aggregator.config import DEFAULT_CONTROLLER
 from aggregator.sandbox.base import Request, Response, VendorApp
+from aggregator.sandbox.limits import SandboxLimits
 
 
 def fixtures_root() -> Path:
@@ -102,8 +103,10 @@ class Logged:
 class Sandbox:
     """The vendor apps served over HTTPS on a local port with a throw-away CA; use it as a context manager."""
 
-    def __init__(self, fixtures: Path | None = None, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, fixtures: Path | None = None, port: int = 0, host: str = "127.0.0.1",
+                 enforce_limits: bool = False) -> None:
         self.fixtures = fixtures or fixtures_root()
+        self.limits = SandboxLimits(enforce_limits)   # the vendors' request limits (aggregator/sandbox/limits.py)
         self.host = host
         self.port = port
         self.apps = vendor_apps(self.fixtures)
@@ -194,6 +197,7 @@ class Sandbox:
             self.latency.clear()
         for app in self.apps.values():
             app.reset()
+        self.limits.reset()
 
     def requests_to(self, vendor: str, contains: str = "") -> list[Logged]:
         """The logged requests to ``vendor`` whose ``METHOD path?query`` contains ``contains``."""
@@ -218,6 +222,16 @@ class Sandbox:
             sub_path = parts.path
             vendor = app.name
             request.path = sub_path
+        with self.limits.admit(vendor if app else "", request) as refusal:   # held while the answer is made
+            if refusal is not None:                 # a refusal, too, comes back after a round trip
+                time.sleep(self.latency.get(vendor, 0.0))
+                self._record(Logged(vendor, method, sub_path, parts.query, refusal.status))
+                return refusal, None
+            return self._respond(vendor, app, request, read_timeout)
+
+    def _respond(self, vendor: str, app: VendorApp | None, request: Request,
+                 read_timeout: float | None) -> tuple[Response | None, Fault | None]:
+        method, sub_path, query = request.method, request.path, request.raw_query
         if self.latency.get(vendor):
             time.sleep(self.latency[vendor])
         fault = self._fault_for(vendor, request) if app else None
@@ -227,7 +241,7 @@ class Sandbox:
                 raise TimeoutError(f"no answer within {read_timeout} s")
             time.sleep(fault.delay)
         if fault and fault.drop:
-            self._record(Logged(vendor, method, sub_path, parts.query, 0))
+            self._record(Logged(vendor, method, sub_path, query, 0))
             return None, fault
         response: Response | None
         if fault and (fault.status is not None or fault.body is not None):   # a body alone answers 200
@@ -243,7 +257,7 @@ class Sandbox:
             response.headers.update(fault.headers)
             if fault.truncate:
                 response.body = response.body[: len(response.body) // 2]
-        self._record(Logged(vendor, method, sub_path, parts.query, response.status))
+        self._record(Logged(vendor, method, sub_path, query, response.status))
         return response, fault
 
     def adapters(self) -> dict[str, Any]:
