@@ -41,10 +41,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_data_partial": ("Nee: bij de verwerkers die wij konden bevragen, vonden wij geen gegevens over {email}.",
                         "No: the processors we could query hold no data about {email}."),
     "partial": ("Dit antwoord is nog niet volledig:", "This answer is not complete yet:"),
-    "partial_failed": ("{proc} kon niet worden bevraagd ({why}). Wij vragen het opnieuw en sturen u de rest.",
-                       "{proc} could not be queried ({why}). We will ask again and send you the rest."),
-    "partial_short": ("Bij {proc} kon niet alles worden doorzocht ({why}). Wij vullen dit aan.",
-                      "{proc} could not be searched completely ({why}). We will complete this."),
+    # the vendor's own reason stays in "how this answer was made" and manifest.json: it is an operator's text
+    "partial_failed": ("{proc} kon deze keer niet worden bevraagd. Wij vragen het opnieuw en sturen u de rest.",
+                       "{proc} could not be queried this time. We will ask again and send you the rest."),
+    "partial_short": ("Bij {proc} kon niet alles worden doorzocht. Wij vullen dit aan.",
+                      "{proc} could not be searched completely. We will complete this."),
     "partial_unasked": ("{proc} werd deze keer niet bevraagd.", "{proc} was not queried this time."),
     "copy_here": ("Een kopie van al deze gegevens zit in dit pakket: per soort gegevens een leesbare pagina "
                   "(hieronder) en de ruwe gegevens in standaardbestanden.",
@@ -157,6 +158,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                 "left out.{more}"),
     "masking_count": (" In dit pakket gaat het om {n} andere persoon/personen.",
                       " In this package this concerns {n} other person(s)."),
+    "masking_attachments": ("Bijlagen (zoals pdf-facturen en bijgevoegde e-mails) staan er ongewijzigd in, zoals u ze "
+                            "ontving of verstuurde: daarin is niets vervangen.",
+                            "Attachments (such as PDF invoices and attached e-mails) are included unchanged, as you "
+                            "received or sent them: nothing in them is replaced."),
     "masking_off": ("Interne kopie: gegevens van andere personen en interne gegevens zijn NIET gemaskeerd. Niet aan "
                     "de aanvrager bezorgen.",
                     "Internal copy: other people's details and the shop's internal data are NOT masked. Do not send "

@@ -327,7 +327,8 @@ def test_a_partial_answer_says_what_is_missing_and_why(run_export, sandbox):
     page = _parse(pkg.zip.read("index.html").decode())
     text = page.section("confirmation")
     assert "Dit antwoord is nog niet volledig" in text
-    assert "PayPal (Europe) S.à r.l. et Cie, S.C.A. kon niet worden bevraagd" in text
+    assert "PayPal (Europe) S.à r.l. et Cie, S.C.A. kon deze keer niet worden bevraagd" in text
+    assert "500" not in text and "boom" not in text       # the vendor's text is for the operator, not this screen
     assert "Mailchimp (Intuit) werd deze keer niet bevraagd" in text
 
 
@@ -471,3 +472,11 @@ def test_invoice_pdfs_are_linked_from_their_card_and_the_index(run_export):
     assert all(f'href="../{p}"' in page for p in pdfs)
     index = _parse(pkg.zip.read("index.html").decode())
     assert set(pdfs) <= set(index.links) and ".pdf:" in index.section("files")
+
+
+def test_the_masking_section_says_attachments_are_unchanged(demo):
+    assert any(n.startswith("attachments/") for n in demo["nl"].namelist())       # invoice PDFs, by default
+    assert "Bijlagen (zoals pdf-facturen en bijgevoegde e-mails) staan er ongewijzigd in" in \
+        _index(demo["nl"]).section("masking")
+    assert "Attachments (such as PDF invoices and attached e-mails) are included unchanged" in \
+        _index(demo["en"]).section("masking")

@@ -178,11 +178,10 @@ class Pages:
         for o in m["connectors"].values():
             proc = self.processors.get(o["processor"])
             pname = proc.text("name", lang)[0] if proc else o["processor"]
-            why = (o.get("error") or "").split(": ", 1)[-1]
             if o["status"] == "failed":
-                gaps.append(t(lang, "partial_failed", proc=pname, why=why))
+                gaps.append(t(lang, "partial_failed", proc=pname))
             elif o["status"] == "incomplete":
-                gaps.append(t(lang, "partial_short", proc=pname, why=why))
+                gaps.append(t(lang, "partial_short", proc=pname))
             elif o["status"] in ("not_configured", "skipped"):
                 gaps.append(t(lang, "partial_unasked", proc=pname))
         origins: dict[str, dict[str, list[tuple[str, str]]]] = {}   # processor -> origin -> [(label, category)]
@@ -212,6 +211,7 @@ class Pages:
                 complaint.append(self._authority(code))
         return {"holders": holders, "used_connectors": used_connectors, "gaps": gaps, "origins": origins,
                 "complaint": complaint, "countries": sorted(countries),
+                "attachments": any(str(f.get("path", "")).startswith("attachments/") for f in m.get("files", [])),
                 "has_authorities": bool(authorities)}
 
     def _authority(self, code: str) -> dict[str, Any]:
