@@ -536,10 +536,7 @@ _MESSAGE_SHOWN = ("subject", "from", "sender", "toRecipients", "ccRecipients", "
 
 def _message_card(record: Mapping[str, Any], lang: str, date_value: Any) -> Card:
     data = record["data"]
-    sender = _who(data.get("from") or data.get("sender"))
-    rows = [Row(t(lang, "m_from"), sender), Row(t(lang, "m_to"), _who(data.get("toRecipients")))]
-    if data.get("ccRecipients"):
-        rows.append(Row(t(lang, "m_cc"), _who(data.get("ccRecipients"))))
+    rows = _message_head(data, lang)
     rows.append(Row(t(lang, "m_mailbox"), str(data.get("mailbox") or "")))
     names = [str(a.get("name")) for a in data.get("attachments") or [] if isinstance(a, Mapping) and a.get("name")]
     if names:
