@@ -60,6 +60,9 @@ class Field:
     origin: Origin | None = None   # when it differs from the dataset's (a rating derived inside a provided record)
 
 
+_REMEMBERED_PATHS = 4096      # per dataset; vendor keys are few, but a blob keyed by ids must not grow it unbounded
+
+
 @dataclass(frozen=True)
 class Dataset:
     """One kind of record a connector yields, with every field it may hold."""
@@ -72,9 +75,32 @@ class Dataset:
     fields: Mapping[str, Field]
     date: str | None = None        # the path of the field that dates a record (cards are sorted by it)
     title: tuple[str, ...] = ()    # paths whose values make a record's title ("order number", "date")
+    # field_for's answers by path (redaction and rendering ask for the same few paths millions of times)
+    _found: dict[str, tuple[str, Field] | None] = field(default_factory=dict, init=False, repr=False,
+                                                        compare=False)
+    _below: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def field_for(self, path: str) -> tuple[str, Field] | None:
         """The declaration that covers ``path``: its own, or the nearest declared ancestor's."""
+        try:
+            return self._found[path]
+        except KeyError:
+            pass
+        found = self._lookup(path)
+        if len(self._found) < _REMEMBERED_PATHS:
+            self._found[path] = found
+        return found
+
+    def declares_below(self, path: str) -> bool:
+        """Whether a field below ``path`` (not ``path`` itself) is declared."""
+        below = self._below.get(path)
+        if below is None:
+            below = any(p.startswith(path + ".") for p in self.fields)
+            if len(self._below) < _REMEMBERED_PATHS:
+                self._below[path] = below
+        return below
+
+    def _lookup(self, path: str) -> tuple[str, Field] | None:
         probe = path
         while True:
             found = self.fields.get(probe)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -368,7 +369,13 @@ def fmt_amount(value: Any, currency: str | None, lang: str) -> str | None:
     number = _decimal(value)
     if number is None:
         return None
-    return format_currency(number, (currency or "EUR").upper(), locale=_BABEL[lang])
+    return _money(number, (currency or "EUR").upper(), lang)
+
+
+@lru_cache(maxsize=4096)
+def _money(number: Decimal, currency: str, lang: str) -> str:
+    """Babel's currency format (slow: amounts repeat across a package's cards, so they are remembered)."""
+    return str(format_currency(number, currency, locale=_BABEL[lang]))
 
 
 def fmt_number(value: Any, lang: str) -> str:

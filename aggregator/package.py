@@ -94,6 +94,9 @@ class _Hashing(io.RawIOBase):
         return self.target.write(data)
 
 
+_BLOCK = 1 << 16
+
+
 class _Writer:
     def __init__(self, zf: ZipFile) -> None:
         self.zf = zf
@@ -102,16 +105,23 @@ class _Writer:
     def write(self, path: str, chunks: Iterable[bytes], **meta: Any) -> None:
         with self.zf.open(path, "w") as member:
             sink = _Hashing(member)
+            buffer = bytearray()            # a template yields thousands of tiny chunks: write in 64 KiB blocks
             for chunk in chunks:
-                sink.write(chunk)
+                buffer += chunk
+                if len(buffer) >= _BLOCK:
+                    sink.write(bytes(buffer))
+                    buffer.clear()
+            if buffer:
+                sink.write(bytes(buffer))
         self.files.append({"path": path, "bytes": sink.size, "sha256": sink.sha.hexdigest(), **meta})
 
 
 def _json_array(items: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """A JSON array with one record per line (json's C encoder; an indented dump took as long as the redaction)."""
     yield b"[\n"
     first = True
     for item in items:
-        yield (b"" if first else b",\n") + json.dumps(item, ensure_ascii=False, indent=1).encode("utf-8")
+        yield (b"" if first else b",\n") + json.dumps(item, ensure_ascii=False).encode("utf-8")
         first = False
     yield b"\n]\n"
 
@@ -148,8 +158,21 @@ def build(
     person reads."""
     readable = readable or Readable()
 
-    source: Records = spool if record_redactor is None else RedactedSpool(spool, record_redactor)
+    redacted = RedactedSpool(spool, record_redactor) if record_redactor is not None else None
+    source: Records = redacted if redacted is not None else spool
+    try:
+        return _build(out_dir, info, outcomes, processors, spool, source, identifiers, generated_at,
+                      supersede, record_redactor, readable)
+    finally:
+        if redacted is not None:
+            redacted.close()
 
+
+def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Mapping[str, Processor],
+           spool: Spool, source: Records, identifiers: Mapping[str, list[str]], generated_at: datetime,
+           supersede: Path | None, record_redactor: RecordRedactor | None,
+           readable: Readable) -> tuple[Path, str, dict[str, Any]]:
+    """:func:`build`, reading every record from ``source`` (the spool or its redacted view)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     supersede = supersede if supersede is not None and supersede.parent == out_dir else None
     groups = spool.groups()
@@ -186,7 +209,7 @@ def build(
                     manifest["redaction"] = record_redactor.summary()
                 manifest["language"] = readable.language
                 manifest["files"] = list(writer.files)
-                pages = render.Pages(manifest, processors, source, readable)
+                pages = render.Pages(manifest, processors, source, readable, scratch=spool.directory)
                 for name, chunks in pages.category_pages():
                     writer.write(name, chunks, format="html")
                 writer.write("portability.json", [render.portability(manifest, readable, source)])

@@ -28,16 +28,20 @@ same redacted records.
 
 from __future__ import annotations
 
+import json
 import re
-from collections import Counter
+import shutil
+import tempfile
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.datasets import Dataset, Kind
-from aggregator.spool import Spool
+from aggregator.spool import Spool, open_private
 from aggregator.subject import Subject
 
 if TYPE_CHECKING:
@@ -177,6 +181,7 @@ class RecordRedactor:
         self.own_addresses = {normal_address(a) for a in policy.own_addresses}
         self.subject_addresses = {subject.email}
         self.subject_names: list[frozenset[str]] = []
+        self._subject_name_cache: dict[tuple[str, ...], bool] = {}
         self.subject_phones: set[str] = set()
         self.kept_tokens: set[str] = set()       # words of names that stay (the subject's, the shop's, staff kept)
         self.third: dict[str, int] = {}          # address -> pseudonym number
@@ -213,12 +218,13 @@ class RecordRedactor:
         return Role.THIRD
 
     def _is_subject_name(self, tokens: Sequence[str]) -> bool:
-        if not any(len(t) > 1 for t in tokens):
-            return False
-        for known in self.subject_names:
-            if all(t in known or (len(t) == 1 and any(k.startswith(t) for k in known)) for t in tokens):
-                return True
-        return False
+        key = tuple(tokens)
+        found = self._subject_name_cache.get(key)
+        if found is None:
+            found = self._subject_name_cache[key] = any(len(t) > 1 for t in tokens) and any(
+                all(t in known or (len(t) == 1 and any(k.startswith(t) for k in known)) for t in tokens)
+                for known in self.subject_names)
+        return found
 
     def _is_shop_name(self, value: str) -> bool:
         low = value.strip().lower()
@@ -232,12 +238,16 @@ class RecordRedactor:
     def prepare(self, spool: Spool) -> None:
         """Learn from every record who the subject is, then number the third parties in package order."""
         groups = spool.groups()
+        # Both passes learn only from e-mail addresses (a name or phone counts beside one), so a record without
+        # any form of "@" teaches nothing and is not even parsed (most of an activity feed or an order's lines).
         for category, processor, _ in groups:
-            for record in spool.read(category, processor):
-                self._learn_subject(record, category)
+            for line in spool.lines(category, processor):
+                if _AT_FORMS.search(line):
+                    self._learn_subject(json.loads(line), category)
         for category, processor, _ in groups:
-            for record in spool.read(category, processor):
-                self._learn_others(record)
+            for line in spool.lines(category, processor):
+                if _AT_FORMS.search(line):
+                    self._learn_others(json.loads(line))
         self.kept_tokens |= {t for known in self.subject_names for t in known}
         for name in self.known_staff_names:
             if self.policy.staff == "keep":
@@ -256,7 +266,10 @@ class RecordRedactor:
             if Role.SUBJECT in roles and Role.THIRD not in roles:
                 for v in names:
                     if name_tokens(v) and not self._is_shop_name(v):
-                        self.subject_names.append(frozenset(name_tokens(v)))
+                        name = frozenset(name_tokens(v))
+                        if name not in self.subject_names:      # once each: every order repeats the name
+                            self.subject_names.append(name)
+                            self._subject_name_cache.clear()
                 self.subject_phones |= {phone_key(v) for v in phones if len(phone_key(v)) >= 8}
 
     def _learn_others(self, record: Mapping[str, Any]) -> None:
@@ -557,14 +570,25 @@ def for_export(config: Config, subject: Subject, registry: Registry, language: s
 
 
 class RedactedSpool:
-    """A read-only view of a spool whose records come out redacted (logged the first time a group is read)."""
+    """A read-only view of a spool whose records come out redacted. Each group is redacted once, on its first
+    complete read (logged then), into a private file in the spool's folder; later reads (the CSV, the pages, the
+    standard formats, the first screen) parse that file instead of redacting again. :meth:`close` removes it."""
 
     def __init__(self, spool: Spool, redactor: RecordRedactor) -> None:
         self.spool = spool
         self.redactor = redactor
         self._logged: set[tuple[str, str]] = set()
+        self._redacted: dict[tuple[str, str], Path] = {}
+        self._scratch: Path | None = None
+        self._made = 0
         if redactor.policy.enabled:
             redactor.prepare(spool)
+
+    def __enter__(self) -> RedactedSpool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     @property
     def attachments(self) -> list[tuple[str, str, str, Any]]:
@@ -577,11 +601,37 @@ class RedactedSpool:
 
     def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
         """The group's records, redacted."""
-        first = (category, processor) not in self._logged
-        self._logged.add((category, processor))
+        key = (category, processor)
+        done = self._redacted.get(key)
+        if done is not None:
+            with done.open(encoding="utf-8") as fh:
+                for line in fh:
+                    yield json.loads(line)
+            return
+        first = key not in self._logged
+        self._logged.add(key)
         file = f"data/{category}/{processor}.json" if first else None
-        for index, record in enumerate(self.spool.read(category, processor)):
-            yield self.redactor.redact(record, category, file, index)
+        if not self.redactor.policy.enabled:
+            for index, record in enumerate(self.spool.read(category, processor)):
+                yield self.redactor.redact(record, category, file, index)
+            return
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix=".redacted-", dir=self.spool.directory))
+        self._made += 1
+        path = self._scratch / f"{self._made}.jsonl"
+        with open_private(path, "w") as out:
+            for index, record in enumerate(self.spool.read(category, processor)):
+                redacted = self.redactor.redact(record, category, file, index)
+                out.write(json.dumps(redacted, ensure_ascii=False, default=str) + "\n")
+                yield redacted
+        self._redacted[key] = path          # reached only when the reader took every record
+
+    def close(self) -> None:
+        """Remove the redacted copies."""
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+            self._redacted.clear()
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -592,9 +642,9 @@ def _label_order(label: str) -> tuple[str, int]:
 
 def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], str]]:
     """Every mapping in ``data`` with its path (list positions left out), the root first."""
-    stack: list[tuple[Any, str]] = [(data, prefix)]
+    stack: deque[tuple[Any, str]] = deque([(data, prefix)])
     while stack:
-        value, where = stack.pop(0)
+        value, where = stack.popleft()
         if isinstance(value, Mapping):
             yield value, where
             for key, child in value.items():
@@ -624,16 +674,13 @@ def _texts(data: Any, ds: Dataset | None) -> Iterator[str]:
 def _people_fields(mapping: Mapping[str, Any], prefix: str,
                    ds: Dataset) -> tuple[list[str], list[str], list[str]]:
     """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields)."""
-    emails: list[str] = []
-    names: list[str] = []
-    phones: list[str] = []
+    found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
     for key, value in mapping.items():
-        found = ds.field_for(f"{prefix}.{key}" if prefix else str(key))
-        if found is None:
+        declared = ds.field_for(f"{prefix}.{key}" if prefix else str(key))
+        if declared is None:
             continue
-        values = value if isinstance(value, list) else [value]
-        strings = [v for v in values if isinstance(v, str) and v.strip()]
-        target = {Kind.EMAIL: emails, Kind.NAME: names, Kind.PHONE: phones}.get(found[1].kind)
+        target = found.get(declared[1].kind)
         if target is not None:
-            target.extend(strings)
-    return emails, names, phones
+            values = value if isinstance(value, list) else (value,)
+            target.extend(v for v in values if isinstance(v, str) and v.strip())
+    return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]

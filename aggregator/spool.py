@@ -3,7 +3,8 @@ category × processor in it, so memory stays flat however much a processor holds
 later run can replace one connector's records (resume of a failed connector) without touching the others'.
 
 Directories are created 0700 and files 0600. Opening an existing directory rebuilds the counts and the
-attachment list from the files, so a spool survives the process that wrote it."""
+attachment list from the files, so a spool survives the process that wrote it (folders whose name starts with a
+dot are a reader's scratch space, e.g. the redacted view's, not a connector's)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _mkdir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
-def _open_private(path: Path, mode: str) -> TextIO:
+def open_private(path: Path, mode: str) -> TextIO:
     """Open ``path`` for appending or writing text, creating it with mode 0600."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
     return cast(TextIO, open(os.open(path, flags, 0o600), mode, encoding="utf-8"))   # the caller closes it
@@ -60,7 +61,7 @@ class Spool:
 
     def _reload(self) -> None:
         """Rebuild counts and attachments from what an earlier run left in the directory."""
-        for folder in sorted(p for p in self.directory.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in self.directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
             connector = folder.name
             for file in sorted(folder.glob("*__*.jsonl")):
                 category, _, processor = file.stem.partition("__")
@@ -86,7 +87,7 @@ class Spool:
             if handle is None:
                 path = self._file(*key)
                 _mkdir(path.parent)
-                handle = self._handles[key] = _open_private(path, "a")
+                handle = self._handles[key] = open_private(path, "a")
                 self._counts.setdefault(key, 0)
             handle.write(line + "\n")
             self._counts[key] += 1
@@ -107,7 +108,7 @@ class Spool:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(attachment.content)
-            with _open_private(self.directory / connector / _ATTACHMENTS, "a") as index:
+            with open_private(self.directory / connector / _ATTACHMENTS, "a") as index:
                 index.write(json.dumps({"processor": processor, "category": attachment.category, "name": name})
                             + "\n")
             self.attachments.append((connector, processor, attachment.category, path))
@@ -145,9 +146,13 @@ class Spool:
 
     def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
         """Every record of one category × processor, connector by connector (in name order)."""
+        for line in self.lines(category, processor):
+            yield json.loads(line)
+
+    def lines(self, category: str, processor: str) -> Iterator[str]:
+        """The same records as :meth:`read`, each as its JSON line (for a reader that can skip most unparsed)."""
         with self._lock:
             connectors = sorted(c for (c, cat, proc) in self._counts if cat == category and proc == processor)
         for connector in connectors:
             with self._file(connector, category, processor).open(encoding="utf-8") as fh:
-                for line in fh:
-                    yield json.loads(line)
+                yield from fh

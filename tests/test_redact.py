@@ -318,6 +318,33 @@ def test_hostile_address_forms_all_get_the_same_pseudonym(tmp_path):
     assert again == out                                                      # stable from run to run
 
 
+def test_the_redacted_view_redacts_each_record_once_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    spool = Spool(tmp_path / "spool")
+    records = [_customer(), _message(internetMessageId="<a@x>", subject="Met Pieter Maes",
+                                     **{"cc": [_person("Pieter Maes", "pieter@maes-elektro.be")]})]
+    for record in records:
+        spool.write(record)
+    spool.close()
+    redactor = RecordRedactor(Policy(own_domains=("megasecurity.eu",)), Subject.parse(DEMO), CONTROLLER,
+                              {"mail": (MESSAGE, NOTE), "shop": (CUSTOMER,)})
+    calls: list[str] = []
+    redact = redactor.redact
+    monkeypatch.setattr(redactor, "redact", lambda record, *a, **k: calls.append(record["dataset"])
+                        or redact(record, *a, **k))
+    view = RedactedSpool(spool, redactor)
+    reads = [[r for c, p, _ in view.groups() for r in view.read(c, p)] for _ in range(4)]
+    assert sorted(calls) == ["customer", "message"]         # four reads (JSON, CSV, pages, facts), one redaction
+    assert reads[0] == reads[1] == reads[3]
+    dumped = json.dumps(reads[3])
+    assert "maes-elektro" not in dumped and "Derde partij 1" in dumped
+    assert len(redactor.log["data/communications/office365.json"]) == 1       # logged once, on the first read
+    scratch = [p for p in (tmp_path / "spool").iterdir() if p.name.startswith(".")]
+    assert len(scratch) == 1 and oct(scratch[0].stat().st_mode & 0o777) == "0o700"
+    assert Spool(tmp_path / "spool").groups() == spool.groups()           # a reopened spool does not count it
+    view.close()
+    assert not [p for p in (tmp_path / "spool").iterdir() if p.name.startswith(".")]
+
+
 def test_staff_and_notes_by_staff(tmp_path):
     records = [_customer(),
                _message(internetMessageId="m1", subject="Installatie", body="Kristof Vandenberghe komt langs.",

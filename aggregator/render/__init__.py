@@ -5,17 +5,19 @@ standard-format files. Everything is self-contained: inline CSS, no script, no o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from aggregator.categories import CATEGORIES
-from aggregator.datasets import Dataset, Kind, Origin
+from aggregator.datasets import Dataset, Origin
 from aggregator.i18n import EEA, country_code, country_name, fmt_moment, fmt_number, t
 from aggregator.processors import Processor
-from aggregator.render.cards import Card, declared_card, generic_card
+from aggregator.render.cards import Card
+from aggregator.render.shelf import Shelf
 from aggregator.spool import Records
 
 CARDS_PER_PAGE = 100
@@ -46,82 +48,25 @@ class Readable:
         return None
 
 
-@dataclass
-class Page:
-    """One page of cards of one category."""
-
-    path: str
-    category: str
-    part: int
-    parts: int
-    sections: list[tuple[str, list[Card]]]      # (processor name, cards)
-
-
 def page_path(category: str, part: int = 1) -> str:
     """Where a category's readable page lives in the package."""
     return f"pages/{category}.html" if part == 1 else f"pages/{category}-{part}.html"
 
 
-def _children(datasets: Sequence[Dataset]) -> dict[str, tuple[str, str, str]]:
-    """Line datasets nested in their parent's card: child name -> (parent name, child link, parent link), where
-    the link is an identifier both declare with the same label (an order line's order number)."""
-    by_name = {d.name: d for d in datasets}
-    out = {}
-    for d in datasets:
-        parent = by_name.get(d.name.removesuffix("_line")) if d.name.endswith("_line") else None
-        if parent is None:
-            continue
-        for cpath, cf in d.fields.items():
-            match = next((ppath for ppath, pf in parent.fields.items()
-                          if cf.kind == pf.kind == Kind.IDENTIFIER and pf.en == cf.en), None)
-            if match:
-                out[d.name] = (parent.name, cpath, match)
-                break
-    return out
-
-
-def cards_for(records: Iterator[dict[str, Any]], readable: Readable, lang: str) -> list[Card]:
-    """The cards of one category × processor, newest first, lines nested in their parent."""
-    records_list = list(records)
-    connectors = {str(r["source"].get("connector")) for r in records_list}
-    nests: dict[str, tuple[str, str, str]] = {}
-    for c in connectors:
-        nests.update(_children(readable.datasets.get(c, ())))
-    parents_present = {r["dataset"] for r in records_list}
-    kids: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in records_list:
-        nest = nests.get(r["dataset"])
-        if nest and nest[0] in parents_present:
-            kids.setdefault((nest[0], str(r["data"].get(nest[1]))), []).append(r)
-    cards = []
-    for r in records_list:
-        nest = nests.get(r["dataset"])
-        if nest and nest[0] in parents_present:
-            continue
-        dataset = readable.dataset(r)
-        if dataset is None:
-            card = generic_card(r, lang)
-        else:
-            child_name = next((c for c, n in nests.items() if n[0] == dataset.name), None)
-            child_set = next((d for d in readable.datasets.get(str(r["source"].get("connector")), ())
-                              if d.name == child_name), None)
-            link = nests[child_name] if child_name else None
-            children = kids.get((dataset.name, str(r["data"].get(link[2])))) if link else None
-            card = declared_card(r, dataset, lang, children or [], child_set, link[1] if link else None)
-        src = r["source"]
-        card.source = t(lang, "source_line", proc=src.get("processor"), when=fmt_moment(src.get("retrieved_at"), lang)
-                        or src.get("retrieved_at"), endpoint=(src.get("endpoint") or "").split("?", 1)[0])
-        cards.append(card)
-    cards.sort(key=lambda c: -c.sort)
-    return cards
+def cards_for(records: Iterable[dict[str, Any]], readable: Readable, lang: str) -> list[Card]:
+    """The cards of one category × processor, newest first, lines nested in their parent (as the pages show them)."""
+    with Shelf(readable) as shelf:
+        shelf.add("", records)
+        return [card for _, card in shelf.cards(0, len(shelf), lang)]
 
 
 class Pages:
     """Renders the category pages and the index of one package."""
 
     def __init__(self, manifest: Mapping[str, Any], processors: Mapping[str, Processor], spool: Records,
-                 readable: Readable) -> None:
+                 readable: Readable, scratch: Path | None = None) -> None:
         self.m = manifest
+        self.scratch = scratch                     # where the pages' scratch files go (the spool's private folder)
         self.processors = processors
         self.spool = spool
         self.readable = readable
@@ -144,28 +89,28 @@ class Pages:
                           key=lambda pn: order.index(pn[0]) if pn[0] in order else len(order))
             if not mine:
                 continue
-            sections = []
-            for processor, _ in mine:
-                proc = self.processors.get(processor)
-                name = proc.text("name", self.lang)[0] if proc else processor
-                sections.append((name, cards_for(self.spool.read(slug, processor), self.readable, self.lang)))
-            flat = [(name, card) for name, cards in sections for card in cards]
-            parts = max(1, -(-len(flat) // CARDS_PER_PAGE))
-            raw = [f for f in self.m.get("files", []) if f.get("category") == slug and f["path"].startswith("data/")]
-            paths = [page_path(slug, i + 1) for i in range(parts)]
-            self.written[slug] = paths
-            for i in range(parts):
-                chunk = flat[i * CARDS_PER_PAGE:(i + 1) * CARDS_PER_PAGE]
-                page_sections: list[tuple[str, list[Card]]] = []
-                for name, card in chunk:
-                    if not page_sections or page_sections[-1][0] != name:
-                        page_sections.append((name, []))
-                    page_sections[-1][1].append(card)
-                codes = sorted({c for _, card in chunk for c in card.codes})
+            with Shelf(self.readable, self.scratch) as shelf:
+                for processor, _ in mine:
+                    proc = self.processors.get(processor)
+                    shelf.add(proc.text("name", self.lang)[0] if proc else processor, self.spool.read(slug, processor))
+                total = len(shelf)
+                parts = max(1, -(-total // CARDS_PER_PAGE))
+                raw = [f for f in self.m.get("files", [])
+                       if f.get("category") == slug and f["path"].startswith("data/")]
+                paths = [page_path(slug, i + 1) for i in range(parts)]
+                self.written[slug] = paths
                 template = _ENV.get_template("category.html.j2")
-                yield paths[i], _encode(template.generate(**self._ctx(
-                    category=CATEGORIES[slug], sections=page_sections, part=i + 1, parts=parts, paths=paths,
-                    total=len(flat), raw=raw, codes=codes, generic=any(c.generic for _, c in chunk))))
+                for i in range(parts):
+                    chunk = shelf.cards(i * CARDS_PER_PAGE, (i + 1) * CARDS_PER_PAGE, self.lang)
+                    page_sections: list[tuple[str, list[Card]]] = []
+                    for name, card in chunk:
+                        if not page_sections or page_sections[-1][0] != name:
+                            page_sections.append((name, []))
+                        page_sections[-1][1].append(card)
+                    codes = sorted({c for _, card in chunk for c in card.codes})
+                    yield paths[i], _encoded(template.render(**self._ctx(
+                        category=CATEGORIES[slug], sections=page_sections, part=i + 1, parts=parts, paths=paths,
+                        total=total, raw=raw, codes=codes, generic=any(c.generic for _, c in chunk))))
 
     # ------------------------------------------------------------------------------------- the first screen
     def facts(self) -> dict[str, Any]:
@@ -243,7 +188,7 @@ class Pages:
             data_pages.append({"slug": slug, "paths": paths, "count": count, "held": held})
         listed = [*files, {"path": "manifest.json"}]
         template = _ENV.get_template("index.html.j2")
-        return _encode(template.generate(**self._ctx(
+        return _encoded(template.render(**self._ctx(
             facts=facts, matrix=matrix, data_pages=data_pages, files=_file_rows(listed, lang),
             fmt_moment=lambda v: fmt_moment(v, lang) or v, fmt_number=lambda v: fmt_number(v, lang))))
 
@@ -330,9 +275,10 @@ def portability(manifest: Mapping[str, Any], readable: Readable, spool: Records)
     }, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _encode(chunks: Iterator[str]) -> Iterator[bytes]:
-    for chunk in chunks:
-        yield chunk.encode("utf-8")
+def _encoded(page: str) -> Iterator[bytes]:
+    """One rendered page as UTF-8 (rendered whole: a page holds at most CARDS_PER_PAGE cards, and streaming the
+    template's thousands of tiny chunks cost more than the page's size)."""
+    yield page.encode("utf-8")
 
 
 __all__ = ["Pages", "Readable", "cards_for", "page_path", "portability"]

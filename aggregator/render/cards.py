@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from aggregator import formats
@@ -126,9 +127,12 @@ _ROLE_KEYS = {
 }
 
 
+_ROLES_LONGEST_FIRST = sorted(_ROLE_KEYS.items(), key=lambda kv: -max(len(k) for k in kv[1]))
+
+
 def _role(path: str) -> str | None:
     last = path.rsplit(".", 1)[-1].lower()
-    for role, keys in sorted(_ROLE_KEYS.items(), key=lambda kv: -max(len(k) for k in kv[1])):
+    for role, keys in _ROLES_LONGEST_FIRST:
         if any(last.endswith(k) for k in keys):
             return role
     return None
@@ -171,7 +175,7 @@ def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "") -> Iterab
 
 
 def _declares_below(dataset: Dataset, path: str) -> bool:
-    return any(p.startswith(path + ".") for p in dataset.fields)
+    return dataset.declares_below(path)
 
 
 def _label(decl: Field | None, path: str, lang: str) -> tuple[str, str | None]:
@@ -180,6 +184,7 @@ def _label(decl: Field | None, path: str, lang: str) -> tuple[str, str | None]:
     return humanize(path), ("en" if lang != "en" else None)
 
 
+@lru_cache(maxsize=4096)
 def humanize(path: str) -> str:
     """A label made from a vendor key when no declaration gives one: ``receivedDateTime`` -> ``Received date time``."""
     words: list[str] = []
@@ -315,7 +320,7 @@ def declared_card(record: Mapping[str, Any], dataset: Dataset, lang: str, childr
             lines.append(table)
     title = _card_title(data, dataset, lang)
     kind_label = dataset.nl if lang == "nl" else dataset.en
-    date_value = _get(data, dataset.date) if dataset.date else None
+    date_value = card_moment(record, dataset)
     card = Card(title=title, date=fmt_moment(date_value, lang) if date_value else None,
                 sort=sort_key(date_value), rows=[r for r in rows if r.value or r.items or r.kind == Kind.FREE_TEXT],
                 tech=tech, more=more, body=body, lines=lines, kind_label=kind_label, origin=str(dataset.origin),
@@ -459,10 +464,21 @@ _DATE_KEYS = ("sentDateTime", "receivedDateTime", "created_at_timestamp", "times
 _ID = re.compile(r"(^id$|_id$|Id$|^iCalUId$|^changeKey$|^etag$|Hash$|^unique_email_id$|^web_id$|^parentFolderId$)")
 
 
+def card_moment(record: Mapping[str, Any], dataset: Dataset | None) -> Any:
+    """The value that dates a record's card (cards are sorted by it, newest first): the declared ``date`` field,
+    else an event's start, else the first of the usual vendor date keys."""
+    data = record["data"]
+    if dataset is not None:
+        return _get(data, dataset.date) if dataset.date else None
+    if formats.is_event(data) and not formats.is_message(data):
+        return data.get("start")
+    return next((data[k] for k in _DATE_KEYS if parse_moment(data.get(k)) is not None), None)
+
+
 def generic_card(record: Mapping[str, Any], lang: str) -> Card:
     """A card for a record whose dataset is not declared: labels from the vendor's keys, marked as such."""
     data = record["data"]
-    date_value = next((data[k] for k in _DATE_KEYS if parse_moment(data.get(k)) is not None), None)
+    date_value = card_moment(record, None)
     if formats.is_message(data):
         return _message_card(record, lang, date_value)
     if formats.is_event(data):
