@@ -204,8 +204,7 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
                     writer.write(name, [content], **meta)
                 manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
                 if record_redactor is not None:
-                    writer.write("redactions.json", [json.dumps(record_redactor.document(), ensure_ascii=False,
-                                                                indent=1).encode("utf-8")])
+                    writer.write("redactions.json", record_redactor.document())
                     manifest["redaction"] = record_redactor.summary()
                 manifest["language"] = readable.language
                 manifest["files"] = list(writer.files)

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.datasets import Dataset, Kind
@@ -189,7 +189,7 @@ class RecordRedactor:
         self.staff: dict[str, int] = {}          # staff address or name -> number (only when pseudonymised)
         self.staff_names: dict[tuple[str, ...], int] = {}
         self.known_staff_names: set[tuple[str, ...]] = set()
-        self.log: dict[str, list[dict[str, Any]]] = {}
+        self.log = RedactionLog()
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
 
@@ -345,7 +345,7 @@ class RecordRedactor:
                 del out["third_parties"]
         if file is not None and where.items:
             source = record.get("source") or {}
-            self.log.setdefault(file, []).append({
+            self.log.append(file, {
                 "record": index, "dataset": record.get("dataset"), "vendor_id": source.get("vendor_id"),
                 "redactions": [{"field": f, "kind": k, "in": w, "replacement": r, "count": n}
                                for (f, k, w, r), n in where.items.items()],
@@ -540,12 +540,13 @@ class RecordRedactor:
             "log": "redactions.json",
             "pseudonyms": len(self.pseudonyms()) if self.policy.enabled else 0,
             "counts": dict(sorted(self.counts.items())),
-            "records": sum(len(v) for v in self.log.values()),
+            "records": len(self.log),
         }
 
-    def document(self) -> dict[str, Any]:
-        """redactions.json: what was replaced or left out, per file and record, and why; never a value."""
-        return {
+    def document(self) -> Iterator[bytes]:
+        """redactions.json: what was replaced or left out, per file and record, and why; never a value (written
+        piece by piece: at a large customer the per-record log is the biggest thing the package states)."""
+        head = {
             "enabled": self.policy.enabled,
             "staff": self.policy.staff,
             "why": WHY,
@@ -555,8 +556,50 @@ class RecordRedactor:
             "counts": dict(sorted(self.counts.items())),
             "note": {"nl": "Elk .csv-bestand en index.html tonen dezelfde records als het .json-bestand ernaast.",
                      "en": "Each .csv file and index.html show the same records as the .json file beside them."},
-            "files": {name: entries for name, entries in sorted(self.log.items())},
         }
+        yield json.dumps(head, ensure_ascii=False, indent=1)[:-2].encode("utf-8") + b',\n "files": {'
+        for n, name in enumerate(sorted(self.log.files())):
+            yield (b"," if n else b"") + b"\n  " + json.dumps(name).encode("utf-8") + b": ["
+            for i, line in enumerate(self.log.lines(name)):
+                yield (b"," if i else b"") + b"\n   " + line.rstrip(b"\n")
+            yield b"\n  ]"
+        yield b"\n }\n}\n"
+
+
+class RedactionLog:
+    """The per-record log of redactions, file by file, kept in unnamed scratch files rather than in memory."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, IO[bytes]] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def append(self, file: str, entry: Mapping[str, Any]) -> None:
+        """Log one record's redactions in ``file``."""
+        sink = self._files.get(file)
+        if sink is None:
+            sink = self._files[file] = tempfile.TemporaryFile()
+        sink.seek(0, 2)                   # a reader may have left it elsewhere
+        sink.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+        self._count += 1
+
+    def files(self) -> list[str]:
+        """The package files that have at least one entry."""
+        return list(self._files)
+
+    def lines(self, file: str) -> Iterator[bytes]:
+        """One file's entries, each as its JSON line."""
+        sink = self._files[file]
+        sink.seek(0)
+        yield from sink
+
+    def __getitem__(self, file: str) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines(file)]
 
 
 def for_export(config: Config, subject: Subject, registry: Registry, language: str | None = None) -> RecordRedactor:

@@ -32,7 +32,7 @@ from aggregator.i18n import fmt_amount, fmt_bool, fmt_moment, parse_moment
 from aggregator.model import Record
 from aggregator.plugins import build_registry, plugin_manager
 from aggregator.processors import DEFAULT_PROCESSORS, build_register
-from aggregator.render import Pages, Readable
+from aggregator.render import Pages, Readable, cards_for
 from aggregator.sandbox.server import Fault
 from aggregator.spool import Spool
 from tests.conftest import DEMO, EMPTY
@@ -480,3 +480,31 @@ def test_the_masking_section_says_attachments_are_unchanged(demo):
         _index(demo["nl"]).section("masking")
     assert "Attachments (such as PDF invoices and attached e-mails) are included unchanged" in \
         _index(demo["en"]).section("masking")
+
+
+# ----------------------------------------------------------------------------------------- pages a page at a time
+def test_a_page_is_built_from_the_records_it_shows_in_the_order_the_cards_sort(tmp_path, monkeypatch):
+    from aggregator.render.shelf import Shelf
+    from connectors.lightspeed_datasets import DATASETS
+
+    def record(dataset: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"dataset": dataset, "data": data, "source": {"connector": "lightspeed", "processor": "lightspeed"}}
+
+    records = [record("order", {"number": f"ORD{n}", "createdAt": f"2026-0{n}-01T10:00:00+00:00"})
+               for n in (3, 1, 4, 2)]
+    records.insert(1, record("order_line", {"order": "ORD4", "productTitle": "Kluis"}))
+    records.append(record("order_line", {"order": "ORD9", "productTitle": "Wees"}))       # its order is absent
+    readable = Readable("en", {}, {"lightspeed": DATASETS})
+    read: list[int] = []
+    with Shelf(readable, tmp_path) as shelf:
+        original = shelf._read
+        monkeypatch.setattr(shelf, "_read", lambda offset: read.append(offset) or original(offset))
+        shelf.add("Lightspeed", iter(records))
+        assert len(shelf) == 5                                   # four orders and the orphan line
+        first = shelf.cards(0, 2, "en")
+        assert [c.title for _, c in first] == ["Order ORD4", "Order ORD3"]
+        assert len(read) == 3                                    # two orders and the one line of ORD4, nothing else
+        assert "Kluis" in str(first[0][1].lines)
+        rest = [c.title for _, c in shelf.cards(2, 10, "en")]
+    assert rest[:2] == ["Order ORD2", "Order ORD1"] and len(rest) == 3
+    assert [c.title for c in cards_for(iter(records), readable, "en")] == ["Order ORD4", "Order ORD3", *rest]

@@ -47,7 +47,8 @@ class Shelf:
         nests: dict[str, tuple[str, str, str]] = {}
         self._nests.append(nests)
         seen: set[str] = set()
-        present: set[str] = set()
+        present: set[str] = set()        # "parent dataset\0link value" of every parent record
+        parent_links: dict[str, str] = {}
         places, sorts = array("q"), array("d")
         maybe_lines: list[tuple[int, str, str, float]] = []   # (offset, parent, link value, sort) until parents known
         for record in records:
@@ -55,18 +56,22 @@ class Shelf:
             if connector not in seen:
                 seen.add(connector)
                 nests.update(children(self.readable.datasets.get(connector, ())))
+                parent_links = {parent: link for parent, _, link in nests.values()}
             offset = self._file.tell()
             self._file.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-            present.add(str(record["dataset"]))
+            name = str(record["dataset"])
+            link = parent_links.get(name)
+            if link is not None:
+                present.add(f"{name}\0{record['data'].get(link)}")
             moment = sort_key(card_moment(record, self.readable.dataset(record)))
-            nest = nests.get(str(record["dataset"]))
+            nest = nests.get(name)
             if nest is not None:
                 maybe_lines.append((offset, nest[0], str(record["data"].get(nest[1])), moment))
             else:
                 places.append(offset)
                 sorts.append(moment)
         for offset, parent, link, moment in maybe_lines:
-            if parent in present:
+            if f"{parent}\0{link}" in present:
                 self._lines.setdefault((number, parent, link), []).append(offset)
             else:                         # a line whose parent is not in the package is a card of its own
                 places.append(offset)
