@@ -345,6 +345,18 @@ class Found:
 
 
 @dataclass
+class _Page:
+    """One Transaction Search page, reduced to what the connector keeps: its page count, its fingerprint for the
+    page guard, how many transactions it held, the kept ones with the endpoint, the data's refresh time."""
+
+    total: int | None
+    fingerprint: list[Any]
+    seen: int
+    kept: list[tuple[dict[str, Any], str]]
+    refreshed: str | None
+
+
+@dataclass
 class Looked:
     """What looking up one named id gave: transactions as they may be exported, and the subject's own orders."""
 
@@ -442,40 +454,54 @@ class PayPalConnector(Connector):
     # ---------------------------------------------------------------- search
     def _search(self, window: Window, keep: Callable[[dict[str, Any]], bool],
                 transaction_id: str | None = None) -> Found:
-        """Every page of one window (its own PageGuard), keeping the transactions ``keep`` accepts."""
+        """Every page of one window (its own PageGuard), keeping the transactions ``keep`` accepts: the first page,
+        then, once it tells how many pages there are, the others several at once (each needs only the first)."""
         params: dict[str, Any] = {"transaction_id": transaction_id} if transaction_id else {}
         params.update({"start_date": iso(window.start), "end_date": iso(window.end), "fields": "all",
                        "balance_affecting_records_only": "N", "page_size": PAGE_SIZE})
         where = f"GET {SEARCH_PATH} from {iso(window.start)} to {iso(window.end)}"
+        guard = PageGuard(NAME, where, MAX_PAGES)
         found = Found()
-        endpoint = ""
 
-        def fetch(token: dict[str, Any]) -> Any:
-            nonlocal endpoint
-            query = {**params, **token}
+        def page(number: int) -> _Page:
+            query = {**params, "page": number}
             endpoint = f"GET {SEARCH_PATH}?{urlencode(query)}"
             try:
-                return self.client.get(SEARCH_PATH, query)
+                body = self.client.get(SEARCH_PATH, query)
             except PayPalError as exc:
                 if exc.error_name == TOO_LARGE:
                     raise _TooLarge(str(exc), status=exc.status) from None
                 raise
-
-        def records(body: Any) -> list[Any]:
             items = items_at(body, "transaction_details", NAME, where)
-            if isinstance(body.get("total_pages"), int) and body["total_pages"] > MAX_PAGES:
+            total = body.get("total_pages")
+            total = total if isinstance(total, int) and not isinstance(total, bool) else None
+            if total is not None and total > MAX_PAGES:
                 raise _TooLarge(f"{NAME}: more than {MAX_PAGES * PAGE_SIZE} transactions in one search")
-            found.refreshed = body.get("last_refreshed_datetime") or found.refreshed
-            return items
+            return _Page(total, [_tid(i) or i for i in items], len(items),
+                         [(d, endpoint) for d in items if isinstance(d, dict) and keep(d)],
+                         body.get("last_refreshed_datetime"))
 
-        paginator = TransactionPages(PAGE_SIZE, page_param="page", size_param="page_size",
-                                     total_pages_key="total_pages")
-        for items in pages(fetch, paginator, records, PageGuard(NAME, where, MAX_PAGES)):
+        def take(got: _Page) -> None:
+            guard.check(got.fingerprint)
             found.pages += 1
-            found.seen += len(items)
-            found.details += [(d, endpoint) for d in items if isinstance(d, dict) and keep(d)]
-            if self._stop.is_set():   # another search failed: the connector fails, stop asking
-                break
+            found.seen += got.seen
+            found.details += got.kept
+            found.refreshed = got.refreshed or found.refreshed
+
+        first = page(1)
+        take(first)
+        if first.total is None:          # no page count: one page after the other until a short one
+            last, number = first, 1
+            while last.seen >= PAGE_SIZE and not self._stop.is_set():
+                number += 1
+                last = page(number)
+                take(last)
+        elif first.seen and first.total > 1 and not self._stop.is_set():
+            for _, got in fan_out(page, range(2, first.total + 1), workers=self.settings["concurrency"],
+                                  name="paypal-pages"):
+                take(got)
+                if self._stop.is_set():   # another search failed: the connector fails, stop asking
+                    break
         return found
 
     def _paid_by_subject(self, detail: dict[str, Any]) -> bool:
@@ -689,26 +715,32 @@ class PayPalConnector(Connector):
                 yield self.ctx.record("orders", "checkout_order", order, endpoint=endpoint, vendor_id=oid)
 
     # ---------------------------------------------------------------- disputes, trackers, referenced orders
-    def _referenced_order(self, job: tuple[str, str]) -> Looked:
-        """The Orders v2 order one of the subject's payments names (``paypal_reference_id``, type ``ODR``)."""
-        tid, oid = job
-        invoice = next((str((t.get("transaction_info") or {}).get("invoice_id") or "")
-                        for i, t, _ in self._held if i == tid), "")
-        ident = Identifier(PAYPAL_TRANSACTION_ID, oid, f"PayPal transaction {tid}",
-                           {"order_number": invoice} if invoice else {})
+    def _referenced_order(self, job: tuple[str, list[str]]) -> Looked:
+        """The Orders v2 order some of the subject's payments name (``paypal_reference_id``, type ``ODR``), asked
+        once however many of them name it."""
+        oid, tids = job
         path = ORDER_PATH.format(id=oid)
         try:
             order = self.client.get(path, {})
         except PayPalError as exc:
             if exc.status == 404:
-                self.ctx.note(f"PayPal transaction {tid} names Orders v2 order {oid}, which PayPal did not find "
-                              f"(GET {path}: 404).")
+                for tid in tids:
+                    self.ctx.note(f"PayPal transaction {tid} names Orders v2 order {oid}, which PayPal did not find "
+                                  f"(GET {path}: 404).")
                 return Looked()
             raise
-        with self._lock:
-            self._links.setdefault(tid, {}).setdefault("paypal_order_id", oid)
-        kept = self._checked_order(order, oid, ident)
-        return Looked(orders=[(kept, f"GET {path}")] if kept is not None else [])
+        looked = Looked()
+        for tid in tids:
+            invoice = next((str((t.get("transaction_info") or {}).get("invoice_id") or "")
+                            for i, t, _ in self._held if i == tid), "")
+            ident = Identifier(PAYPAL_TRANSACTION_ID, oid, f"PayPal transaction {tid}",
+                               {"order_number": invoice} if invoice else {})
+            with self._lock:
+                self._links.setdefault(tid, {}).setdefault("paypal_order_id", oid)
+            kept = self._checked_order(order, oid, ident)
+            if kept is not None:
+                looked.orders.append((kept, f"GET {path}"))
+        return looked
 
     def _forbidden(self, what: str, scope: str, exc: PayPalError) -> _NoPermission:
         """A 403 for ``what``: the search of it ends here for every payment, and the connector is incomplete."""
@@ -826,7 +858,10 @@ class PayPalConnector(Connector):
     def _extras(self) -> Iterator[Record]:
         """Orders the subject's payments name, then each payment's disputes and trackers, several at once."""
         workers = self.settings["concurrency"]
-        odr = [(tid, oid) for tid, oid in self._odr.items() if oid not in self._orders_asked]
+        naming: dict[str, list[str]] = {}
+        for tid, oid in self._odr.items():
+            naming.setdefault(oid, []).append(tid)
+        odr = [(oid, tids) for oid, tids in naming.items() if oid not in self._orders_asked]
         found_orders = 0
         for _, looked in fan_out(self._stopping(self._referenced_order), odr, workers=workers,
                                  name="paypal-orders", ordered=False):
