@@ -227,6 +227,41 @@ def test_the_pages_of_a_window_are_read_side_by_side_once_the_first_tells_their_
     assert 2 <= state["peak"] <= 4                                           # side by side, within the bound
 
 
+def test_disputes_and_trackers_are_asked_while_the_scan_goes_on(run_export, sandbox, monkeypatch):
+    # The Black Friday window answers slowly: the payments other windows found have their disputes and trackers
+    # asked meanwhile, each once, and a dispute is still checked against every payment of the subject.
+    app = sandbox.apps["paypal"]
+    original = app.handle
+
+    def slow_black_friday(request):
+        if "/reporting/transactions" in request.path and request.query.get("start_date") == ["2025-11-03T00:00:00Z"]:
+            time.sleep(0.4)
+        return original(request)
+
+    monkeypatch.setattr(app, "handle", slow_black_friday)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    log = [f"{x.method} {x.path}?{x.query}" for x in sandbox.requests_to("paypal")]
+    last_search = max(i for i, line in enumerate(log) if line.startswith(SEARCH))
+    first_extra = min(i for i, line in enumerate(log) if line.startswith(("GET /v1/customer/disputes",
+                                                                           "GET /v1/shipping/trackers")))
+    assert first_extra < last_search
+    assert sorted(_asked(sandbox, "GET /v1/customer/disputes?", "disputed_transaction_id")) == sorted(JAN_PAYMENTS)
+    assert sorted(_asked(sandbox, "GET /v1/shipping/trackers?", "transaction_id")) == sorted(JAN_PAYMENTS)
+    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "dispute")] == [JAN_DISPUTE]
+
+
+def test_a_disputes_list_paypal_refuses_fails_the_connector_after_the_scan_kept_its_finds(run_export, sandbox):
+    # the early disputes request fails while the scan goes on: the failure surfaces once, the scan's finds stay
+    sandbox.inject(Fault("paypal", status=400, match="GET /v1/customer/disputes", times=None,
+                         body={"name": "INVALID_REQUEST", "message": "Request is not well-formed.", "details": []}))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("paypal: 400 INVALID_REQUEST") and "/v1/customer/disputes" in outcome.error
+    assert set(transaction_ids(pkg)) >= JAN_SCANNED - {"2MK98463JA751804V"}
+
+
 def test_an_order_several_payments_name_is_asked_once(run_export, sandbox, monkeypatch):
     # Two of Jan's payments name the same Orders v2 order (paypal_reference_id of type ODR): one GET for both
     details = sandbox.apps["paypal"].data()["transaction_details"]
