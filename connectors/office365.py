@@ -61,7 +61,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -108,6 +108,35 @@ TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+class _Gate:
+    """At most ``limit`` requests of one mailbox in flight; a listing waiting for a slot goes before any download
+    (attachment downloads are many and each listing page is a step of a chain)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._cond = threading.Condition()
+        self._busy = 0
+        self._listings_waiting = 0
+
+    @contextmanager
+    def slot(self, listing: bool = True) -> Iterator[None]:
+        """Hold one of the mailbox's request slots while the block runs."""
+        with self._cond:
+            self._listings_waiting += listing
+            try:
+                while self._busy >= self.limit or (not listing and self._listings_waiting):
+                    self._cond.wait()
+            finally:
+                self._listings_waiting -= listing
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+
 class _MailboxSkipped(Exception):
     """The mailbox cannot be read and that is not a failure (no Exchange Online licence, unknown user)."""
 
@@ -116,14 +145,13 @@ class _MailboxSkipped(Exception):
 class _Mailbox:
     ref: str                          # what goes in /users/{ref}/...: an id or userPrincipalName
     label: str                        # shown to people: the mail address
-    gate: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(MAILBOX_CONCURRENCY))
+    gate: _Gate = field(default_factory=lambda: _Gate(MAILBOX_CONCURRENCY))
     covered: list[str] = field(default_factory=list)     # what its searches covered, for ctx.covered
     short: list[str] = field(default_factory=list)       # searches cut short, for ctx.cut_short
     withheld: list[tuple[int, str, str]] = field(default_factory=list)   # for ctx.withheld: count, what, why
     notes: list[str] = field(default_factory=list)                       # for ctx.note
     skipped: str | None = None                           # why it could not be read
-    # attachment downloads started as their messages are listed (at most MAILBOX_CONCURRENCY - 1 at once, so a
-    # listing always finds a free request slot), by (messages path, message id, attachment id)
+    # attachment downloads started as their messages are listed, by (messages path, message id, attachment id)
     fetches: dict[tuple[str, str, str], Future[tuple[str, str]]] = field(default_factory=dict)
     downloader: ThreadPoolExecutor | None = None
     failed: BaseException | None = None                  # the first download that failed
@@ -272,7 +300,7 @@ class Office365Connector(Connector):
             raise _MailboxSkipped(box.closed)
         try:
             hdrs = {"Authorization": f"Bearer {self._token()}", "Accept": "application/json", **(headers or {})}
-            with box.gate if box is not None else nullcontext():
+            with box.gate.slot(listing=not raw) if box is not None else nullcontext():
                 response = self.session.get(url, params=params, headers=hdrs)
             if box is not None and response.status_code == 404:
                 code = _graph_error(response).get("code")
@@ -385,8 +413,8 @@ class Office365Connector(Connector):
             *((self._deleted,) if self.settings["deleted_mail"] else ()),
             *((self._archive,) if self.settings["archive"] else ()))
         # every search runs at once (each is a chain of pages); the mailbox's gate holds its requests to
-        # MAILBOX_CONCURRENCY, and attachment downloads to one fewer, so no listing waits behind them all
-        box.downloader = ThreadPoolExecutor(max_workers=MAILBOX_CONCURRENCY,
+        # MAILBOX_CONCURRENCY, listings first; twice as many downloaders keep it full while some store a file
+        box.downloader = ThreadPoolExecutor(max_workers=2 * MAILBOX_CONCURRENCY,
                                             thread_name_prefix="office365-attachments")
         try:
             return [r for _, found in fan_out(lambda search: search(box), searches, workers=len(searches),
