@@ -661,22 +661,43 @@ class Office365Connector(Connector):
 
     def _folder_contacts(self, box: _Mailbox) -> list[Record]:
         """Contacts in every contact folder below the default one, child folders included (breadth first)."""
-        todo: list[tuple[str, str]] = [("contactFolders", "")]       # (where its child folders are listed, name)
+        top = {"$top": str(self.settings["page_size"])}
+
+        def listed(where: str) -> list[dict[str, Any]]:
+            return [folder for _, folder in self._pages(box, self._box_path(box, where), top)]
+
+        # one level at a time, breadth first: the contacts of a level's folders and the listings of their child
+        # folders side by side (the mailbox's gate bounds them); the next level starts from those listings
+        level: list[tuple[str, list[dict[str, Any]]]] = [("", listed("contactFolders"))]   # (parent name, folders)
         folders, out, withheld, cut = 0, [], 0, False
-        while todo:
-            listing, parent = todo.pop(0)
-            for _, folder in self._pages(box, self._box_path(box, listing), {"$top": str(self.settings["page_size"])}):
-                if folders >= CONTACT_FOLDERS_MAX:
-                    cut = True
-                    todo.clear()
+        while level and not cut:
+            chosen: list[tuple[str, str]] = []                   # (folder id, name), in breadth-first order
+            for parent, children in level:
+                for folder in children:
+                    if folders >= CONTACT_FOLDERS_MAX:
+                        cut = True
+                        break
+                    folders += 1
+                    name = f"{parent} / {folder.get('displayName')}" if parent else str(folder.get("displayName"))
+                    chosen.append((quote(str(folder.get("id")), safe=""), name))
+                if cut:
                     break
-                folders += 1
-                fid = quote(str(folder.get("id")), safe="")
-                name = f"{parent} / {folder.get('displayName')}" if parent else str(folder.get("displayName"))
-                found, other = self._contacts_in(box, f"contactFolders/{fid}/contacts", name)
-                out += found
-                withheld += other
-                todo.append((f"contactFolders/{fid}/childFolders", name))
+            jobs = [(False, fid, name) for fid, name in chosen] + ([] if cut else [(True, fid, name)
+                                                                                 for fid, name in chosen])
+
+            def run(job: tuple[bool, str, str]) -> tuple[list[Record], int] | list[dict[str, Any]]:
+                below, fid, name = job
+                if below:
+                    return listed(f"contactFolders/{fid}/childFolders")
+                return self._contacts_in(box, f"contactFolders/{fid}/contacts", name)
+
+            level = []
+            for (_, _, name), result in fan_out(run, jobs, workers=MAILBOX_CONCURRENCY, name="office365-folders"):
+                if isinstance(result, tuple):
+                    out += result[0]
+                    withheld += result[1]
+                else:
+                    level.append((name, result))
         if cut:
             box.short.append(f"mailbox {box.label}: more than {CONTACT_FOLDERS_MAX} contact folders: only the first "
                              f"{CONTACT_FOLDERS_MAX} were searched")

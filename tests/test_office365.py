@@ -447,6 +447,31 @@ def test_contacts_in_every_contact_folder_and_its_child_folders(run_export, sand
     assert OTHER not in text.lower() and "Maes Elektro" not in text        # Sofie and Pieter share the folders
 
 
+def test_a_folders_contacts_and_its_child_folders_are_asked_side_by_side(run_export, sandbox, monkeypatch):
+    # breadth first, one level at a time: the contacts of the folder "Klanten" and the listing of its child
+    # folders are in flight together (neither depends on the other)
+    app = sandbox.apps["office365"]
+    original = app.handle
+    klanten = box("info")["contactFolders"][0]["id"]
+    spans: dict[str, tuple[float, float]] = {}
+
+    def slow_handle(request):
+        path = unquote(request.path)
+        if f"/contactFolders/{klanten}/" not in path:
+            return original(request)
+        started = time.monotonic()
+        time.sleep(0.05)
+        try:
+            return original(request)
+        finally:
+            spans[path.rsplit("/", 1)[-1]] = (started, time.monotonic())
+
+    monkeypatch.setattr(app, "handle", slow_handle)
+    ok(run_export(DEMO, vendors=["office365"]))
+    (c0, c1), (f0, f1) = spans["contacts"], spans["childFolders"]
+    assert c0 < f1 and f0 < c1                                # the two overlap in time
+
+
 def test_more_contact_folders_than_the_bound_leave_the_connector_incomplete(run_export, sandbox, monkeypatch):
     monkeypatch.setattr(office365_connector, "CONTACT_FOLDERS_MAX", 1)
     pkg = run_export(DEMO, vendors=["office365"])
