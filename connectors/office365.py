@@ -45,19 +45,23 @@ Every hit is re-checked client-side (case-insensitive). Other people's addresses
 attendees, addresses quoted in a body) that are neither the subject's nor the shop's (``staff_domains`` and the
 domains of the mailboxes read, never a guest's) are listed in the record's ``third_parties`` for the package's
 redaction. A mailbox without an Exchange Online licence (``MailboxNotEnabledForRESTAPI``) is skipped with a note.
-Mailboxes are read concurrently, at most ``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's
-per-app-per-mailbox limit is 4); 429 and ``Retry-After`` go through the shared retry policy.
+Mailboxes and groups are read concurrently, at most ``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's
+per-app-per-mailbox limit is 4): a mailbox's first request goes alone (an unreadable mailbox costs one request), then
+all its searches run side by side, the ``$search`` beside the ``$filter``, and a message's attachments are
+downloaded as soon as its page is read; 429 and ``Retry-After`` go through the shared retry policy.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -79,7 +83,7 @@ from connectors.office365_datasets import DATASETS
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 MAILBOX_CONCURRENCY = 4          # Graph: 4 concurrent requests per app and mailbox ("MailboxConcurrency")
-MAILBOXES_AT_ONCE = 5            # mailboxes read side by side, three searches each (the session allows 16)
+MAILBOXES_AT_ONCE = 5            # mailboxes and groups read side by side (the session allows 16 requests)
 SEARCH_LIMIT = 1000              # Graph: "A $search request returns up to 1,000 results"
 MAX_PAGES = 2000                 # a nextLink loop guard
 CONTACT_FOLDERS_MAX = 200        # contact folders searched per mailbox (below the default one, any depth)
@@ -104,6 +108,35 @@ TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+class _Gate:
+    """At most ``limit`` requests of one mailbox in flight; a listing waiting for a slot goes before any download
+    (attachment downloads are many and each listing page is a step of a chain)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self._cond = threading.Condition()
+        self._busy = 0
+        self._listings_waiting = 0
+
+    @contextmanager
+    def slot(self, listing: bool = True) -> Iterator[None]:
+        """Hold one of the mailbox's request slots while the block runs."""
+        with self._cond:
+            self._listings_waiting += listing
+            try:
+                while self._busy >= self.limit or (not listing and self._listings_waiting):
+                    self._cond.wait()
+            finally:
+                self._listings_waiting -= listing
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+
 class _MailboxSkipped(Exception):
     """The mailbox cannot be read and that is not a failure (no Exchange Online licence, unknown user)."""
 
@@ -112,12 +145,21 @@ class _MailboxSkipped(Exception):
 class _Mailbox:
     ref: str                          # what goes in /users/{ref}/...: an id or userPrincipalName
     label: str                        # shown to people: the mail address
-    gate: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(MAILBOX_CONCURRENCY))
+    gate: _Gate = field(default_factory=lambda: _Gate(MAILBOX_CONCURRENCY))
     covered: list[str] = field(default_factory=list)     # what its searches covered, for ctx.covered
     short: list[str] = field(default_factory=list)       # searches cut short, for ctx.cut_short
     withheld: list[tuple[int, str, str]] = field(default_factory=list)   # for ctx.withheld: count, what, why
     notes: list[str] = field(default_factory=list)                       # for ctx.note
     skipped: str | None = None                           # why it could not be read
+    # attachment downloads started as their messages are listed, by (messages path, message id, attachment id)
+    fetches: dict[tuple[str, str, str], Future[tuple[str, str]]] = field(default_factory=dict)
+    downloader: ThreadPoolExecutor | None = None
+    failed: BaseException | None = None                  # the first download that failed
+    # the mailbox's first request goes alone: one that cannot be read (no licence) then costs one request
+    opened: threading.Event = field(default_factory=threading.Event)
+    claimed: bool = False
+    closed: str | None = None                            # why its first request found it unreadable
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class Office365Connector(Connector):
@@ -248,15 +290,29 @@ class Office365Connector(Connector):
 
     def _get(self, box: _Mailbox | None, url: str, params: Mapping[str, Any] | None = None,
              headers: Mapping[str, str] | None = None, *, raw: bool = False) -> tuple[Any, str]:
-        hdrs = {"Authorization": f"Bearer {self._token()}", "Accept": "application/json", **(headers or {})}
-        with box.gate if box is not None else nullcontext():
-            response = self.session.get(url, params=params, headers=hdrs)
-        if box is not None and response.status_code == 404:
-            code = _graph_error(response).get("code")
-            if code == "MailboxNotEnabledForRESTAPI":
-                raise _MailboxSkipped("it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)")
-            if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound"):
-                raise _MailboxSkipped(f"no such user in the tenant ({code})")
+        first = False
+        if box is not None and not box.opened.is_set():
+            with box.lock:
+                first, box.claimed = not box.claimed, True
+            if not first:
+                box.opened.wait()
+        if box is not None and box.closed is not None:
+            raise _MailboxSkipped(box.closed)
+        try:
+            hdrs = {"Authorization": f"Bearer {self._token()}", "Accept": "application/json", **(headers or {})}
+            with box.gate.slot(listing=not raw) if box is not None else nullcontext():
+                response = self.session.get(url, params=params, headers=hdrs)
+            if box is not None and response.status_code == 404:
+                code = _graph_error(response).get("code")
+                if code == "MailboxNotEnabledForRESTAPI":
+                    box.closed = box.closed or "it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)"
+                    raise _MailboxSkipped(box.closed)
+                if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound"):
+                    box.closed = box.closed or f"no such user in the tenant ({code})"
+                    raise _MailboxSkipped(box.closed)
+        finally:
+            if first:
+                box.opened.set()    # type: ignore[union-attr]
         if raw:
             if response.status_code != 200:
                 self.session.parse(response, describe=_describe)
@@ -312,7 +368,17 @@ class Office365Connector(Connector):
         return found
 
     def _collect_all(self, mailboxes: list[_Mailbox]) -> Iterator[Record]:
-        for box, records in fan_out(self._read, mailboxes, workers=MAILBOXES_AT_ONCE, name="office365"):
+        """The mailboxes, then the groups, read side by side (``MAILBOXES_AT_ONCE`` of them); records in that order."""
+        groups = [_Mailbox(ref=g, label=g) for g in dict.fromkeys(self.settings["groups"] or ())]
+        jobs = [(False, box) for box in mailboxes] + [(True, group) for group in groups]
+
+        def read(job: tuple[bool, _Mailbox]) -> list[Record]:
+            return self._group(job[1]) if job[0] else self._read(job[1])
+
+        for (is_group, box), records in fan_out(read, jobs, workers=MAILBOXES_AT_ONCE, name="office365"):
+            if is_group:
+                yield from self._group_done(box, records)
+                continue
             if box.skipped is not None:
                 self.ctx.note(f"mailbox {box.label} skipped: {box.skipped}")
                 continue
@@ -325,43 +391,71 @@ class Office365Connector(Connector):
             for text in box.notes:
                 self.ctx.note(text)
             yield from records
-        groups = list(dict.fromkeys(self.settings["groups"] or ()))
-        for group, records in fan_out(self._group, [_Mailbox(ref=g, label=g) for g in groups],
-                                      workers=MAILBOXES_AT_ONCE, name="office365-group"):
-            if group.skipped is not None:     # a configured group not searched: the answer is not complete
-                self.ctx.cut_short(f"group {group.label} was not searched: {group.skipped} (check the groups "
-                                   "setting)")
-                continue
-            for line in group.covered:
-                self.ctx.covered(line)
-            for reason in group.short:
-                self.ctx.cut_short(reason)
-            for count, what, why in group.withheld:
-                self.ctx.withheld(count, what, why)
-            yield from records
+
+    def _group_done(self, group: _Mailbox, records: list[Record]) -> Iterator[Record]:
+        """One group's records, after its coverage, cuts and withheld notes."""
+        if group.skipped is not None:     # a configured group not searched: the answer is not complete
+            self.ctx.cut_short(f"group {group.label} was not searched: {group.skipped} (check the groups setting)")
+            return
+        for line in group.covered:
+            self.ctx.covered(line)
+        for reason in group.short:
+            self.ctx.cut_short(reason)
+        for count, what, why in group.withheld:
+            self.ctx.withheld(count, what, why)
+        yield from records
 
     def _read(self, box: _Mailbox) -> list[Record]:
-        """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight)."""
+        """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight), its
+        attachments downloaded meanwhile."""
         searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (
             self._messages, self._contacts, self._events, self._folder_contacts,
             *((self._deleted,) if self.settings["deleted_mail"] else ()),
             *((self._archive,) if self.settings["archive"] else ()))
+        # every search runs at once (each is a chain of pages); the mailbox's gate holds its requests to
+        # MAILBOX_CONCURRENCY, listings first; twice as many downloaders keep it full while some store a file
+        box.downloader = ThreadPoolExecutor(max_workers=2 * MAILBOX_CONCURRENCY,
+                                            thread_name_prefix="office365-attachments")
         try:
-            return [r for _, found in fan_out(lambda search: search(box), searches, workers=MAILBOX_CONCURRENCY,
+            return [r for _, found in fan_out(lambda search: search(box), searches, workers=len(searches),
                                               name="office365-mailbox") for r in found]
         except _MailboxSkipped as exc:
             box.skipped = str(exc)
             return []
+        finally:
+            box.downloader.shutdown(wait=True, cancel_futures=True)
 
     def _box_path(self, box: _Mailbox, tail: str) -> str:
         return f"/users/{quote(box.ref, safe='@')}/{tail}"
 
     # ------------------------------------------------------------------ messages
     def _messages(self, box: _Mailbox) -> list[Record]:
-        found: dict[str, tuple[str, dict[str, Any]]] = {}
-        path, limit = self._box_path(box, "messages"), self.settings["search_limit"]
+        """Messages from, to, cc or bcc the subject: the ``$search`` and the ``$filter`` side by side (they do not
+        depend on each other), each message's attachments downloaded as soon as it is listed."""
+        path = self._box_path(box, "messages")
         base = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
                 "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
+        by_search: dict[str, tuple[str, dict[str, Any]]] = {}
+        by_filter: dict[str, tuple[str, dict[str, Any]]] = {}
+        listings: list[Callable[[], None]] = [lambda: self._search_messages(box, path, base, by_search),
+                                              lambda: self._sent_messages(box, path, base, by_filter)]
+        for _ in fan_out(lambda listing: listing(), listings, workers=2, name="office365-messages"):
+            pass
+        found = by_search
+        for key, value in by_filter.items():        # the search's copy first, as when they ran one after the other
+            found.setdefault(key, value)
+        kept = [(e, m) for e, m in found.values() if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
+        box.withheld.append((len(found) - len(kept), f"messages found in {box.label}",
+                             "the search matched them, but none is from or to the subject's address"))
+        kept.sort(key=lambda em: em[1].get("sentDateTime") or em[1].get("receivedDateTime") or "", reverse=True)
+        out = [r for e, m in kept for r in self._message_records(box, e, m)]
+        self._note_left_out(box, out)
+        return out
+
+    def _search_messages(self, box: _Mailbox, path: str, base: Mapping[str, str],
+                         found: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """``$search`` for the subject as a participant (capped by Graph: repeated below the oldest day seen)."""
+        limit = self.settings["search_limit"]
         bound: date | None = None
         searches = 0
         while True:
@@ -374,6 +468,7 @@ class Office365Connector(Connector):
                 if stamp and (oldest is None or stamp < oldest):
                     oldest = stamp
                 found.setdefault(str(msg.get("id")), (endpoint, msg))
+                self._prefetch(box, msg, "messages")
             if hits < limit or oldest is None:
                 break
             # capped: search again below the oldest day seen (+1 day: KQL dates are in the mailbox's time zone)
@@ -385,23 +480,19 @@ class Office365Connector(Connector):
             bound = nxt
         box.covered.append(f"mailbox {box.label}: messages from, to, cc or bcc the subject ($search over "
                            f"{_count(searches, 'date range')}): {len(found)} found")
-        # exact and uncapped for what the subject sent (the search index can lag behind the mailbox)
+
+    def _sent_messages(self, box: _Mailbox, path: str, base: Mapping[str, str],
+                       found: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """``$filter`` on the sender: exact and uncapped for what the subject sent (the search index can lag)."""
         escaped = self.email.replace("'", "''")
         guard, sent = PageGuard("office365", path, MAX_PAGES), 0
         for endpoint, msg in self._pages(box, path, {**base, "$filter": f"from/emailAddress/address eq '{escaped}'"},
                                          TEXT_BODY, guard=guard):
             sent += 1
             found.setdefault(str(msg.get("id")), (endpoint, msg))
+            self._prefetch(box, msg, "messages")
         box.covered.append(f"mailbox {box.label}: messages sent by the subject ($filter): all {sent} "
                            f"({_count(guard.pages, 'page')})")
-
-        kept = [(e, m) for e, m in found.values() if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
-        box.withheld.append((len(found) - len(kept), f"messages found in {box.label}",
-                             "the search matched them, but none is from or to the subject's address"))
-        kept.sort(key=lambda em: em[1].get("sentDateTime") or em[1].get("receivedDateTime") or "", reverse=True)
-        out = [r for e, m in kept for r in self._message_records(box, e, m)]
-        self._note_left_out(box, out)
-        return out
 
     def _message_records(self, box: _Mailbox, endpoint: str, msg: dict[str, Any], *,
                          deleted: bool = False) -> list[Record]:
@@ -438,28 +529,67 @@ class Office365Connector(Connector):
             "kind": kind,
         }
         out: dict[str, Any] = {"data": data, "endpoint": endpoint, "file": None}
+        left_out = self._left_out(msg, att, kind)
+        if left_out is not None:
+            data["leftOut"] = left_out
+            return out
+        with box.lock:
+            started = box.fetches.pop((messages, str(msg["id"]), str(att["id"])), None)
+        out["file"], out["endpoint"] = started.result() if started else self._fetch(box, msg, att, kind, messages)
+        data["file"] = out["file"]
+        return out
+
+    def _left_out(self, msg: Mapping[str, Any], att: Mapping[str, Any], kind: str | None) -> str | None:
+        """Why an attachment's content stays out of the package (no request for it), or None: it is fetched."""
         size, cap = int(att.get("size") or 0), self.settings["attachment_max_kb"] * 1024
         if not self.settings["include_attachments"]:
-            data["leftOut"] = "names and sizes only (include_attachments = false)"
-        elif kind == "referenceAttachment":
-            data["leftOut"] = "a link to a file in the cloud: Graph v1.0 gives neither its address nor its content"
-        elif kind not in ("fileAttachment", "itemAttachment") or not att.get("id"):
-            data["leftOut"] = "an attachment of a kind Graph does not deliver"
-        elif not msg.get("hasAttachments"):
-            data["leftOut"] = "shown inside the message text; Graph marks the message as without attachments"
-        elif size > cap:
-            data["leftOut"] = f"larger than {self.settings['attachment_max_kb']} kB (attachment_max_kb)"
-        else:
-            tail = f"{messages}/{quote(str(msg['id']), safe='')}/attachments/{quote(str(att['id']), safe='')}/$value"
-            content, url = self._get(box, self.graph_url + self._box_path(box, tail), raw=True)
-            name = str(att.get("name") or "attachment")
-            if kind == "itemAttachment":        # Graph: a message as MIME, an event as iCal, a contact as vCard
-                head = content.lstrip()[:16].upper()
-                name += ".ics" if head.startswith(b"BEGIN:VCALENDAR") else ".vcf" if head.startswith(b"BEGIN:VCARD") \
-                    else ".eml"
-            out["file"] = data["file"] = self._save(box, msg, att, name, content)
-            out["endpoint"] = self._endpoint(url)
-        return out
+            return "names and sizes only (include_attachments = false)"
+        if kind == "referenceAttachment":
+            return "a link to a file in the cloud: Graph v1.0 gives neither its address nor its content"
+        if kind not in ("fileAttachment", "itemAttachment") or not att.get("id"):
+            return "an attachment of a kind Graph does not deliver"
+        if not msg.get("hasAttachments"):
+            return "shown inside the message text; Graph marks the message as without attachments"
+        if size > cap:
+            return f"larger than {self.settings['attachment_max_kb']} kB (attachment_max_kb)"
+        return None
+
+    def _fetch(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any], kind: str | None,
+               messages: str) -> tuple[str, str]:
+        """Download one attachment (``.../$value``) into the package: its path there and the endpoint read."""
+        tail = f"{messages}/{quote(str(msg['id']), safe='')}/attachments/{quote(str(att['id']), safe='')}/$value"
+        content, url = self._get(box, self.graph_url + self._box_path(box, tail), raw=True)
+        name = str(att.get("name") or "attachment")
+        if kind == "itemAttachment":        # Graph: a message as MIME, an event as iCal, a contact as vCard
+            head = content.lstrip()[:16].upper()
+            name += ".ics" if head.startswith(b"BEGIN:VCALENDAR") else ".vcf" if head.startswith(b"BEGIN:VCARD") \
+                else ".eml"
+        return self._save(box, msg, att, name, content), self._endpoint(url)
+
+    def _prefetch(self, box: _Mailbox, msg: Mapping[str, Any], messages: str) -> None:
+        """Start downloading the attachments of a listed message with the subject on it, each once, on the
+        mailbox's downloader (while its listings go on); :meth:`_attachment` takes the results."""
+        if box.downloader is None or not any(self.ctx.subject.matches(a) for a in _message_addresses(msg)):
+            return
+        for att in msg.get("attachments") or []:
+            kind = str(att.get("@odata.type") or "").rsplit(".", 1)[-1] or None
+            if self._left_out(msg, att, kind) is not None:
+                continue
+            key = (messages, str(msg["id"]), str(att["id"]))
+            with box.lock:
+                if box.failed is not None:         # the mailbox fails with it: start nothing more
+                    raise box.failed
+                if key in box.fetches:
+                    continue
+                box.fetches[key] = future = box.downloader.submit(self._fetch, box, msg, att, kind, messages)
+            future.add_done_callback(functools.partial(self._fetched, box))
+
+    @staticmethod
+    def _fetched(box: _Mailbox, future: Future[tuple[str, str]]) -> None:
+        """Remember the first failed download of a mailbox."""
+        if not future.cancelled() and future.exception() is not None:
+            with box.lock:
+                box.failed = box.failed or future.exception()
 
     def _save(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any], name: str, content: bytes) -> str:
         day = str(msg.get("receivedDateTime") or msg.get("sentDateTime") or "")[:10]
@@ -494,7 +624,11 @@ class Office365Connector(Connector):
         params = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
                   "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
         guard, cut = PageGuard("office365", path, MAX_PAGES), list[bool]()
-        listed = list(self._pages(box, path, params, TEXT_BODY, guard=guard, limit=RECOVERABLE_MAX_PAGES, cut=cut))
+        listed = []
+        for endpoint, msg in self._pages(box, path, params, TEXT_BODY, guard=guard, limit=RECOVERABLE_MAX_PAGES,
+                                         cut=cut):
+            listed.append((endpoint, msg))
+            self._prefetch(box, msg, f"mailFolders/{DELETED_FOLDER}/messages")
         if cut:
             box.short.append(f"mailbox {box.label}: deleted mail still held: only the first "
                              f"{_count(RECOVERABLE_MAX_PAGES, 'page')} ({_count(len(listed), 'message')}) were read")
@@ -527,22 +661,43 @@ class Office365Connector(Connector):
 
     def _folder_contacts(self, box: _Mailbox) -> list[Record]:
         """Contacts in every contact folder below the default one, child folders included (breadth first)."""
-        todo: list[tuple[str, str]] = [("contactFolders", "")]       # (where its child folders are listed, name)
+        top = {"$top": str(self.settings["page_size"])}
+
+        def listed(where: str) -> list[dict[str, Any]]:
+            return [folder for _, folder in self._pages(box, self._box_path(box, where), top)]
+
+        # one level at a time, breadth first: the contacts of a level's folders and the listings of their child
+        # folders side by side (the mailbox's gate bounds them); the next level starts from those listings
+        level: list[tuple[str, list[dict[str, Any]]]] = [("", listed("contactFolders"))]   # (parent name, folders)
         folders, out, withheld, cut = 0, [], 0, False
-        while todo:
-            listing, parent = todo.pop(0)
-            for _, folder in self._pages(box, self._box_path(box, listing), {"$top": str(self.settings["page_size"])}):
-                if folders >= CONTACT_FOLDERS_MAX:
-                    cut = True
-                    todo.clear()
+        while level and not cut:
+            chosen: list[tuple[str, str]] = []                   # (folder id, name), in breadth-first order
+            for parent, children in level:
+                for folder in children:
+                    if folders >= CONTACT_FOLDERS_MAX:
+                        cut = True
+                        break
+                    folders += 1
+                    name = f"{parent} / {folder.get('displayName')}" if parent else str(folder.get("displayName"))
+                    chosen.append((quote(str(folder.get("id")), safe=""), name))
+                if cut:
                     break
-                folders += 1
-                fid = quote(str(folder.get("id")), safe="")
-                name = f"{parent} / {folder.get('displayName')}" if parent else str(folder.get("displayName"))
-                found, other = self._contacts_in(box, f"contactFolders/{fid}/contacts", name)
-                out += found
-                withheld += other
-                todo.append((f"contactFolders/{fid}/childFolders", name))
+            jobs = [(False, fid, name) for fid, name in chosen] + ([] if cut else [(True, fid, name)
+                                                                                 for fid, name in chosen])
+
+            def run(job: tuple[bool, str, str]) -> tuple[list[Record], int] | list[dict[str, Any]]:
+                below, fid, name = job
+                if below:
+                    return listed(f"contactFolders/{fid}/childFolders")
+                return self._contacts_in(box, f"contactFolders/{fid}/contacts", name)
+
+            level = []
+            for (_, _, name), result in fan_out(run, jobs, workers=MAILBOX_CONCURRENCY, name="office365-folders"):
+                if isinstance(result, tuple):
+                    out += result[0]
+                    withheld += result[1]
+                else:
+                    level.append((name, result))
         if cut:
             box.short.append(f"mailbox {box.label}: more than {CONTACT_FOLDERS_MAX} contact folders: only the first "
                              f"{CONTACT_FOLDERS_MAX} were searched")

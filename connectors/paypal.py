@@ -6,7 +6,8 @@ most 3 years back, PayPal's limit) to now, concurrently within a bound, and keep
 than 10,000 transactions (400 ``RESULTSET_TOO_LARGE``); such a window is searched as two halves, recursively,
 down to an hour. Transactions another connector names (a PayPal transaction id in a webshop order's payment
 data, identifier kind ``paypal_transaction_id``: a hint, not a proof) are looked up by id after the scan,
-several at once, each in a window around its order date. An id the webshop stores may also be a PayPal **order**
+several at once, each in a window around its order date. A window's first page tells how many pages it has;
+the others are then read several at once. An id the webshop stores may also be a PayPal **order**
 id (Orders v2, e.g. PayPal Commerce Platform), which Transaction Search does not know: an id it does not find is
 asked of ``GET /v2/checkout/orders/{id}``, whose ``purchase_units[].payments.captures[].id`` are transaction ids
 (a scanned one, or looked up by id around the capture's time). Only a 404 there too makes the id "not found".
@@ -17,7 +18,9 @@ names carries that order's number (``webshop_order``) and, when named through Or
 transaction records are therefore written once the lookups are done (or when the connector fails).
 
 Then, for each of the subject's own payments (paid from the subject's address; event codes ``T00xx``: refunds,
-holds and transfers cannot be disputed or shipped), several at once: **disputes**
+holds and transfers cannot be disputed or shipped), several at once and started as soon as the scan finds the
+payment (beside the scan, within the same ``concurrency`` and pace; each dispute is checked once every payment is
+known): **disputes**
 (``GET /v1/customer/disputes?disputed_transaction_id=``, paged by the ``next`` link's ``next_page_token``, then
 ``GET /v1/customer/disputes/{id}``: the buyer's and the shop's messages, evidence with notes, offers, outcome) and
 **shipment trackers** (``GET /v1/shipping/trackers?transaction_id=``). A dispute is kept only when one of its
@@ -41,6 +44,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -345,6 +349,18 @@ class Found:
 
 
 @dataclass
+class _Page:
+    """One Transaction Search page, reduced to what the connector keeps: its page count, its fingerprint for the
+    page guard, how many transactions it held, the kept ones with the endpoint, the data's refresh time."""
+
+    total: int | None
+    fingerprint: list[Any]
+    seen: int
+    kept: list[tuple[dict[str, Any], str]]
+    refreshed: str | None
+
+
+@dataclass
 class Looked:
     """What looking up one named id gave: transactions as they may be exported, and the subject's own orders."""
 
@@ -379,6 +395,7 @@ class Extras:
     disputes: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     trackers: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     listed: int = 0
+    read: list[tuple[dict[str, Any], str, str]] = field(default_factory=list)   # (dispute, id, path), unchecked
 
 
 class _NoPermission(VendorError):
@@ -442,40 +459,54 @@ class PayPalConnector(Connector):
     # ---------------------------------------------------------------- search
     def _search(self, window: Window, keep: Callable[[dict[str, Any]], bool],
                 transaction_id: str | None = None) -> Found:
-        """Every page of one window (its own PageGuard), keeping the transactions ``keep`` accepts."""
+        """Every page of one window (its own PageGuard), keeping the transactions ``keep`` accepts: the first page,
+        then, once it tells how many pages there are, the others several at once (each needs only the first)."""
         params: dict[str, Any] = {"transaction_id": transaction_id} if transaction_id else {}
         params.update({"start_date": iso(window.start), "end_date": iso(window.end), "fields": "all",
                        "balance_affecting_records_only": "N", "page_size": PAGE_SIZE})
         where = f"GET {SEARCH_PATH} from {iso(window.start)} to {iso(window.end)}"
+        guard = PageGuard(NAME, where, MAX_PAGES)
         found = Found()
-        endpoint = ""
 
-        def fetch(token: dict[str, Any]) -> Any:
-            nonlocal endpoint
-            query = {**params, **token}
+        def page(number: int) -> _Page:
+            query = {**params, "page": number}
             endpoint = f"GET {SEARCH_PATH}?{urlencode(query)}"
             try:
-                return self.client.get(SEARCH_PATH, query)
+                body = self.client.get(SEARCH_PATH, query)
             except PayPalError as exc:
                 if exc.error_name == TOO_LARGE:
                     raise _TooLarge(str(exc), status=exc.status) from None
                 raise
-
-        def records(body: Any) -> list[Any]:
             items = items_at(body, "transaction_details", NAME, where)
-            if isinstance(body.get("total_pages"), int) and body["total_pages"] > MAX_PAGES:
+            total = body.get("total_pages")
+            total = total if isinstance(total, int) and not isinstance(total, bool) else None
+            if total is not None and total > MAX_PAGES:
                 raise _TooLarge(f"{NAME}: more than {MAX_PAGES * PAGE_SIZE} transactions in one search")
-            found.refreshed = body.get("last_refreshed_datetime") or found.refreshed
-            return items
+            return _Page(total, [_tid(i) or i for i in items], len(items),
+                         [(d, endpoint) for d in items if isinstance(d, dict) and keep(d)],
+                         body.get("last_refreshed_datetime"))
 
-        paginator = TransactionPages(PAGE_SIZE, page_param="page", size_param="page_size",
-                                     total_pages_key="total_pages")
-        for items in pages(fetch, paginator, records, PageGuard(NAME, where, MAX_PAGES)):
+        def take(got: _Page) -> None:
+            guard.check(got.fingerprint)
             found.pages += 1
-            found.seen += len(items)
-            found.details += [(d, endpoint) for d in items if isinstance(d, dict) and keep(d)]
-            if self._stop.is_set():   # another search failed: the connector fails, stop asking
-                break
+            found.seen += got.seen
+            found.details += got.kept
+            found.refreshed = got.refreshed or found.refreshed
+
+        first = page(1)
+        take(first)
+        if first.total is None:          # no page count: one page after the other until a short one
+            last, number = first, 1
+            while last.seen >= PAGE_SIZE and not self._stop.is_set():
+                number += 1
+                last = page(number)
+                take(last)
+        elif first.seen and first.total > 1 and not self._stop.is_set():
+            for _, got in fan_out(page, range(2, first.total + 1), workers=self.settings["concurrency"],
+                                  name="paypal-pages"):
+                take(got)
+                if self._stop.is_set():   # another search failed: the connector fails, stop asking
+                    break
         return found
 
     def _paid_by_subject(self, detail: dict[str, Any]) -> bool:
@@ -545,6 +576,27 @@ class PayPalConnector(Connector):
         self.ctx.covered(f"{searched} to {iso(windows[0].end)}: not found ({len(windows)} searches)")
         return None
 
+    def _order_body(self, oid: str) -> dict[str, Any] | None:
+        """``GET /v2/checkout/orders/{oid}``, asked once per run however often the order is named (started early
+        when a payment names it, see :meth:`_records`); None when PayPal holds no such order (404)."""
+        with self._lock:
+            future = self._order_fetches.get(oid)
+            mine = future is None
+            if future is None:
+                future = self._order_fetches[oid] = Future()
+        if mine:
+            try:
+                future.set_result(self.client.get(ORDER_PATH.format(id=oid), {}))
+            except PayPalError as exc:
+                if exc.status != 404:
+                    future.set_exception(exc)
+                    raise
+                future.set_result(None)
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
+        return future.result()
+
     def _by_order_id(self, ident: Identifier, oid: str) -> Looked | None:
         """Orders v2 order ``oid`` and the transactions of its captures; None when PayPal holds no such order."""
         path = ORDER_PATH.format(id=oid)
@@ -552,14 +604,10 @@ class PayPalConnector(Connector):
             return Looked()
         with self._lock:
             self._orders_asked.add(oid)
-        try:
-            order = self.client.get(path, {})
-        except PayPalError as exc:
-            if exc.status == 404:
-                self.ctx.covered(f"order {oid} named by {ident.source}, looked up in Orders v2 (GET {path}): "
-                                 "not found")
-                return None
-            raise
+        order = self._order_body(oid)
+        if order is None:
+            self.ctx.covered(f"order {oid} named by {ident.source}, looked up in Orders v2 (GET {path}): not found")
+            return None
         endpoint = f"GET {path}"
         captures = _captures(order)
         self.ctx.covered(f"order {oid} named by {ident.source}, looked up in Orders v2 (GET {path}): found, "
@@ -657,9 +705,12 @@ class PayPalConnector(Connector):
             if self._paid_by_subject(detail) and str(info.get("transaction_event_code", "")).startswith(
                     PAYMENT_EVENTS):
                 self._payments.append(tid)
+                self._early(self._extras_fetches, tid, self._fetch_extras)     # its disputes and trackers
                 ref = str(info.get("paypal_reference_id") or "").strip().upper()
                 if info.get("paypal_reference_id_type") == "ODR" and ref.isalnum() and len(ref) <= 24:   # the spec
                     self._odr[tid] = ref
+                    if ref not in self._order_fetches:
+                        self._early(self._orders_started, ref, self._order_body)
             payer = detail.get("payer_info") or {}
             account = payer.get("account_id") or tid
             parts = (("contact", "payer", payer, account),
@@ -689,26 +740,29 @@ class PayPalConnector(Connector):
                 yield self.ctx.record("orders", "checkout_order", order, endpoint=endpoint, vendor_id=oid)
 
     # ---------------------------------------------------------------- disputes, trackers, referenced orders
-    def _referenced_order(self, job: tuple[str, str]) -> Looked:
-        """The Orders v2 order one of the subject's payments names (``paypal_reference_id``, type ``ODR``)."""
-        tid, oid = job
-        invoice = next((str((t.get("transaction_info") or {}).get("invoice_id") or "")
-                        for i, t, _ in self._held if i == tid), "")
-        ident = Identifier(PAYPAL_TRANSACTION_ID, oid, f"PayPal transaction {tid}",
-                           {"order_number": invoice} if invoice else {})
+    def _referenced_order(self, job: tuple[str, list[str]]) -> Looked:
+        """The Orders v2 order some of the subject's payments name (``paypal_reference_id``, type ``ODR``), asked
+        once however many of them name it."""
+        oid, tids = job
         path = ORDER_PATH.format(id=oid)
-        try:
-            order = self.client.get(path, {})
-        except PayPalError as exc:
-            if exc.status == 404:
+        order = self._order_body(oid)
+        if order is None:
+            for tid in tids:
                 self.ctx.note(f"PayPal transaction {tid} names Orders v2 order {oid}, which PayPal did not find "
                               f"(GET {path}: 404).")
-                return Looked()
-            raise
-        with self._lock:
-            self._links.setdefault(tid, {}).setdefault("paypal_order_id", oid)
-        kept = self._checked_order(order, oid, ident)
-        return Looked(orders=[(kept, f"GET {path}")] if kept is not None else [])
+            return Looked()
+        looked = Looked()
+        for tid in tids:
+            invoice = next((str((t.get("transaction_info") or {}).get("invoice_id") or "")
+                            for i, t, _ in self._held if i == tid), "")
+            ident = Identifier(PAYPAL_TRANSACTION_ID, oid, f"PayPal transaction {tid}",
+                               {"order_number": invoice} if invoice else {})
+            with self._lock:
+                self._links.setdefault(tid, {}).setdefault("paypal_order_id", oid)
+            kept = self._checked_order(order, oid, ident)
+            if kept is not None:
+                looked.orders.append((kept, f"GET {path}"))
+        return looked
 
     def _forbidden(self, what: str, scope: str, exc: PayPalError) -> _NoPermission:
         """A 403 for ``what``: the search of it ends here for every payment, and the connector is incomplete."""
@@ -721,7 +775,19 @@ class PayPalConnector(Connector):
         return _NoPermission(str(exc), status=exc.status)
 
     def _payment_extras(self, tid: str) -> Extras:
-        """One payment's disputes and shipment trackers."""
+        """One payment's disputes and shipment trackers: as fetched (early, see :meth:`_records`, or now), each
+        dispute then checked against all of the subject's payments, which are known by now."""
+        with self._lock:
+            early = self._extras_fetches.pop(tid, None)
+        extras = early.result() if early is not None else self._fetch_extras(tid)
+        for dispute, did, path in extras.read:
+            kept = self._checked_dispute(dispute, did, tid)
+            if kept is not None:
+                extras.disputes.append((kept, f"GET {path}"))
+        return extras
+
+    def _fetch_extras(self, tid: str) -> Extras:
+        """One payment's disputes (read whole, not yet checked) and shipment trackers, as PayPal answers them."""
         extras = Extras()
         if self._stop.is_set():
             return extras
@@ -738,8 +804,8 @@ class PayPalConnector(Connector):
         return extras
 
     def _disputes_of(self, tid: str, extras: Extras) -> None:
-        """The disputes PayPal lists for payment ``tid``, each read whole and kept only when it is about the
-        subject's payment."""
+        """The disputes PayPal lists for payment ``tid``, each read whole (in ``extras.read``; kept later only when
+        it is about one of the subject's payments)."""
         params: dict[str, Any] = {"disputed_transaction_id": tid, "page_size": DISPUTE_PAGE}
         where = f"GET {DISPUTES_PATH}?disputed_transaction_id={tid}"
 
@@ -781,9 +847,7 @@ class PayPalConnector(Connector):
                                   f"{path}: 404).")
                     continue
                 raise
-            kept = self._checked_dispute(dispute, did, tid)
-            if kept is not None:
-                extras.disputes.append((kept, f"GET {path}"))
+            extras.read.append((dispute, did, path))
 
     def _checked_dispute(self, dispute: dict[str, Any], did: str, tid: str) -> dict[str, Any] | None:
         """A dispute as it may be exported: only when one of its disputed transactions is the subject's payment;
@@ -826,7 +890,10 @@ class PayPalConnector(Connector):
     def _extras(self) -> Iterator[Record]:
         """Orders the subject's payments name, then each payment's disputes and trackers, several at once."""
         workers = self.settings["concurrency"]
-        odr = [(tid, oid) for tid, oid in self._odr.items() if oid not in self._orders_asked]
+        naming: dict[str, list[str]] = {}
+        for tid, oid in self._odr.items():
+            naming.setdefault(oid, []).append(tid)
+        odr = [(oid, tids) for oid, tids in naming.items() if oid not in self._orders_asked]
         found_orders = 0
         for _, looked in fan_out(self._stopping(self._referenced_order), odr, workers=workers,
                                  name="paypal-orders", ordered=False):
@@ -868,6 +935,14 @@ class PayPalConnector(Connector):
             yield self.ctx.record("communications", "dispute_message", {"dispute_id": did, **message},
                                   endpoint=endpoint, vendor_id=did)
 
+    def _early(self, started: dict[str, Future[Any]], key: str, func: Callable[[str], Any]) -> None:
+        """Start ``func(key)`` on the connector's early pool, once per key, while the scan goes on (its result is
+        taken when the connector gets to it; a failure surfaces there)."""
+        with self._lock:
+            if key in started or self._pool is None or self._stop.is_set():
+                return
+            started[key] = self._pool.submit(func, key)
+
     def _stopping(self, func: Callable[[A], R]) -> Callable[[A], R]:
         """``func`` that, when it fails, stops every other search at its next page."""
         def run(arg: A) -> R:
@@ -893,6 +968,12 @@ class PayPalConnector(Connector):
         self._odr: dict[str, str] = {}               # payment -> the Orders v2 order it names
         self._disputes_seen: set[str] = set()
         self._blocked: set[str] = set()              # "disputes", "shipment trackers": 403, not searched
+        # Started as soon as the scan finds what needs them, beside the scan, at most `concurrency` at once:
+        self._extras_fetches: dict[str, Future[Extras]] = {}           # payment -> its disputes and trackers
+        self._order_fetches: dict[str, Future[dict[str, Any] | None]] = {}   # Orders v2 id -> the order (None: 404)
+        self._orders_started: dict[str, Future[Any]] = {}
+        self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(max_workers=self.settings["concurrency"],
+                                                                   thread_name_prefix="paypal-early")
         self.client = self._client()
         self.client.authenticate()          # one token request; a wrong secret fails here, once
         self._now = self._scanned_to = datetime.now(UTC).replace(microsecond=0)
@@ -922,6 +1003,7 @@ class PayPalConnector(Connector):
             raise
         finally:
             self._stop.set()
+            self._pool.shutdown(wait=True, cancel_futures=True)
         yield from self._release()
         self.ctx.covered(f"payments to the shop's PayPal account from {iso(start)} to {iso(self._scanned_to)}, "
                          f"matched on the payer's e-mail address: {scan.seen} transactions in {len(windows)} "

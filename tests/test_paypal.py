@@ -18,6 +18,7 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
+import connectors.paypal as paypal_connector
 from aggregator.cli import main
 from aggregator.datasets import Kind, leaves
 from aggregator.errors import VendorError
@@ -186,6 +187,94 @@ def test_windows_are_scanned_concurrently_within_the_bound(run_export, sandbox, 
     state["peak"] = 0
     run_export(EMPTY, vendors=["paypal"], settings={"paypal": {"concurrency": 1}}, sleep=no_sleep)
     assert state["peak"] == 1                # one at a time when the bound is 1
+
+
+def test_the_pages_of_a_window_are_read_side_by_side_once_the_first_tells_their_number(run_export, sandbox,
+                                                                                       monkeypatch):
+    # Pages of 100: the Black Friday window (511 transactions) has 6. Page 1 goes alone (it tells total_pages);
+    # pages 2-6 then go several at once, each once, within the connector's bound.
+    monkeypatch.setattr(paypal_connector, "PAGE_SIZE", 100)
+    app = sandbox.apps["paypal"]
+    original = app.handle
+    lock = threading.Lock()
+    spans: list[tuple[int, float, float]] = []
+    state = {"now": 0, "peak": 0}
+
+    def counting(request):
+        black_friday = "/reporting/transactions" in request.path and \
+            request.query.get("start_date") == ["2025-11-03T00:00:00Z"]
+        if not black_friday:
+            return original(request)
+        started = time.monotonic()
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        try:
+            time.sleep(0.03)
+            return original(request)
+        finally:
+            with lock:
+                state["now"] -= 1
+                spans.append((int(request.query["page"][0]), started, time.monotonic()))
+
+    monkeypatch.setattr(app, "handle", counting)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    assert sorted(transaction_ids(pkg)) == sorted(JAN_SCANNED)
+    assert sorted(page for page, _, _ in spans) == [1, 2, 3, 4, 5, 6]        # each page once
+    first_done = next(end for page, _, end in spans if page == 1)
+    assert all(start >= first_done for page, start, _ in spans if page != 1)  # the others wait for page 1
+    assert 2 <= state["peak"] <= 4                                           # side by side, within the bound
+
+
+def test_disputes_and_trackers_are_asked_while_the_scan_goes_on(run_export, sandbox, monkeypatch):
+    # The Black Friday window answers slowly: the payments other windows found have their disputes and trackers
+    # asked meanwhile, each once, and a dispute is still checked against every payment of the subject.
+    app = sandbox.apps["paypal"]
+    original = app.handle
+
+    def slow_black_friday(request):
+        if "/reporting/transactions" in request.path and request.query.get("start_date") == ["2025-11-03T00:00:00Z"]:
+            time.sleep(0.4)
+        return original(request)
+
+    monkeypatch.setattr(app, "handle", slow_black_friday)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    log = [f"{x.method} {x.path}?{x.query}" for x in sandbox.requests_to("paypal")]
+    last_search = max(i for i, line in enumerate(log) if line.startswith(SEARCH))
+    first_extra = min(i for i, line in enumerate(log) if line.startswith(("GET /v1/customer/disputes",
+                                                                           "GET /v1/shipping/trackers")))
+    assert first_extra < last_search
+    assert sorted(_asked(sandbox, "GET /v1/customer/disputes?", "disputed_transaction_id")) == sorted(JAN_PAYMENTS)
+    assert sorted(_asked(sandbox, "GET /v1/shipping/trackers?", "transaction_id")) == sorted(JAN_PAYMENTS)
+    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "dispute")] == [JAN_DISPUTE]
+
+
+def test_a_disputes_list_paypal_refuses_fails_the_connector_after_the_scan_kept_its_finds(run_export, sandbox):
+    # the early disputes request fails while the scan goes on: the failure surfaces once, the scan's finds stay
+    sandbox.inject(Fault("paypal", status=400, match="GET /v1/customer/disputes", times=None,
+                         body={"name": "INVALID_REQUEST", "message": "Request is not well-formed.", "details": []}))
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    outcome = pkg.result.connectors["paypal"]
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("paypal: 400 INVALID_REQUEST") and "/v1/customer/disputes" in outcome.error
+    assert set(transaction_ids(pkg)) >= JAN_SCANNED - {"2MK98463JA751804V"}
+
+
+def test_an_order_several_payments_name_is_asked_once(run_export, sandbox, monkeypatch):
+    # Two of Jan's payments name the same Orders v2 order (paypal_reference_id of type ODR): one GET for both
+    details = sandbox.apps["paypal"].data()["transaction_details"]
+    info = next(d["transaction_info"] for d in details
+                if d["transaction_info"]["transaction_id"] == "7JD61532KX448810F")
+    monkeypatch.setitem(info, "paypal_reference_id", ODR_ORDER[0])
+    monkeypatch.setitem(info, "paypal_reference_id_type", "ODR")
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    assert pkg.result.connectors["paypal"].status == "complete"
+    assert len(sandbox.requests_to("paypal", f"/v2/checkout/orders/{ODR_ORDER[0]}")) == 1
+    named = {r["source"]["vendor_id"]: r["data"].get("paypal_order_id") for r in pkg.records("paypal", "transaction")}
+    assert named["7JD61532KX448810F"] == named[ODR_ORDER[1]] == ODR_ORDER[0]
+    assert [r["source"]["vendor_id"] for r in pkg.records("paypal", "checkout_order")].count(ODR_ORDER[0]) == 1
 
 
 def test_a_window_with_more_than_the_result_limit_is_split_in_halves(run_export, sandbox):
