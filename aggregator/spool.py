@@ -57,6 +57,7 @@ class Spool:
         self._counts: dict[tuple[str, str, str], int] = {}   # (connector, category, processor) -> records
         self._lock = threading.Lock()
         self.attachments: list[tuple[str, str, str, Path]] = []  # (connector, processor, category, path)
+        self._taken: dict[str, set[str]] = {}      # processor -> attachment names in use (built on first attach)
         self._reload()
 
     def _reload(self) -> None:
@@ -98,7 +99,8 @@ class Spool:
         safe = safe or "file"
         stem, dot, ext = safe.rpartition(".") if "." in safe.strip(".") else (safe, "", "")
         with self._lock:
-            taken = {p.name for (_, proc, _, p) in self.attachments if proc == processor}
+            taken = self._taken.setdefault(processor, {p.name for (_, proc, _, p) in self.attachments
+                                                       if proc == processor})
             name, n = safe, 1
             while name in taken:
                 n += 1
@@ -112,6 +114,7 @@ class Spool:
                 index.write(json.dumps({"processor": processor, "category": attachment.category, "name": name})
                             + "\n")
             self.attachments.append((connector, processor, attachment.category, path))
+            taken.add(name)
         return f"attachments/{processor}/{name}"
 
     def discard(self, connector: str) -> None:
@@ -122,6 +125,7 @@ class Spool:
             for key in [k for k in self._counts if k[0] == connector]:
                 del self._counts[key]
             self.attachments = [a for a in self.attachments if a[0] != connector]
+            self._taken.clear()
             shutil.rmtree(self.directory / connector, ignore_errors=True)
 
     def connectors(self) -> list[str]:

@@ -57,9 +57,12 @@ from aggregator.sandbox.server import Logged  # noqa: E402
 DEMO = "jan.desmet@example.be"
 CONNECTORS = ("lightspeed", "mailchimp", "office365", "paypal", "silvasoft")
 LS_WINDOWS = (300, 3000, 12000)
-PAGING = re.compile(r"(^|&)(page|offset|\$skip|\$skiptoken|Offset)=[^&]*")
+PAGING = re.compile(r"(^|&)(page|offset|(\$|%24)skip|(\$|%24)skiptoken|Offset)=[^&]*", re.IGNORECASE)
 # The vendor's own rate (requests/s) and allowed concurrency, for the floors; None: not published.
 RATE = {"lightspeed": 20.0, "silvasoft": 2.0}
+# PayPal publishes no rate (it answers "anomalous traffic" with 429 RATE_LIMIT_REACHED): the connector's own pace
+# (``requests_per_second``, default 20) is the bound it keeps, so its floor counts that pace.
+OWN_PACE = {"paypal": 20.0}
 CONCURRENCY = {"mailchimp": 10, "paypal": 8}     # PayPal publishes none: 8 is the connector's own maximum
 GRAPH_PER_MAILBOX = 4
 SEQUENTIAL = {"lightspeed": {"concurrency": 1}, "mailchimp": {"concurrency": 1}, "paypal": {"concurrency": 1}}
@@ -156,6 +159,8 @@ def floor(run: Run, vendor: str, latency: float) -> tuple[float, str]:
     bounds = {"chain": latency * chain(run.log, vendor)}
     if vendor in RATE:
         bounds["rate"] = n / RATE[vendor]
+    if vendor in OWN_PACE:
+        bounds["own pace"] = n / OWN_PACE[vendor]
     if vendor == "silvasoft":
         bounds["rate"] = max(bounds["rate"], (n - 1) // 50 * 60.0)
     if vendor in CONCURRENCY:
