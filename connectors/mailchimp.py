@@ -18,6 +18,15 @@ filter: read and matched on the customer). Past conversations (replies to campai
 (``?list_id=``, no address filter) and matched on who started them, then every message of those is read
 (``/conversations/{id}/messages``). An account where the endpoint is gone (404) gets a note.
 
+Flow (issue 21): nothing waits for a whole listing. Every request is a call in one :class:`Overlap` on
+``concurrency`` (≤ 10) threads, and each answer is handled as it arrives: a page's records go to the spool before
+the page after the next is asked, so memory holds a page or two of a feed, never the feed; a campaign's reports
+are asked the moment a feed page names it (sent-to at its sending, email-activity at its first open, click or
+bounce, unsubscribed at an unsubscribe), the stores, abuse reports and conversations alongside, so the 10
+connections stay busy from the first answers to the last. Only small keys are kept between steps: campaign ids
+with their titles and sending times, audience and store ids, counts, and the subject's own abuse reports and
+conversations, which wait for the feeds to name their campaigns' titles.
+
 Transport: the SDK calls module-level ``requests.get`` (no session, no ``verify``); its ``ApiClient.request``
 is replaced by one that sends through this run's :class:`VendorSession`, so the CA bundle, the shared retry
 policy (429/5xx), the 10-connection limit, call counting and redaction apply. The SDK's rewrite of the word
