@@ -18,6 +18,15 @@ filter: read and matched on the customer). Past conversations (replies to campai
 (``?list_id=``, no address filter) and matched on who started them, then every message of those is read
 (``/conversations/{id}/messages``). An account where the endpoint is gone (404) gets a note.
 
+Flow (issue 21): nothing waits for a whole listing. Every request is a call in one :class:`Overlap` on
+``concurrency`` (≤ 10) threads, and each answer is handled as it arrives: a page's records go to the spool before
+the page after the next is asked, so memory holds a page or two of a feed, never the feed; a campaign's reports
+are asked the moment a feed page names it (sent-to at its sending, email-activity at its first open, click or
+bounce, unsubscribed at an unsubscribe), the stores, abuse reports and conversations alongside, so the 10
+connections stay busy from the first answers to the last. Only small keys are kept between steps: campaign ids
+with their titles and sending times, audience and store ids, counts, and the subject's own abuse reports and
+conversations, which wait for the feeds to name their campaigns' titles.
+
 Transport: the SDK calls module-level ``requests.get`` (no session, no ``verify``); its ``ApiClient.request``
 is replaced by one that sends through this run's :class:`VendorSession`, so the CA bundle, the shared retry
 policy (429/5xx), the 10-connection limit, call counting and redaction apply. The SDK's rewrite of the word
@@ -29,10 +38,11 @@ from __future__ import annotations
 import hashlib
 import http
 import json
+import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
-from itertools import groupby
-from typing import Any, ClassVar, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import mailchimp_marketing
@@ -43,7 +53,8 @@ from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, DsarError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, RetryPolicy, VendorSession, one_line
-from aggregator.paging import OffsetPaginator, PageGuard, fan_out, items_at, pages
+from aggregator.overlap import Overlap
+from aggregator.paging import OffsetPaginator, PageGuard, items_at
 from aggregator.settings import Setting
 from aggregator.subject import emails_in
 from connectors.mailchimp_datasets import DATASETS
@@ -57,27 +68,52 @@ ENGAGED = frozenset({"open", "click", "bounce"})     # feed activity the email-a
 _DC = re.compile(r"^[a-z]{2,4}[0-9]{1,3}$")
 # The member's own collections: the list key of a reply -> the path below the member.
 MEMBER_LISTS = {"activity": "activity-feed", "events": "events", "notes": "notes", "tags": "tags"}
-PARTS = ("merge_fields", "interests", *MEMBER_LISTS, "goals")
+REPORT_KINDS = ("sent-to", "email-activity", "unsubscribed")
 
+log = logging.getLogger("dsar.paging")
 Json = dict[str, Any]
+Records = Iterable[Record] | None     # what a handler of an answer gives: records to spool, or nothing
 
 
-class Listing(NamedTuple):
-    """The items of one collection, each with the endpoint of its page, and how many pages were read."""
+class Campaign:
+    """What the activity feeds say of one campaign they name (small, never a record): its title, the audience,
+    when it was sent to the member, and which per-recipient reports were asked for it."""
 
-    items: list[tuple[str, Json]]
-    pages: int
+    __slots__ = ("asked", "list_id", "sent_at", "title")
+
+    def __init__(self, list_id: str) -> None:
+        self.title = ""
+        self.list_id = list_id
+        self.sent_at = ""
+        self.asked: set[str] = set()
 
 
-class Campaign(NamedTuple):
-    """A campaign the member's activity feeds name: its title, the audience, when it was sent, and whether the
-    feed shows an open, click or bounce (``engaged``) or an unsubscribe (``left``) for it."""
+class Countdown:
+    """Calls ``then`` once :meth:`done` was called ``n`` times (at once when ``n`` is 0 and :meth:`check` runs)."""
 
-    title: str
-    list_id: str
-    sent_at: str
-    engaged: bool
-    left: bool
+    def __init__(self, n: int, then: Callable[[], Records]) -> None:
+        self.left = n
+        self.then = then
+
+    def done(self) -> Records:
+        """One of the ``n`` is done; the last one runs ``then`` and gives what it gives."""
+        self.left -= 1
+        return self.then() if self.left == 0 else None
+
+    def check(self) -> Records:
+        """Run ``then`` now if there was nothing to wait for."""
+        return self.then() if self.left == 0 else None
+
+
+def _chain(*parts: Records) -> Iterator[Record]:
+    for part in parts:
+        if part is not None:
+            yield from part
+
+
+def _label(labels: dict[str, str], title: str, _: str, interests: list[Json]) -> None:
+    """Add "category: interest" for each interest of one page to ``labels`` (interest id → label)."""
+    labels.update((str(i.get("id")), f"{title}: {i.get('name', '')}".strip(": ")) for i in interests)
 
 
 class MailchimpConnector(Connector):
@@ -125,6 +161,17 @@ class MailchimpConnector(Connector):
         api.host = self.host
         api.server = ""                 # no "server" → dc rewrite: the host above is final
         api.request = self._send        # route the SDK through the VendorSession
+        # one run's state: the flow of requests, and small keys only (audiences, campaigns, counts), never records
+        self._flow: Overlap[Record] = Overlap(self.workers, name="mailchimp")
+        self._audiences: dict[str, Json] = {}
+        self._search: tuple[int, list[str]] = (0, [])
+        self._campaigns: dict[str, Campaign] = {}
+        self._asked = dict.fromkeys(REPORT_KINDS, 0)
+        self._found = dict.fromkeys(REPORT_KINDS, 0)
+        self._withheld_reports = self._withheld_members = 0
+        self._members_left = self._feeds_open = 0
+        self._feeds_done = self._no_conversations = False
+        self._waiting_for_feeds: list[Callable[[], Records]] = []
 
     def check_access(self) -> str:
         """``dsar check``: the API root (``GET /``), which names the account the key belongs to."""
@@ -193,48 +240,116 @@ class MailchimpConnector(Connector):
         message = f"mailchimp: {head}" + (f": {detail.strip()}" if detail.strip() else "") + f" ({where})"
         return self.ctx.redactor(one_line(message))
 
-    def _listing(self, path: str, key: str, fn: Callable[..., Any], *args: Any, **query: Any) -> Listing:
-        """Every item of a ``count``/``offset`` collection, each with its page's endpoint. It ends at
-        ``total_items`` when the reply has one, else at a short page (the activity feed has none); a page that
-        repeats an earlier one, or more than ``MAX_PAGES`` pages, ends the connector with a VendorError."""
-        endpoint = ""
-
-        def fetch(token: dict[str, Any]) -> Any:
-            nonlocal endpoint
-            endpoint = f"GET {path}?{urlencode({**token, **query})}"
-            return self._call(endpoint, fn, *args, **token, **query)
-
+    # ------------------------------------------------------------------ the flow of requests
+    def _pages(self, path: str, key: str, fn: Callable[..., Any], *args: Any,
+               on_page: Callable[[str, list[Json]], Records], on_end: Callable[[int], Records],
+               gone: Callable[[], Records] | None = None, **query: Any) -> None:
+        """Read a ``count``/``offset`` collection through the flow, a page at a time: each page's items go to
+        ``on_page`` with the page's endpoint as it arrives (the next page is asked first, ahead of other waiting
+        calls), then ``on_end`` gets the number of pages. It ends at ``total_items`` when the reply has one, else
+        at a short page (the activity feed has none); a page that repeats an earlier one, or more than
+        ``MAX_PAGES`` pages, ends the connector with a VendorError. ``gone``: a 404 goes there, not an error."""
+        paginator = OffsetPaginator(self.page_size)
         guard = PageGuard("mailchimp", f"GET {path}", MAX_PAGES, hint="a larger page_size reads further")
-        items = [(endpoint, item) for page in pages(fetch, OffsetPaginator(self.page_size),
-                                                    lambda body: items_at(body, key, "mailchimp", endpoint), guard)
-                 for item in page]
-        return Listing(items, guard.pages)
+
+        def ask(token: dict[str, Any], urgent: bool) -> None:
+            endpoint = f"GET {path}?{urlencode({**token, **query})}"
+
+            def call() -> Json | None:
+                return self._call(endpoint, fn, *args, **token, **query, missing_ok=gone is not None)
+
+            def then(body: Json | None) -> Iterator[Record]:
+                if body is None and gone is not None:
+                    yield from gone() or ()
+                    return
+                items = items_at(body, key, "mailchimp", endpoint)
+                guard.check(paginator.fingerprint(token, body, items))
+                log.info("mailchimp: page %d of GET %s: %d item(s)", guard.pages, path, len(items))   # -v
+                following = paginator.advance(token, body, items)
+                if following is not None:
+                    ask(following, urgent=True)
+                yield from on_page(endpoint, items) or ()
+                if following is None:
+                    yield from on_end(guard.pages) or ()
+
+            self._flow.add(call, then, urgent=urgent)
+
+        ask(paginator.first(), urgent=False)
+
+    def _after_feeds(self, step: Callable[[], Records]) -> Records:
+        """Run ``step`` once every activity feed is read (campaign titles known), now if they are."""
+        if self._feeds_done:
+            return step()
+        self._waiting_for_feeds.append(step)
+        return None
+
+    def _feeds_check(self) -> Records:
+        """When every member record is answered and every feed read: the sent-to reports of campaigns the feeds
+        name without their sending, then the steps that waited for the feeds."""
+        if self._feeds_done or self._members_left or self._feeds_open:
+            return None
+        self._feeds_done = True
+        for cid, campaign in self._campaigns.items():
+            self._ask(cid, campaign, "sent-to")
+        steps, self._waiting_for_feeds = self._waiting_for_feeds, []
+        return _chain(*(step() for step in steps))
 
     # ------------------------------------------------------------------ discovery
-    def _audiences(self) -> dict[str, Json]:
-        """list id → list object, for every audience holding the subject's address (any status)."""
+    def _discover(self) -> None:
+        """``GET /lists?email=`` and ``GET /search-members`` at once; the audiences are known when both are
+        answered (and any audience only the search named has been read)."""
         email = self.ctx.subject.email
-        lists = self.client.lists
-        found = {str(lst["id"]): lst for _, lst in self._listing("/lists", "lists", lists.get_all_lists,
-                                                                 email=email).items if lst.get("id")}
-        by_list = len(found)
+        both = Countdown(2, self._discovered)
+        self._pages("/lists", "lists", self.client.lists.get_all_lists, email=email,
+                    on_page=lambda _, items: self._audiences.update((str(x["id"]), x) for x in items if x.get("id")),
+                    on_end=lambda _: both.done())
         endpoint = f"GET /search-members?{urlencode({'query': email})}"
-        exact = (self._call(endpoint, self.client.searchMembers.search, email) or {}).get("exact_matches") or {}
+        self._flow.add(lambda: self._call(endpoint, self.client.searchMembers.search, email),
+                       lambda reply: self._searched(endpoint, reply, both))
+
+    def _searched(self, endpoint: str, reply: Json | None, both: Countdown) -> Records:
+        exact = (reply or {}).get("exact_matches") or {}
         members = items_at(exact, "members", "mailchimp", endpoint) if exact else []
         # full_search holds fuzzy matches: other people, never used
-        for m in self.ctx.keep_owned(members, lambda m: self.ctx.subject.matches(m.get("email_address")),
-                                     "search-members matches"):
-            list_id = str(m.get("list_id") or "")
-            if list_id and list_id not in found:
-                found[list_id] = self._call(f"GET /lists/{list_id}", lists.get_list, list_id,
-                                            missing_ok=True) or {"id": list_id}
+        owned = self.ctx.keep_owned(members, lambda m: self.ctx.subject.matches(m.get("email_address")),
+                                    "search-members matches")
+        self._search = (len(members), [str(m.get("list_id") or "") for m in owned])
         total = exact.get("total_items")
         if isinstance(total, int) and total > len(members):
             self.ctx.note(f"search-members reported {total} exact matches but returned {len(members)}; the "
                           "audiences were also looked up with GET /lists?email=")
-        self.ctx.covered(f"audiences holding the address: {len(found)} ({by_list} from GET /lists?email=, "
-                         f"{len(found) - by_list} more from search-members' {len(members)} exact matches)")
-        return found
+        return both.done()
+
+    def _discovered(self) -> Records:
+        """Read the audiences only the search named, then go on with every audience holding the address."""
+        by_list = len(self._audiences)
+        matches, named = self._search
+        extra = [list_id for list_id in dict.fromkeys(named) if list_id and list_id not in self._audiences]
+
+        def known() -> Records:
+            self.ctx.covered(f"audiences holding the address: {len(self._audiences)} ({by_list} from GET "
+                             f"/lists?email=, {len(self._audiences) - by_list} more from search-members' {matches} "
+                             "exact matches)")
+            return self._audiences_known()
+
+        read = Countdown(len(extra), known)
+        for list_id in extra:
+            self._flow.add(partial(self._call, f"GET /lists/{list_id}", self.client.lists.get_list, list_id,
+                                   missing_ok=True),
+                           partial(self._audience_read, list_id, read))
+        return read.check()
+
+    def _audience_read(self, list_id: str, read: Countdown, audience: Json | None) -> Records:
+        self._audiences[list_id] = audience or {"id": list_id}
+        return read.done()
+
+    def _audiences_known(self) -> Records:
+        """Ask every audience's member record; the stores do not depend on the audiences and start too."""
+        self._members_left = len(self._audiences)
+        for list_id in self._audiences:
+            self._flow.add(partial(self._member, list_id), partial(self._member_read, list_id))
+        self._stores()
+        return self._feeds_check()
 
     # ------------------------------------------------------------------ per audience
     def _member(self, list_id: str) -> Json | None:
@@ -242,38 +357,120 @@ class MailchimpConnector(Connector):
         return self._call(f"GET /lists/{list_id}/members/{self._hash}", self.client.lists.get_list_member,
                           list_id, self._hash, missing_ok=True)
 
-    def _part(self, task: tuple[str, Json, str]) -> Any:
-        """One of ``PARTS`` for one member: a :class:`Listing`, or the interest labels."""
-        list_id, member, part = task
+    def _member_read(self, list_id: str, member: Json | None) -> Records:
+        if member is None:
+            self.ctx.note(f"audience {list_id} was named for the address but has no member record for it (404)")
+        elif not self.ctx.subject.matches(member.get("email_address")):
+            self._withheld_members += 1
+        else:
+            self._member_parts(list_id, member)
+        self._members_left -= 1
+        if self._members_left:
+            return None
+        self.ctx.withheld(self._withheld_members, "member records", "they belong to another person")
+        return self._feeds_check()
+
+    def _member_parts(self, list_id: str, member: Json) -> None:
+        """Ask everything of one member: the activity feed first (the longest chain, and it names the campaigns
+        whose reports follow), the labels its record needs, its other collections, the audience's abuse reports
+        and conversations."""
         lists = self.client.lists
         h = str(member.get("id") or self._hash)
         base = f"/lists/{list_id}/members/{h}"
-        if part == "merge_fields":
-            return self._listing(f"/lists/{list_id}/merge-fields", part, lists.get_list_merge_fields, list_id)
-        if part == "interests":
-            return self._interest_labels(list_id) if member.get("interests") else {}
-        if part == "goals":
-            endpoint = f"GET {base}/goals"
-            reply = self._call(endpoint, lists.getListMemberGoals, list_id, h)
-            return Listing([(endpoint, g) for g in items_at(reply, "goals", "mailchimp", endpoint)], 1)
-        fn = {"activity": lists.get_list_member_activity_feed, "events": lists.get_list_member_events,
-              "notes": lists.get_list_member_notes, "tags": lists.get_list_member_tags}[part]
-        return self._listing(f"{base}/{MEMBER_LISTS[part]}", part, fn, list_id, h)
+        aud = {"list_id": list_id, "list_name": str(self._audiences[list_id].get("name") or "")}
+        self._feeds_open += 1
+        fed = [0]
 
-    def _interest_labels(self, list_id: str) -> dict[str, str]:
+        def feed_page(endpoint: str, items: list[Json]) -> Iterator[Record]:
+            fed[0] += len(items)
+            for item in items:
+                if item.get("campaign_id"):
+                    self._named(list_id, item)
+                yield self.ctx.record("engagement", "activity", {**aud, **item}, endpoint=endpoint,
+                                      vendor_id=item.get("campaign_id") or item.get("note_id")
+                                      or item.get("outreach_id"), third_parties=self._others(item.get("from_email")))
+
+        def feed_read(pages: int) -> Records:
+            self.ctx.covered(f"activity feed of the member in audience {list_id}: all {fed[0]} "
+                             f"({pages} page{'s' if pages != 1 else ''})")
+            self._feeds_open -= 1
+            return self._feeds_check()
+
+        self._pages(f"{base}/activity-feed", "activity", lists.get_list_member_activity_feed, list_id, h,
+                    on_page=feed_page, on_end=feed_read)
+
+        fields: dict[str, Json] = {}
+        interests: dict[str, str] = {}
+        labelled = Countdown(2 if member.get("interests") else 1,
+                             lambda: self._member_records(list_id, member, fields, interests))
+        self._pages(f"/lists/{list_id}/merge-fields", "merge_fields", lists.get_list_merge_fields, list_id,
+                    on_page=lambda _, items: fields.update((str(f["tag"]), f) for f in items if f.get("tag")),
+                    on_end=lambda _: labelled.done())
+        if member.get("interests"):
+            self._interest_labels(list_id, interests, labelled)
+        for part in ("events", "notes", "tags"):
+            self._member_list(part, aud, h)
+        endpoint = f"GET {base}/goals"
+        self._flow.add(partial(self._call, endpoint, lists.getListMemberGoals, list_id, h),
+                       partial(self._goals, aud, endpoint))
+        self._abuse_reports(list_id)
+        self._conversations(list_id)
+
+    def _interest_labels(self, list_id: str, labels: dict[str, str], labelled: Countdown) -> None:
+        """interest id → "category: interest", from the audience's interest categories and their interests."""
         lists = self.client.lists
-        labels: dict[str, str] = {}
-        categories = self._listing(f"/lists/{list_id}/interest-categories", "categories",
-                                   lists.get_list_interest_categories, list_id).items
-        for _, cat in categories:
-            cat_id = str(cat.get("id") or "")
-            if not cat_id:
-                continue
-            for _, interest in self._listing(f"/lists/{list_id}/interest-categories/{cat_id}/interests",
-                                             "interests", lists.list_interest_category_interests,
-                                             list_id, cat_id).items:
-                labels[str(interest.get("id"))] = f"{cat.get('title', '')}: {interest.get('name', '')}".strip(": ")
-        return labels
+        categories: list[tuple[str, str]] = []
+
+        def read(_: int) -> Records:
+            todo = Countdown(len(categories), labelled.done)
+            for cat_id, title in categories:
+                self._pages(f"/lists/{list_id}/interest-categories/{cat_id}/interests", "interests",
+                            lists.list_interest_category_interests, list_id, cat_id,
+                            on_page=partial(_label, labels, title), on_end=lambda _: todo.done())
+            return todo.check()
+
+        self._pages(f"/lists/{list_id}/interest-categories", "categories", lists.get_list_interest_categories,
+                    list_id, on_page=lambda _, items: categories.extend(
+                        (str(c["id"]), str(c.get("title", ""))) for c in items if c.get("id")), on_end=read)
+
+    def _member_list(self, part: str, aud: dict[str, str], h: str) -> None:
+        """One of the member's paged collections (events, notes, tags), its records streamed page by page."""
+        lists, ctx, list_id = self.client.lists, self.ctx, aud["list_id"]
+        fn = {"events": lists.get_list_member_events, "notes": lists.get_list_member_notes,
+              "tags": lists.get_list_member_tags}[part]
+        count = [0]
+
+        def page(endpoint: str, items: list[Json]) -> Iterator[Record]:
+            count[0] += len(items)
+            for item in items:
+                if part == "tags":
+                    yield ctx.record("marketing", "tag", {**aud, **item}, endpoint=endpoint, vendor_id=item.get("id"))
+                elif part == "events":
+                    yield ctx.record("engagement", "event", {**aud, **item}, endpoint=endpoint)
+                else:
+                    data = {k: v for k, v in item.items() if k != "_links"}
+                    yield ctx.record("communications", "note", {**aud, **data}, endpoint=endpoint,
+                                     vendor_id=item.get("id"),
+                                     third_parties=self._others(item.get("created_by"), item.get("note")))
+
+        def read(pages: int) -> None:
+            ctx.covered(f"{part} of the member in audience {list_id}: all {count[0]} "
+                        f"({pages} page{'s' if pages != 1 else ''})")
+
+        self._pages(f"/lists/{list_id}/members/{h}/{MEMBER_LISTS[part]}", part, fn, list_id, h,
+                    on_page=page, on_end=read)
+
+    def _goals(self, aud: dict[str, str], endpoint: str, reply: Json | None) -> Iterator[Record]:
+        """The member's goal events: the last ``LAST_GOALS`` only, unpaged."""
+        ctx, list_id = self.ctx, aud["list_id"]
+        goals = items_at(reply, "goals", "mailchimp", endpoint)
+        ctx.covered(f"goals of the member in audience {list_id}: {len(goals)} (unpaged: the API returns the last "
+                    f"{LAST_GOALS} goal events only)")
+        if len(goals) >= LAST_GOALS:
+            ctx.cut_short(f"goals of the member in audience {list_id}: older goal events than the last {LAST_GOALS} "
+                          "cannot be read through the API")
+        for goal in goals:
+            yield ctx.record("engagement", "goal", {**aud, **goal}, endpoint=endpoint, vendor_id=goal.get("goal_id"))
 
     # ------------------------------------------------------------------ collect
     @property
@@ -281,35 +478,22 @@ class MailchimpConnector(Connector):
         return hashlib.md5(self.ctx.subject.email.encode("utf-8")).hexdigest()
 
     def collect(self) -> Iterator[Record]:
-        """Every record Mailchimp holds about the subject, in every audience that has the address."""
-        audiences = self._audiences()
-        fetched = list(fan_out(self._member, audiences, workers=self.workers, name="mailchimp"))
-        for list_id in [list_id for list_id, member in fetched if member is None]:
-            self.ctx.note(f"audience {list_id} was named for the address but has no member record for it (404)")
-        members = self.ctx.keep_owned([(list_id, m) for list_id, m in fetched if m is not None],
-                                      lambda m: self.ctx.subject.matches(m[1].get("email_address")), "member records")
-        tasks = [(list_id, member, part) for list_id, member in members for part in PARTS]
-        done = fan_out(self._part, tasks, workers=self.workers, name="mailchimp")
-        feeds: list[tuple[str, Json]] = []
-        for list_id, group in groupby(done, key=lambda pair: pair[0][0]):
-            results = list(group)
-            parts = {task[2]: result for task, result in results}
-            feeds += [(list_id, item) for _, item in parts["activity"].items]
-            yield from self._records(audiences[list_id], list_id, results[0][0][1], parts)
-        campaigns = self._campaigns(feeds)
-        yield from self._campaign_reports(audiences, campaigns)
-        yield from self._abuse_reports(audiences, [list_id for list_id, _ in members], campaigns)
-        yield from self._conversations(audiences, [list_id for list_id, _ in members], campaigns)
-        yield from self._stores()
+        """Every record Mailchimp holds about the subject, in every audience that has the address: the requests
+        overlap up to ``concurrency`` connections and the records stream out page by page as the answers arrive."""
+        self._discover()
+        yield from self._flow.run()
+        self._reports_covered()
 
-    def _records(self, audience: Json, list_id: str, member: Json, parts: dict[str, Any]) -> Iterator[Record]:
+    def _member_records(self, list_id: str, member: Json, labels: dict[str, Json],
+                        interest_labels: dict[str, str]) -> Iterator[Record]:
+        """The member record, its contact data, its consent and its sign-up technical data, labelled with the
+        audience's own names of its merge fields (``labels``: tag → field) and interests."""
         ctx = self.ctx
+        audience = self._audiences[list_id]
         name = str(audience.get("name") or "")
         h = str(member.get("id") or self._hash)
         where = f"GET /lists/{list_id}/members/{h}"
         vendor_id = member.get("unique_email_id") or h
-        labels = {str(f.get("tag")): f for _, f in parts["merge_fields"].items if f.get("tag")}
-        interest_labels: dict[str, str] = parts["interests"]
         aud = {"list_id": list_id, "list_name": name}
         merge = member.get("merge_fields") or {}
 
@@ -350,94 +534,77 @@ class MailchimpConnector(Connector):
             yield ctx.record("technical", "signup_technical", {**aud, **technical}, endpoint=where,
                              vendor_id=vendor_id)
 
-        for part, what in (("activity", "activity feed"), ("events", "events"), ("notes", "notes"), ("tags", "tags")):
-            n, p = len(parts[part].items), parts[part].pages
-            ctx.covered(f"{what} of the member in audience {list_id}: all {n} ({p} page{'s' if p != 1 else ''})")
-        goals = len(parts["goals"].items)
-        ctx.covered(f"goals of the member in audience {list_id}: {goals} (unpaged: the API returns the last "
-                    f"{LAST_GOALS} goal events only)")
-        if goals >= LAST_GOALS:
-            ctx.cut_short(f"goals of the member in audience {list_id}: older goal events than the last {LAST_GOALS} "
-                          "cannot be read through the API")
-        for endpoint, tag in parts["tags"].items:
-            yield ctx.record("marketing", "tag", {**aud, **tag}, endpoint=endpoint, vendor_id=tag.get("id"))
-        for endpoint, item in parts["activity"].items:
-            yield ctx.record("engagement", "activity", {**aud, **item}, endpoint=endpoint,
-                             vendor_id=item.get("campaign_id") or item.get("note_id") or item.get("outreach_id"),
-                             third_parties=self._others(item.get("from_email")))
-        for endpoint, event in parts["events"].items:
-            yield ctx.record("engagement", "event", {**aud, **event}, endpoint=endpoint)
-        for endpoint, goal in parts["goals"].items:
-            yield ctx.record("engagement", "goal", {**aud, **goal}, endpoint=endpoint, vendor_id=goal.get("goal_id"))
-        for endpoint, note in parts["notes"].items:
-            data = {k: v for k, v in note.items() if k != "_links"}
-            yield ctx.record("communications", "note", {**aud, **data}, endpoint=endpoint, vendor_id=note.get("id"),
-                             third_parties=self._others(note.get("created_by"), note.get("note")))
-
     # ------------------------------------------------------------------ campaign reports
-    @staticmethod
-    def _campaigns(feeds: list[tuple[str, Json]]) -> dict[str, Campaign]:
-        """campaign id → :class:`Campaign`, for every campaign the activity feeds name."""
-        seen: dict[str, list[tuple[str, Json]]] = {}
-        for list_id, item in feeds:
-            if item.get("campaign_id"):
-                seen.setdefault(str(item["campaign_id"]), []).append((list_id, item))
-        out: dict[str, Campaign] = {}
-        for cid, items in seen.items():
-            kinds = {str(i.get("activity_type")) for _, i in items}
-            sent = [str(i.get("created_at_timestamp") or "") for _, i in items if i.get("activity_type") == "sent"]
-            title = next((str(i["campaign_title"]) for _, i in items if i.get("campaign_title")), "")
-            out[cid] = Campaign(title, items[0][0], min(sent) if sent else "", bool(kinds & ENGAGED),
-                                "unsub" in kinds)
-        return out
+    def _named(self, list_id: str, item: Json) -> None:
+        """Note a campaign an activity feed item names (its title, when it was sent) and ask the per-recipient
+        report its activity calls for, once per campaign and kind: sent-to at its sending, email-activity at its
+        first open, click or bounce, unsubscribed at an unsubscribe."""
+        cid = str(item["campaign_id"])
+        campaign = self._campaigns.get(cid)
+        if campaign is None:
+            campaign = self._campaigns[cid] = Campaign(list_id)
+        if not campaign.title and item.get("campaign_title"):
+            campaign.title = str(item["campaign_title"])
+        kind = item.get("activity_type")
+        if kind == "sent":
+            at = str(item.get("created_at_timestamp") or "")
+            if at and (not campaign.sent_at or at < campaign.sent_at):
+                campaign.sent_at = at
+            self._ask(cid, campaign, "sent-to")
+        elif kind in ENGAGED:
+            self._ask(cid, campaign, "email-activity")
+        elif kind == "unsub":
+            self._ask(cid, campaign, "unsubscribed")
 
-    def _report(self, task: tuple[str, str]) -> Json | None:
+    def _ask(self, cid: str, campaign: Campaign, kind: str) -> None:
+        """Ask one per-recipient report of one campaign, unless asked already or reports are switched off."""
+        if kind in campaign.asked or not self.settings["campaign_reports"]:
+            return
+        campaign.asked.add(kind)
+        self._asked[kind] += 1
+        self._flow.add(partial(self._report, cid, kind), partial(self._reported, cid, kind), bulk=True)
+
+    def _report(self, cid: str, kind: str) -> Json | None:
         """One per-recipient report of one campaign, or None when Mailchimp holds none (404)."""
-        cid, kind = task
         fn = {"sent-to": self.client.reports.get_campaign_recipient,
               "email-activity": self.client.reports.get_email_activity_for_subscriber,
               "unsubscribed": self.client.reports.get_unsubscribed_list_member}[kind]
         return self._call(f"GET /reports/{cid}/{kind}/{self._hash}", fn, cid, self._hash, missing_ok=True)
 
-    def _campaign_reports(self, audiences: dict[str, Json], campaigns: dict[str, Campaign]) -> Iterator[Record]:
-        """The member's sent-to, email-activity and unsubscribed reports of the campaigns the feeds name."""
-        ctx = self.ctx
-        if not campaigns:
+    def _reported(self, cid: str, kind: str, reply: Json | None) -> Records:
+        if reply is None:
+            return None
+        self._found[kind] += 1
+        if not self.ctx.subject.matches(reply.get("email_address")):
+            self._withheld_reports += 1
+            return None
+        return self._report_records(cid, self._campaigns[cid], kind, reply)
+
+    def _reports_covered(self) -> None:
+        """What the campaign reports covered, once every report is read."""
+        ctx, named = self.ctx, len(self._campaigns)
+        ctx.withheld(self._withheld_reports, "campaign reports", "they belong to another person")
+        if not named:
             ctx.covered("campaign reports: the activity feeds name no campaign")
             return
         if not self.settings["campaign_reports"]:
-            ctx.cut_short(f"campaign reports of the {len(campaigns)} campaigns the activity feeds name were not read "
+            ctx.cut_short(f"campaign reports of the {named} campaigns the activity feeds name were not read "
                           "(campaign_reports = false)")
             return
-        tasks = [(cid, kind) for cid, c in campaigns.items()
-                 for kind, wanted in (("sent-to", True), ("email-activity", c.engaged), ("unsubscribed", c.left))
-                 if wanted]
-        found: dict[str, int] = {"sent-to": 0, "email-activity": 0, "unsubscribed": 0}
-        asked = dict.fromkeys(found, 0)
-        replies: list[tuple[str, str, Json]] = []
-        for (cid, kind), reply in fan_out(self._report, tasks, workers=self.workers, name="mailchimp"):
-            asked[kind] += 1
-            if reply is not None:
-                found[kind] += 1
-                replies.append((cid, kind, reply))
-        owned = ctx.keep_owned(replies, lambda r: ctx.subject.matches(r[2].get("email_address")),
-                               "campaign reports")
-        missing = sum(asked.values()) - sum(found.values())
-        ctx.covered(f"campaign reports for the {len(campaigns)} campaigns the activity feeds name: delivery (sent-to) "
+        found, asked = self._found, self._asked
+        ctx.covered(f"campaign reports for the {named} campaigns the activity feeds name: delivery (sent-to) "
                     f"{found['sent-to']} of {asked['sent-to']}; opens, clicks and bounces (email-activity) "
                     f"{found['email-activity']} of the {asked['email-activity']} campaigns the feeds show them for; "
                     f"unsubscribes {found['unsubscribed']} of the {asked['unsubscribed']} the feeds show")
+        missing = sum(asked.values()) - sum(found.values())
         if missing:
             ctx.note(f"{missing} campaign report(s) named by the activity feed no longer exist at Mailchimp (404), "
                      "e.g. for a deleted campaign")
-        for cid, kind, reply in owned:
-            yield from self._report_records(audiences, cid, campaigns[cid], kind, reply)
 
-    def _report_records(self, audiences: dict[str, Json], cid: str, campaign: Campaign, kind: str,
-                        reply: Json) -> Iterator[Record]:
+    def _report_records(self, cid: str, campaign: Campaign, kind: str, reply: Json) -> Iterator[Record]:
         ctx = self.ctx
         list_id = str(reply.get("list_id") or campaign.list_id)
-        head = {"list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
+        head = {"list_id": list_id, "list_name": str(self._audiences.get(list_id, {}).get("name") or ""),
                 "campaign_id": cid, "campaign_title": campaign.title}
         body = {k: v for k, v in reply.items() if k not in ("_links", "activity", "campaign_id", "list_id")}
         endpoint = f"GET /reports/{cid}/{kind}/{self._hash}"
@@ -451,117 +618,180 @@ class MailchimpConnector(Connector):
                 yield ctx.record("engagement", "campaign_activity", {**head, **body, **action}, endpoint=endpoint,
                                  vendor_id=cid)
 
+    def _title(self, cid: str) -> str:
+        campaign = self._campaigns.get(cid)
+        return campaign.title if campaign else ""
+
     # ------------------------------------------------------------------ abuse reports
-    def _abuse_reports(self, audiences: dict[str, Json], list_ids: list[str],
-                       campaigns: dict[str, Campaign]) -> Iterator[Record]:
-        """The subject's abuse (spam) reports in every audience with a member record for the address: the
-        collection has no filter, so every report is read and the address matched."""
+    def _abuse_reports(self, list_id: str) -> None:
+        """The subject's abuse (spam) reports in one audience with a member record for the address: the
+        collection has no filter, so every report is read and the address matched page by page; the subject's
+        own wait for the feeds (which name the campaigns' titles)."""
         ctx = self.ctx
-        lists = self.client.lists
-        read = fan_out(lambda list_id: self._listing(f"/lists/{list_id}/abuse-reports", "abuse_reports",
-                                                     lists.get_list_abuse_reports, list_id),
-                       list_ids, workers=self.workers, name="mailchimp")
-        for list_id, listing in read:
-            mine = [(e, r) for e, r in listing.items if ctx.subject.matches(r.get("email_address"))]
-            ctx.covered(f"abuse reports of audience {list_id}: all {len(listing.items)} read ({listing.pages} "
-                        f"page{'s' if listing.pages != 1 else ''}), {len(mine)} for the address")
-            for endpoint, report in mine:
-                cid = str(report.get("campaign_id") or "")
-                title = campaigns[cid].title if cid in campaigns else ""
-                data = {k: v for k, v in report.items() if k not in ("_links", "list_id")}
-                yield ctx.record("consent", "abuse_report", {
-                    "list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
-                    "campaign_title": title, **data}, endpoint=endpoint, vendor_id=report.get("id"))
+        mine: list[tuple[str, Json]] = []
+        read = [0]
+
+        def page(endpoint: str, items: list[Json]) -> None:
+            read[0] += len(items)
+            mine.extend((endpoint, r) for r in items if ctx.subject.matches(r.get("email_address")))
+
+        def end(pages: int) -> Records:
+            ctx.covered(f"abuse reports of audience {list_id}: all {read[0]} read ({pages} "
+                        f"page{'s' if pages != 1 else ''}), {len(mine)} for the address")
+            return self._after_feeds(lambda: self._abuse_records(list_id, mine))
+
+        self._pages(f"/lists/{list_id}/abuse-reports", "abuse_reports", self.client.lists.get_list_abuse_reports,
+                    list_id, on_page=page, on_end=end)
+
+    def _abuse_records(self, list_id: str, mine: list[tuple[str, Json]]) -> Iterator[Record]:
+        for endpoint, report in mine:
+            data = {k: v for k, v in report.items() if k not in ("_links", "list_id")}
+            yield self.ctx.record("consent", "abuse_report", {
+                "list_id": list_id, "list_name": str(self._audiences.get(list_id, {}).get("name") or ""),
+                "campaign_title": self._title(str(report.get("campaign_id") or "")), **data},
+                endpoint=endpoint, vendor_id=report.get("id"))
 
     # ------------------------------------------------------------------ conversations
-    def _conversations(self, audiences: dict[str, Json], list_ids: list[str],
-                       campaigns: dict[str, Campaign]) -> Iterator[Record]:
-        """Every message of the past conversations the address started, in the audiences holding the member."""
+    def _conversations(self, list_id: str) -> None:
+        """Every message of the past conversations the address started in one audience holding the member: the
+        conversations are read page by page and matched on who started them; their messages are read once the
+        feeds (which name the campaigns' titles) are."""
         ctx = self.ctx
+        started: list[Json] = []
+        read = [0]
+
+        def page(_: str, items: list[Json]) -> None:
+            read[0] += len(items)
+            started.extend(c for c in items if ctx.subject.matches(c.get("from_email")) and c.get("id"))
+
+        def end(pages: int) -> Records:
+            ctx.covered(f"conversations of audience {list_id}: all {read[0]} read ({pages} "
+                        f"page{'s' if pages != 1 else ''}), {len(started)} started by the address")
+            return self._after_feeds(lambda: self._threads(list_id, started))
+
+        self._pages("/conversations", "conversations", self.client.conversations.list, list_id=list_id,
+                    on_page=page, on_end=end, gone=self._conversations_gone)
+
+    def _conversations_gone(self) -> None:
+        if not self._no_conversations:
+            self._no_conversations = True
+            self.ctx.note("Mailchimp no longer offers conversations (GET /conversations answered 404); replies to "
+                          "campaigns are in the activity feed only")
+            self.ctx.covered("conversations: not offered by the API (404)")
+
+    def _threads(self, list_id: str, started: list[Json]) -> None:
         api = self.client.conversations
-        started: list[tuple[str, Json]] = []
-        for list_id in list_ids:
-            try:
-                listing = self._listing("/conversations", "conversations", api.list, list_id=list_id)
-            except VendorError as exc:
-                if exc.status != 404:
-                    raise
-                ctx.note("Mailchimp no longer offers conversations (GET /conversations answered 404); replies to "
-                         "campaigns are in the activity feed only")
-                ctx.covered("conversations: not offered by the API (404)")
-                return
-            mine = [(list_id, c) for _, c in listing.items if ctx.subject.matches(c.get("from_email"))]
-            ctx.covered(f"conversations of audience {list_id}: all {len(listing.items)} read ({listing.pages} "
-                        f"page{'s' if listing.pages != 1 else ''}), {len(mine)} started by the address")
-            started += mine
-        threads = fan_out(lambda lc: self._call(f"GET /conversations/{lc[1]['id']}/messages",
-                                                api.get_conversation_messages, str(lc[1]["id"])),
-                          [(lid, c) for lid, c in started if c.get("id")], workers=self.workers, name="mailchimp")
-        for (list_id, conv), reply in threads:
+        for conv in started:
             endpoint = f"GET /conversations/{conv['id']}/messages"
-            messages = items_at(reply, "conversation_messages", "mailchimp", endpoint)
-            total = (reply or {}).get("total_items")
-            if isinstance(total, int) and total > len(messages):
-                ctx.cut_short(f"conversation {conv['id']}: {total} messages reported, {len(messages)} returned")
-            cid = str(conv.get("campaign_id") or "")
-            head = {"list_id": list_id, "list_name": str(audiences.get(list_id, {}).get("name") or ""),
-                    "campaign_id": cid, "campaign_title": campaigns[cid].title if cid in campaigns else "",
-                    "conversation_id": str(conv["id"])}
-            for msg in messages:
-                data = {k: v for k, v in msg.items() if k not in ("_links", "list_id", "conversation_id")}
-                yield ctx.record("communications", "conversation_message", {**head, **data}, endpoint=endpoint,
-                                 vendor_id=msg.get("id"), third_parties=self._others(msg.get("from_email"),
-                                                                                     msg.get("message")))
+            self._flow.add(partial(self._call, endpoint, api.get_conversation_messages, str(conv["id"])),
+                           partial(self._messages, list_id, conv, endpoint))
+
+    def _messages(self, list_id: str, conv: Json, endpoint: str, reply: Json | None) -> Iterator[Record]:
+        ctx = self.ctx
+        messages = items_at(reply, "conversation_messages", "mailchimp", endpoint)
+        total = (reply or {}).get("total_items")
+        if isinstance(total, int) and total > len(messages):
+            ctx.cut_short(f"conversation {conv['id']}: {total} messages reported, {len(messages)} returned")
+        cid = str(conv.get("campaign_id") or "")
+        head = {"list_id": list_id, "list_name": str(self._audiences.get(list_id, {}).get("name") or ""),
+                "campaign_id": cid, "campaign_title": self._title(cid), "conversation_id": str(conv["id"])}
+        for msg in messages:
+            data = {k: v for k, v in msg.items() if k not in ("_links", "list_id", "conversation_id")}
+            yield ctx.record("communications", "conversation_message", {**head, **data}, endpoint=endpoint,
+                             vendor_id=msg.get("id"), third_parties=self._others(msg.get("from_email"),
+                                                                                 msg.get("message")))
 
     # ------------------------------------------------------------------ e-commerce
-    def _stores(self) -> Iterator[Record]:
+    def _stores(self) -> None:
         """The customer with the address in every connected store, with that customer's orders and carts."""
         ctx = self.ctx
-        stores = [s for _, s in self._listing("/ecommerce/stores", "stores", self.client.ecommerce.stores).items
-                  if s.get("id")]
-        if not stores:
-            ctx.note("no e-commerce store is connected to this Mailchimp account: it holds no shop customers, "
-                     "orders or carts")
-            ctx.covered("e-commerce stores: none connected")
-            return
-        ctx.covered(f"e-commerce stores: all {len(stores)}")
-        for store in stores:
-            yield from self._store(store)
+        stores: list[tuple[str, str]] = []
 
-    def _store(self, store: Json) -> Iterator[Record]:
+        def end(_: int) -> None:
+            if not stores:
+                ctx.note("no e-commerce store is connected to this Mailchimp account: it holds no shop customers, "
+                         "orders or carts")
+                ctx.covered("e-commerce stores: none connected")
+                return
+            ctx.covered(f"e-commerce stores: all {len(stores)}")
+            for sid, name in stores:
+                self._store(sid, name)
+
+        self._pages("/ecommerce/stores", "stores", self.client.ecommerce.stores, on_end=end,
+                    on_page=lambda _, items: stores.extend((str(s["id"]), str(s.get("name") or ""))
+                                                           for s in items if s.get("id")))
+
+    def _store(self, sid: str, name: str) -> None:
+        """The subject's customer records in one store; their orders and the store's carts follow."""
         ctx = self.ctx
-        ecommerce = self.client.ecommerce
-        sid, name = str(store["id"]), str(store.get("name") or "")
         head = {"store_id": sid, "store_name": name}
+        ids: dict[str, None] = {}
+        counts = {"mine": 0, "others": 0}
+
+        def page(endpoint: str, items: list[Json]) -> Iterator[Record]:
+            for customer in items:
+                if not ctx.subject.matches(customer.get("email_address")):
+                    counts["others"] += 1
+                    continue
+                counts["mine"] += 1
+                ids[str(customer.get("id"))] = None
+                yield ctx.record("contact", "shop_customer", {**head, **{k: v for k, v in customer.items()
+                                                                       if k != "_links"}},
+                                 endpoint=endpoint, vendor_id=customer.get("id"))
+
+        def end(_: int) -> None:
+            ctx.withheld(counts["others"], f"customers of store {sid}", "they belong to another person")
+            if not ids:
+                ctx.covered(f"store {sid}: no customer with the address (orders and carts belong to a customer)")
+                return
+            self._orders_and_carts(head, counts["mine"], set(ids))
+
+        self._pages(f"/ecommerce/stores/{sid}/customers", "customers", self.client.ecommerce.get_all_store_customers,
+                    sid, email_address=ctx.subject.email, on_page=page, on_end=end)
+
+    def _orders_and_carts(self, head: dict[str, str], customers: int, ids: set[str]) -> None:
+        """The orders of the subject's customer records (``?customer_id=``) and the carts that are theirs (the
+        collection has no filter: every cart is read and matched), streamed page by page."""
+        ctx, ecommerce, sid = self.ctx, self.client.ecommerce, head["store_id"]
         base = f"/ecommerce/stores/{sid}"
-        found = self._listing(f"{base}/customers", "customers", ecommerce.get_all_store_customers, sid,
-                              email_address=ctx.subject.email)
-        customers = ctx.keep_owned(found.items, lambda c: ctx.subject.matches(c[1].get("email_address")),
-                                   f"customers of store {sid}")
-        if not customers:
-            ctx.covered(f"store {sid}: no customer with the address (orders and carts belong to a customer)")
-            return
-        ids = {str(c.get("id")) for _, c in customers}
-        for endpoint, customer in customers:
-            yield ctx.record("contact", "shop_customer", {**head, **{k: v for k, v in customer.items()
-                                                                   if k != "_links"}},
-                             endpoint=endpoint, vendor_id=customer.get("id"))
-        orders: list[tuple[str, Json]] = []
-        for cust in sorted(ids):
-            listing = self._listing(f"{base}/orders", "orders", ecommerce.get_store_orders, sid, customer_id=cust)
-            orders += ctx.keep_owned(listing.items, lambda o: self._customer_is(o[1], ids), f"orders of store {sid}")
-        carts = self._listing(f"{base}/carts", "carts", ecommerce.get_store_carts, sid)
-        mine = [(e, c) for e, c in carts.items if self._customer_is(c, ids)]
-        ctx.covered(f"store {sid}: {len(customers)} customer record(s) for the address; all {len(orders)} of their "
-                    f"orders; carts: all {len(carts.items)} read ({carts.pages} page{'s' if carts.pages != 1 else ''}),"
-                    f" {len(mine)} theirs")
-        for endpoint, order in orders:
-            yield ctx.record("orders", "shop_order", {**head, **{k: v for k, v in order.items()
-                                                               if k not in ("_links", "store_id")}},
-                             endpoint=endpoint, vendor_id=order.get("id"))
-        for endpoint, cart in mine:
-            yield ctx.record("orders", "shop_cart", {**head, **{k: v for k, v in cart.items() if k != "_links"}},
-                             endpoint=endpoint, vendor_id=cart.get("id"))
+        counts = {"orders": 0, "others": 0, "carts": 0, "cart_pages": 0, "theirs": 0}
+
+        def summary() -> None:
+            ctx.withheld(counts["others"], f"orders of store {sid}", "they belong to another person")
+            p = counts["cart_pages"]
+            ctx.covered(f"store {sid}: {customers} customer record(s) for the address; all {counts['orders']} of their "
+                        f"orders; carts: all {counts['carts']} read ({p} page{'s' if p != 1 else ''}), "
+                        f"{counts['theirs']} theirs")
+
+        done = Countdown(len(ids) + 1, summary)
+
+        def orders(endpoint: str, items: list[Json]) -> Iterator[Record]:
+            for order in items:
+                if not self._customer_is(order, ids):
+                    counts["others"] += 1
+                    continue
+                counts["orders"] += 1
+                yield ctx.record("orders", "shop_order", {**head, **{k: v for k, v in order.items()
+                                                                   if k not in ("_links", "store_id")}},
+                                 endpoint=endpoint, vendor_id=order.get("id"))
+
+        def carts(endpoint: str, items: list[Json]) -> Iterator[Record]:
+            counts["carts"] += len(items)
+            for cart in items:
+                if self._customer_is(cart, ids):
+                    counts["theirs"] += 1
+                    yield ctx.record("orders", "shop_cart", {**head, **{k: v for k, v in cart.items()
+                                                                      if k != "_links"}},
+                                     endpoint=endpoint, vendor_id=cart.get("id"))
+
+        def carts_read(pages: int) -> Records:
+            counts["cart_pages"] = pages
+            return done.done()
+
+        for customer in sorted(ids):
+            self._pages(f"{base}/orders", "orders", ecommerce.get_store_orders, sid, customer_id=customer,
+                        on_page=orders, on_end=lambda _: done.done())
+        self._pages(f"{base}/carts", "carts", ecommerce.get_store_carts, sid, on_page=carts, on_end=carts_read)
 
     def _customer_is(self, item: Json, ids: set[str]) -> bool:
         """An order's or cart's customer is the subject's record: one of ``ids`` and the subject's address."""
@@ -569,7 +799,6 @@ class MailchimpConnector(Connector):
         if not isinstance(customer, dict):
             return False
         return str(customer.get("id")) in ids and self.ctx.subject.matches(customer.get("email_address"))
-
 
     def _others(self, *texts: object) -> list[str]:
         """E-mail addresses in ``texts`` that are not the subject's (staff, other people)."""

@@ -23,6 +23,7 @@ from aggregator.http import Redactor
 from aggregator.identifiers import IdentifierBus
 from aggregator.sandbox.server import Fault, to_toml
 from aggregator.sandbox.vendors.mailchimp import API_KEY
+from aggregator.spool import Spool
 from aggregator.subject import Subject
 from connectors.mailchimp import MAX_COUNT, MailchimpConnector
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
@@ -139,6 +140,69 @@ def test_activity_feed_is_paged_to_the_end(run_export, sandbox):
         f"GET /lists/{NEWSLETTER}/members/{DEMO_HASH}/activity-feed?count=1000&offset={o}" for o in (0, 1000)}
 
 
+def test_the_feed_streams_to_the_spool_a_page_at_a_time(run_export, sandbox, monkeypatch):
+    # 1234 items in pages of 250: when page k is asked, every record of the pages before k - 1 is already in the
+    # spool, so the connector holds at most the page being spooled and the one arriving, never the whole feed
+    spooled = {"activity": 0}
+    write = Spool.write
+
+    def counting(self: Spool, record: Any) -> None:
+        write(self, record)
+        if record.dataset == "activity" and record.data.get("list_id") == NEWSLETTER:
+            spooled["activity"] += 1
+
+    monkeypatch.setattr(Spool, "write", counting)
+    app = sandbox.apps["mailchimp"]
+    handle = app.handle
+    at_request: dict[int, int] = {}
+
+    def watching(request: Any) -> Any:
+        if request.path == f"/3.0/lists/{NEWSLETTER}/members/{DEMO_HASH}/activity-feed":
+            at_request[int(request.int_arg("offset", 0))] = spooled["activity"]
+        return handle(request)
+
+    monkeypatch.setattr(app, "handle", watching)
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 250}}, **NO_SLEEP)
+    assert pkg.result.status == "complete"
+    assert sorted(at_request) == [0, 250, 500, 750, 1000]
+    for page, offset in enumerate(sorted(at_request), start=1):
+        assert at_request[offset] >= 250 * (page - 2), at_request      # pages 1 .. k-2 spooled before page k
+    assert at_request[1000] >= 750 and spooled["activity"] == 1234
+
+
+def test_every_request_stays_within_ten_connections_and_the_reports_overlap_the_feed(run_export, sandbox,
+                                                                                     monkeypatch):
+    app = sandbox.apps["mailchimp"]
+    handle = app.handle
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+    order: list[str] = []
+
+    def counting(request: Any) -> Any:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+            order.append(request.path)
+        try:
+            time.sleep(0.002)       # long enough for calls to overlap
+            return handle(request)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(app, "handle", counting)
+    pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 250}}, **NO_SLEEP)
+    assert pkg.result.status == "complete"
+    assert 3 < state["most"] <= mailchimp_connector.MAX_CONNECTIONS, state
+    feed = [i for i, path in enumerate(order) if path.endswith(f"{NEWSLETTER}/members/{DEMO_HASH}/activity-feed")]
+    reports = [i for i, path in enumerate(order) if path.startswith("/3.0/reports/")]
+    stores = [i for i, path in enumerate(order) if path.startswith("/3.0/ecommerce/")]
+    assert len(feed) == 5 and reports and stores
+    assert reports[0] < feed[-1] and stores[0] < feed[-1]     # not after the feed: while it is still being read
+    asked = [(r.method, r.path, r.query) for r in sandbox.requests_to("mailchimp")]
+    assert len(asked) == len(set(asked)) == len(order)                          # nothing asked twice
+
+
 def test_small_pages_give_the_same_records(run_export, sandbox):
     pkg = run_export(DEMO, vendors=["mailchimp"], settings={"mailchimp": {"page_size": 250}}, **NO_SLEEP)
     activity = by_list(pkg.records("mailchimp", "activity"), NEWSLETTER)
@@ -197,7 +261,9 @@ def test_wrong_api_key_is_a_one_line_401(run_export, sandbox):
     assert outcome.error.startswith("mailchimp: 401 API Key Invalid"), outcome.error
     assert "\n" not in outcome.error and "Traceback" not in outcome.error and wrong not in outcome.error
     assert wrong not in pkg.text()
-    assert len(sandbox.requests_to("mailchimp")) == 1    # a 401 is not retried
+    asked = [(r.path, r.query) for r in sandbox.requests_to("mailchimp")]    # the first two ask at once: /lists
+    assert 1 <= len(asked) <= 2 and len(set(asked)) == len(asked)             # and /search-members; a 401 is not
+                                                                              # retried and nothing follows it
 
 
 def test_server_error_without_body_and_unreadable_body(run_export, sandbox):
@@ -255,7 +321,10 @@ def test_a_page_that_comes_back_twice_ends_the_connector(run_export, sandbox):
     assert DEMO_HASH in outcome.error
     for list_id in (NEWSLETTER, PROMOS):      # two requests per feed at most: the page and its repeat
         assert len(sandbox.requests_to("mailchimp", f"{list_id}/members/{DEMO_HASH}/activity-feed")) <= 2
-    assert pkg.records("mailchimp", "activity") == []
+    # records stream to the spool page by page: a feed's first page may be there (the connector is marked failed,
+    # resume replaces its records), the repeated page never is
+    activity = [(a["data"]["list_id"], a["data"]["campaign_id"]) for a in pkg.records("mailchimp", "activity")]
+    assert len(activity) == len(set(activity)) <= 4
 
 
 def test_paging_that_never_ends_stops_at_the_page_cap(run_export, sandbox, monkeypatch):
@@ -313,8 +382,11 @@ def test_a_repeated_page_ends_every_kind_of_listing(run_export, sandbox, listing
     assert outcome.status == "failed" and pkg.result.status == "partial"
     assert re.fullmatch(rf"mailchimp: paging did not advance at GET {where} \(page 2 repeats an earlier page\)",
                         outcome.error or ""), outcome.error
-    paths = [r.path for r in sandbox.requests_to("mailchimp") if re.fullmatch(pattern, r.path)]
-    assert paths and all(paths.count(p) <= 2 for p in paths)     # the page and its repeat, no more
+    # per listing (its path and query but the offset; conversations of two audiences are two listings): the page
+    # and its repeat, no more
+    listings = [(r.path, re.sub(r"(^|&)offset=\d+", "", r.query)) for r in sandbox.requests_to("mailchimp")
+                if re.fullmatch(pattern, r.path)]
+    assert listings and all(listings.count(one) <= 2 for one in listings), listings
 
 
 # ----------------------------------------------------------------------------------------------- settings
@@ -553,6 +625,13 @@ def test_campaign_reports_for_exactly_the_campaigns_the_feeds_name(run_export, s
     assert one["source"]["endpoint"] == f"GET /reports/{UNSUB_CAMPAIGN}/sent-to/{DEMO_HASH}"
     assert one["data"]["campaign_title"] == "Weekaanbieding 3 januari 2022" and one["data"]["sent_at"]
     assert one["data"]["merge_fields"]["LNAME"] == "Desmet" and "_links" not in one["data"]
+    sent: dict[str, str] = {}          # when the feeds say each campaign was sent (asked as the feed is read)
+    for list_id in (NEWSLETTER, PROMOS):
+        feed = json.loads((FIXTURES / "lists" / f"{list_id}.json").read_text())["member_data"][DEMO_HASH]["activity"]
+        for a in feed:
+            if a["activity_type"] == "sent":
+                sent[a["campaign_id"]] = min(sent.get(a["campaign_id"], "~"), a["created_at_timestamp"])
+    assert {r["data"]["campaign_id"]: r["data"]["sent_at"] for r in recipients} == {c: sent.get(c, "") for c in named}
 
     clicks = [a["data"] for a in pkg.records("mailchimp", "campaign_activity")]
     expected = sum(len(REPORTS["email_activity"][c][DEMO_HASH]["activity"]) for c in engaged)
