@@ -45,6 +45,7 @@ class Counting(BaseAdapter):
         response.status_code = self.status
         response._content = f'{{"answer": {n}}}'.encode()
         response.headers["Content-Type"] = "application/json"
+        response.headers["X-RateLimit-Remaining"] = "15/2990/11990"
         response.url, response.request = request.url or "", request
         return response
 
@@ -69,6 +70,8 @@ def test_the_same_shop_wide_read_in_flight_goes_out_once_and_each_export_gets_it
     assert len(inner.sent) == 1
     assert [a.json() for a in answers] == [{"answer": 1}] * 5
     assert len({id(a) for a in answers}) == 5 and len({id(a.request) for a in answers}) == 5
+    # only the answer that cost a request carries the vendor's count (an export paces itself on it)
+    assert sum("X-RateLimit-Remaining" in a.headers for a in answers) == 1
 
 
 def test_a_failed_answer_is_not_shared_and_writes_or_customer_lookups_are_never_shared() -> None:

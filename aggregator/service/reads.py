@@ -158,11 +158,13 @@ class SharedReads:
 
 def _copy(kept: tuple[int, dict[str, str], bytes, str | None, str],
           request: requests.PreparedRequest) -> requests.Response:
-    """A response of its own for ``request`` from a kept answer."""
+    """A response of its own for ``request`` from a kept answer, without the vendor's rate-limit headers: it cost
+    no request, and an export pacing itself on them would read another request's (older) count."""
     status, headers, body, encoding, reason = kept
     response = requests.Response()
     response.status_code, response.reason, response.encoding = status, reason, encoding
-    response.headers = CaseInsensitiveDict(headers)
+    response.headers = CaseInsensitiveDict({k: v for k, v in headers.items()
+                                            if not k.lower().startswith(("x-ratelimit", "retry-after"))})
     response.raw = io.BytesIO(body)
     response._content = body
     response._content_consumed = True  # type: ignore[attr-defined]
