@@ -117,14 +117,17 @@ def test_only_reads_that_name_no_customer_are_shop_wide() -> None:
     assert not paypal_search("/v1/reporting/transactions", {"transaction_id": "5O190127TN364715T"})
 
 
-def _exports(sandbox: Sandbox, tmp_path: Path, emails: list[str], limits: SharedLimits | None) -> list[Any]:
-    """The exports of ``emails`` started together, through ``limits``' adapters when given."""
+def _exports(sandbox: Sandbox, tmp_path: Path, emails: list[str], limits: SharedLimits | None,
+             https: bool = False) -> list[Any]:
+    """The exports of ``emails`` started together, through ``limits``' adapters when given (``https``: over the HTTPS
+    sandbox, as a service would reach the vendors, else answered in this process)."""
     cfg = config_mod.from_mapping(sandbox.config_mapping(), env={}, source="<test>")
     results: list[Any] = [None] * len(emails)
     tmp_path.mkdir(parents=True)
 
     def one(i: int) -> None:
-        adapters = limits.adapters(sandbox.adapters()) if limits else sandbox.adapters()
+        base = None if https else sandbox.adapters()
+        adapters = limits.adapters(base) if limits else base
         results[i] = export(emails[i], config=cfg, out_dir=tmp_path / f"out{i}", entry_points=False,
                             adapters=adapters, request_id=f"test-{i}")
 
@@ -153,3 +156,14 @@ def test_concurrent_exports_share_paypals_window_scans_and_find_the_same(sandbox
         assert b.status == a.status == "complete"
         assert b.connectors["paypal"].records == a.connectors["paypal"].records
         assert b.connectors["office365"].records == a.connectors["office365"].records
+
+
+def test_over_https_a_kept_answer_is_read_whole_and_handed_on(sandbox: Sandbox, tmp_path: Path) -> None:
+    emails = ["sofie.claes@example.com", "koen.jacobs2@example.net"]
+    limits = SharedLimits(config_mod.from_mapping(sandbox.config_mapping(), env={}, source="<test>"),
+                          window=(300, 300.0), per_second=0.0)
+    results = _exports(sandbox, tmp_path / "out", emails, limits, https=True)
+    searches = [x for x in sandbox.requests_to("paypal", "/v1/reporting/transactions") if x.status == 200]
+    assert searches and max(Counter((x.path, x.query) for x in searches).values()) == 1
+    assert limits.reads is not None and limits.reads.shared > 0
+    assert [r.status for r in results] == ["complete", "complete"]
