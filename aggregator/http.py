@@ -358,34 +358,8 @@ class VendorSession(requests.Session):
         return response
 
     def _read_body(self, response: requests.Response, where: str, started: float) -> None:
-        """Read the whole body now, as it arrives: a vendor trickling bytes (each within the read timeout)
-        cannot hold the export past ``answer_deadline``, nor fill memory past ``max_answer_bytes``."""
-        raw = response.raw
-        if not isinstance(raw, urllib3.response.HTTPResponse):
-            return                         # an in-process adapter already holds the content
-        body = bytearray()
-        try:
-            while chunk := raw.read1(65536, decode_content=True):
-                body += chunk
-                if len(body) > self.max_answer_bytes:
-                    response.close()
-                    raise ConnectorError(f"{self.vendor}: the answer to {where} is larger than "
-                                         f"{self.max_answer_bytes // 2**20} MB; stopped reading")
-                if time.monotonic() - started > self.answer_deadline:
-                    response.close()
-                    raise ConnectorError(f"{self.vendor}: {where} did not finish its answer within "
-                                         f"{self.answer_deadline:g} s; stopped waiting")
-        except urllib3.exceptions.ProtocolError as exc:
-            raise requests.exceptions.ChunkedEncodingError(exc) from None
-        except urllib3.exceptions.DecodeError as exc:
-            raise requests.exceptions.ContentDecodingError(exc) from None
-        except urllib3.exceptions.SSLError as exc:
-            raise requests.exceptions.SSLError(exc) from None
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise requests.exceptions.ReadTimeout(exc) from None
-        response._content = bytes(body)
-        response._content_consumed = True  # type: ignore[attr-defined]
-        raw.release_conn()
+        """Read the whole body now, against ``answer_deadline`` and ``max_answer_bytes`` (see :func:`read_body`)."""
+        read_body(response, self.vendor, where, started, self.answer_deadline, self.max_answer_bytes)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -434,6 +408,39 @@ class VendorSession(requests.Session):
                               status=response.status_code) from None
 
 
+def read_body(response: requests.Response, vendor: str, where: str, started: float,
+              deadline: float = ANSWER_DEADLINE, max_bytes: int = MAX_ANSWER_BYTES) -> None:
+    """Read a streamed answer's whole body now, as it arrives: a vendor trickling bytes (each within the read
+    timeout) cannot hold the export past ``deadline`` seconds from ``started``, nor fill memory past ``max_bytes``
+    (an answer an in-process adapter made already holds its content)."""
+    raw = response.raw
+    if not isinstance(raw, urllib3.response.HTTPResponse):
+        return
+    body = bytearray()
+    try:
+        while chunk := raw.read1(65536, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                response.close()
+                raise ConnectorError(f"{vendor}: the answer to {where} is larger than "
+                                     f"{max_bytes // 2**20} MB; stopped reading")
+            if time.monotonic() - started > deadline:
+                response.close()
+                raise ConnectorError(f"{vendor}: {where} did not finish its answer within "
+                                     f"{deadline:g} s; stopped waiting")
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from None
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from None
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc) from None
+    response._content = bytes(body)
+    response._content_consumed = True  # type: ignore[attr-defined]
+    raw.release_conn()
+
+
 def default_describe(response: requests.Response) -> str:
     """A short reason from a JSON error body, whatever the vendor's shape, else the HTTP reason."""
     try:
@@ -469,5 +476,5 @@ def _where(method: str | bytes, url: str | bytes) -> str:
 
 __all__ = [
     "Limiter", "Limits", "MinInterval", "Redactor", "RetryPolicy", "SlidingWindow",
-    "USER_AGENT", "VendorSession", "default_describe", "one_line", "parse_retry_after",
+    "USER_AGENT", "VendorSession", "default_describe", "one_line", "parse_retry_after", "read_body",
 ]

@@ -5,13 +5,23 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 import requests
 from requests.adapters import BaseAdapter
 
 from aggregator import config as config_mod
 from aggregator.http import MinInterval, SlidingWindow
 from aggregator.sandbox import Sandbox
-from aggregator.service.limits import Gate, LimitedAdapter, SharedLimits, graph_mailbox, vendor_prefix
+from aggregator.service.limits import (
+    Gate,
+    LimitedAdapter,
+    SharedLimits,
+    SharedPlan,
+    graph_mailbox,
+    lightspeed_budget,
+    vendor_prefix,
+)
+from aggregator.service.reads import SharingAdapter
 
 
 def prepared(url: str) -> requests.PreparedRequest:
@@ -84,20 +94,26 @@ def test_shared_limits_cover_every_limited_vendor_of_the_sandbox() -> None:
     cfg = sandbox_config()
     limits = SharedLimits(cfg, window=(300, 300.0), per_second=20.0)
     assert set(limits.prefixes) == {"lightspeed", "silvasoft", "mailchimp", "office365"}   # PayPal publishes none
-    second, minute = limits.limiters["silvasoft"]
+    plan, second, minute = limits.limiters["silvasoft"]
+    assert isinstance(plan, SharedPlan) and plan.limit == 1200 and plan.seconds > 3600.0    # the plan's hour
     assert isinstance(second, SlidingWindow) and second.limit == 2 and second.seconds > 1.0   # slack for arrival
     assert isinstance(minute, SlidingWindow) and minute.limit == 50 and minute.seconds > 60.0
     assert limits.gates["mailchimp"][0].limit == 10 and limits.gates["office365"][0].limit == 4
     mounted = limits.adapters({"https://127.0.0.1:0": Holding(1)})
     for name, prefix in limits.prefixes.items():
-        assert isinstance(mounted[prefix], LimitedAdapter), name
+        adapter = mounted[prefix]
+        if isinstance(adapter, SharingAdapter):        # shop-wide reads are shared in front of the limits
+            adapter = adapter.inner
+        assert isinstance(adapter, LimitedAdapter), name
+    assert isinstance(mounted[limits.read_prefixes["paypal"]], SharingAdapter)   # shared reads, no limits
 
 
 def test_the_limiters_are_the_same_objects_for_every_export() -> None:
     limits = SharedLimits(sandbox_config(), window=(300, 300.0), per_second=20.0)
     one, two = limits.adapters(), limits.adapters()
     prefix = limits.prefixes["mailchimp"]
-    assert one[prefix].gates[0] is two[prefix].gates[0]    # type: ignore[attr-defined]
+    assert one[prefix].inner.gates[0] is two[prefix].inner.gates[0]    # type: ignore[attr-defined]
+    assert one[prefix].reads is two[prefix].reads                        # type: ignore[attr-defined]
 
 
 def test_mailchimp_prefix_from_the_key_without_base_url() -> None:
@@ -123,3 +139,64 @@ def test_min_interval_paces_below_the_rate_by_its_headroom() -> None:
     for _ in range(3):
         exact.acquire()
     assert slept == [0.5, 0.5]
+
+
+def test_the_shared_lightspeed_window_stops_short_of_each_exports_header_pacing() -> None:
+    """Each export's connector starts spreading its requests over the rest of a window once less than 5 % (at least
+    10) of it is left; the exports' shared window stops there, so that pacing never holds requests past the reset."""
+    from connectors.lightspeed import RateLimitHeaders
+
+    assert lightspeed_budget(300) == 285 and lightspeed_budget(3000) == 2850 and lightspeed_budget(20) == 10
+    limits = SharedLimits(sandbox_config(), window=(300, 300.0), per_second=20.0)
+    window = limits.limiters["lightspeed"][0]
+    assert isinstance(window, SlidingWindow) and window.limit == 285
+    remaining = 300 - window.limit          # what the vendor still reports once the shared window is full
+    assert not remaining < max(RateLimitHeaders.reserve_min, 300 * RateLimitHeaders.reserve)
+
+
+def test_a_stalled_process_cannot_burst_past_lightspeeds_second() -> None:
+    """Evenly spaced slots all pass at once when the process stalls (every waiting thread wakes late); the shared
+    chain's last limiter still lets at most 20 go in any second."""
+    now = [0.0]
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    limits = SharedLimits(sandbox_config(), window=(300, 300.0), per_second=20.0, sleep=advance)
+    chain = limits.limiters["lightspeed"]
+    for limiter in chain:
+        limiter.clock = lambda: now[0]          # type: ignore[attr-defined]
+    pace = next(lim for lim in chain if isinstance(lim, MinInterval))
+    pace.sleep = lambda seconds: None           # stalled: each slot has passed by the time its thread runs
+    sent = []
+    for _ in range(60):
+        for limiter in chain:
+            limiter.acquire()
+        sent.append(now[0])
+    assert max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent) <= 20
+    assert sent[-1] < 4.0                       # and it still sends at about the rate
+
+
+def test_silvasofts_plan_is_shared_and_a_used_up_plan_ends_the_search_instead_of_waiting_an_hour() -> None:
+    from connectors.silvasoft import PlanLimitReached
+
+    base = sandbox_config()
+    mapping = {"connectors": {n: dict(s) for n, s in base.connectors.items()}}
+    mapping["connectors"]["silvasoft"]["requests_per_hour"] = 3
+    cfg = config_mod.from_mapping(mapping, env={}, source="<test>")
+    slept: list[float] = []
+    limits = SharedLimits(cfg, window=(300, 300.0), per_second=20.0, sleep=slept.append)
+    one, two = limits.adapters(), limits.adapters()            # two exports
+    prefix = limits.prefixes["silvasoft"]
+    plan = next(lim for lim in limits.limiters["silvasoft"] if isinstance(lim, SharedPlan))
+    for adapter in (one, two, one):
+        plan_of(adapter[prefix]).acquire()
+    with pytest.raises(PlanLimitReached, match="used up by the exports running together"):
+        plan_of(two[prefix]).acquire()
+    assert plan_of(one[prefix]) is plan_of(two[prefix]) is plan and not [s for s in slept if s > 60]
+
+
+def plan_of(adapter: Any) -> SharedPlan:
+    """The shared hourly plan among a mounted adapter's limiters."""
+    limited = adapter.inner if isinstance(adapter, SharingAdapter) else adapter
+    return next(lim for lim in limited.limiters if isinstance(lim, SharedPlan))

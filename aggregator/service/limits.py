@@ -4,15 +4,23 @@ Redis (every ``dsar worker`` on every machine), so ten exports together never ex
 The limits are enforced at the transport: :class:`LimitedAdapter` wraps the adapter that sends a vendor's
 requests, takes a slot of every shared concurrency gate and asks the shared limiters. The connector's own pacing
 still applies inside each export. Shared: Lightspeed's window and 20/s (Redis or in-process), Silvasoft's 2/s and
-50/min (Redis or in-process), Mailchimp's 10 connections per key and Graph's 4 requests per mailbox (gates, in this
-process only). Not shared: Silvasoft's hourly plan (each export's connector keeps it, with its waiting budget).
+50/min and its plan's hourly requests (Redis or in-process), Mailchimp's 10 connections per key and Graph's 4 requests
+per mailbox (gates: Redis or in-process). Each export's Silvasoft connector still keeps the plan for itself, with its
+waiting budget; the shared plan, when the exports together have used it up, ends the export's Silvasoft search
+(incomplete, resumable) instead of holding a worker for up to an hour without a word.
+Identical shop-wide reads of exports running together in one process are answered once
+(:mod:`aggregator.service.reads`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import random
 import threading
 import time
+import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -22,15 +30,43 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from aggregator.config import Config
-from aggregator.http import Limiter, MinInterval, SlidingWindow
+from aggregator.http import ANSWER_DEADLINE, MAX_ANSWER_BYTES, Limiter, MinInterval, SlidingWindow
+from aggregator.service.reads import SHOP_WIDE, SharedReads, SharingAdapter
 
 JITTER = 1.0    # seconds added to a window: a request reaches the vendor a little after it is let through
 # Silvasoft: 2 requests in any second, counted as they arrive. Under load (ten exports packaging on two cores) a
 # request reached the sandbox up to ~0.2 s after its slot: measured, 4 of 34 refused with MinInterval's 0.11 s of
 # slack. A window of 2 per 1.25 s leaves 0.25 s.
 SILVASOFT_WINDOW = (2, 1.25)
+SILVASOFT_PATIENCE = 60.0       # seconds an export may wait for the shared hourly plan before its search ends
+# Lightspeed: 20 requests in any second, counted as they arrive. Evenly spaced slots (MinInterval) bunch when the
+# process stalls (ten exports parsing and packaging on two cores): threads whose slots passed all go at once, and 10
+# of 456 requests were refused with 5-8 let through within 30 ms (issue 21). A sliding window of 20 per 1.2 s, taken
+# last, just before the send, caps any such burst whatever the stall (it leaves 16.7/s at most).
+LIGHTSPEED_SECOND_SLACK = 0.2
 MAILCHIMP_CONNECTIONS = 10      # simultaneous connections per API key
 GRAPH_PER_MAILBOX = 4           # Graph's "MailboxConcurrency": concurrent requests per app and mailbox
+# Each export's Lightspeed connector paces on the vendor's X-RateLimit headers once less than 5 % (at least 10) of a
+# window is left, spreading its requests over the rest of the window (connectors/lightspeed.py, RateLimitHeaders);
+# the values are read from there when it can be imported.
+LIGHTSPEED_RESERVE = (0.05, 10)
+
+
+def lightspeed_budget(limit: int) -> int:
+    """The requests of one Lightspeed window that the exports sharing it may use together: the window less the
+    reserve at which each export's own header pacing starts. Ten exports draining one window would otherwise bring
+    it within that reserve, and each export's pacer, seeing it, would queue its requests a fraction of the window
+    apart, holding them back well past the window's reset (measured: 85 s lost after a 300-request window, issue
+    21). Stopping short, the shared window alone decides: nothing goes out until the window has slid, then at the
+    full rate."""
+    share, least = LIGHTSPEED_RESERVE
+    try:
+        from connectors.lightspeed import RateLimitHeaders
+
+        share, least = RateLimitHeaders.reserve, RateLimitHeaders.reserve_min
+    except ImportError:          # pragma: no cover - the connector ships with the package
+        pass
+    return max(1, limit - max(least, math.ceil(limit * share)))
 
 # A sliding window in a sorted set: at most ARGV[1] members in the last ARGV[2] ms (Redis' own clock, shared by
 # every machine); returns 0 when this request may go (and counts it), else the milliseconds to wait.
@@ -58,6 +94,23 @@ return slot - now
 """
 
 
+# A concurrency gate in a sorted set of holders scored by when their lease ends: a holder that died (its process
+# killed mid-request) frees its slot when the lease runs out. Returns 1 when this holder got a slot, else 0.
+_GATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
+GATE_LEASE = ANSWER_DEADLINE + 30.0     # longer than any request may take (its answer's deadline, a connect timeout)
+GATE_POLL = 0.02                        # seconds between tries while a gate is full (with jitter)
+
+
 class RedisWindow:
     """At most ``limit`` requests in any ``seconds``, counted in Redis for every process sharing ``key``."""
 
@@ -82,6 +135,62 @@ class RedisWindow:
     def observe(self, response: requests.Response) -> None:
         """Nothing to learn: the window is fixed."""
         return None
+
+
+class SharedPlan:
+    """A vendor plan's requests per hour for every export sharing it (in Redis when ``client`` is given, else in this
+    process): a request waits for the window to slide only up to ``patience`` seconds; past that the plan is used
+    up by the exports together, and :meth:`acquire` raises ``error`` (the connector's own "plan used up" error, which
+    ends its search incomplete, to be resumed) rather than hold the export for up to an hour."""
+
+    def __init__(self, limit: int, seconds: float, patience: float, error: Callable[[str], Exception], *,
+                 client: Any = None, key: str = "", sleep: Any = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.seconds, self.patience, self.error = limit, seconds, patience, error
+        self.client, self.key, self.sleep, self.clock = client, key, sleep, clock
+        self._script = client.register_script(_WINDOW) if client is not None else None
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _try(self) -> float:
+        """Count this request when the window has room (0), else the seconds until it will have."""
+        if self._script is not None:
+            member = f"{uuid.uuid4().hex}"
+            return int(self._script(keys=[self.key], args=[self.limit, int(self.seconds * 1000), member])) / 1000
+        with self._lock:
+            now = self.clock()
+            while self._sent and now - self._sent[0] >= self.seconds:
+                self._sent.popleft()
+            if len(self._sent) < self.limit:
+                self._sent.append(now)
+                return 0.0
+            return self.seconds - (now - self._sent[0])
+
+    def acquire(self) -> None:
+        """Count this request in the plan, waiting at most ``patience`` for room; past it, raise ``error``."""
+        waited = 0.0
+        while (wait := self._try()) > 0:
+            if waited + wait > self.patience:
+                raise self.error(f"the plan's {self.limit} requests an hour are used up by the exports running "
+                                 f"together (room again in {wait / 60:.0f} min); resume this request later")
+            self.sleep(wait)
+            waited += wait
+
+    def observe(self, response: requests.Response) -> None:
+        """Nothing to learn: the window is fixed."""
+        return None
+
+
+def _silvasoft_plan_error(text: str) -> Exception:
+    """Silvasoft's "plan used up" error, which its connector turns into an incomplete, resumable search."""
+    try:
+        from connectors.silvasoft import PlanLimitReached
+
+        return PlanLimitReached(f"silvasoft: {text}")
+    except ImportError:          # pragma: no cover - the connector ships with the package
+        from aggregator.errors import VendorError
+
+        return VendorError(f"silvasoft: {text}")
 
 
 class RedisInterval:
@@ -123,6 +232,35 @@ class Gate:
             slot = self._slots.setdefault(key, threading.BoundedSemaphore(self.limit))
         with slot:
             yield
+
+
+class RedisGate(Gate):
+    """At most ``limit`` requests in flight at once per key, counted in Redis for every process sharing ``name``
+    (every ``dsar worker`` on every machine); a slot is a lease of ``lease`` seconds, freed when the request is
+    answered, or when the lease runs out if its process died."""
+
+    def __init__(self, client: Any, name: str, limit: int,
+                 key: Callable[[requests.PreparedRequest], str | None] = lambda r: "",
+                 lease: float = GATE_LEASE, sleep: Any = time.sleep) -> None:
+        super().__init__(limit, key)
+        self.client, self.name, self.lease_ms, self.sleep = client, name, int(lease * 1000), sleep
+        self._script = client.register_script(_GATE)
+
+    @contextmanager
+    def enter(self, request: requests.PreparedRequest) -> Iterator[None]:
+        """Hold one of the key's slots in Redis while the request is sent and answered."""
+        key = self.key(request)
+        if key is None:
+            yield
+            return
+        slots = f"{self.name}:{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+        holder = uuid.uuid4().hex
+        while not int(self._script(keys=[slots], args=[self.limit, self.lease_ms, holder])):
+            self.sleep(GATE_POLL * (0.5 + random.random()))
+        try:
+            yield
+        finally:
+            self.client.zrem(slots, holder)
 
 
 def graph_mailbox(request: requests.PreparedRequest) -> str | None:
@@ -168,6 +306,11 @@ def shop_key(cfg: Config, connector: str) -> str | None:
     return hashlib.sha256(ident).hexdigest()[:24]
 
 
+def _hashed(value: object) -> str:
+    """A short stable name for an account's credential or id in Redis keys (never the value itself)."""
+    return hashlib.sha256(str(value or "").encode()).hexdigest()[:24]
+
+
 def vendor_prefix(cfg: Config, connector: str) -> str | None:
     """The URL prefix of a configured connector's API (where its requests go), or None when not configured."""
     settings = cfg.connectors.get(connector)
@@ -182,26 +325,36 @@ def vendor_prefix(cfg: Config, connector: str) -> str | None:
 
 
 class SharedLimits:
-    """The limiters every export of this service shares, by connector; ``redis`` makes them span processes."""
+    """The limiters every export of this service shares, by connector; ``redis`` makes them span processes. The
+    Lightspeed window is ``window`` less the reserve of :func:`lightspeed_budget`; ``share_reads`` answers identical
+    shop-wide reads once for the exports of this process (:class:`SharedReads`)."""
 
     def __init__(self, cfg: Config, *, window: tuple[int, float], per_second: float, redis: Any = None,
-                 sleep: Any = time.sleep) -> None:
+                 sleep: Any = time.sleep, share_reads: bool = True) -> None:
         self.prefixes: dict[str, str] = {}
         self.limiters: dict[str, tuple[Limiter, ...]] = {}
         self.gates: dict[str, tuple[Gate, ...]] = {}
+        self.reads = SharedReads() if share_reads else None
+        self.read_prefixes: dict[str, str] = {n: p for n in SHOP_WIDE if (p := vendor_prefix(cfg, n)) is not None}
+        self._answers = {n: (float(s.get("answer_deadline") or ANSWER_DEADLINE),
+                             int(s.get("max_answer_mb") or MAX_ANSWER_BYTES // 2**20) * 2**20)
+                         for n, s in cfg.connectors.items()}
         self._others(cfg, redis, sleep)
         key = shop_key(cfg, "lightspeed")
         if key is None:
             return
-        limit, seconds = window
+        limit, seconds = lightspeed_budget(window[0]), window[1]
+        burst = (max(1, math.floor(per_second)), 1.0 + LIGHTSPEED_SECOND_SLACK)
         self.prefixes["lightspeed"] = str(cfg.connectors["lightspeed"]["base_url"])
         if redis is not None:
             self.limiters["lightspeed"] = (RedisWindow(redis, f"dsar:limit:lightspeed:{key}:window", limit,
                                                        seconds + JITTER, sleep),
-                                           RedisInterval(redis, f"dsar:limit:lightspeed:{key}:rate", per_second, sleep))
+                                           RedisInterval(redis, f"dsar:limit:lightspeed:{key}:rate", per_second, sleep),
+                                           RedisWindow(redis, f"dsar:limit:lightspeed:{key}:second", *burst, sleep))
         else:
             self.limiters["lightspeed"] = (SlidingWindow(limit, seconds + JITTER, sleep=sleep),
-                                           MinInterval(per_second, sleep=sleep))
+                                           MinInterval(per_second, sleep=sleep),
+                                           SlidingWindow(*burst, sleep=sleep))
 
     def _others(self, cfg: Config, redis: Any, sleep: Any) -> None:
         """Silvasoft's pace and minute window, Mailchimp's connections, Graph's requests per mailbox."""
@@ -211,28 +364,46 @@ class SharedLimits:
                 self.prefixes[name] = prefix
         if "silvasoft" in self.prefixes:
             key = shop_key(cfg, "silvasoft")
+            per_hour = int(cfg.connectors["silvasoft"].get("requests_per_hour") or 15)   # the connector's default
+            plan = SharedPlan(per_hour, 3600.0 + JITTER, SILVASOFT_PATIENCE, _silvasoft_plan_error, client=redis,
+                              key=f"dsar:limit:silvasoft:{key}:hour", sleep=sleep)
             if redis is not None:
                 self.limiters["silvasoft"] = (
+                    plan,
                     RedisWindow(redis, f"dsar:limit:silvasoft:{key}:second", *SILVASOFT_WINDOW, sleep),
                     RedisWindow(redis, f"dsar:limit:silvasoft:{key}:minute", 50, 60.0 + JITTER, sleep))
             else:
-                self.limiters["silvasoft"] = (SlidingWindow(*SILVASOFT_WINDOW, sleep=sleep),
+                self.limiters["silvasoft"] = (plan, SlidingWindow(*SILVASOFT_WINDOW, sleep=sleep),
                                               SlidingWindow(50, 60.0 + JITTER, sleep=sleep))
         if "mailchimp" in self.prefixes:
-            self.gates["mailchimp"] = (Gate(MAILCHIMP_CONNECTIONS),)
+            key = _hashed(cfg.connectors["mailchimp"].get("api_key"))          # the limit is per API key
+            self.gates["mailchimp"] = ((RedisGate(redis, f"dsar:gate:mailchimp:{key}", MAILCHIMP_CONNECTIONS,
+                                                  sleep=sleep),)
+                                       if redis is not None else (Gate(MAILCHIMP_CONNECTIONS),))
         if "office365" in self.prefixes:
-            self.gates["office365"] = (Gate(GRAPH_PER_MAILBOX, graph_mailbox),)
+            graph = cfg.connectors["office365"]                                  # … per app and mailbox
+            tenant = _hashed(f"{graph.get('authority', '')}|{graph.get('client_id', '')}")
+            self.gates["office365"] = ((RedisGate(redis, f"dsar:gate:graph:{tenant}", GRAPH_PER_MAILBOX, graph_mailbox,
+                                                  sleep=sleep),)
+                                       if redis is not None else (Gate(GRAPH_PER_MAILBOX, graph_mailbox),))
 
     def adapters(self, base: Mapping[str, BaseAdapter] | None = None) -> dict[str, BaseAdapter]:
         """Transport adapters for one export: ``base`` (e.g. the tests' in-process sandbox) plus, for each
         limited vendor, its base URL mounted on a :class:`LimitedAdapter` around what would have sent it."""
         mounted: dict[str, BaseAdapter] = dict(base or {})
-        for name, prefix in self.prefixes.items():
-            inner = next((a for p, a in sorted(mounted.items(), key=lambda kv: -len(kv[0]))
-                          if prefix.lower().startswith(p.lower())), None) or HTTPAdapter()
-            mounted[prefix] = LimitedAdapter(inner, self.limiters.get(name, ()), self.gates.get(name, ()))
+        prefixes = {**(self.read_prefixes if self.reads is not None else {}), **self.prefixes}
+        for name, prefix in prefixes.items():
+            adapter = next((a for p, a in sorted(mounted.items(), key=lambda kv: -len(kv[0]))
+                            if prefix.lower().startswith(p.lower())), None) or HTTPAdapter()
+            if name in self.prefixes:
+                adapter = LimitedAdapter(adapter, self.limiters.get(name, ()), self.gates.get(name, ()))
+            if self.reads is not None and name in self.read_prefixes:
+                deadline, most = self._answers.get(name, (ANSWER_DEADLINE, MAX_ANSWER_BYTES))
+                adapter = SharingAdapter(adapter, self.reads, name, SHOP_WIDE[name], deadline=deadline,
+                                         max_bytes=most)
+            mounted[prefix] = adapter
         return mounted
 
 
-__all__ = ["Gate", "LimitedAdapter", "RedisInterval", "RedisWindow", "SharedLimits", "graph_mailbox", "shop_key",
-           "vendor_prefix"]
+__all__ = ["Gate", "LimitedAdapter", "RedisGate", "RedisInterval", "RedisWindow", "SharedLimits", "SharedPlan",
+           "graph_mailbox", "lightspeed_budget", "shop_key", "vendor_prefix"]
