@@ -28,6 +28,7 @@ same redacted records.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -192,6 +193,12 @@ class RecordRedactor:
         self.log = RedactionLog()
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
+        # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
+        self._where: tuple[int, int, int] = (0, 0, 0)
+        self._seen_third: dict[str, tuple[tuple[int, int, int], str]] = {}
+        self._seen_staff: dict[str, tuple[tuple[int, int, int], str]] = {}
+        self._seen_third_names: dict[tuple[str, ...], tuple[tuple[int, int, int], str]] = {}
+        self._seen_staff_names: dict[tuple[str, ...], tuple[tuple[int, int, int], str]] = {}
 
     # ------------------------------------------------------------------ labels
     def _label(self, kind: str, n: int | None = None, language: str | None = None) -> str:
@@ -244,10 +251,15 @@ class RecordRedactor:
             for line in spool.lines(category, processor):
                 if _AT_FORMS.search(line):
                     self._learn_subject(json.loads(line), category)
-        for category, processor, _ in groups:
+        # Pseudonyms are numbered by where a person is first seen in the package: the group, then a digest of the
+        # record's content (not its place in the spool, which varies with the order concurrent requests answer),
+        # so every run over the same data gives the same labels.
+        for number, (category, processor, _) in enumerate(groups):
             for line in spool.lines(category, processor):
                 if _AT_FORMS.search(line):
-                    self._learn_others(json.loads(line))
+                    record = json.loads(line)
+                    self._learn_others(record, (number, _digest(record)))
+        self._number_sightings()
         self.kept_tokens |= {t for known in self.subject_names for t in known}
         for name in self.known_staff_names:
             if self.policy.staff == "keep":
@@ -272,8 +284,9 @@ class RecordRedactor:
                             self._subject_name_cache.clear()
                 self.subject_phones |= {phone_key(v) for v in phones if len(phone_key(v)) >= 8}
 
-    def _learn_others(self, record: Mapping[str, Any]) -> None:
+    def _learn_others(self, record: Mapping[str, Any], where: tuple[int, int]) -> None:
         ds = self._declared(record)
+        self._where = (*where, 0)
         data = record.get("data") or {}
         if ds is not None:
             for mapping, prefix in _mappings(data):
@@ -291,11 +304,13 @@ class RecordRedactor:
                             # a namesake of the subject keeps a label in the field, but the subject's own name
                             # is never masked in text
                             if not self._is_subject_name(tokens):
-                                self.third_names.setdefault(tokens, self._third_number(address))
+                                self._sight(self._seen_third_names, tokens, address)
+                                self._sight(self._seen_third, address)
                         elif role is Role.STAFF:
                             self.known_staff_names.add(tokens)
                             if self.policy.staff == "pseudonymise":
-                                self.staff_names.setdefault(tokens, self._staff_number(address))
+                                self._sight(self._seen_staff_names, tokens, address)
+                                self._sight(self._seen_staff, address)
                         elif role is Role.SHOP:
                             self.kept_tokens |= set(tokens)
         for text in _texts(data, ds):
@@ -309,9 +324,27 @@ class RecordRedactor:
             return
         role = self.role_of(value)
         if role is Role.THIRD:
-            self._third_number(normal_address(value))
+            self._sight(self._seen_third, normal_address(value))
         elif role is Role.STAFF and self.policy.staff == "pseudonymise":
-            self._staff_number(normal_address(value))
+            self._sight(self._seen_staff, normal_address(value))
+
+    def _sight(self, seen: dict[Any, tuple[tuple[int, int, int], str]], key: Any, address: str = "") -> None:
+        """Remember where ``key`` (an address, or a name with the address beside it) is first seen."""
+        group, digest, step = self._where
+        self._where = (group, digest, step + 1)
+        if key not in seen or (group, digest, step) < seen[key][0]:
+            seen[key] = ((group, digest, step), address)
+
+    def _number_sightings(self) -> None:
+        """Number third parties and staff in the order they were first seen; their names take their number."""
+        for key in sorted(self._seen_third, key=lambda k: self._seen_third[k][0]):
+            self._third_number(key)
+        for key in sorted(self._seen_staff, key=lambda k: self._seen_staff[k][0]):
+            self._staff_number(key)
+        for tokens, (_, address) in sorted(self._seen_third_names.items(), key=lambda kv: kv[1][0]):
+            self.third_names.setdefault(tokens, self._third_number(address))
+        for tokens, (_, address) in sorted(self._seen_staff_names.items(), key=lambda kv: kv[1][0]):
+            self.staff_names.setdefault(tokens, self._staff_number(address))
 
     def _pair(self, emails: Sequence[str]) -> tuple[Role, str] | None:
         """The role (and address) of the person a mapping's names and phones stand beside, if it has addresses."""
@@ -678,6 +711,14 @@ class RedactedSpool:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def _digest(record: Mapping[str, Any]) -> int:
+    """A number that orders records by their content (dataset, vendor id, data), the same from run to run."""
+    source = record.get("source") or {}
+    text = json.dumps([record.get("dataset"), source.get("vendor_id"), record.get("data")], sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
 def _label_order(label: str) -> tuple[str, int]:
     head, _, n = label.rpartition(" ")
     return head, int(n) if n.isdigit() else 0

@@ -345,6 +345,21 @@ def test_the_redacted_view_redacts_each_record_once_and_leaves_nothing_behind(tm
     assert not [p for p in (tmp_path / "spool").iterdir() if p.name.startswith(".")]
 
 
+def test_pseudonyms_do_not_depend_on_the_order_records_arrived_in(tmp_path):
+    people = [("Pieter Maes", "pieter@maes-elektro.be"), ("Els Vermeulen", "els.vermeulen@example.be"),
+              ("An Peeters", "an@peeters.be")]
+    messages = [_message(internetMessageId=f"<m{i}@x>", subject=f"Offerte {i}", cc=[_person(name, address)])
+                for i, (name, address) in enumerate(people)]
+    labels = []
+    for n, order in enumerate(([0, 1, 2], [2, 0, 1], [1, 2, 0])):
+        out, _ = _redact(tmp_path / str(n), [_customer(), *(messages[i] for i in order)])
+        by_subject = {r["data"]["subject"]: r["data"]["cc"][0]["emailAddress"]["name"] for r in out
+                      if r["dataset"] == "message"}
+        labels.append(by_subject)
+    assert labels[0] == labels[1] == labels[2]
+    assert sorted(labels[0].values()) == ["Derde partij 1", "Derde partij 2", "Derde partij 3"]
+
+
 def test_staff_and_notes_by_staff(tmp_path):
     records = [_customer(),
                _message(internetMessageId="m1", subject="Installatie", body="Kristof Vandenberghe komt langs.",
