@@ -85,3 +85,31 @@ def test_lightspeed_keeps_no_order_list_in_memory_the_listing_waits_on_disk(run_
     assert sorted(len(p) for p in parked) == [4, 260]        # the demo customer's invoices and orders …
     assert all(p._file.closed for p in parked)                # … and the files are gone after the run
     assert len(pkg.records("lightspeed", "order")) == 260
+
+
+def test_silvasoft_keeps_only_the_subjects_sales_orders_of_a_sweep_and_only_numbers_of_the_invoices(
+        run_export, monkeypatch):
+    from connectors.silvasoft import SilvasoftConnector
+
+    kept: dict[str, Any] = {}
+    real_orders, real_sweep = SilvasoftConnector._sweep_orders, SilvasoftConnector._sweep
+    pages: list[list[dict[str, Any]]] = []
+
+    def sweep_orders(self: Any, start: Any, found: Any) -> None:
+        real_orders(self, start, found)
+        kept["orders"], kept["numbers"], kept["seen"] = list(found.orders), found.numbers, found.invoices_seen
+
+    def sweep(self: Any, *args: Any, take: Callable[[list[dict[str, Any]]], None], **kwargs: Any) -> Any:
+        def spy(page: list[dict[str, Any]]) -> None:
+            pages.append(page)
+            take(page)
+        return real_sweep(self, *args, take=spy, **kwargs)
+
+    monkeypatch.setattr(SilvasoftConnector, "_sweep_orders", sweep_orders)
+    monkeypatch.setattr(SilvasoftConnector, "_sweep", sweep)
+    pkg = run_export(DEMO, vendors=["silvasoft"], sleep=lambda _s: None)
+    swept_orders = [o for page in pages for o in page if "OrderNumber" in o]
+    assert len(swept_orders) > len(kept["orders"]) > 0           # other customers' orders were swept past …
+    assert all(str(o["CustomerNumber"]) in kept["numbers"] for o in kept["orders"])   # … and not kept
+    assert all(isinstance(v, str | None) for v in kept["seen"].values())  # of the invoices: number -> customer only
+    assert len(pkg.records("silvasoft", "sales_order")) == len(kept["orders"])
