@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
@@ -179,6 +180,51 @@ def pages(fetch: Callable[[T], Any], paginator: Paginator[T], records: Callable[
         log.info("%s: page %d of %s: %d item(s)", guard.vendor, guard.pages, guard.where, len(items))   # -v
         yield items
         token = paginator.advance(token, body, items)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- parked listings
+class Parked:
+    """A listing kept on disk instead of in memory: items are appended as their pages arrive (to offer their
+    identifiers early) and read back one at a time, as often as needed, so a customer's ten thousand orders never
+    sit in memory at once. The file is anonymous (unlinked at once, mode 0600) and gone when closed or the process
+    ends."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(mode="w+b", prefix="dsar-parked-")
+        self._count = 0
+
+    def append(self, item: Any) -> None:
+        """Add one JSON-serialisable item at the end."""
+        self._file.seek(0, 2)
+        self._file.write(json.dumps(item, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __iter__(self) -> Iterator[Any]:
+        """Every item, in the order appended (each pass reads the file again)."""
+        self._file.flush()
+        position = index = 0
+        while index < self._count:
+            self._file.seek(position)
+            line = self._file.readline()
+            position = self._file.tell()
+            index += 1
+            yield json.loads(line)
+
+    def close(self) -> None:
+        """Drop the file."""
+        self._file.close()
+
+    def __enter__(self) -> Parked:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 # --------------------------------------------------------------------------- bounded fan-out

@@ -9,11 +9,13 @@ incomplete), and the coverage says how many were read."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +28,7 @@ from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
-from aggregator.paging import PageGuard, PageNumberPaginator, fan_out, items_at, pages
+from aggregator.paging import PageGuard, PageNumberPaginator, Parked, fan_out, items_at, pages
 from aggregator.settings import Setting
 from connectors.lightspeed_datasets import CUSTOMER, CUSTOMER_ACCOUNT, DATASETS, ORDER_PAYMENT
 
@@ -141,7 +143,7 @@ def _paypal_ids(value: Any) -> Iterator[str]:
         yield value
 
 
-def _day_before_first(orders: list[dict[str, Any]]) -> str | None:
+def _day_before_first(orders: Iterable[dict[str, Any]]) -> str | None:
     """A day before the earliest ``createdAt`` of ``orders`` (ISO 8601, its own offset); None when one is unreadable."""
     try:
         first = min(datetime.fromisoformat(str(o["createdAt"])) for o in orders)
@@ -216,16 +218,17 @@ class Lightspeed(Connector):
         )
         self.http.auth = (s["api_key"], s["api_secret"])
         addresses: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
-        try:
-            # A shopper may have several accounts under one address (a guest and a registered one). Their
-            # orders and invoices are listed first, for all of them, so the identifiers reach PayPal and
-            # Silvasoft before the slow part (order lines) starts.
-            customers = self._list("customers", "customers", "customer accounts", email=self.ctx.subject.email)
-            listed = [(c, *self._orders_and_invoices(c)) for c in customers]
-        finally:
-            self.ctx.done_offering(*self.provides)
-        for customer, orders, invoices in listed:
-            yield from self._customer(customer, orders, invoices, addresses)
+        with ExitStack() as parked:
+            try:
+                # A shopper may have several accounts under one address (a guest and a registered one). Their
+                # orders and invoices are listed first, for all of them, so the identifiers reach PayPal and
+                # Silvasoft before the slow part (order lines) starts; the listings wait on disk, not in memory.
+                customers = self._list("customers", "customers", "customer accounts", email=self.ctx.subject.email)
+                listed = [(c, *(parked.enter_context(x) for x in self._orders_and_invoices(c))) for c in customers]
+            finally:
+                self.ctx.done_offering(*self.provides)
+            for customer, orders, invoices in listed:
+                yield from self._customer(customer, orders, invoices, addresses)
         for addr, used in addresses.items():
             yield self.ctx.record("addresses", "address", {**dict(addr), "used_for": used["used_for"]},
                                   endpoint=used["endpoint"])
@@ -252,34 +255,44 @@ class Lightspeed(Connector):
         return self.http.get_json(urljoin(self.base, f"{path}.json"), params=params or None)
 
     def _list(self, path: str, key: str, what: str | None = None, *, report: bool = True, **params: Any) -> list[Any]:
-        """Every item of a list resource (``page`` 1.. with ``limit=250``, Lightspeed's ``false`` for none); with
-        ``what`` (and ``report``), one coverage line. The ``customer``, ``order`` and ``email`` filters are the API's
-        (``email`` on subscriptions is undocumented): should one ever be ignored, other people's items are withheld
-        here."""
+        """Every item of a list resource, in memory (for the short lists: customers, tickets, quotes …)."""
+        return list(self._items(path, key, what, report=report, **params))
+
+    def _items(self, path: str, key: str, what: str | None = None, *, report: bool = True,
+               **params: Any) -> Iterator[Any]:
+        """Every item of a list resource as its page arrives (``page`` 1.. with ``limit=250``, Lightspeed's ``false``
+        for none); with ``what`` (and ``report``), one coverage line once the last page is read. The ``customer``,
+        ``order`` and ``email`` filters are the API's (``email`` on subscriptions is undocumented): should one ever
+        be ignored, other people's items are withheld here."""
         where = self._endpoint(path, params)
         guard = PageGuard("lightspeed", where, MAX_PAGES)
-        items = [item for page in pages(lambda token: self._get(path, **params, **token),
-                                        PageNumberPaginator(PAGE_LIMIT),
-                                        lambda body: items_at(body, key, "lightspeed", where, empty=(False,)), guard)
-                 for item in page]
-        scope = ""
+        scope, why = "", ""
+        belongs: Callable[[Any], bool] | None = None
         if "customer" in params:
             cid, scope = str(params["customer"]), f" for customer {params['customer']}"
-            items = self.ctx.keep_owned(items, lambda i: isinstance(i, dict) and _rid(i.get("customer")) == cid,
-                                        f"{what} the API returned{scope}", "they link to another customer")
+            belongs, why = (lambda i: isinstance(i, dict) and _rid(i.get("customer")) == cid,
+                            "they link to another customer")
         elif "order" in params:
             oid, scope = str(params["order"]), f" for order {params['order']}"
-            items = self.ctx.keep_owned(items, lambda i: isinstance(i, dict) and _rid(i.get("order")) == oid,
-                                        f"{what} the API returned{scope}", "they link to another order")
+            belongs, why = lambda i: isinstance(i, dict) and _rid(i.get("order")) == oid, "they link to another order"
         elif "email" in params:
             scope = " for the subject's e-mail address"
-            items = self.ctx.keep_owned(items, lambda i: isinstance(i, dict) and self.ctx.subject.matches(
-                i.get("email")), f"{what} the API returned{scope}", "their e-mail address is another one")
+            belongs, why = (lambda i: isinstance(i, dict) and self.ctx.subject.matches(i.get("email")),
+                            "their e-mail address is another one")
+        kept = withheld = 0
+        for page in pages(lambda token: self._get(path, **params, **token), PageNumberPaginator(PAGE_LIMIT),
+                          lambda body: items_at(body, key, "lightspeed", where, empty=(False,)), guard):
+            for item in page:
+                if belongs is None or belongs(item):
+                    kept += 1
+                    yield item
+                else:
+                    withheld += 1
+        self.ctx.withheld(withheld, f"{what} the API returned{scope}", why)
         if what is not None and report:
-            self.ctx.covered(f"{what}{scope}: all {len(items)} ({guard.pages} page{'s' * (guard.pages != 1)})")
-        return items
+            self.ctx.covered(f"{what}{scope}: all {kept} ({guard.pages} page{'s' * (guard.pages != 1)})")
 
-    def _each(self, parents: list[dict[str, Any]], path: str, key: str, what: str,
+    def _each(self, parents: Iterable[dict[str, Any]], path: str, key: str, what: str,
               of: str, by: str | None = None, items: str = "items") -> Iterator[tuple[dict[str, Any], list[Any]]]:
         """The list ``path.format(id=…)`` of every parent (or ``path?{by}={id}``, whose ``items`` are re-checked
         against that filter), a few at a time, in order; one coverage line for all."""
@@ -288,11 +301,12 @@ class Lightspeed(Connector):
                 return self._list(path.format(id=parent["id"]), key)
             return self._list(path, key, items, report=False, **{by: str(parent["id"])})
 
-        count = 0
+        count = parents_seen = 0
         for parent, found in fan_out(fetch, parents, workers=self.settings["concurrency"], name="lightspeed"):
             count += len(found)
+            parents_seen += 1
             yield parent, found
-        self.ctx.covered(f"{what}: all {count}, from all {len(parents)} {of}")
+        self.ctx.covered(f"{what}: all {count}, from all {parents_seen} {of}")
 
     def _sweep(self, path: str, keys: tuple[str, ...], what: str) -> list[dict[str, Any]]:
         """Read a list that has no filter page by page (at most ``scan_pages``) and keep the subject's items by
@@ -328,22 +342,29 @@ class Lightspeed(Connector):
         return mine
 
     # ------------------------------------------------------------------ the customer and everything under it
-    def _orders_and_invoices(self, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """List one customer's orders and invoices and offer what other connectors can use."""
+    def _orders_and_invoices(self, c: dict[str, Any]) -> tuple[Parked, Parked]:
+        """List one customer's orders and invoices, offering what other connectors can use as each page arrives;
+        the listings are parked on disk until they are read back one at a time."""
         cid = str(c["id"])
         self.ctx.offer(CUSTOMER_ID, cid)
-        orders = self._list("orders", "orders", "orders", customer=cid)
-        for o in orders:
-            self.ctx.offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
-                           order_id=o.get("id"))
-            for tx in _paypal_ids(o.get("paymentData")):
-                self.ctx.offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
-        invoices = self._list("invoices", "invoices", "invoices", customer=cid)
-        for inv in invoices:
-            self.ctx.offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
+        orders, invoices = Parked(), Parked()
+        try:
+            for o in self._items("orders", "orders", "orders", customer=cid):
+                self.ctx.offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
+                               order_id=o.get("id"))
+                for tx in _paypal_ids(o.get("paymentData")):
+                    self.ctx.offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
+                orders.append(o)
+            for inv in self._items("invoices", "invoices", "invoices", customer=cid):
+                self.ctx.offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
+                invoices.append(inv)
+        except BaseException:
+            orders.close()
+            invoices.close()
+            raise
         return orders, invoices
 
-    def _customer(self, c: dict[str, Any], orders: list[dict[str, Any]], invoices: list[dict[str, Any]],
+    def _customer(self, c: dict[str, Any], orders: Parked, invoices: Parked,
                   addresses: dict[Any, dict[str, Any]]) -> Iterator[Record]:
         cid = str(c["id"])
         rec = self.ctx.record
@@ -363,9 +384,9 @@ class Lightspeed(Connector):
                       vendor_id=g.get("id"))
 
         orders_ep = self._endpoint("orders", {"customer": cid})
-        by_id: dict[str, dict[str, Any]] = {}
+        carriers = _Carriers()           # what each order passed to its carrier, for the shipments below
         for o in orders:
-            by_id[str(o["id"])] = o
+            carriers.add(o)
             yield rec("orders", "order", o, endpoint=orders_ep, vendor_id=o.get("number"))
             yield rec("payments", "order_payment", {k: o.get(k) for k in PAYMENT_FIELDS}, endpoint=orders_ep,
                       vendor_id=o.get("number"))
@@ -381,24 +402,8 @@ class Lightspeed(Connector):
                           vendor_id=item.get("id"))
         yield from self._order_history(orders, cid)
 
-        shipments_ep = self._endpoint("shipments", {"customer": cid})
-        shipments = self._list("shipments", "shipments", "shipments", customer=cid)
-        for sh in shipments:
-            yield rec("shipments", "shipment", sh, endpoint=shipments_ep, vendor_id=sh.get("number"))
-            order = by_id.get(_rid(sh.get("order")) or "")
-            if order is not None:
-                yield self.ctx.disclosure("transport", "shipments", "carrier_disclosure", {
-                    "carrier": order.get("shipmentTitle"),
-                    "carrier_method": (order.get("shipmentData") or {}).get("method")
-                    if isinstance(order.get("shipmentData"), dict) else None,
-                    "shared_on": sh.get("createdAt"),
-                    "order": order.get("number"),
-                    "shipment": sh.get("number"),
-                    "trackingCode": sh.get("trackingCode"),
-                    "recipient": _address(order, "Shipping"),
-                    "phone": order.get("phone") or order.get("mobile") or None,
-                    "email": order.get("email"),
-                }, endpoint=shipments_ep, vendor_id=sh.get("number"))
+        shipments: list[dict[str, Any]] = []     # only their ids and numbers, for the metafields
+        yield from self._shipments(cid, carriers, shipments)
 
         if self.settings["metafields"]:
             yield from self._metafields(shipments, "shipments", "shipmentMetafields", "shipment", "shipments", cid)
@@ -430,7 +435,31 @@ class Lightspeed(Connector):
                                       f"support ticket messages for customer {cid}", "support tickets"):
             yield rec("communications", "support_ticket", {**t, "messages": messages}, endpoint=tk, vendor_id=t["id"])
 
-    def _order_history(self, orders: list[dict[str, Any]], cid: str) -> Iterator[Record]:
+    def _shipments(self, cid: str, carriers: _Carriers, kept: list[dict[str, Any]]) -> Iterator[Record]:
+        """The customer's shipments as they are listed, each with what its order passed to the carrier; with
+        ``metafields``, their ids and numbers are kept in ``kept``."""
+        rec = self.ctx.record
+        shipments_ep = self._endpoint("shipments", {"customer": cid})
+        for sh in self._items("shipments", "shipments", "shipments", customer=cid):
+            yield rec("shipments", "shipment", sh, endpoint=shipments_ep, vendor_id=sh.get("number"))
+            if self.settings["metafields"]:
+                kept.append({"id": sh.get("id"), "number": sh.get("number")})
+            order = carriers.of(_rid(sh.get("order")) or "")
+            if order is not None:
+                yield self.ctx.disclosure("transport", "shipments", "carrier_disclosure", {
+                    "carrier": order["carrier"],
+                    "carrier_method": order["carrier_method"],
+                    "shared_on": sh.get("createdAt"),
+                    "order": order["order"],
+                    "shipment": sh.get("number"),
+                    "trackingCode": sh.get("trackingCode"),
+                    "recipient": order["recipient"],
+                    "phone": order["phone"],
+                    "email": order["email"],
+                }, endpoint=shipments_ep, vendor_id=sh.get("number"))
+        carriers.clear()
+
+    def _order_history(self, orders: Parked, cid: str) -> Iterator[Record]:
         """The orders' events and (with ``metafields``) their metafields."""
         for o, events, ep in self._order_events(orders, cid):
             for ev in events:
@@ -447,8 +476,7 @@ class Lightspeed(Connector):
             self.ctx.note(f"the extra details (metafields) apps may store on the {len(orders)} orders, their shipments "
                           f"and invoices of customer {cid} were not read (setting metafields is off: one request each)")
 
-    def _order_events(self, orders: list[dict[str, Any]],
-                      cid: str) -> Iterator[tuple[dict[str, Any], list[Any], str]]:
+    def _order_events(self, orders: Parked, cid: str) -> Iterator[tuple[dict[str, Any], list[Any], str]]:
         """Each order's events (``orders/events.json``), by the cheaper of two routes: one request per order
         (``?order=``), or every event of the shop from a day before the customer's first order
         (``?created_at_min=``, counted first with ``orders/events/count.json``) matched by order. Without a usable
@@ -471,18 +499,20 @@ class Lightspeed(Connector):
                                         items="order events"):
                 yield o, events, self._endpoint("orders/events", {"order": o["id"]})
             return
-        shop = self._list("orders/events", "ordersEvents", created_at_min=since)
-        by_order: dict[str, list[Any]] = {}
-        for ev in shop:
-            by_order.setdefault(_rid(ev.get("order") if isinstance(ev, dict) else None) or "", []).append(ev)
+        # The shop's events stream past; only the customer's orders' are kept, each as it comes.
+        numbers = {str(o["id"]): o.get("number") for o in orders}
         ep = self._endpoint("orders/events", {"created_at_min": since})
-        found = [(o, by_order.get(str(o["id"]), [])) for o in orders]
-        self.ctx.covered(f"{what}: all {sum(len(e) for _, e in found)}, from all {len(orders)} orders, matched by "
-                         f"order among all {len(shop)} events of the shop since {since}")
-        for o, events in found:
-            yield o, events, ep
+        shop = mine = 0
+        for ev in self._items("orders/events", "ordersEvents", created_at_min=since):
+            shop += 1
+            oid = _rid(ev.get("order") if isinstance(ev, dict) else None) or ""
+            if oid in numbers:
+                mine += 1
+                yield {"id": oid, "number": numbers[oid]}, [ev], ep
+        self.ctx.covered(f"{what}: all {mine}, from all {len(orders)} orders, matched by order among all {shop} "
+                         f"events of the shop since {since}")
 
-    def _metafields(self, parents: list[dict[str, Any]], resource: str, key: str, kind: str, category: str,
+    def _metafields(self, parents: Iterable[dict[str, Any]], resource: str, key: str, kind: str, category: str,
                     cid: str) -> Iterator[Record]:
         """What apps stored on each order, shipment or invoice (``{resource}/{id}/metafields``)."""
         for parent, fields in self._each(parents, f"{resource}/{{id}}/metafields", key,
@@ -503,6 +533,39 @@ class Lightspeed(Connector):
             label = f"{kind.lower()} address of {used_for}"
             if label not in entry["used_for"]:
                 entry["used_for"].append(label)
+
+
+class _Carriers:
+    """What each order passed to its carrier (name, method, recipient, phone, e-mail), by order id, for the
+    shipments' disclosure records; repeated facts (one address, one carrier) are kept once."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._shared: dict[str, dict[str, Any]] = {}
+
+    def add(self, order: dict[str, Any]) -> None:
+        """Remember what ``order`` tells its carrier."""
+        shipment = order.get("shipmentData")
+        facts = {"carrier": order.get("shipmentTitle"),
+                 "carrier_method": shipment.get("method") if isinstance(shipment, dict) else None,
+                 "recipient": _address(order, "Shipping"),
+                 "phone": order.get("phone") or order.get("mobile") or None,
+                 "email": order.get("email")}
+        key = json.dumps(facts, sort_keys=True, default=str)
+        self._by_id[str(order["id"])] = (order.get("number"), self._shared.setdefault(key, facts))
+
+    def of(self, order_id: str) -> dict[str, Any] | None:
+        """The carrier facts of order ``order_id`` (with its number under ``order``), or None."""
+        found = self._by_id.get(order_id)
+        if found is None:
+            return None
+        recipient = found[1]["recipient"]
+        return {"order": found[0], **found[1], "recipient": dict(recipient) if recipient else recipient}
+
+    def clear(self) -> None:
+        """Forget them all."""
+        self._by_id.clear()
+        self._shared.clear()
 
 
 @hookimpl

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sys
 import threading
 import time
 from collections import deque
@@ -576,23 +577,28 @@ class SilvasoftConnector(Connector):
 
     # ------------------------------------------------------------------ sweeps
     def _sweep(self, path: str, size: int, start: date | None, till: date | None, what: str,
-               qualifier: str = "") -> tuple[list[dict[str, Any]], date | None, bool]:
+               qualifier: str = "", *, take: Callable[[list[dict[str, Any]]], None]) -> tuple[date | None, bool]:
         """Page ``path`` newest first between ``start`` and ``till`` (at most ``scan_pages`` pages when set, within
-        the plan's waiting budget); returns the items, the oldest date reached (None: nothing searched) and
-        whether the sweep ran to its end (when not, the gap is reported with ``cut_short``)."""
+        the plan's waiting budget), handing each page to ``take`` as it arrives (nothing of it is kept here);
+        returns the oldest date reached (None: nothing searched) and whether the sweep ran to its end (when not,
+        the gap is reported with ``cut_short``)."""
         if self.scan_pages == 0:
             self.ctx.cut_short(f"{what}{qualifier} were not searched (scan_pages = 0)")
-            return [], None, False
+            return None, False
         params = {key: _ddmmyyyy(day) for key, day in (("DateFrom", start), ("DateTill", till)) if day}
         cap = self.scan_pages or MAX_SWEEP_PAGES
         guard = PageGuard(self.name, self._endpoint(path, params), cap)
         paginator = OffsetPaginator(size, offset_param="Offset", size_param="Limit", total_key=None)
-        items: list[dict[str, Any]] = []
+        count = 0
+        oldest: date | None = None
         last: list[dict[str, Any]] = []
         stopped: str | None = None
         try:
             for last in pages(lambda token: self._get(path, {**params, **token}), paginator, lambda body: body, guard):
-                items += last
+                count += len(last)
+                dates = [d for i in last if (d := _parse_date(i.get("InvoiceDate") or i.get("OrderDate")))]
+                oldest = min([*dates, *([oldest] if oldest else [])], default=None)
+                take(last)
                 if guard.pages == self.scan_pages and len(last) >= size:
                     stopped = f"the sweep stopped after {guard.pages} page(s) (scan_pages = {self.scan_pages}; " \
                               "leave it unset for a full search)"
@@ -602,24 +608,23 @@ class SilvasoftConnector(Connector):
             stopped = f"the sweep stopped after {guard.pages} page(s): {str(exc).removeprefix(f'{self.name}: ')}"
         n = guard.pages
         if stopped is None and len(last) < size:
-            self.ctx.covered(f"{what} {_span(start, till)}: all {len(items)} ({n} page(s))")
-            return items, start, True
-        oldest = min((d for i in items if (d := _parse_date(i.get("InvoiceDate") or i.get("OrderDate")))),
-                     default=None)
-        self.ctx.covered(f"{what} {_span(start, till)}: the {len(items)} newest ({n} page(s))"
+            self.ctx.covered(f"{what} {_span(start, till)}: all {count} ({n} page(s))")
+            return start, True
+        self.ctx.covered(f"{what} {_span(start, till)}: the {count} newest ({n} page(s))"
                          + (f", back to {oldest.isoformat()}" if oldest else ""))
         # The oldest day reached may go on past the last page: it counts as not (fully) searched.
-        gap = _span(start, oldest) if oldest else f"beyond the {len(items)} newest"
+        gap = _span(start, oldest) if oldest else f"beyond the {count} newest"
         self.ctx.cut_short(f"{what} {gap}{qualifier} were not (fully) searched: {stopped}")
-        return items, oldest, False
+        return oldest, False
 
     def _sweep_invoices(self, start: date | None, till: date | None, found: _Found) -> tuple[date | None, bool]:
         """Note number -> customer number of every invoice in the window (a run without the index); returns how
         far back it got and whether it ran to its end."""
-        items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
-                                           " that no other system knows by number")
-        found.invoices_seen.update((e.number, e.customer) for e in _entries(items))
-        return reached, done
+        def take(page: list[dict[str, Any]]) -> None:
+            found.invoices_seen.update((e.number, _shared(e.customer)) for e in _entries(page))
+
+        return self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
+                           " that no other system knows by number", take=take)
 
     def _invoices_from(self, start: date | None, found: _Found, swept_from: date | None) -> date | None:
         """Make ``found.invoices_seen`` hold every invoice dated from ``start`` on, by a sweep or (in a registered
@@ -651,9 +656,8 @@ class SilvasoftConnector(Connector):
         cov = index.coverage()
         if full or not self._synced:
             if cov is None:
-                items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, None, "invoices",
-                                                   " (to fill the invoice index)")
-                index.put(_entries(items))
+                reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, None, "invoices",
+                                            " (to fill the invoice index)", take=lambda page: index.put(_entries(page)))
                 if done or reached:
                     index.set_coverage(start if done else reached + timedelta(days=1), today, checked=done)
             else:
@@ -662,30 +666,32 @@ class SilvasoftConnector(Connector):
                 due = full or (days > 0 and self.clock.wall() - last > timedelta(days=days))
                 if due:
                     begin = None if full else cov.start
-                    items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, begin, None, "invoices",
-                                                       " (a full re-check of the invoice index)")
+                    entries: list[Entry] = []    # number, customer and date only: the re-check needs them all
+                    reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, begin, None, "invoices",
+                                                " (a full re-check of the invoice index)",
+                                                take=lambda page: entries.extend(_entries(page)))
                     if done:
-                        dropped = index.replace(_entries(items), begin)
+                        dropped = index.replace(entries, begin)
                         index.set_coverage(begin, today, checked=True)
                         if dropped:
                             self.ctx.note(f"the re-check dropped {dropped} invoice(s) from the index that Silvasoft "
                                           "no longer has under their number and date.")
                     else:
-                        index.put(_entries(items))
+                        index.put(entries)
                 else:
                     since = max(cov.end - SYNC_MARGIN, cov.start or date.min)
-                    items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, since, None,
-                                                       "invoices", " (new since the invoice index's last sync)")
-                    index.put(_entries(items))
+                    reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, since, None, "invoices",
+                                                " (new since the invoice index's last sync)",
+                                                take=lambda page: index.put(_entries(page)))
                     if done:
                         index.set_coverage(cov.start, today)
             self._synced = True
             cov = index.coverage()
         if cov is not None and cov.start is not None and (start is None or start < cov.start):
             till = cov.start - timedelta(days=1)
-            items, reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
-                                               " (older than the invoice index reached)")
-            index.put(_entries(items))
+            reached, done = self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
+                                        " (older than the invoice index reached)",
+                                        take=lambda page: index.put(_entries(page)))
             if done:
                 index.set_coverage(start, cov.end)
             elif reached and reached + timedelta(days=1) < cov.start:
@@ -710,8 +716,16 @@ class SilvasoftConnector(Connector):
                           f"requests an hour), {_hours(self.plan.waited)} in all.")
 
     def _sweep_orders(self, start: date | None, found: _Found) -> None:
-        """Silvasoft sales orders in the window (no customer filter exists); kept until filtered by customer."""
-        found.orders, _, _ = self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders")
+        """Silvasoft sales orders in the window (no customer filter exists): only the subject's relations' are kept
+        (the last sweep, made once every relation is known, is the one exported)."""
+        numbers = found.numbers
+        orders: list[dict[str, Any]] = []
+
+        def take(page: list[dict[str, Any]]) -> None:
+            orders.extend(o for o in page if _number(o.get("CustomerNumber")) in numbers)
+
+        self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders", take=take)
+        found.orders = orders
         found.orders_window = start
 
     # ------------------------------------------------------------------ invoices
@@ -809,6 +823,11 @@ def _entries(invoices: Iterable[Mapping[str, Any]]) -> list[Entry]:
     """What the invoice index keeps of invoice headers: number, customer number, date (nothing else)."""
     return [Entry(n, _number(i.get("CustomerNumber")), _parse_date(i.get("InvoiceDate")))
             for i in invoices if (n := _number(i.get("InvoiceNumber")))]
+
+
+def _shared(customer: str | None) -> str | None:
+    """One string object per customer number, however many invoices name it (a sweep notes every invoice)."""
+    return None if customer is None else sys.intern(customer)
 
 
 def _is_rate_limit(response: requests.Response) -> bool:
