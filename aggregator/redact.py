@@ -605,6 +605,7 @@ class RedactionLog:
     def __init__(self) -> None:
         self._files: dict[str, IO[bytes]] = {}
         self._count = 0
+        self.directory: Path | None = None      # where the scratch files go (the spool's private folder)
 
     def __len__(self) -> int:
         return self._count
@@ -616,7 +617,7 @@ class RedactionLog:
         """Log one record's redactions in ``file``."""
         sink = self._files.get(file)
         if sink is None:
-            sink = self._files[file] = tempfile.TemporaryFile()
+            sink = self._files[file] = tempfile.TemporaryFile(dir=self.directory)
         sink.seek(0, 2)                   # a reader may have left it elsewhere
         sink.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
         self._count += 1
@@ -633,6 +634,13 @@ class RedactionLog:
 
     def __getitem__(self, file: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines(file)]
+
+    def close(self) -> None:
+        """Drop the scratch files (the log is empty afterwards)."""
+        for sink in self._files.values():
+            sink.close()
+        self._files.clear()
+        self._count = 0
 
 
 def for_export(config: Config, subject: Subject, registry: Registry, language: str | None = None) -> RecordRedactor:
@@ -657,6 +665,7 @@ class RedactedSpool:
         self._redacted: dict[tuple[str, str], Path] = {}
         self._scratch: Path | None = None
         self._made = 0
+        redactor.log.directory = spool.directory
         if redactor.policy.enabled:
             redactor.prepare(spool)
 
@@ -703,7 +712,8 @@ class RedactedSpool:
         self._redacted[key] = path          # reached only when the reader took every record
 
     def close(self) -> None:
-        """Remove the redacted copies."""
+        """Remove the redacted copies and the redaction log's scratch files (redactions.json is written by now)."""
+        self.redactor.log.close()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None

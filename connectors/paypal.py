@@ -501,12 +501,18 @@ class PayPalConnector(Connector):
                 number += 1
                 last = page(number)
                 take(last)
-        elif first.seen and first.total > 1 and not self._stop.is_set():
-            for _, got in fan_out(page, range(2, first.total + 1), workers=self.settings["concurrency"],
-                                  name="paypal-pages"):
-                take(got)
-                if self._stop.is_set():   # another search failed: the connector fails, stop asking
-                    break
+        elif first.seen and first.total > 1:
+            # pages 2..n side by side; a page that reports more pages than page 1 did (PayPal refreshed its data
+            # during the search) sends the search on to them, so no transaction is silently left out
+            known, numbers = first.total, range(2, first.total + 1)
+            while numbers and not self._stop.is_set():
+                most = known
+                for _, got in fan_out(page, numbers, workers=self.settings["concurrency"], name="paypal-pages"):
+                    take(got)
+                    most = max(most, got.total or 0)
+                    if self._stop.is_set():   # another search failed: the connector fails, stop asking
+                        break
+                numbers, known = range(known + 1, most + 1), most
         return found
 
     def _paid_by_subject(self, detail: dict[str, Any]) -> bool:

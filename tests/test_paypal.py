@@ -25,6 +25,7 @@ from aggregator.errors import VendorError
 from aggregator.http import Redactor, VendorSession
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID
 from aggregator.sandbox import Fault
+from aggregator.sandbox.base import Response
 from aggregator.sandbox.server import to_toml
 from aggregator.sandbox.vendors.paypal import CLIENT_ID, CLIENT_SECRET
 from connectors.paypal import MAX_WINDOW, PayPalClient, earliest_searchable, parse_when, scan_windows
@@ -160,6 +161,30 @@ def test_a_window_with_more_than_500_transactions_is_paged(run_export, sandbox):
     black_friday = next(r for r in pkg.records("paypal", "transaction")
                         if r["source"]["vendor_id"] == "8BF11928CY530017K")
     assert "page=2" in black_friday["source"]["endpoint"]     # only the second page has it
+
+
+def test_pages_that_appear_during_a_search_are_read_too(run_export, sandbox, monkeypatch):
+    # Pages of 100: the Black Friday window (511 transactions) has 6. Page 1 says 3 (PayPal refreshed its data
+    # after it answered); the later pages say 6, so the search goes on to pages 4-6 and misses nothing.
+    monkeypatch.setattr(paypal_connector, "PAGE_SIZE", 100)
+    app = sandbox.apps["paypal"]
+    original = app.handle
+
+    def shrunk_first_page(request):
+        answer = original(request)
+        if ("/reporting/transactions" in request.path and request.query.get("page") == ["1"]
+                and request.query.get("start_date") == ["2025-11-03T00:00:00Z"]):
+            body = json.loads(answer.body)
+            assert body["total_pages"] == 6
+            answer = Response.json({**body, "total_pages": 3})
+        return answer
+
+    monkeypatch.setattr(app, "handle", shrunk_first_page)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+    pages = sorted(int(p["page"]) for p in search_params(sandbox) if p["start_date"] == "2025-11-03T00:00:00Z")
+    assert pages == [1, 2, 3, 4, 5, 6]
+    assert pkg.manifest["connectors"]["paypal"]["status"] == "complete"
+    assert "8BF11928CY530017K" in {r["source"]["vendor_id"] for r in pkg.records("paypal", "transaction")}
 
 
 def test_windows_are_scanned_concurrently_within_the_bound(run_export, sandbox, monkeypatch):

@@ -106,6 +106,9 @@ def test_only_reads_that_name_no_customer_are_shop_wide() -> None:
     assert not graph_listing("/v1.0/users/info@x.eu/messages", {"$search": '"participants:jan@x.be"'})
     assert not graph_listing("/v1.0/users/info@x.eu/contacts", {"$filter": "emailAddresses/any(a:a/address eq 'j')"})
     assert not graph_listing("/v1.0/users/info@x.eu/messages/AAM/attachments/AAQ/$value", {})
+    assert not graph_listing("/v1.0/users/info@x.eu/messages/AAM", {})                 # a look-up of one item
+    assert not graph_listing("/v1.0/users/jan.desmet@example.be", {"$select": "mail"})   # a user, by address
+    assert graph_listing("/v1.0/users/info@x.eu/mailFolders/recoverableitemsdeletions/messages", {"$top": "50"})
     assert lightspeed_sweep("/nl/contacts.json", {"page": "1", "limit": "250"})
     assert not lightspeed_sweep("/nl/orders.json", {"customer": "1", "page": "1"})
     assert not lightspeed_sweep("/nl/contacts.json", {"email": "jan@x.be"})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from typing import Any
 
 import pytest
 import requests
+import urllib3
 from requests.adapters import BaseAdapter
 
 from aggregator import config as config_mod
@@ -73,6 +75,42 @@ def test_a_gate_lets_at_most_its_limit_through_at_once() -> None:
     for t in threads:
         t.join(10)
     assert inner.most == 10 and inner.now == 0
+
+
+class SlowBody(BaseAdapter):
+    """An inner adapter whose answer's body arrives after its headers; it notes whether the gate's slot was still
+    taken while the body was read."""
+
+    def __init__(self, gate: Gate) -> None:
+        super().__init__()
+        self.gate, self.held_while_reading = gate, None
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        outer = self
+
+        class Trickle(io.BytesIO):
+            def read1(self, size: int = -1) -> bytes:
+                slot = outer.gate._slots[""]
+                free = slot.acquire(blocking=False)
+                if free:
+                    slot.release()
+                outer.held_while_reading = not free
+                return super().read1(size)
+
+        response = requests.Response()
+        response.status_code = 200
+        response.raw = urllib3.response.HTTPResponse(body=Trickle(b'{"lists": []}'), preload_content=False,
+                                                     status=200, headers={"Content-Type": "application/json"})
+        return response
+
+
+def test_a_gate_holds_its_slot_until_the_answer_has_arrived() -> None:
+    gate = Gate(1)
+    inner = SlowBody(gate)
+    response = LimitedAdapter(inner, (), (gate,)).send(prepared("https://us21.api.mailchimp.com/3.0/lists"))
+    assert inner.held_while_reading is True          # the body was read while the connection's slot was held
+    assert response.json() == {"lists": []}
+    assert gate._slots[""].acquire(blocking=False)   # and given back afterwards
 
 
 def test_a_gate_counts_per_key() -> None:

@@ -15,6 +15,7 @@ Identical shop-wide reads of exports running together in one process are answere
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import random
 import threading
@@ -30,7 +31,7 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from aggregator.config import Config
-from aggregator.http import ANSWER_DEADLINE, MAX_ANSWER_BYTES, Limiter, MinInterval, SlidingWindow
+from aggregator.http import ANSWER_DEADLINE, MAX_ANSWER_BYTES, Limiter, MinInterval, SlidingWindow, read_body
 from aggregator.service.reads import SHOP_WIDE, SharedReads, SharingAdapter
 
 JITTER = 1.0    # seconds added to a window: a request reaches the vendor a little after it is let through
@@ -274,20 +275,29 @@ def graph_mailbox(request: requests.PreparedRequest) -> str | None:
 class LimitedAdapter(BaseAdapter):
     """A transport adapter that passes each request through shared gates and limiters before ``inner`` sends it."""
 
-    def __init__(self, inner: BaseAdapter, limiters: Sequence[Limiter], gates: Sequence[Gate] = ()) -> None:
+    def __init__(self, inner: BaseAdapter, limiters: Sequence[Limiter], gates: Sequence[Gate] = (),
+                 vendor: str = "vendor", deadline: float = ANSWER_DEADLINE, max_bytes: int = MAX_ANSWER_BYTES) -> None:
         super().__init__()
         self.inner = inner
         self.limiters = tuple(limiters)
         self.gates = tuple(gates)
+        self.vendor, self.deadline, self.max_bytes = vendor, deadline, max_bytes
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        """Take a slot of every gate, wait for every limiter, send, and let each limiter learn from the answer."""
+        """Take a slot of every gate, wait for every limiter, send, and let each limiter learn from the answer.
+        Behind a gate the answer is read whole before the slot is given back: a connection (Mailchimp) or a
+        request in progress (Graph) lasts until its body has arrived, not only its headers."""
         with ExitStack() as held:
             for gate in self.gates:
                 held.enter_context(gate.enter(request))
             for limiter in self.limiters:
                 limiter.acquire()
+            started = time.monotonic()
             response = self.inner.send(request, *args, **kwargs)
+            if self.gates:
+                read_body(response, self.vendor, f"{request.method} {urlsplit(request.url or '').path}", started,
+                          self.deadline, self.max_bytes)
+                response.raw = io.BytesIO(response.content)    # read: the session finds the content there
         for limiter in self.limiters:
             limiter.observe(response)
         return response
@@ -396,7 +406,9 @@ class SharedLimits:
             adapter = next((a for p, a in sorted(mounted.items(), key=lambda kv: -len(kv[0]))
                             if prefix.lower().startswith(p.lower())), None) or HTTPAdapter()
             if name in self.prefixes:
-                adapter = LimitedAdapter(adapter, self.limiters.get(name, ()), self.gates.get(name, ()))
+                deadline, most = self._answers.get(name, (ANSWER_DEADLINE, MAX_ANSWER_BYTES))
+                adapter = LimitedAdapter(adapter, self.limiters.get(name, ()), self.gates.get(name, ()), name,
+                                         deadline, most)
             if self.reads is not None and name in self.read_prefixes:
                 deadline, most = self._answers.get(name, (ANSWER_DEADLINE, MAX_ANSWER_BYTES))
                 adapter = SharingAdapter(adapter, self.reads, name, SHOP_WIDE[name], deadline=deadline,

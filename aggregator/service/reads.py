@@ -46,12 +46,17 @@ def paypal_search(path: str, query: dict[str, str]) -> bool:
     return path.endswith("/v1/reporting/transactions") and "transaction_id" not in query
 
 
+_GRAPH_LISTINGS = re.compile(
+    r"/(users/[^/]+/(contactFolders(/[^/]+/childFolders)?|events|mailFolders/recoverableitemsdeletions/messages)"
+    r"|groups/[^/]+(/threads(/[^/]+/posts)?)?)$", re.IGNORECASE)
+
+
 def graph_listing(path: str, query: dict[str, str]) -> bool:
-    """A mailbox's or group's listing without a search or filter (contact folders, calendars, recoverable items,
-    group threads): Graph cannot narrow these to the customer, so every export reads them whole. Attachments
-    (of messages a search found) are not among them."""
-    return (("/users/" in path or "/groups/" in path) and not {"$search", "$filter"} & set(query)
-            and "/attachments" not in path and not path.endswith("/$value"))
+    """A mailbox's or group's listing that Graph cannot narrow to the customer, read whole by every export: its
+    contact folders and their child folders, its calendar, its Recoverable Items deletions, a group and its
+    threads and posts; named one by one, with no search or filter (anything else, a look-up of one item
+    included, goes to Graph itself)."""
+    return bool(_GRAPH_LISTINGS.search(path)) and not {"$search", "$filter"} & set(query)
 
 
 def lightspeed_sweep(path: str, query: dict[str, str]) -> bool:
@@ -89,6 +94,7 @@ class SharedReads:
     def __init__(self, ttl: float = TTL, max_bytes: int = MAX_BYTES, max_entry: int = MAX_ENTRY,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self.max_bytes, self.max_entry, self.clock = ttl, max_bytes, max_entry, clock
+        self.follow_timeout = ANSWER_DEADLINE
         self._answers: OrderedDict[tuple[Any, ...], _Answer] = OrderedDict()
         self._lock = threading.Lock()
         self.bytes = 0
@@ -107,8 +113,9 @@ class SharedReads:
             elif answer.kept is not None:
                 self._answers.move_to_end(key)
         if not leader:
-            answer.ready.wait()
-            if answer.kept is not None:
+            # not longer than the leader's answer may take: past that, this export asks for itself
+            answer.ready.wait(self.follow_timeout)
+            if answer.ready.is_set() and answer.kept is not None:
                 with self._lock:
                     self.shared += 1
                 return _copy(answer.kept, request)
