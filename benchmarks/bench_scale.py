@@ -162,7 +162,8 @@ def floor(run: Run, vendor: str, latency: float) -> tuple[float, str]:
     if vendor in OWN_PACE:
         bounds["own pace"] = n / OWN_PACE[vendor]
     if vendor == "silvasoft":
-        bounds["rate"] = max(bounds["rate"], (n - 1) // 50 * 60.0)
+        # 50 a minute (sliding), 2 a second inside each minute: request 51 goes a minute after request 1
+        bounds["rate"] = max(bounds["rate"], (n - 1) // 50 * 60.0 + (n - 1) % 50 / RATE[vendor])
     if vendor in CONCURRENCY:
         bounds["concurrency"] = n * latency / CONCURRENCY[vendor]
     if vendor == "office365":
