@@ -35,21 +35,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import scale_fixtures  # noqa: E402
+from bench_scale import SANDBOX_CHILD  # noqa: E402  (the HTTPS sandbox child of the scale benchmark)
 
 DEMO = "jan.desmet@example.be"
-SANDBOX_CHILD = """
-import json, sys
-from pathlib import Path
-from aggregator.sandbox import Sandbox
-scale = int(sys.argv[2])
-with Sandbox(Path(sys.argv[1])) as sb:
-    sb.apps["lightspeed"].limits = tuple(w * scale * 1000 for w in (300, 3000, 12000))
-    mapping = sb.config_mapping()
-    mapping["connectors"]["lightspeed"]["requests_per_second"] = 0
-    Path(sys.argv[3]).write_text(json.dumps(mapping))
-    print("ready", flush=True)
-    sys.stdin.read()
-"""
 
 
 def _mib(kib: int) -> float:
