@@ -156,17 +156,20 @@ class SlidingWindow:
     _sent: deque[float] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def try_count(self) -> float:
+        """Count this request when the window has room (0.0), else the seconds until it will have."""
+        with self._lock:
+            now = self.clock()
+            while self._sent and now - self._sent[0] >= self.seconds:
+                self._sent.popleft()
+            if len(self._sent) < self.limit:
+                self._sent.append(now)
+                return 0.0
+            return self.seconds - (now - self._sent[0])
+
     def acquire(self) -> None:
         """Sleep until fewer than ``limit`` requests were sent in the last ``seconds``, then count this one."""
-        while True:
-            with self._lock:
-                now = self.clock()
-                while self._sent and now - self._sent[0] >= self.seconds:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit:
-                    self._sent.append(now)
-                    return
-                wait = self.seconds - (now - self._sent[0])
+        while (wait := self.try_count()) > 0:
             self.sleep(max(wait, 0.01))
 
     def observe(self, response: requests.Response) -> None:

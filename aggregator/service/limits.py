@@ -21,7 +21,6 @@ import random
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -150,22 +149,14 @@ class SharedPlan:
         self.limit, self.seconds, self.patience, self.error = limit, seconds, patience, error
         self.client, self.key, self.sleep, self.clock = client, key, sleep, clock
         self._script = client.register_script(_WINDOW) if client is not None else None
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._local = SlidingWindow(limit, seconds, clock=clock)     # the count when there is no Redis
 
     def _try(self) -> float:
         """Count this request when the window has room (0), else the seconds until it will have."""
         if self._script is not None:
             member = f"{uuid.uuid4().hex}"
             return int(self._script(keys=[self.key], args=[self.limit, int(self.seconds * 1000), member])) / 1000
-        with self._lock:
-            now = self.clock()
-            while self._sent and now - self._sent[0] >= self.seconds:
-                self._sent.popleft()
-            if len(self._sent) < self.limit:
-                self._sent.append(now)
-                return 0.0
-            return self.seconds - (now - self._sent[0])
+        return self._local.try_count()
 
     def acquire(self) -> None:
         """Count this request in the plan, waiting at most ``patience`` for room; past it, raise ``error``."""
