@@ -16,6 +16,7 @@ from aggregator.connector import ConnectorContext
 from aggregator.errors import ConnectorError, DsarError, VendorError
 from aggregator.http import Redactor
 from aggregator.identifiers import IdentifierBus
+from aggregator.interrupts import results
 from aggregator.plugins import Registry
 from aggregator.runner import check as check_config
 from aggregator.runner import selected
@@ -113,7 +114,7 @@ def check_access(config: Config, registry: Registry, *, only: Collection[str] | 
         return []
     pool = ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="dsar-check")
     try:
-        reports = list(pool.map(one, names))
+        reports = results([pool.submit(one, name) for name in names])
     except BaseException:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)

@@ -570,6 +570,7 @@ def _cmd_connectors(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from aggregator.interrupts import wait_forever
     from aggregator.sandbox import Sandbox
 
     with Sandbox(port=args.port) as sb:
@@ -578,7 +579,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
             Path(args.write_config).write_text(text, encoding="utf-8")
         _out(f"# sandbox listening on {sb.base_url} (Ctrl-C to stop); config:\n{text}")
         try:
-            threading.Event().wait()
+            wait_forever()
         except KeyboardInterrupt:
             pass
     return EXIT_OK

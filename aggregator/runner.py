@@ -21,6 +21,7 @@ from aggregator.datasets import undeclared
 from aggregator.errors import ConfigError, ConnectorError, DsarError
 from aggregator.http import Redactor, Sleep
 from aggregator.identifiers import Identifier, IdentifierBus
+from aggregator.interrupts import results
 from aggregator.model import Outcome, Record, Status, overall_status, utcnow
 from aggregator.plugins import Registry
 from aggregator.spool import Spool
@@ -134,8 +135,7 @@ def run(
     if running:
         pool = ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="dsar")
         try:
-            for future in [pool.submit(work, cls) for cls in running]:
-                future.result()
+            results([pool.submit(work, cls) for cls in running])
         except BaseException:   # Ctrl-C: no new request, no more waiting, nothing new started; then let the
             stop.set()          # running connectors end (each within one request) before the caller cleans up
             pool.shutdown(wait=True, cancel_futures=True)
