@@ -306,6 +306,18 @@ def scale_report(scale: int, latency: float, full: Run, single: dict[str, Run], 
     return "\n".join(out)
 
 
+def lightspeed_allows(n: int, window: tuple[int, float] = (LS_WINDOWS[0], 300.0)) -> float:
+    """Seconds Lightspeed's own limits need for ``n`` requests: 20 a second and at most ``window[0]`` in any
+    ``window[1]`` seconds (request k goes at k / 20 s, and not before request k − window[0] left the window)."""
+    sent: list[float] = []
+    for k in range(n):
+        t = k / RATE["lightspeed"]
+        if k >= window[0]:
+            t = max(t, sent[k - window[0]] + window[1])
+        sent.append(t)
+    return sent[-1] if sent else 0.0
+
+
 def print_many(fixtures: Path, count: int, latency: float, out: Path, shared: bool) -> None:
     """Run and print the "many at once" figures."""
     with Sandbox(fixtures, enforce_limits=True) as sb:
@@ -321,6 +333,9 @@ def print_many(fixtures: Path, count: int, latency: float, out: Path, shared: bo
     print(f"- total wall {wall:.1f} s; Lightspeed requests / 20 per s = {ls / 20:.1f} s "
           f"(goal: wall ≤ {goal:.1f} s; wall / that = {wall / (ls / 20):.2f}); refused in all: "
           f"{sum(run.refusals(n) for n in CONNECTORS)} (goal 0)")
+    allowed = lightspeed_allows(ls)
+    print(f"- what Lightspeed's limits allow for those requests (20/s and {LS_WINDOWS[0]} per 5 min): "
+          f"{allowed:.1f} s; wall / that = {wall / allowed:.2f}" if allowed else "- no Lightspeed requests")
     print(f"- statuses: {', '.join(sorted(Counter(statuses).elements()))}\n", flush=True)
 
 
