@@ -64,6 +64,7 @@ import json
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -96,6 +97,7 @@ RECOVERABLE_MAX_PAGES = 40       # pages of Recoverable Items > Deletions listed
 GROUP_THREADS_MAX = 2000         # threads read per group (each costs one request for its posts)
 ATTACHMENT_MAX_KB = 25 * 1024    # Exchange Online's default message size limit is 25 MB (35 MB received)
 DOWNLOAD_BACKLOG = 64            # attachment downloads started and not yet done, per mailbox (listing waits past it)
+TOKEN_MARGIN = 300.0             # seconds before its end a held token is asked of msal again (msal's own margin)
 OUT_BATCHES = 64                 # record batches read and not yet handed on (the readers wait past it)
 # Entra ID sign-in hosts and the Microsoft Graph hosts of the same cloud (learn.microsoft.com/graph/deployments)
 CLOUDS = {"login.microsoftonline.com": {"graph.microsoft.com"}, "login.windows.net": {"graph.microsoft.com"},
@@ -286,13 +288,24 @@ class Office365Connector(Connector):
                               "expected endpoints") from None
 
     def _token(self) -> str:
+        """The access token: msal's, asked again (from its cache, or the token endpoint when it is about to expire)
+        only once the one held here is within ``TOKEN_MARGIN`` seconds of its end (not on every request, under
+        one lock every reader would queue on)."""
+        held = getattr(self, "_held", None)
+        if held is not None and time.monotonic() < held[1]:
+            return str(held[0])
         with self._token_lock:               # msal answers from its cache until the token is about to expire
             try:
                 result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
             except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
                 raise VendorError(f"office365: token request failed: {one_line(exc, None)}") from None
-        if not isinstance(result, Mapping) or "access_token" not in result:
-            raise VendorError(_token_reason(result))
+            if not isinstance(result, Mapping) or "access_token" not in result:
+                raise VendorError(_token_reason(result))
+            try:
+                lifetime = float(result.get("expires_in") or 0)
+            except (TypeError, ValueError):
+                lifetime = 0.0
+            self._held = (str(result["access_token"]), time.monotonic() + lifetime - TOKEN_MARGIN)
         return str(result["access_token"])
 
     # ------------------------------------------------------------------ HTTP
