@@ -46,9 +46,13 @@ attendees, addresses quoted in a body) that are neither the subject's nor the sh
 domains of the mailboxes read, never a guest's) are listed in the record's ``third_parties`` for the package's
 redaction. A mailbox without an Exchange Online licence (``MailboxNotEnabledForRESTAPI``) is skipped with a note.
 Mailboxes and groups are read concurrently, at most ``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's
-per-app-per-mailbox limit is 4): a mailbox's first request goes alone (an unreadable mailbox costs one request), then
-all its searches run side by side, the ``$search`` beside the ``$filter``, and a message's attachments are
-downloaded as soon as its page is read; 429 and ``Retry-After`` go through the shared retry policy.
+per-app-per-mailbox limit is 4): a mailbox's first request goes alone (an unreadable mailbox costs one request) and
+is the ``$search``'s first page (the head of its longest chain), then all its searches run side by side, the
+``$search`` beside the ``$filter``, and a message's attachments are downloaded as soon as its page is read; 429 and
+``Retry-After`` go through the shared retry policy. Records stream: each is handed on to the run as soon as its page
+is read (a message once its attachments are downloaded), through a bounded queue, so the run spools them while the
+mailboxes are still read and no per-mailbox list grows with the customer (a message found by both the ``$search``
+and the ``$filter`` is told apart by a 16-byte digest of its id).
 """
 
 from __future__ import annotations
@@ -57,8 +61,10 @@ import functools
 import hashlib
 import html
 import json
+import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -90,6 +96,9 @@ CONTACT_FOLDERS_MAX = 200        # contact folders searched per mailbox (below t
 RECOVERABLE_MAX_PAGES = 40       # pages of Recoverable Items > Deletions listed per mailbox (no search there)
 GROUP_THREADS_MAX = 2000         # threads read per group (each costs one request for its posts)
 ATTACHMENT_MAX_KB = 25 * 1024    # Exchange Online's default message size limit is 25 MB (35 MB received)
+DOWNLOAD_BACKLOG = 64            # attachment downloads started and not yet done, per mailbox (listing waits past it)
+TOKEN_MARGIN = 300.0             # seconds before its end a held token is asked of msal again (msal's own margin)
+OUT_BATCHES = 64                 # record batches read and not yet handed on (the readers wait past it)
 # Entra ID sign-in hosts and the Microsoft Graph hosts of the same cloud (learn.microsoft.com/graph/deployments)
 CLOUDS = {"login.microsoftonline.com": {"graph.microsoft.com"}, "login.windows.net": {"graph.microsoft.com"},
           "login.microsoftonline.us": {"graph.microsoft.us", "dod-graph.microsoft.us"},
@@ -141,6 +150,10 @@ class _MailboxSkipped(Exception):
     """The mailbox cannot be read and that is not a failure (no Exchange Online licence, unknown user)."""
 
 
+class _Halted(Exception):
+    """The run stopped taking records (it failed or ended early): the readers stop at their next request."""
+
+
 @dataclass
 class _Mailbox:
     ref: str                          # what goes in /users/{ref}/...: an id or userPrincipalName
@@ -155,9 +168,13 @@ class _Mailbox:
     fetches: dict[tuple[str, str, str], Future[tuple[str, str]]] = field(default_factory=dict)
     downloader: ThreadPoolExecutor | None = None
     failed: BaseException | None = None                  # the first download that failed
+    backlog: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(DOWNLOAD_BACKLOG))
+    big: list[str] = field(default_factory=list)         # attachments left out as larger than the cap, by name
     # the mailbox's first request goes alone: one that cannot be read (no licence) then costs one request
     opened: threading.Event = field(default_factory=threading.Event)
     claimed: bool = False
+    reserved: bool = False          # its first request is the one asked with ``opens`` (the head of its longest chain)
     closed: str | None = None                            # why its first request found it unreadable
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -271,13 +288,24 @@ class Office365Connector(Connector):
                               "expected endpoints") from None
 
     def _token(self) -> str:
+        """The access token: msal's, asked again (from its cache, or the token endpoint when it is about to expire)
+        only once the one held here is within ``TOKEN_MARGIN`` seconds of its end (not on every request, under
+        one lock every reader would queue on)."""
+        held = getattr(self, "_held", None)
+        if held is not None and time.monotonic() < held[1]:
+            return str(held[0])
         with self._token_lock:               # msal answers from its cache until the token is about to expire
             try:
                 result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
             except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
                 raise VendorError(f"office365: token request failed: {one_line(exc, None)}") from None
-        if not isinstance(result, Mapping) or "access_token" not in result:
-            raise VendorError(_token_reason(result))
+            if not isinstance(result, Mapping) or "access_token" not in result:
+                raise VendorError(_token_reason(result))
+            try:
+                lifetime = float(result.get("expires_in") or 0)
+            except (TypeError, ValueError):
+                lifetime = 0.0
+            self._held = (str(result["access_token"]), time.monotonic() + lifetime - TOKEN_MARGIN)
         return str(result["access_token"])
 
     # ------------------------------------------------------------------ HTTP
@@ -289,13 +317,19 @@ class Office365Connector(Connector):
         return "GET " + unquote(path) + (f"?{unquote(parts.query)}" if parts.query else "")
 
     def _get(self, box: _Mailbox | None, url: str, params: Mapping[str, Any] | None = None,
-             headers: Mapping[str, str] | None = None, *, raw: bool = False) -> tuple[Any, str]:
+             headers: Mapping[str, str] | None = None, *, raw: bool = False, opens: bool = False) -> tuple[Any, str]:
+        """One Graph request through the mailbox's gate; a mailbox's first request goes alone (``opens``: this is
+        the one its reader chose to open it with, else the first asked)."""
         first = False
         if box is not None and not box.opened.is_set():
             with box.lock:
-                first, box.claimed = not box.claimed, True
-            if not first:
-                box.opened.wait()
+                first = not box.claimed and (opens or not box.reserved)
+                box.claimed = box.claimed or first
+            while not first and not box.opened.wait(0.25):
+                if self._halted():
+                    break
+        if self._halted():
+            raise _Halted("office365: the run stopped taking records")
         if box is not None and box.closed is not None:
             raise _MailboxSkipped(box.closed)
         try:
@@ -321,16 +355,19 @@ class Office365Connector(Connector):
 
     def _pages(self, box: _Mailbox | None, path: str, params: Mapping[str, Any],
                headers: Mapping[str, str] | None = None, *, guard: PageGuard | None = None,
-               limit: int | None = None, cut: list[bool] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+               limit: int | None = None, cut: list[bool] | None = None,
+               opens: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
         """(endpoint, item) over every page, following ``@odata.nextLink`` unchanged (same origin only); with
-        ``limit``, at most that many pages (``cut`` gets True when more were left)."""
+        ``limit``, at most that many pages (``cut`` gets True when more were left); ``opens``: its first page is
+        the mailbox's first request."""
         more: list[object] = [None]
 
         def fetch(link: str | None) -> dict[str, Any]:
             """One page, each of its items paired with the page's endpoint."""
             if link is not None and (urlsplit(link).scheme, urlsplit(link).netloc) != self._graph_origin:
                 raise VendorError(f"office365: refusing to follow a nextLink to another host ({urlsplit(link).netloc})")
-            body, final_url = self._get(box, link or self.graph_url + path, None if link else params, headers)
+            body, final_url = self._get(box, link or self.graph_url + path, None if link else params, headers,
+                                        opens=opens)
             more[0] = body.get("@odata.nextLink") if isinstance(body, dict) else None
             endpoint = self._endpoint(final_url)
             items = items_at(body, "value", "office365", endpoint)
@@ -368,47 +405,84 @@ class Office365Connector(Connector):
         return found
 
     def _collect_all(self, mailboxes: list[_Mailbox]) -> Iterator[Record]:
-        """The mailboxes, then the groups, read side by side (``MAILBOXES_AT_ONCE`` of them); records in that order."""
+        """The mailboxes, then the groups, read side by side (``MAILBOXES_AT_ONCE`` of them); each search hands its
+        records on as its pages are read (a mailbox's coverage follows when it is done), so nothing waits for a
+        whole mailbox and no list grows with it."""
         groups = [_Mailbox(ref=g, label=g) for g in dict.fromkeys(self.settings["groups"] or ())]
         jobs = [(False, box) for box in mailboxes] + [(True, group) for group in groups]
+        self._out: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=OUT_BATCHES)
+        self._halt = threading.Event()
 
-        def read(job: tuple[bool, _Mailbox]) -> list[Record]:
-            return self._group(job[1]) if job[0] else self._read(job[1])
+        def read(job: tuple[bool, _Mailbox]) -> None:
+            self._group(job[1]) if job[0] else self._read(job[1])
+            self._put(("done", job))
 
-        for (is_group, box), records in fan_out(read, jobs, workers=MAILBOXES_AT_ONCE, name="office365"):
-            if is_group:
-                yield from self._group_done(box, records)
+        def produce() -> None:
+            try:
+                for _ in fan_out(read, jobs, workers=MAILBOXES_AT_ONCE, name="office365", ordered=False):
+                    pass
+            except BaseException as exc:  # noqa: BLE001 - handed to the run's thread, raised there
+                self._put(("failed", exc), last=True)
+            else:
+                self._put(("end", None), last=True)
+
+        producer = threading.Thread(target=produce, name="office365-read", daemon=True)
+        producer.start()
+        try:
+            while True:
+                kind, value = self._out.get()
+                if kind == "records":
+                    yield from value
+                elif kind == "done":
+                    yield from self._done(*value)
+                elif kind == "failed":
+                    raise value
+                else:
+                    return
+        finally:
+            self._halt.set()          # readers still going (the run stopped early) end at their next request
+            producer.join()
+
+    def _put(self, item: tuple[str, Any], *, last: bool = False) -> None:
+        """Hand an item to the run's thread, waiting while it is behind; a reader stops once the run has."""
+        while True:
+            if self._halt.is_set():
+                if last:
+                    return
+                raise _Halted("office365: the run stopped taking records")
+            try:
+                self._out.put(item, timeout=0.25)
+                return
+            except queue.Full:
                 continue
-            if box.skipped is not None:
-                self.ctx.note(f"mailbox {box.label} skipped: {box.skipped}")
-                continue
-            for line in sorted(box.covered):
-                self.ctx.covered(line)
-            for reason in box.short:
-                self.ctx.cut_short(reason)
-            for count, what, why in box.withheld:
-                self.ctx.withheld(count, what, why)
-            for text in box.notes:
-                self.ctx.note(text)
-            yield from records
 
-    def _group_done(self, group: _Mailbox, records: list[Record]) -> Iterator[Record]:
-        """One group's records, after its coverage, cuts and withheld notes."""
-        if group.skipped is not None:     # a configured group not searched: the answer is not complete
-            self.ctx.cut_short(f"group {group.label} was not searched: {group.skipped} (check the groups setting)")
+    def _emit(self, records: list[Record]) -> None:
+        """Hand records on to the run as soon as they are made."""
+        if records:
+            self._put(("records", records))
+
+    def _done(self, is_group: bool, box: _Mailbox) -> Iterator[Record]:
+        """A mailbox's or group's coverage, cuts, withheld counts and notes, once all its searches are done."""
+        if is_group and box.skipped is not None:     # a configured group not searched: the answer is not complete
+            self.ctx.cut_short(f"group {box.label} was not searched: {box.skipped} (check the groups setting)")
             return
-        for line in group.covered:
+        if box.skipped is not None:
+            self.ctx.note(f"mailbox {box.label} skipped: {box.skipped}")
+            return
+        for line in box.covered if is_group else sorted(box.covered):
             self.ctx.covered(line)
-        for reason in group.short:
+        for reason in box.short:
             self.ctx.cut_short(reason)
-        for count, what, why in group.withheld:
+        for count, what, why in box.withheld:
             self.ctx.withheld(count, what, why)
-        yield from records
+        for text in box.notes:
+            self.ctx.note(text)
+        yield from ()
 
-    def _read(self, box: _Mailbox) -> list[Record]:
+    def _read(self, box: _Mailbox) -> None:
         """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight), its
-        attachments downloaded meanwhile."""
-        searches: tuple[Callable[[_Mailbox], list[Record]], ...] = (
+        attachments downloaded meanwhile; records are handed on as they are found."""
+        searches: tuple[Callable[[_Mailbox], None], ...] = (
             self._messages, self._contacts, self._events, self._folder_contacts,
             *((self._deleted,) if self.settings["deleted_mail"] else ()),
             *((self._archive,) if self.settings["archive"] else ()))
@@ -416,59 +490,81 @@ class Office365Connector(Connector):
         # MAILBOX_CONCURRENCY, listings first; twice as many downloaders keep it full while some store a file
         box.downloader = ThreadPoolExecutor(max_workers=2 * MAILBOX_CONCURRENCY,
                                             thread_name_prefix="office365-attachments")
+        box.reserved = True           # opened by the $search's first page: the head of the mailbox's longest chain
+        done = False
         try:
-            return [r for _, found in fan_out(lambda search: search(box), searches, workers=len(searches),
-                                              name="office365-mailbox") for r in found]
+            for _ in fan_out(lambda search: search(box), searches, workers=len(searches), name="office365-mailbox",
+                             ordered=False):
+                pass
+            done = True
         except _MailboxSkipped as exc:
             box.skipped = str(exc)
-            return []
-        finally:
-            box.downloader.shutdown(wait=True, cancel_futures=True)
+        finally:      # listed: its downloads end (and hand their messages on); failed: those not begun are dropped
+            box.downloader.shutdown(wait=True, cancel_futures=not done)
+        if box.failed is not None and box.skipped is None:      # a download (or the records after it) failed
+            raise box.failed
+        if box.big:
+            box.notes.append(f"mailbox {box.label}: {_count(len(box.big), 'attachment')} larger than "
+                             f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
+                             f"and size: {', '.join(sorted(box.big))})")
 
     def _box_path(self, box: _Mailbox, tail: str) -> str:
         return f"/users/{quote(box.ref, safe='@')}/{tail}"
 
     # ------------------------------------------------------------------ messages
-    def _messages(self, box: _Mailbox) -> list[Record]:
+    def _messages(self, box: _Mailbox) -> None:
         """Messages from, to, cc or bcc the subject: the ``$search`` and the ``$filter`` side by side (they do not
-        depend on each other), each message's attachments downloaded as soon as it is listed."""
+        depend on each other), each message handed on (after its attachments' downloads) as soon as it is listed;
+        one found by both goes once."""
         path = self._box_path(box, "messages")
         base = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
                 "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
-        by_search: dict[str, tuple[str, dict[str, Any]]] = {}
-        by_filter: dict[str, tuple[str, dict[str, Any]]] = {}
-        listings: list[Callable[[], None]] = [lambda: self._search_messages(box, path, base, by_search),
-                                              lambda: self._sent_messages(box, path, base, by_filter)]
-        for _ in fan_out(lambda listing: listing(), listings, workers=2, name="office365-messages"):
+        seen: dict[bytes, int] = {}        # digest of a message id -> the listings that found it (1 search, 2 filter)
+        counts = {"found": 0, "kept": 0}
+
+        def listed(endpoint: str, msg: dict[str, Any], listing: int) -> bool:
+            """Take one listed message; True when this listing had not found it before."""
+            key = hashlib.blake2b(str(msg.get("id")).encode(), digest_size=16).digest()
+            with box.lock:
+                before = seen.get(key, 0)
+                seen[key] = before | listing
+                if not before:
+                    counts["found"] += 1
+            if not before and any(self.ctx.subject.matches(a) for a in _message_addresses(msg)):
+                with box.lock:
+                    counts["kept"] += 1
+                self._deliver(box, endpoint, msg, "messages")
+            return not before & listing
+
+        def search() -> None:
+            try:
+                self._search_messages(box, path, base, listed)
+            finally:
+                box.opened.set()      # it opens the mailbox; should it end before asking, the others go on
+
+        listings: list[Callable[[], None]] = [search, lambda: self._sent_messages(box, path, base, listed)]
+        for _ in fan_out(lambda listing: listing(), listings, workers=2, name="office365-messages", ordered=False):
             pass
-        found = by_search
-        for key, value in by_filter.items():        # the search's copy first, as when they ran one after the other
-            found.setdefault(key, value)
-        kept = [(e, m) for e, m in found.values() if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
-        box.withheld.append((len(found) - len(kept), f"messages found in {box.label}",
+        box.withheld.append((counts["found"] - counts["kept"], f"messages found in {box.label}",
                              "the search matched them, but none is from or to the subject's address"))
-        kept.sort(key=lambda em: em[1].get("sentDateTime") or em[1].get("receivedDateTime") or "", reverse=True)
-        out = [r for e, m in kept for r in self._message_records(box, e, m)]
-        self._note_left_out(box, out)
-        return out
 
     def _search_messages(self, box: _Mailbox, path: str, base: Mapping[str, str],
-                         found: dict[str, tuple[str, dict[str, Any]]]) -> None:
+                         listed: Callable[[str, dict[str, Any], int], bool]) -> None:
         """``$search`` for the subject as a participant (capped by Graph: repeated below the oldest day seen)."""
         limit = self.settings["search_limit"]
         bound: date | None = None
-        searches = 0
+        searches = found = 0
         while True:
             kql = f"participants:{self.email}" + (f" AND sent<={bound.isoformat()}" if bound else "")
             hits, oldest = 0, None
             searches += 1
-            for endpoint, msg in self._pages(box, path, {**base, "$search": f'"{kql}"'}, TEXT_BODY):
+            for endpoint, msg in self._pages(box, path, {**base, "$search": f'"{kql}"'}, TEXT_BODY,
+                                             opens=searches == 1):
                 hits += 1
                 stamp = msg.get("sentDateTime") or msg.get("receivedDateTime")
                 if stamp and (oldest is None or stamp < oldest):
                     oldest = stamp
-                found.setdefault(str(msg.get("id")), (endpoint, msg))
-                self._prefetch(box, msg, "messages")
+                found += listed(endpoint, msg, 1)
             if hits < limit or oldest is None:
                 break
             # capped: search again below the oldest day seen (+1 day: KQL dates are in the mailbox's time zone)
@@ -479,20 +575,51 @@ class Office365Connector(Connector):
                 break
             bound = nxt
         box.covered.append(f"mailbox {box.label}: messages from, to, cc or bcc the subject ($search over "
-                           f"{_count(searches, 'date range')}): {len(found)} found")
+                           f"{_count(searches, 'date range')}): {found} found")
 
     def _sent_messages(self, box: _Mailbox, path: str, base: Mapping[str, str],
-                       found: dict[str, tuple[str, dict[str, Any]]]) -> None:
+                       listed: Callable[[str, dict[str, Any], int], bool]) -> None:
         """``$filter`` on the sender: exact and uncapped for what the subject sent (the search index can lag)."""
         escaped = self.email.replace("'", "''")
         guard, sent = PageGuard("office365", path, MAX_PAGES), 0
         for endpoint, msg in self._pages(box, path, {**base, "$filter": f"from/emailAddress/address eq '{escaped}'"},
                                          TEXT_BODY, guard=guard):
             sent += 1
-            found.setdefault(str(msg.get("id")), (endpoint, msg))
-            self._prefetch(box, msg, "messages")
+            listed(endpoint, msg, 2)
         box.covered.append(f"mailbox {box.label}: messages sent by the subject ($filter): all {sent} "
                            f"({_count(guard.pages, 'page')})")
+
+    def _deliver(self, box: _Mailbox, endpoint: str, msg: dict[str, Any], messages: str, *,
+                 deleted: bool = False) -> None:
+        """Hand on a message with the subject on it and its attachments' records: at once when it has nothing to
+        download, else from the thread that finishes its last download (the listing goes on meanwhile)."""
+        started = self._prefetch(box, msg, messages)
+
+        def hand_on() -> None:
+            records = self._message_records(box, endpoint, msg, deleted=deleted)
+            with box.lock:
+                box.big += [str(r.data.get("name")) for r in records if r.dataset == "attachment"
+                            and "attachment_max_kb" in str(r.data.get("leftOut"))]
+            self._emit(records)
+
+        if not started:
+            hand_on()
+            return
+        left = [len(started)]
+
+        def one_done(_: Future[tuple[str, str]]) -> None:
+            with box.lock:
+                left[0] -= 1
+                if left[0] or box.failed is not None:
+                    return
+            try:
+                hand_on()
+            except BaseException as exc:  # noqa: BLE001 - a callback's exception would be lost: the mailbox fails
+                with box.lock:
+                    box.failed = box.failed or exc
+
+        for future in started:
+            future.add_done_callback(one_done)
 
     def _message_records(self, box: _Mailbox, endpoint: str, msg: dict[str, Any], *,
                          deleted: bool = False) -> list[Record]:
@@ -566,30 +693,47 @@ class Office365Connector(Connector):
                 else ".eml"
         return self._save(box, msg, att, name, content), self._endpoint(url)
 
-    def _prefetch(self, box: _Mailbox, msg: Mapping[str, Any], messages: str) -> None:
+    def _prefetch(self, box: _Mailbox, msg: Mapping[str, Any], messages: str) -> list[Future[tuple[str, str]]]:
         """Start downloading the attachments of a listed message with the subject on it, each once, on the
-        mailbox's downloader (while its listings go on); :meth:`_attachment` takes the results."""
+        mailbox's downloader (while its listings go on); :meth:`_attachment` takes the results. Returns the
+        downloads started; past ``DOWNLOAD_BACKLOG`` unfinished ones the listing waits for one to end."""
+        started: list[Future[tuple[str, str]]] = []
         if box.downloader is None or not any(self.ctx.subject.matches(a) for a in _message_addresses(msg)):
-            return
+            return started
         for att in msg.get("attachments") or []:
             kind = str(att.get("@odata.type") or "").rsplit(".", 1)[-1] or None
             if self._left_out(msg, att, kind) is not None:
                 continue
             key = (messages, str(msg["id"]), str(att["id"]))
             with box.lock:
-                if box.failed is not None:         # the mailbox fails with it: start nothing more
-                    raise box.failed
                 if key in box.fetches:
+                    continue
+            while not box.backlog.acquire(timeout=0.25):
+                if self._halted():
+                    raise _Halted("office365: the run stopped taking records")
+            with box.lock:
+                if box.failed is not None or key in box.fetches:
+                    box.backlog.release()
+                    if box.failed is not None:     # the mailbox fails with it: start nothing more
+                        raise box.failed
                     continue
                 box.fetches[key] = future = box.downloader.submit(self._fetch, box, msg, att, kind, messages)
             future.add_done_callback(functools.partial(self._fetched, box))
+            started.append(future)
+        return started
 
     @staticmethod
     def _fetched(box: _Mailbox, future: Future[tuple[str, str]]) -> None:
-        """Remember the first failed download of a mailbox."""
+        """Remember the first failed download of a mailbox; free its place in the backlog."""
+        box.backlog.release()
         if not future.cancelled() and future.exception() is not None:
             with box.lock:
                 box.failed = box.failed or future.exception()
+
+    def _halted(self) -> bool:
+        """The run stopped taking records (``collect`` ended early)."""
+        halt = getattr(self, "_halt", None)
+        return halt is not None and halt.is_set()
 
     def _save(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any], name: str, content: bytes) -> str:
         day = str(msg.get("receivedDateTime") or msg.get("sentDateTime") or "")[:10]
@@ -598,14 +742,7 @@ class Office365Connector(Connector):
         local = _UNSAFE_NAME.sub("_", box.label.split("@", 1)[0])
         return self.ctx.attach("communications", f"{local}_{day}_{key}_{safe}", content)
 
-    def _note_left_out(self, box: _Mailbox, records: list[Record]) -> None:
-        big = [r for r in records if r.dataset == "attachment" and "attachment_max_kb" in str(r.data.get("leftOut"))]
-        if big:
-            box.notes.append(f"mailbox {box.label}: {_count(len(big), 'attachment')} larger than "
-                             f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
-                             f"and size: {', '.join(sorted(str(r.data.get('name')) for r in big))})")
-
-    def _archive(self, box: _Mailbox) -> list[Record]:
+    def _archive(self, box: _Mailbox) -> None:
         """Whether the mailbox has an online archive (beta ``settings/exchange``); one cannot be searched here."""
         beta = self.graph_url.rsplit("/", 1)[0] + "/beta"
         about, _ = self._get(box, beta + self._box_path(box, "settings/exchange"))
@@ -616,50 +753,53 @@ class Office365Connector(Connector):
                              "or text; search it with Microsoft Purview eDiscovery")
         else:
             box.covered.append(f"mailbox {box.label}: no online archive (Graph beta settings/exchange)")
-        return []
 
-    def _deleted(self, box: _Mailbox) -> list[Record]:
-        """Soft-deleted mail still held in Recoverable Items > Deletions: listed and matched here."""
-        path = self._box_path(box, f"mailFolders/{DELETED_FOLDER}/messages")
+    def _deleted(self, box: _Mailbox) -> None:
+        """Soft-deleted mail still held in Recoverable Items > Deletions: listed and matched here, each message with
+        the subject on it handed on as its page is read."""
+        messages = f"mailFolders/{DELETED_FOLDER}/messages"
+        path = self._box_path(box, messages)
         params = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
                   "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
         guard, cut = PageGuard("office365", path, MAX_PAGES), list[bool]()
-        listed = []
+        listed = kept = 0
         for endpoint, msg in self._pages(box, path, params, TEXT_BODY, guard=guard, limit=RECOVERABLE_MAX_PAGES,
                                          cut=cut):
-            listed.append((endpoint, msg))
-            self._prefetch(box, msg, f"mailFolders/{DELETED_FOLDER}/messages")
+            listed += 1
+            if any(self.ctx.subject.matches(a) for a in _message_addresses(msg)):
+                kept += 1
+                self._deliver(box, endpoint, msg, messages, deleted=True)
         if cut:
             box.short.append(f"mailbox {box.label}: deleted mail still held: only the first "
-                             f"{_count(RECOVERABLE_MAX_PAGES, 'page')} ({_count(len(listed), 'message')}) were read")
-        kept = [(e, m) for e, m in listed if any(self.ctx.subject.matches(a) for a in _message_addresses(m))]
+                             f"{_count(RECOVERABLE_MAX_PAGES, 'page')} ({_count(listed, 'message')}) were read")
         box.covered.append(f"mailbox {box.label}: deleted mail still held (Recoverable Items > Deletions): "
-                           f"all {len(listed)} read ({_count(guard.pages, 'page')}), {len(kept)} with the subject")
-        out = [r for e, m in kept for r in self._message_records(box, e, m, deleted=True)]
-        self._note_left_out(box, out)
-        return out
+                           f"all {listed} read ({_count(guard.pages, 'page')}), {kept} with the subject")
 
     # ------------------------------------------------------------------ contacts and events
-    def _contacts(self, box: _Mailbox) -> list[Record]:
-        out, withheld = self._contacts_in(box, "contacts", None)
+    def _contacts(self, box: _Mailbox) -> None:
+        found, withheld = self._contacts_in(box, "contacts", None)
         box.withheld.append((withheld, f"contacts found in {box.label}",
                              "Graph's filter returned them, but none of their addresses is the subject's"))
         box.covered.append(f"mailbox {box.label}: contacts holding the address (default contacts folder): "
-                           f"all {len(out)}")
-        return out
+                           f"all {found}")
 
-    def _contacts_in(self, box: _Mailbox, tail: str, folder: str | None) -> tuple[list[Record], int]:
-        """The contacts holding the subject's address at ``tail``, and how many Graph returned for another."""
+    def _contacts_in(self, box: _Mailbox, tail: str, folder: str | None) -> tuple[int, int]:
+        """Hand on the contacts holding the subject's address at ``tail``; how many, and how many Graph returned
+        for another address."""
         escaped = self.email.replace("'", "''")
         params = {"$filter": f"emailAddresses/any(a:a/address eq '{escaped}')", "$top": str(self.settings["page_size"])}
-        listed = list(self._pages(box, self._box_path(box, tail), params))
-        out = [self.ctx.record("contact", "contact", {**_data(box, c), **({"contactFolder": folder} if folder else {})},
-                               endpoint=endpoint, vendor_id=c.get("id"))
-               for endpoint, c in listed
-               if any(self.ctx.subject.matches((e or {}).get("address")) for e in c.get("emailAddresses") or [])]
-        return out, len(listed) - len(out)
+        found = withheld = 0
+        for endpoint, c in self._pages(box, self._box_path(box, tail), params):
+            if not any(self.ctx.subject.matches((e or {}).get("address")) for e in c.get("emailAddresses") or []):
+                withheld += 1
+                continue
+            found += 1
+            self._emit([self.ctx.record("contact", "contact",
+                                        {**_data(box, c), **({"contactFolder": folder} if folder else {})},
+                                        endpoint=endpoint, vendor_id=c.get("id"))])
+        return found, withheld
 
-    def _folder_contacts(self, box: _Mailbox) -> list[Record]:
+    def _folder_contacts(self, box: _Mailbox) -> None:
         """Contacts in every contact folder below the default one, child folders included (breadth first)."""
         top = {"$top": str(self.settings["page_size"])}
 
@@ -669,7 +809,7 @@ class Office365Connector(Connector):
         # one level at a time, breadth first: the contacts of a level's folders and the listings of their child
         # folders side by side (the mailbox's gate bounds them); the next level starts from those listings
         level: list[tuple[str, list[dict[str, Any]]]] = [("", listed("contactFolders"))]   # (parent name, folders)
-        folders, out, withheld, cut = 0, [], 0, False
+        folders, found, withheld, cut = 0, 0, 0, False
         while level and not cut:
             chosen: list[tuple[str, str]] = []                   # (folder id, name), in breadth-first order
             for parent, children in level:
@@ -685,7 +825,7 @@ class Office365Connector(Connector):
             jobs = [(False, fid, name) for fid, name in chosen] + ([] if cut else [(True, fid, name)
                                                                                  for fid, name in chosen])
 
-            def run(job: tuple[bool, str, str]) -> tuple[list[Record], int] | list[dict[str, Any]]:
+            def run(job: tuple[bool, str, str]) -> tuple[int, int] | list[dict[str, Any]]:
                 below, fid, name = job
                 if below:
                     return listed(f"contactFolders/{fid}/childFolders")
@@ -694,7 +834,7 @@ class Office365Connector(Connector):
             level = []
             for (_, _, name), result in fan_out(run, jobs, workers=MAILBOX_CONCURRENCY, name="office365-folders"):
                 if isinstance(result, tuple):
-                    out += result[0]
+                    found += result[0]
                     withheld += result[1]
                 else:
                     level.append((name, result))
@@ -704,12 +844,11 @@ class Office365Connector(Connector):
         box.withheld.append((withheld, f"contacts found in contact folders of {box.label}",
                              "Graph's filter returned them, but none of their addresses is the subject's"))
         box.covered.append(f"mailbox {box.label}: contacts holding the address in the other contact folders "
-                           f"({_count(folders, 'folder')}, child folders included): all {len(out)}")
-        return out
+                           f"({_count(folders, 'folder')}, child folders included): all {found}")
 
-    def _events(self, box: _Mailbox) -> list[Record]:
+    def _events(self, box: _Mailbox) -> None:
         params = {"$select": EVENT_FIELDS, "$top": str(self.settings["page_size"])}
-        out, seen = [], 0
+        kept, seen = 0, 0
         guard = PageGuard("office365", self._box_path(box, "events"), MAX_PAGES)
         for endpoint, event in self._pages(box, self._box_path(box, "events"), params, TEXT_BODY, guard=guard):
             seen += 1
@@ -717,22 +856,22 @@ class Office365Connector(Connector):
             if not any(self.ctx.subject.matches(a) for a in people):
                 continue
             third = self._third_parties([*people, *emails_in((event.get("body") or {}).get("content") or "")])
-            out.append(self.ctx.record("communications", "event", _data(box, event), endpoint=endpoint,
-                                       vendor_id=event.get("id"), third_parties=third))
+            kept += 1
+            self._emit([self.ctx.record("communications", "event", _data(box, event), endpoint=endpoint,
+                                        vendor_id=event.get("id"), third_parties=third)])
         box.covered.append(f"mailbox {box.label}: events of the default calendar: all {seen} "
-                           f"({_count(guard.pages, 'page')}), {len(out)} with the subject")
-        return out
+                           f"({_count(guard.pages, 'page')}), {kept} with the subject")
 
     # ------------------------------------------------------------------ Microsoft 365 groups
-    def _group(self, group: _Mailbox) -> list[Record]:
-        """Posts from or to the subject in every thread of one group's conversations."""
+    def _group(self, group: _Mailbox) -> None:
+        """Posts from or to the subject in every thread of one group's conversations, handed on thread by thread."""
         gid = quote(group.ref, safe="")
         try:
             about, _ = self._get(group, f"{self.graph_url}/groups/{gid}", {"$select": "id,displayName,mail"})
             threads = list(self._pages(group, f"/groups/{gid}/threads", {"$select": THREAD_FIELDS}))
         except _MailboxSkipped:
             group.skipped = "no such group in the tenant (Request_ResourceNotFound)"
-            return []
+            return
         group.label = str(about.get("mail") or group.ref).lower() if isinstance(about, dict) else group.ref
         name = about.get("displayName") if isinstance(about, dict) else None
         if len(threads) > GROUP_THREADS_MAX:
@@ -745,9 +884,10 @@ class Office365Connector(Connector):
             tid = quote(str(thread.get("id")), safe="")
             return list(self._pages(group, f"/groups/{gid}/threads/{tid}/posts", {}))
 
-        out, seen = [], 0
+        found, seen = 0, 0
         for (_, thread), listed in fan_out(lambda et: posts(et[1]), threads, workers=MAILBOX_CONCURRENCY,
                                            name="office365-posts"):
+            out: list[Record] = []
             addressed = any(self.ctx.subject.matches(a) for a in _people(thread.get("toRecipients"))
                             + _people(thread.get("ccRecipients")))
             for endpoint, item in listed:
@@ -764,9 +904,10 @@ class Office365Connector(Connector):
                                              *_people(thread.get("ccRecipients")), *emails_in(_strip_html(body))])
                 out.append(self.ctx.record("communications", "group_post", data, endpoint=endpoint,
                                            vendor_id=item.get("id"), third_parties=third))
+            found += len(out)
+            self._emit(out)
         group.covered.append(f"group {group.label}: posts from or to the subject in all {len(threads)} threads "
-                             f"({seen} posts read): {len(out)} found")
-        return out
+                             f"({seen} posts read): {found} found")
 
     def _third_parties(self, addresses: Iterable[str | None]) -> list[str]:
         """Addresses that are neither the subject's nor the shop's: other people, to be redacted."""

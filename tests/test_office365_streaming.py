@@ -1,0 +1,105 @@
+"""Office 365 hands records on as it reads them (issue 21): no per-mailbox list, the run spools while mailboxes
+are still read, a mailbox opens with the head of its longest chain, and the download backlog stays bounded."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import connectors.office365 as office365_connector
+from aggregator import spool as spool_mod
+from tests.conftest import DEMO
+
+INFO = "/users/info@megasecurity.eu/"
+
+
+def _ok(pkg: Any) -> Any:
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "complete", outcome.error
+    return outcome
+
+
+def test_records_reach_the_spool_while_the_mailbox_is_still_read(run_export, sandbox, monkeypatch):
+    # info's calendar is held back until an Office 365 record has been spooled: the records of its messages must
+    # be handed on before the mailbox's last listing ends (the wait is a deadlock guard, not a timing)
+    spooled = threading.Event()
+    original_write = spool_mod.Spool.write
+
+    def write(self, record):
+        if record.connector == "office365":
+            spooled.set()
+        return original_write(self, record)
+
+    app = sandbox.apps["office365"]
+    original = app.handle
+    seen_before_events: list[bool] = []
+
+    def handle(request):
+        if INFO in request.path + "/" and request.path.endswith("/events"):
+            seen_before_events.append(spooled.wait(20))
+        return original(request)
+
+    monkeypatch.setattr(spool_mod.Spool, "write", write)
+    monkeypatch.setattr(app, "handle", handle)
+    pkg = run_export(DEMO, vendors=["office365"])
+    _ok(pkg)
+    assert seen_before_events and all(seen_before_events)
+    assert pkg.records("office365", "event")                    # and the calendar still came
+
+
+def test_a_mailbox_opens_with_its_search_then_the_rest_go_side_by_side(run_export, sandbox):
+    _ok(run_export(DEMO, vendors=["office365"]))
+    for mailbox in ("info", "verkoop"):
+        asked = sandbox.requests_to("office365", f"/users/{mailbox}@megasecurity.eu/")
+        # the first request is the $search's first page: the head of the mailbox's longest chain of pages
+        assert asked[0].path.endswith("/messages") and "search" in asked[0].query and "skip" not in asked[0].query
+        assert len({x.path.rsplit("/", 1)[-1] for x in asked}) > 3
+
+
+def test_the_download_backlog_is_bounded_and_every_attachment_still_comes(run_export, sandbox, monkeypatch):
+    # at most DOWNLOAD_BACKLOG downloads of a mailbox started and unfinished: with 1, one download at a time
+    app = sandbox.apps["office365"]
+    original = app.handle
+    lock = threading.Lock()
+    downloads: dict[str, int] = {}
+    peak: dict[str, int] = {}
+
+    def handle(request):
+        parts = request.path.split("/")
+        download = request.path.endswith("/$value")
+        if download:
+            with lock:
+                downloads[parts[3]] = downloads.get(parts[3], 0) + 1
+                peak[parts[3]] = max(peak.get(parts[3], 0), downloads[parts[3]])
+        try:
+            return original(request)
+        finally:
+            if download:
+                with lock:
+                    downloads[parts[3]] -= 1
+
+    monkeypatch.setattr(app, "handle", handle)
+    monkeypatch.setattr(office365_connector, "DOWNLOAD_BACKLOG", 1)
+    pkg = run_export(DEMO, vendors=["office365"])
+    _ok(pkg)
+    files = [r for r in pkg.records("office365", "attachment") if r["data"].get("file")]
+    assert len(files) == len(sandbox.requests_to("office365", "/$value")) >= 4
+    assert set(peak.values()) == {1}
+
+
+def test_a_run_that_stops_taking_records_stops_the_readers(run_export, sandbox, monkeypatch):
+    # the run fails on the first Office 365 record it is handed: the connector's readers end at their next
+    # request instead of reading every mailbox to the end
+    _ok(run_export(DEMO, vendors=["office365"]))
+    full = len(sandbox.requests_to("office365"))
+    sandbox.clear()
+
+    def write(self, record):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(spool_mod.Spool, "write", write)
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "failed" and "disk full" in outcome.error
+    assert len(sandbox.requests_to("office365")) < full
+    assert not [t for t in threading.enumerate() if t.name.startswith("office365")]
