@@ -1,0 +1,60 @@
+"""What a connector must remember about every item of a long listing waits on disk, not in memory (issue 21)."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from aggregator.paging import ParkedMap
+
+
+def test_a_parked_map_answers_like_a_dict():
+    with_map = ParkedMap()
+    with_map.update([("2024001", "C1"), ("2024002", "C2"), ("2024003", None)])
+    with_map.update([("2024002", "C1")])                   # a later value replaces an earlier one
+    assert len(with_map) == 3 and "2024003" in with_map and "2024009" not in with_map
+    assert with_map.get("2024002") == "C1" and with_map.get("2024003") is None and with_map.get("x") is None
+    assert sorted(with_map.keys_with({"C1"})) == ["2024001", "2024002"] and with_map.keys_with(set()) == []
+    with_map.close()
+
+
+def test_a_parked_map_of_a_shops_every_invoice_stays_out_of_memory():
+    n = 60_000
+    parked = ParkedMap(cache_kib=256)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for start in range(0, n, 100):                    # a sweep's pages of 100 invoice headers
+            parked.update((f"{2020000000 + i}", f"{10000 + i % 700}") for i in range(start, start + 100))
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 500_000            # a dict of them: some 8 MB
+    pages, size = (parked._db.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
+    assert pages * size > 4 * 256 * 1024                  # well beyond the cache: in SQLite's temporary file
+    assert len(parked) == n and len(parked.keys_with({"10001"})) == len(range(1, n, 700))
+    parked.close()
+
+
+def test_lightspeeds_carrier_facts_of_every_order_wait_on_disk_and_come_back_whole():
+    from connectors.lightspeed import _Carriers
+
+    carriers = _Carriers()
+    n = 20_000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n):
+            carriers.add({"id": 287000000 + i, "number": f"ORD{100000 + i}", "shipmentTitle": "DPD Classic",
+                          "shipmentData": {"method": "dpd"}, "addressShippingName": "Jan Desmet",
+                          "addressShippingStreet": "Kerkstraat", "addressShippingCity": "Gent",
+                          "phone": "+32 470 00 00 00", "email": "jan.desmet@example.be"})
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 500_000            # one entry per order in a dict: some 4 MB here
+    assert carriers.of("287000007") == {"order": "ORD100007", "carrier": "DPD Classic", "carrier_method": "dpd",
+                                        "recipient": {"name": "Jan Desmet", "street": "Kerkstraat", "city": "Gent"},
+                                        "phone": "+32 470 00 00 00", "email": "jan.desmet@example.be"}
+    assert carriers.of("1") is None
+    carriers.clear()
+    assert carriers.of("287000007") is None
