@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tracemalloc
+from typing import Any
 
 from aggregator.paging import ParkedMap
+from tests.conftest import DEMO
 
 
 def test_a_parked_map_answers_like_a_dict():
@@ -58,3 +60,26 @@ def test_lightspeeds_carrier_facts_of_every_order_wait_on_disk_and_come_back_who
     assert carriers.of("1") is None
     carriers.clear()
     assert carriers.of("287000007") is None
+
+
+def test_paypal_leaves_other_payers_transactions_out_of_a_search_page_as_it_is_parsed(run_export, monkeypatch):
+    from connectors.paypal import SEARCH_PATH, PayPalClient
+
+    pages: list[dict[str, Any]] = []
+    real = PayPalClient.get
+
+    def get(self: PayPalClient, path: str, params: Any, **kwargs: Any) -> dict[str, Any]:
+        body = real(self, path, params, **kwargs)
+        if path == SEARCH_PATH and "transaction_id" not in params:
+            pages.append(body)
+        return body
+
+    monkeypatch.setattr(PayPalClient, "get", get)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=lambda _s: None)
+    details = [d for body in pages for d in body["transaction_details"]]
+    mine = [d for d in details if str((d.get("payer_info") or {}).get("email_address", "")).lower() == DEMO]
+    others = [d for d in details if d not in mine]
+    assert len(others) > 10 * len(mine) > 0
+    assert all(set(d) == {"transaction_info"} and set(d["transaction_info"]) == {"transaction_id"} for d in others)
+    assert all({"transaction_info", "payer_info"} <= set(d) for d in mine)    # the subject's: whole
+    assert len(pkg.records("paypal", "transaction")) >= len(mine)
