@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import tracemalloc
 from typing import Any
+
+import pytest
 
 from aggregator.paging import ParkedMap
 from tests.conftest import DEMO
@@ -83,3 +86,28 @@ def test_paypal_leaves_other_payers_transactions_out_of_a_search_page_as_it_is_p
     assert all(set(d) == {"transaction_info"} and set(d["transaction_info"]) == {"transaction_id"} for d in others)
     assert all({"transaction_info", "payer_info"} <= set(d) for d in mine)    # the subject's: whole
     assert len(pkg.records("paypal", "transaction")) >= len(mine)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def test_a_large_answer_buffer_is_mapped_on_its_own_even_after_a_larger_one_was_freed():
+    """glibc would raise its mapping threshold past 1 MiB when the first 1 MiB buffer is freed, and serve the next
+    page bodies from a thread's heap, which keeps its highest level; with :func:`return_large_buffers` (set when
+    ``aggregator.http`` is imported) each one is a mapping of its own, given back when it is freed."""
+    import aggregator.http as http
+
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, "mallinfo2"):
+        pytest.skip("not glibc 2.33 or later")
+    libc.mallinfo2.restype = _MallInfo2
+    assert http.return_large_buffers()
+    first = bytearray(4 * 2**20)
+    del first
+    mapped = libc.mallinfo2().hblks
+    second = bytearray(512 * 1024)
+    assert libc.mallinfo2().hblks == mapped + 1      # mapped on its own …
+    del second
+    assert libc.mallinfo2().hblks == mapped          # … and given back
