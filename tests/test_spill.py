@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import ctypes
+import os
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -88,26 +91,39 @@ def test_paypal_leaves_other_payers_transactions_out_of_a_search_page_as_it_is_p
     assert len(pkg.records("paypal", "transaction")) >= len(mine)
 
 
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+_MAPPED = """
+import ctypes, sys
+if sys.argv[1] == "yes":
+    import aggregator.http  # noqa: F401  (sets the threshold on import)
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+if not hasattr(libc, "mallinfo2"):
+    print("skip"); sys.exit()
+libc.mallinfo2.restype = MallInfo2
+first = bytearray(4 * 2**20)
+del first
+mapped = libc.mallinfo2().hblks
+second = bytearray(512 * 1024)
+alone = libc.mallinfo2().hblks == mapped + 1
+del second
+print("mapped" if alone and libc.mallinfo2().hblks == mapped else "heap")
+"""
 
 
 def test_a_large_answer_buffer_is_mapped_on_its_own_even_after_a_larger_one_was_freed():
-    """glibc would raise its mapping threshold past 1 MiB when the first 1 MiB buffer is freed, and serve the next
-    page bodies from a thread's heap, which keeps its highest level; with :func:`return_large_buffers` (set when
-    ``aggregator.http`` is imported) each one is a mapping of its own, given back when it is freed."""
-    import aggregator.http as http
+    """glibc raises its mapping threshold past 4 MiB when a 4 MiB buffer is freed and serves the next page bodies
+    from a thread's heap, which keeps its highest level; once ``aggregator.http`` is imported
+    (:func:`aggregator.http.return_large_buffers`) each is a mapping of its own, given back when freed. In a fresh
+    process each, so no earlier test's heap decides."""
+    root = Path(__file__).resolve().parents[1]
 
-    libc = ctypes.CDLL(None)
-    if not hasattr(libc, "mallinfo2"):
+    def run(imported: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _MAPPED, imported], capture_output=True, text=True, cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)}, check=True, timeout=60)
+        return done.stdout.strip()
+
+    if run("no") == "skip":
         pytest.skip("not glibc 2.33 or later")
-    libc.mallinfo2.restype = _MallInfo2
-    assert http.return_large_buffers()
-    first = bytearray(4 * 2**20)
-    del first
-    mapped = libc.mallinfo2().hblks
-    second = bytearray(512 * 1024)
-    assert libc.mallinfo2().hblks == mapped + 1      # mapped on its own …
-    del second
-    assert libc.mallinfo2().hblks == mapped          # … and given back
+    assert run("no") == "heap" and run("yes") == "mapped"
