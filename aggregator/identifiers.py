@@ -8,6 +8,8 @@ the stream in its own thread beside its own scan.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +23,9 @@ INVOICE_NUMBER = "invoice_number"     # attrs: date
 PAYPAL_TRANSACTION_ID = "paypal_transaction_id"
 EMAIL = "email"                       # another address the subject used (e.g. PayPal payer e-mail)
 
+CACHE_KIB = 512    # the bus's database pages kept in memory; beyond it they wait in a temporary file
+BATCH = 256        # identifiers a consumer reads from the database at once
+
 
 @dataclass(frozen=True)
 class Identifier:
@@ -33,26 +38,39 @@ class Identifier:
 
 
 class IdentifierBus:
-    """Thread-safe hand-over of identifiers between the connectors of one run."""
+    """Thread-safe hand-over of identifiers between the connectors of one run.
+
+    The identifiers wait in a private temporary SQLite database, not in Python objects: a customer with tens of
+    thousands of orders offers tens of thousands of order numbers (with their dates and totals), and every one of
+    them must stay available to a consumer that starts late, to the manifest and to a resumed run. SQLite keeps at
+    most ``CACHE_KIB`` of them in memory and spills the rest to an anonymous temporary file it deletes itself
+    (when the bus is dropped, or the process ends). A repeat is found by the database's unique index, not by a set.
+    """
 
     def __init__(self, providers: Mapping[str, Iterable[str]]) -> None:
         # kind -> names of the connectors in this run that may still offer it
         self._pending: dict[str, set[str]] = {k: set(v) for k, v in providers.items()}
-        self._items: dict[str, list[Identifier]] = {}
-        self._seen: set[tuple[str, str]] = set()
+        self._counts: dict[str, int] = {}      # kind -> identifiers offered so far (their seq is 0 .. count - 1)
         self._cond = threading.Condition()
+        self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)   # "": temporary, on disk
+        for pragma in (f"cache_size = -{CACHE_KIB}", "temp_store = FILE", "journal_mode = OFF", "synchronous = OFF"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE items (kind TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL, "
+                         "source TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (kind, seq), UNIQUE (kind, value))")
 
     def offer(self, source: str, kind: str, value: object, **attrs: Any) -> None:
         """Offer ``value`` of ``kind`` from ``source`` to every consumer; blank values and repeats are dropped."""
         text = str(value).strip()
         if not text:
             return
+        extra = json.dumps(attrs, ensure_ascii=False, default=str) if attrs else "{}"
         with self._cond:
-            if (kind, text) in self._seen:
-                return
-            self._seen.add((kind, text))
-            self._items.setdefault(kind, []).append(Identifier(kind, text, source, dict(attrs)))
-            self._cond.notify_all()
+            seq = self._counts.get(kind, 0)
+            added = self._db.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
+                                     (kind, seq, text, source, extra)).rowcount
+            if added:
+                self._counts[kind] = seq + 1
+                self._cond.notify_all()
 
     def close(self, source: str, kind: str) -> None:
         """``source`` will offer no more of ``kind`` (it may still be busy with other work)."""
@@ -72,22 +90,31 @@ class IdentifierBus:
         index = 0
         while True:
             with self._cond:
-                items = self._items.get(kind, [])
-                while index >= len(items) and self._pending.get(kind):
+                while index >= self._counts.get(kind, 0) and self._pending.get(kind):
                     self._cond.wait()
-                    items = self._items.get(kind, [])
-                if index >= len(items):
+                if index >= self._counts.get(kind, 0):
                     return
-                item = items[index]
-            index += 1
-            yield item
+                rows = self._db.execute("SELECT kind, value, source, attrs FROM items WHERE kind = ? AND seq >= ? "
+                                        "ORDER BY seq LIMIT ?", (kind, index, BATCH)).fetchall()
+            index += len(rows)
+            for row in rows:
+                yield _identifier(row)
 
     def items(self) -> list[Identifier]:
         """Everything offered so far, with source and attributes (to hand to a later run)."""
         with self._cond:
-            return [i for v in self._items.values() for i in v]
+            rows = self._db.execute("SELECT kind, value, source, attrs FROM items ORDER BY kind, seq").fetchall()
+        return [_identifier(row) for row in rows]
 
     def snapshot(self) -> dict[str, list[str]]:
         """Everything offered so far, by kind (for the manifest)."""
+        found: dict[str, list[str]] = {}
         with self._cond:
-            return {k: [i.value for i in v] for k, v in sorted(self._items.items())}
+            for kind, value in self._db.execute("SELECT kind, value FROM items ORDER BY kind, seq"):
+                found.setdefault(kind, []).append(value)
+        return found
+
+
+def _identifier(row: tuple[str, str, str, str]) -> Identifier:
+    kind, value, source, attrs = row
+    return Identifier(kind, value, source, json.loads(attrs))

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -225,6 +226,58 @@ class Parked:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ParkedMap:
+    """A mapping of text keys to text values (or None) kept out of memory: in a private temporary SQLite database
+    that holds at most ``cache_kib`` of it in memory and the rest in an anonymous temporary file SQLite deletes
+    itself (on :meth:`close`, or when the map is dropped). For what a connector must remember about every item of a
+    vendor's unfiltered listing (which customer each of the shop's invoices belongs to), not only the subject's."""
+
+    def __init__(self, cache_kib: int = 512) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)   # "": temporary, on disk
+        for pragma in (f"cache_size = -{int(cache_kib)}", "temp_store = FILE", "journal_mode = OFF",
+                       "synchronous = OFF"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("CREATE TABLE map (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+        self._db.execute("CREATE INDEX by_value ON map (value)")
+
+    def update(self, pairs: Iterable[tuple[str, str | None]]) -> None:
+        """Set every ``(key, value)`` (a later value replaces an earlier one, as with a dict)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO map VALUES (?, ?)", pairs)
+            self._db.execute("COMMIT")
+
+    def get(self, key: str) -> str | None:
+        """The value of ``key`` (None when it has none or is absent)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM map WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM map WHERE key = ?", (key,)).fetchone() is not None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM map").fetchone()[0])
+
+    def keys_with(self, values: Collection[str]) -> list[str]:
+        """The keys whose value is one of ``values``."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return []
+        with self._lock:
+            rows = self._db.execute(f"SELECT key FROM map WHERE value IN ({', '.join('?' * len(wanted))})",
+                                    wanted).fetchall()
+        return [key for (key,) in rows]
+
+    def close(self) -> None:
+        """Drop the database and its file."""
+        with self._lock:
+            self._db.close()
 
 
 # --------------------------------------------------------------------------- bounded fan-out

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSession
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
-from aggregator.paging import PageGuard, PageNumberPaginator, Parked, fan_out, items_at, pages
+from aggregator.paging import PageGuard, PageNumberPaginator, Parked, ParkedMap, fan_out, items_at, pages
 from aggregator.settings import Setting
 from connectors.lightspeed_datasets import CUSTOMER, CUSTOMER_ACCOUNT, DATASETS, ORDER_PAYMENT
 
@@ -402,11 +402,13 @@ class Lightspeed(Connector):
                           vendor_id=item.get("id"))
         yield from self._order_history(orders, cid)
 
-        shipments: list[dict[str, Any]] = []     # only their ids and numbers, for the metafields
-        yield from self._shipments(cid, carriers, shipments)
-
         if self.settings["metafields"]:
-            yield from self._metafields(shipments, "shipments", "shipmentMetafields", "shipment", "shipments", cid)
+            with Parked() as shipments:     # only their ids and numbers, for the metafields (on disk)
+                yield from self._shipments(cid, carriers, shipments)
+                yield from self._metafields(shipments, "shipments", "shipmentMetafields", "shipment", "shipments",
+                                            cid)
+        else:
+            yield from self._shipments(cid, carriers, None)
 
         invoices_ep = self._endpoint("invoices", {"customer": cid})
         for inv, items in self._each(invoices, "invoices/{id}/items", "invoiceItems",
@@ -435,14 +437,14 @@ class Lightspeed(Connector):
                                       f"support ticket messages for customer {cid}", "support tickets"):
             yield rec("communications", "support_ticket", {**t, "messages": messages}, endpoint=tk, vendor_id=t["id"])
 
-    def _shipments(self, cid: str, carriers: _Carriers, kept: list[dict[str, Any]]) -> Iterator[Record]:
+    def _shipments(self, cid: str, carriers: _Carriers, kept: Parked | None) -> Iterator[Record]:
         """The customer's shipments as they are listed, each with what its order passed to the carrier; with
         ``metafields``, their ids and numbers are kept in ``kept``."""
         rec = self.ctx.record
         shipments_ep = self._endpoint("shipments", {"customer": cid})
         for sh in self._items("shipments", "shipments", "shipments", customer=cid):
             yield rec("shipments", "shipment", sh, endpoint=shipments_ep, vendor_id=sh.get("number"))
-            if self.settings["metafields"]:
+            if kept is not None:
                 kept.append({"id": sh.get("id"), "number": sh.get("number")})
             order = carriers.of(_rid(sh.get("order")) or "")
             if order is not None:
@@ -500,15 +502,18 @@ class Lightspeed(Connector):
                 yield o, events, self._endpoint("orders/events", {"order": o["id"]})
             return
         # The shop's events stream past; only the customer's orders' are kept, each as it comes.
-        numbers = {str(o["id"]): o.get("number") for o in orders}
+        numbers = ParkedMap()       # order id -> its number (JSON): one per order of the customer, so on disk
+        numbers.update((str(o["id"]), json.dumps(o.get("number"))) for o in orders)
         ep = self._endpoint("orders/events", {"created_at_min": since})
         shop = mine = 0
-        for ev in self._items("orders/events", "ordersEvents", created_at_min=since):
-            shop += 1
-            oid = _rid(ev.get("order") if isinstance(ev, dict) else None) or ""
-            if oid in numbers:
-                mine += 1
-                yield {"id": oid, "number": numbers[oid]}, [ev], ep
+        with closing(numbers):
+            for ev in self._items("orders/events", "ordersEvents", created_at_min=since):
+                shop += 1
+                oid = _rid(ev.get("order") if isinstance(ev, dict) else None) or ""
+                number = numbers.get(oid)
+                if number is not None:
+                    mine += 1
+                    yield {"id": oid, "number": json.loads(number)}, [ev], ep
         self.ctx.covered(f"{what}: all {mine}, from all {len(orders)} orders, matched by order among all {shop} "
                          f"events of the shop since {since}")
 
@@ -537,11 +542,13 @@ class Lightspeed(Connector):
 
 class _Carriers:
     """What each order passed to its carrier (name, method, recipient, phone, e-mail), by order id, for the
-    shipments' disclosure records; repeated facts (one address, one carrier) are kept once."""
+    shipments' disclosure records; repeated facts (one address, one carrier) are kept once, in memory, and which
+    order had which (one entry per order of the customer) on disk."""
 
     def __init__(self) -> None:
-        self._by_id: dict[str, tuple[Any, dict[str, Any]]] = {}
-        self._shared: dict[str, dict[str, Any]] = {}
+        self._by_id = ParkedMap()                      # order id -> JSON [order number, index in _facts]
+        self._facts: list[dict[str, Any]] = []
+        self._shared: dict[str, int] = {}              # the facts' JSON -> their index in _facts
 
     def add(self, order: dict[str, Any]) -> None:
         """Remember what ``order`` tells its carrier."""
@@ -552,19 +559,26 @@ class _Carriers:
                  "phone": order.get("phone") or order.get("mobile") or None,
                  "email": order.get("email")}
         key = json.dumps(facts, sort_keys=True, default=str)
-        self._by_id[str(order["id"])] = (order.get("number"), self._shared.setdefault(key, facts))
+        index = self._shared.setdefault(key, len(self._facts))
+        if index == len(self._facts):
+            self._facts.append(facts)
+        self._by_id.update([(str(order["id"]), json.dumps([order.get("number"), index], default=str))])
 
     def of(self, order_id: str) -> dict[str, Any] | None:
         """The carrier facts of order ``order_id`` (with its number under ``order``), or None."""
         found = self._by_id.get(order_id)
         if found is None:
             return None
-        recipient = found[1]["recipient"]
-        return {"order": found[0], **found[1], "recipient": dict(recipient) if recipient else recipient}
+        number, index = json.loads(found)
+        facts = self._facts[index]
+        recipient = facts["recipient"]
+        return {"order": number, **facts, "recipient": dict(recipient) if recipient else recipient}
 
     def clear(self) -> None:
         """Forget them all."""
-        self._by_id.clear()
+        self._by_id.close()
+        self._by_id = ParkedMap()
+        self._facts.clear()
         self._shared.clear()
 
 

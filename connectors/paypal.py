@@ -60,7 +60,7 @@ from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
 from aggregator.model import iso
-from aggregator.paging import PageGuard, PageNumberPaginator, Paginator, fan_out, items_at, pages
+from aggregator.paging import PageGuard, PageNumberPaginator, Paginator, Parked, fan_out, items_at, pages
 from aggregator.settings import Setting
 from connectors.paypal_datasets import DATASETS
 
@@ -198,8 +198,17 @@ class _GuardedApi(paypalrestsdk.Api):
         self._base_path = urlsplit(endpoint).path.rstrip("/")
         self._token_lock = threading.RLock()
         self._auth_failure: str | None = None
+        self._local = threading.local()      # .hook: this thread's json object_hook for its next 2xx answer
         self.token_requests = 0
         self.refreshes = 0
+
+    def handle_response(self, response: requests.Response, content: str) -> Any:
+        """The SDK's own, but a 2xx body is parsed with this thread's ``object_hook`` when one is set (see
+        :meth:`PayPalClient.get`)."""
+        hook = getattr(self._local, "hook", None)
+        if hook is not None and 200 <= response.status_code <= 299 and content:
+            return json.loads(content, object_hook=hook)
+        return super().handle_response(response, content)
 
     # Replaces requests.request(...) without timeout or verify, and the SDK's header logging.
     def http_call(self, url: str, method: str, **kwargs: Any) -> Any:
@@ -308,10 +317,17 @@ class PayPalClient:
         """How many token requests the SDK has made so far."""
         return self.api.token_requests
 
-    def get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """GET ``path`` with ``params`` through the SDK; PayPal's errors become PayPalError with a one-line reason."""
+    def get(self, path: str, params: Mapping[str, Any], *,
+            hook: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+        """GET ``path`` with ``params`` through the SDK; PayPal's errors become PayPalError with a one-line reason.
+        ``hook``: each JSON object of the answer passes it as it is parsed (innermost first), so what it leaves
+        out of a large page never exists in memory all at once."""
         action = f"{path}?{urlencode(params)}" if params else path
-        result = self.api.get(action)
+        self.api._local.hook = hook
+        try:
+            result = self.api.get(action)
+        finally:
+            self.api._local.hook = None
         if isinstance(result, dict) and set(result) == {"error"}:   # the SDK's swallowed-400 shape
             content = json.dumps(result)
             raise PayPalError(one_line(f"{NAME}: 400 {describe(content)} (GET {path})"), status=400,
@@ -338,12 +354,14 @@ class Found:
     pages: int = 0
     seen: int = 0
     refreshed: str | None = None
+    kept: int = 0            # how many were kept (``details`` may have been handed on and emptied since)
 
     def add(self, other: Found) -> Found:
         """This and ``other`` together (the older refresh time wins: every search is at least that fresh)."""
         self.details += other.details
         self.pages += other.pages
         self.seen += other.seen
+        self.kept += other.kept
         self.refreshed = min(filter(None, (self.refreshed, other.refreshed)), default=None)
         return self
 
@@ -468,11 +486,21 @@ class PayPalConnector(Connector):
         guard = PageGuard(NAME, where, MAX_PAGES)
         found = Found()
 
+        def slim(obj: dict[str, Any]) -> Any:
+            """A transaction ``keep`` does not accept, as it is parsed: only its id stays (what the page guard and
+            the count need), not the rest of someone else's payment (a page of 500: some 3.6 MB less)."""
+            tid = _tid(obj)
+            try:
+                mine = tid is None or keep(obj)
+            except (AttributeError, TypeError):        # an odd shape: left whole, for the page to judge
+                mine = True
+            return obj if mine else {"transaction_info": {"transaction_id": tid}}
+
         def page(number: int) -> _Page:
             query = {**params, "page": number}
             endpoint = f"GET {SEARCH_PATH}?{urlencode(query)}"
             try:
-                body = self.client.get(SEARCH_PATH, query)
+                body = self.client.get(SEARCH_PATH, query, hook=slim)
             except PayPalError as exc:
                 if exc.error_name == TOO_LARGE:
                     raise _TooLarge(str(exc), status=exc.status) from None
@@ -491,6 +519,7 @@ class PayPalConnector(Connector):
             found.pages += 1
             found.seen += got.seen
             found.details += got.kept
+            found.kept += len(got.kept)
             found.refreshed = got.refreshed or found.refreshed
 
         first = page(1)
@@ -706,7 +735,7 @@ class PayPalConnector(Connector):
                 continue
             self._emitted.add(tid)
             transaction = {k: v for k, v in detail.items() if k not in _EXCLUDED_FROM_TRANSACTION and v}
-            self._held.append((tid, transaction, endpoint))   # written with its links, after the lookups
+            self._held.append([tid, transaction, endpoint])   # written with its links, after the lookups (on disk)
             info = detail.get("transaction_info") or {}
             if self._paid_by_subject(detail) and str(info.get("transaction_event_code", "")).startswith(
                     PAYMENT_EVENTS):
@@ -715,6 +744,7 @@ class PayPalConnector(Connector):
                 ref = str(info.get("paypal_reference_id") or "").strip().upper()
                 if info.get("paypal_reference_id_type") == "ODR" and ref.isalnum() and len(ref) <= 24:   # the spec
                     self._odr[tid] = ref
+                    self._invoice_of[tid] = str(info.get("invoice_id") or "")
                     if ref not in self._order_fetches:
                         self._early(self._orders_started, ref, self._order_body)
             payer = detail.get("payer_info") or {}
@@ -732,10 +762,11 @@ class PayPalConnector(Connector):
 
     def _release(self) -> Iterator[Record]:
         """The held transaction records, each with the webshop order (and PayPal order) that names it."""
-        held, self._held = self._held, []
-        for tid, transaction, endpoint in held:
-            yield self.ctx.record("payments", "transaction", {**transaction, **self._links.get(tid, {})},
-                                  endpoint=endpoint, vendor_id=tid)
+        held, self._held = self._held, Parked()
+        with held:
+            for tid, transaction, endpoint in held:
+                yield self.ctx.record("payments", "transaction", {**transaction, **self._links.get(tid, {})},
+                                      endpoint=endpoint, vendor_id=tid)
 
     def _orders(self, orders: Iterable[tuple[dict[str, Any], str]]) -> Iterator[Record]:
         """The subject's own Orders v2 orders, each once."""
@@ -759,8 +790,7 @@ class PayPalConnector(Connector):
             return Looked()
         looked = Looked()
         for tid in tids:
-            invoice = next((str((t.get("transaction_info") or {}).get("invoice_id") or "")
-                            for i, t, _ in self._held if i == tid), "")
+            invoice = self._invoice_of.get(tid, "")
             ident = Identifier(PAYPAL_TRANSACTION_ID, oid, f"PayPal transaction {tid}",
                                {"order_number": invoice} if invoice else {})
             with self._lock:
@@ -966,7 +996,8 @@ class PayPalConnector(Connector):
         self._withheld: set[str] = set()
         self._emitted: set[str] = set()             # transaction ids
         self._kept: set[tuple[str, str]] = set()      # (dataset, JSON) of payer and address records
-        self._held: list[tuple[str, dict[str, Any], str]] = []   # transaction records waiting for their links
+        self._held = Parked()     # [id, transaction, endpoint]: the records waiting for their links, on disk
+        self._invoice_of: dict[str, str] = {}       # payment naming an Orders v2 order -> its invoice id
         self._links: dict[str, dict[str, str]] = {}  # transaction id -> webshop_order, paypal_order_id
         self._emitted_orders: set[str] = set()
         self._orders_asked: set[str] = set()         # Orders v2 ids already looked up
@@ -990,8 +1021,9 @@ class PayPalConnector(Connector):
             for _, found in fan_out(self._stopping(lambda job: self._scan(*job)),
                                     [(w, i == len(windows) - 1) for i, w in enumerate(windows)],
                                     workers=workers, name="paypal-scan", ordered=False):
-                scan.add(found)
                 yield from self._records(found.details)
+                found.details = []          # handed on (the transactions wait on disk): only the counts stay
+                scan.add(found)
             self._scanned = frozenset(self._emitted)
             # Then the ids other connectors named (offered meanwhile, or as they still arrive), several at once.
             for _, looked in fan_out(self._stopping(self._lookup), self.ctx.identifiers(PAYPAL_TRANSACTION_ID),
@@ -1013,7 +1045,7 @@ class PayPalConnector(Connector):
         yield from self._release()
         self.ctx.covered(f"payments to the shop's PayPal account from {iso(start)} to {iso(self._scanned_to)}, "
                          f"matched on the payer's e-mail address: {scan.seen} transactions in {len(windows)} "
-                         f"windows of at most 31 days ({scan.pages} pages), {len(scan.details)} paid by the subject")
+                         f"windows of at most 31 days ({scan.pages} pages), {scan.kept} paid by the subject")
         if scan.refreshed:
             self.ctx.note(f"PayPal's search data was last refreshed at {scan.refreshed}; new transactions "
                           "can take up to 3 hours to appear, and only the last 3 years can be searched.")

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import sys
 import threading
 import time
 from collections import deque
@@ -55,7 +54,7 @@ from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.invoice_index import Entry
-from aggregator.paging import OffsetPaginator, PageGuard, fan_out, pages
+from aggregator.paging import OffsetPaginator, PageGuard, Parked, ParkedMap, fan_out, pages
 from aggregator.settings import Setting
 from connectors.silvasoft_datasets import DATASETS
 
@@ -225,8 +224,9 @@ class _Found:
     own: dict[str, dict[str, Any]]             # RelationGUID -> the subject's own relations (by their e-mail)
     contact_of: dict[str, dict[str, Any]]      # RelationGUID -> relations the subject is only a contact of
     shown: set[str] = field(default_factory=set)                     # relations whose records were yielded
-    invoices_seen: dict[str, str | None] = field(default_factory=dict)  # swept invoice -> customer number
-    orders: list[dict[str, Any]] = field(default_factory=list)       # the last complete order sweep
+    # swept invoice -> customer number: every invoice of the window, the shop's too, so on disk, not in memory
+    invoices_seen: ParkedMap = field(default_factory=ParkedMap)
+    orders: Parked = field(default_factory=Parked)      # the subject's orders of the last complete order sweep
     orders_window: date | None = None
     addresses: set[tuple[str, ...]] = field(default_factory=set)        # addresses already exported
     todo: list[str] = field(default_factory=lambda: ["invoices", "sales orders"])
@@ -380,16 +380,21 @@ class SilvasoftConnector(Connector):
         """Relations first (a rate limit that outlasts the budget here fails the run), then the documents."""
         ctx = self.ctx
         found = self._find_relations()
-        yield from self._relation_records(found)
         try:
-            yield from self._documents(found)
-        except RateLimited as exc:
-            detail = str(exc).removeprefix(f"{self.name}: ")
-            ctx.cut_short(f"{' and '.join(found.todo)} not searched to the end (Silvasoft's rate limit): {detail}")
-        if found.numbers:
-            for order in found.orders:       # what the last complete order sweep found
-                if _number(order.get("CustomerNumber")) in found.numbers:
-                    yield from self._order_records(order, found)
+            yield from self._relation_records(found)
+            try:
+                yield from self._documents(found)
+            except RateLimited as exc:
+                detail = str(exc).removeprefix(f"{self.name}: ")
+                ctx.cut_short(f"{' and '.join(found.todo)} not searched to the end (Silvasoft's rate limit): "
+                              f"{detail}")
+            if found.numbers:
+                for order in found.orders:       # what the last complete order sweep found
+                    if _number(order.get("CustomerNumber")) in found.numbers:
+                        yield from self._order_records(order, found)
+        finally:
+            found.invoices_seen.close()
+            found.orders.close()
         ctx.withheld(len(found.contact_of), "business relation(s) the requester is only a contact person of "
                      "(their name, address, other contacts, invoices and orders)", "the relation's own e-mail "
                      "address is another, so its invoices and orders are the relation's, not the contact person's; "
@@ -427,7 +432,7 @@ class SilvasoftConnector(Connector):
         # Invoices: the subject's swept ones, then the numbers other connectors know that the sweep did not see.
         numbers = found.numbers
         seen = found.invoices_seen
-        wanted = sorted((n for n, customer in seen.items() if customer in numbers), key=int, reverse=True)
+        wanted = sorted(seen.keys_with(numbers), key=int, reverse=True)
         foreign: set[str] = set()
         not_numeric = 0
         queued = set(wanted)
@@ -442,7 +447,7 @@ class SilvasoftConnector(Connector):
                 queued.add(number)
                 if not number.isdigit():
                     not_numeric += 1
-                elif number in seen and seen[number] not in numbers:
+                elif number in seen and seen.get(number) not in numbers:
                     foreign.add(number)
                 else:
                     yield number, False
@@ -621,7 +626,7 @@ class SilvasoftConnector(Connector):
         """Note number -> customer number of every invoice in the window (a run without the index); returns how
         far back it got and whether it ran to its end."""
         def take(page: list[dict[str, Any]]) -> None:
-            found.invoices_seen.update((e.number, _shared(e.customer)) for e in _entries(page))
+            found.invoices_seen.update((e.number, e.customer) for e in _entries(page))
 
         return self._sweep("listsalesinvoices/", INVOICE_PAGE, start, till, "invoices",
                            " that no other system knows by number", take=take)
@@ -631,7 +636,7 @@ class SilvasoftConnector(Connector):
         run) from the invoice index; ``swept_from`` is how far back earlier calls reached (date.min: all)."""
         if self.index is not None:
             self._sync_index(start)
-            found.invoices_seen.update(self.index.customers())
+            found.invoices_seen.update(self.index.customers().items())
             return swept_from
         if swept_from is None:
             reached, done = self._sweep_invoices(start, None, found)
@@ -719,12 +724,19 @@ class SilvasoftConnector(Connector):
         """Silvasoft sales orders in the window (no customer filter exists): only the subject's relations' are kept
         (the last sweep, made once every relation is known, is the one exported)."""
         numbers = found.numbers
-        orders: list[dict[str, Any]] = []
+        orders = Parked()
 
         def take(page: list[dict[str, Any]]) -> None:
-            orders.extend(o for o in page if _number(o.get("CustomerNumber")) in numbers)
+            for order in page:
+                if _number(order.get("CustomerNumber")) in numbers:
+                    orders.append(order)
 
-        self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders", take=take)
+        try:
+            self._sweep("listorders/", ORDER_PAGE, start, None, "sales orders", take=take)
+        except BaseException:
+            orders.close()
+            raise
+        found.orders.close()
         found.orders = orders
         found.orders_window = start
 
@@ -823,11 +835,6 @@ def _entries(invoices: Iterable[Mapping[str, Any]]) -> list[Entry]:
     """What the invoice index keeps of invoice headers: number, customer number, date (nothing else)."""
     return [Entry(n, _number(i.get("CustomerNumber")), _parse_date(i.get("InvoiceDate")))
             for i in invoices if (n := _number(i.get("InvoiceNumber")))]
-
-
-def _shared(customer: str | None) -> str | None:
-    """One string object per customer number, however many invoices name it (a sweep notes every invoice)."""
-    return None if customer is None else sys.intern(customer)
 
 
 def _is_rate_limit(response: requests.Response) -> bool:

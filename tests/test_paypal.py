@@ -723,10 +723,10 @@ def _repeating(monkeypatch: pytest.MonkeyPatch, lookups: bool) -> None:
     """PayPalClient.get answering every page 2 with page 1 again (only lookups by id, with ``lookups``)."""
     original = PayPalClient.get
 
-    def get(self: PayPalClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    def get(self: PayPalClient, path: str, params: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if lookups != ("transaction_id" in params):
-            return original(self, path, params)
-        reply = original(self, path, {**params, "page": 1})
+            return original(self, path, params, **kwargs)
+        reply = original(self, path, {**params, "page": 1}, **kwargs)
         return {**reply, "total_pages": max(2, reply["total_pages"])} if lookups else reply
 
     monkeypatch.setattr(PayPalClient, "get", get)

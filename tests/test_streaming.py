@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from aggregator.model import Record
-from aggregator.paging import Parked
+from aggregator.paging import Parked, ParkedMap
 from connectors.lightspeed import Lightspeed
 from tests.conftest import DEMO
 
@@ -97,7 +97,9 @@ def test_silvasoft_keeps_only_the_subjects_sales_orders_of_a_sweep_and_only_numb
 
     def sweep_orders(self: Any, start: Any, found: Any) -> None:
         real_orders(self, start, found)
-        kept["orders"], kept["numbers"], kept["seen"] = list(found.orders), found.numbers, found.invoices_seen
+        seen = found.invoices_seen
+        kept["orders"], kept["numbers"] = list(found.orders), found.numbers
+        kept["seen"] = (type(seen), len(seen), seen.keys_with(found.numbers))
 
     def sweep(self: Any, *args: Any, take: Callable[[list[dict[str, Any]]], None], **kwargs: Any) -> Any:
         def spy(page: list[dict[str, Any]]) -> None:
@@ -111,5 +113,7 @@ def test_silvasoft_keeps_only_the_subjects_sales_orders_of_a_sweep_and_only_numb
     swept_orders = [o for page in pages for o in page if "OrderNumber" in o]
     assert len(swept_orders) > len(kept["orders"]) > 0           # other customers' orders were swept past …
     assert all(str(o["CustomerNumber"]) in kept["numbers"] for o in kept["orders"])   # … and not kept
-    assert all(isinstance(v, str | None) for v in kept["seen"].values())  # of the invoices: number -> customer only
+    kind, noted, mine = kept["seen"]                 # of the invoices: number -> customer only, and on disk
+    swept_invoices = {str(i["InvoiceNumber"]) for page in pages for i in page if "InvoiceNumber" in i}
+    assert kind is ParkedMap and noted == len(swept_invoices) > len(mine) > 0 and set(mine) <= swept_invoices
     assert len(pkg.records("silvasoft", "sales_order")) == len(kept["orders"])

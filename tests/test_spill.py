@@ -1,0 +1,129 @@
+"""What a connector must remember about every item of a long listing waits on disk, not in memory (issue 21)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aggregator.paging import ParkedMap
+from tests.conftest import DEMO
+
+
+def test_a_parked_map_answers_like_a_dict():
+    with_map = ParkedMap()
+    with_map.update([("2024001", "C1"), ("2024002", "C2"), ("2024003", None)])
+    with_map.update([("2024002", "C1")])                   # a later value replaces an earlier one
+    assert len(with_map) == 3 and "2024003" in with_map and "2024009" not in with_map
+    assert with_map.get("2024002") == "C1" and with_map.get("2024003") is None and with_map.get("x") is None
+    assert sorted(with_map.keys_with({"C1"})) == ["2024001", "2024002"] and with_map.keys_with(set()) == []
+    with_map.close()
+
+
+def test_a_parked_map_of_a_shops_every_invoice_stays_out_of_memory():
+    n = 60_000
+    parked = ParkedMap(cache_kib=256)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for start in range(0, n, 100):                    # a sweep's pages of 100 invoice headers
+            parked.update((f"{2020000000 + i}", f"{10000 + i % 700}") for i in range(start, start + 100))
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 500_000            # a dict of them: some 8 MB
+    pages, size = (parked._db.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
+    assert pages * size > 4 * 256 * 1024                  # well beyond the cache: in SQLite's temporary file
+    assert len(parked) == n and len(parked.keys_with({"10001"})) == len(range(1, n, 700))
+    parked.close()
+
+
+def test_lightspeeds_carrier_facts_of_every_order_wait_on_disk_and_come_back_whole():
+    from connectors.lightspeed import _Carriers
+
+    carriers = _Carriers()
+    n = 20_000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n):
+            carriers.add({"id": 287000000 + i, "number": f"ORD{100000 + i}", "shipmentTitle": "DPD Classic",
+                          "shipmentData": {"method": "dpd"}, "addressShippingName": "Jan Desmet",
+                          "addressShippingStreet": "Kerkstraat", "addressShippingCity": "Gent",
+                          "phone": "+32 470 00 00 00", "email": "jan.desmet@example.be"})
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 500_000            # one entry per order in a dict: some 4 MB here
+    assert carriers.of("287000007") == {"order": "ORD100007", "carrier": "DPD Classic", "carrier_method": "dpd",
+                                        "recipient": {"name": "Jan Desmet", "street": "Kerkstraat", "city": "Gent"},
+                                        "phone": "+32 470 00 00 00", "email": "jan.desmet@example.be"}
+    assert carriers.of("1") is None
+    carriers.clear()
+    assert carriers.of("287000007") is None
+
+
+def test_paypal_leaves_other_payers_transactions_out_of_a_search_page_as_it_is_parsed(run_export, monkeypatch):
+    from connectors.paypal import SEARCH_PATH, PayPalClient
+
+    pages: list[dict[str, Any]] = []
+    real = PayPalClient.get
+
+    def get(self: PayPalClient, path: str, params: Any, **kwargs: Any) -> dict[str, Any]:
+        body = real(self, path, params, **kwargs)
+        if path == SEARCH_PATH and "transaction_id" not in params:
+            pages.append(body)
+        return body
+
+    monkeypatch.setattr(PayPalClient, "get", get)
+    pkg = run_export(DEMO, vendors=["paypal"], sleep=lambda _s: None)
+    details = [d for body in pages for d in body["transaction_details"]]
+    mine = [d for d in details if str((d.get("payer_info") or {}).get("email_address", "")).lower() == DEMO]
+    others = [d for d in details if d not in mine]
+    assert len(others) > 10 * len(mine) > 0
+    assert all(set(d) == {"transaction_info"} and set(d["transaction_info"]) == {"transaction_id"} for d in others)
+    assert all({"transaction_info", "payer_info"} <= set(d) for d in mine)    # the subject's: whole
+    assert len(pkg.records("paypal", "transaction")) >= len(mine)
+
+
+_MAPPED = """
+import ctypes, sys
+if sys.argv[1] == "yes":
+    import aggregator.http  # noqa: F401  (sets the threshold on import)
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+if not hasattr(libc, "mallinfo2"):
+    print("skip"); sys.exit()
+libc.mallinfo2.restype = MallInfo2
+first = bytearray(4 * 2**20)
+del first
+mapped = libc.mallinfo2().hblks
+second = bytearray(512 * 1024)
+alone = libc.mallinfo2().hblks == mapped + 1
+del second
+print("mapped" if alone and libc.mallinfo2().hblks == mapped else "heap")
+"""
+
+
+def test_a_large_answer_buffer_is_mapped_on_its_own_even_after_a_larger_one_was_freed():
+    """glibc raises its mapping threshold past 4 MiB when a 4 MiB buffer is freed and serves the next page bodies
+    from a thread's heap, which keeps its highest level; once ``aggregator.http`` is imported
+    (:func:`aggregator.http.return_large_buffers`) each is a mapping of its own, given back when freed. In a fresh
+    process each, so no earlier test's heap decides."""
+    root = Path(__file__).resolve().parents[1]
+
+    def run(imported: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _MAPPED, imported], capture_output=True, text=True, cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)}, check=True, timeout=60)
+        return done.stdout.strip()
+
+    if run("no") == "skip":
+        pytest.skip("not glibc 2.33 or later")
+    assert run("no") == "heap" and run("yes") == "mapped"
