@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import email.utils
+import functools
 import json
 import logging
 import random
@@ -50,6 +51,7 @@ MMAP_THRESHOLD = 128 * 1024        # bytes: every allocation this large is mappe
 _M_MMAP_THRESHOLD = -3             # glibc's mallopt parameter number (malloc.h)
 
 
+@functools.cache
 def return_large_buffers() -> bool:
     """Make glibc serve every allocation of ``MMAP_THRESHOLD`` bytes or more by a mapping of its own, returned to
     the system when freed; False where that cannot be set (another C library).
@@ -58,7 +60,9 @@ def return_large_buffers() -> bool:
     page bodies (a PayPal page of 500 transactions is 1 MB of bytes and 1 MB of text) every later one comes from a
     thread's heap, and each of the connectors' threads keeps its heap's highest level: the export's resident memory
     grew with the pages' size and the number of threads, not with what it held (PayPal alone at scale 10: 92 MiB,
-    71 MiB with the threshold fixed, 65 MiB at scale 1). A fixed threshold also ends that dynamic adjustment."""
+    71 MiB with the threshold fixed, 65 MiB at scale 1). A fixed threshold also ends that dynamic adjustment.
+    Process-wide, so it is set when a run starts (:func:`aggregator.runner.run`), not when this module is imported
+    by a program that may never export (the portal's web process)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
@@ -66,8 +70,6 @@ def return_large_buffers() -> bool:
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
-
-return_large_buffers()       # once per process, before any connector reads an answer
 
 
 # --------------------------------------------------------------------------- redaction

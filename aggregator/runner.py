@@ -19,7 +19,7 @@ from aggregator.config import Config
 from aggregator.connector import Connector, ConnectorContext
 from aggregator.datasets import undeclared
 from aggregator.errors import ConfigError, ConnectorError, DsarError
-from aggregator.http import Redactor, Sleep
+from aggregator.http import Redactor, Sleep, return_large_buffers
 from aggregator.identifiers import Identifier, IdentifierBus
 from aggregator.interrupts import results
 from aggregator.model import Outcome, Record, Status, overall_status, utcnow
@@ -81,6 +81,7 @@ def run(
     register: Path | None = None,
 ) -> tuple[dict[str, Outcome], IdentifierBus]:
     """Run the selected connectors at once; ``register`` (the register's file) gives them their invoice index."""
+    return_large_buffers()              # answers' bodies, once dropped, go back to the system (once per process)
     redactor = redactor or secrets_of(config, registry)
     typed = check(config, registry, only)
     outcomes, running = _plan(config, registry, only)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,8 @@ def test_paypal_leaves_other_payers_transactions_out_of_a_search_page_as_it_is_p
 _MAPPED = """
 import ctypes, sys
 if sys.argv[1] == "yes":
-    import aggregator.http  # noqa: F401  (sets the threshold on import)
+    from aggregator.http import return_large_buffers
+    return_large_buffers()
 class MallInfo2(ctypes.Structure):
     _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
                                                 "fsmblks", "uordblks", "fordblks", "keepcost")]
@@ -114,9 +116,9 @@ print("mapped" if alone and libc.mallinfo2().hblks == mapped else "heap")
 
 def test_a_large_answer_buffer_is_mapped_on_its_own_even_after_a_larger_one_was_freed():
     """glibc raises its mapping threshold past 4 MiB when a 4 MiB buffer is freed and serves the next page bodies
-    from a thread's heap, which keeps its highest level; once ``aggregator.http`` is imported
-    (:func:`aggregator.http.return_large_buffers`) each is a mapping of its own, given back when freed. In a fresh
-    process each, so no earlier test's heap decides."""
+    from a thread's heap, which keeps its highest level; once the threshold is set
+    (:func:`aggregator.http.return_large_buffers`, as every run sets it) each is a mapping of its own, given back
+    when freed. In a fresh process each, so no earlier test's heap decides."""
     root = Path(__file__).resolve().parents[1]
 
     def run(imported: str) -> str:
@@ -127,3 +129,21 @@ def test_a_large_answer_buffer_is_mapped_on_its_own_even_after_a_larger_one_was_
     if run("no") == "skip":
         pytest.skip("not glibc 2.33 or later")
     assert run("no") == "heap" and run("yes") == "mapped"
+
+
+def test_every_run_sets_the_threshold_before_its_connectors_read_anything(monkeypatch):
+    """The threshold is process-wide, so a run sets it (not the import of a module a web process may only use to
+    enqueue): :func:`aggregator.runner.run` asks for it before its configuration check."""
+    from aggregator import runner
+    from aggregator.config import from_mapping
+    from aggregator.errors import ConfigError
+    from aggregator.plugins import build_registry, plugin_manager
+    from aggregator.spool import Spool
+    from aggregator.subject import Subject
+
+    asked: list[bool] = []
+    monkeypatch.setattr(runner, "return_large_buffers", lambda: asked.append(True) or True)
+    with pytest.raises(ConfigError):
+        runner.run(Subject.parse("x@example.be"), from_mapping({"connectors": {}}, env={}),
+                   build_registry(plugin_manager(entry_points=False)), Spool(Path(tempfile.mkdtemp())))
+    assert asked == [True]
