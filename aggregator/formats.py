@@ -33,7 +33,7 @@ def is_message(data: Mapping[str, Any]) -> bool:
 
 def is_event(data: Mapping[str, Any]) -> bool:
     """A Microsoft Graph calendar event (start, end, attendees)."""
-    return isinstance(data.get("start"), Mapping) and isinstance(data.get("end"), Mapping) and "attendees" in data
+    return isinstance(data.get("start"), dict) and isinstance(data.get("end"), dict) and "attendees" in data
 
 
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -47,8 +47,8 @@ def one_line(value: Any) -> str:
 
 def person(entry: Any) -> tuple[str, str]:
     """(name, address) of a Graph recipient ``{"emailAddress": {"name", "address"}}``, each on one line."""
-    addr = (entry or {}).get("emailAddress") or {} if isinstance(entry, Mapping) else {}
-    if not isinstance(addr, Mapping):
+    addr = (entry or {}).get("emailAddress") or {} if isinstance(entry, dict) else {}
+    if not isinstance(addr, dict):
         return "", ""
     return one_line(addr.get("name")), one_line(addr.get("address"))
 
@@ -101,7 +101,7 @@ def eml(data: Mapping[str, Any]) -> bytes:
         except (ValueError, TypeError, IndexError):     # email's header parser refuses what it cannot fold
             continue
     body = data.get("body")
-    body = body if isinstance(body, Mapping) else {"content": body}
+    body = body if isinstance(body, dict) else {"content": body}
     content = str(body.get("content") or "").replace("\r\n", "\n")
     msg.set_content(content, subtype="html" if str(body.get("contentType") or "text").lower() == "html" else "plain")
     try:
@@ -204,7 +204,7 @@ _ADDRESS_PARTS = {
 def _get(data: Mapping[str, Any], path: str) -> Any:
     value: Any = data
     for part in path.split("."):
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return None
         value = value.get(part)
     return value
@@ -215,7 +215,7 @@ def _address(parts: Mapping[str, Any]) -> dict[str, str] | None:
              for role, keys in _ADDRESS_PARTS.items()}
     if not (found["street"] and found["city"]):
         return None
-    country = parts.get("country") if isinstance(parts.get("country"), Mapping) else None
+    country = parts.get("country") if isinstance(parts.get("country"), dict) else None
     if country:   # Lightspeed writes {"code": "be", "title": "België"}
         found["country"] = str(country.get("code") or country.get("title") or "")
     found["country"] = country_code(found["country"]) or found["country"]
@@ -242,11 +242,11 @@ def contact_facts(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         for path in _PHONES:
             add(phones, str(_get(data, path) or "").strip())
         pp = _get(data, "phone_number")
-        if isinstance(pp, Mapping) and pp.get("national_number"):
+        if isinstance(pp, dict) and pp.get("national_number"):
             add(phones, f"+{pp.get('country_code') or ''} {pp['national_number']}".replace("+ ", ""))
         for key in ("homeAddress", "businessAddress", "otherAddress", "address", "merge_fields.ADDRESS"):
             sub = _get(data, key)
-            if isinstance(sub, Mapping):
+            if isinstance(sub, dict):
                 add(addresses, _address(sub))
         add(addresses, _address(data))
         for key, prefix in (("addressBillingStreet", "addressBilling"), ("addressShippingStreet", "addressShipping")):

@@ -39,13 +39,23 @@ class Readable:
     language: str = "nl"
     authorities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     datasets: Mapping[str, Sequence[Dataset]] = field(default_factory=dict)   # connector -> its datasets
+    # (connector, dataset name) -> its declaration, filled on first use (every card asks)
+    _index: dict[tuple[str, Any], Dataset | None] = field(default_factory=dict, init=False, repr=False,
+                                                          compare=False)
 
     def dataset(self, record: Mapping[str, Any]) -> Dataset | None:
         """The declaration of a record's dataset, or None when its connector declares none (yet)."""
-        for d in self.datasets.get(str(record["source"].get("connector")), ()):
-            if d.name == record["dataset"]:
-                return d
-        return None
+        key = (str(record["source"].get("connector")), record["dataset"])
+        try:
+            return self._index[key]
+        except KeyError:
+            pass
+        except TypeError:             # an unhashable dataset name: nothing declares it
+            return None
+        found = next((d for d in self.datasets.get(key[0], ()) if d.name == key[1]), None)
+        if len(self._index) < 4096:
+            self._index[key] = found
+        return found
 
 
 def page_path(category: str, part: int = 1) -> str:
@@ -199,14 +209,14 @@ def _countries(data: Any) -> set[str]:
     stack = [data]
     while stack:
         value = stack.pop()
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             for k, v in value.items():
                 key = str(k).lower()
                 if "country" in key and isinstance(v, str):
                     code = country_code(v)
                     if code:
                         out.add(code)
-                elif "country" in key and isinstance(v, Mapping) and v.get("code"):
+                elif "country" in key and isinstance(v, dict) and v.get("code"):
                     code = country_code(str(v["code"]))
                     if code:
                         out.add(code)
