@@ -399,23 +399,24 @@ class RecordRedactor:
 
     def _mapping(self, mapping: Mapping[str, Any], prefix: str, where: _Where) -> dict[str, Any]:
         ds = where.dataset
-        pair = None
-        declared: dict[str, tuple[str, tuple[str, Field] | None]] | None = None
-        if ds is not None:
-            declared = self._declared_at(ds, prefix)
-            emails, _, _ = _people_fields(mapping, prefix, ds, declared)
-            pair = self._pair(emails)
         out: dict[str, Any] = {}
+        if ds is None:
+            for key, value in mapping.items():
+                out[key] = self._value(value, f"{prefix}.{key}" if prefix else str(key), None, None, where)
+            return out
+        pair = None
+        paired = False          # the pair is looked for once a field that stands beside it needs it
+        declared = self._declared_at(ds, prefix)
         for key, value in mapping.items():
-            if declared is not None:
-                path, found = declared.get(key) or _declare(declared, ds, prefix, key)   # type: ignore[arg-type]
-            else:
-                path, found = (f"{prefix}.{key}" if prefix else str(key)), None
+            path, found = declared.get(key) or _declare(declared, ds, prefix, key)
             kind = found[1].kind if found else None
             if kind is Kind.INTERNAL and found is not None:
                 if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
                     where.items[(found[1].en, "shop_internal", "field", None)] += 1
                 continue
+            if not paired and kind in _PAIRED:
+                pair = self._pair(_people_fields(mapping, prefix, ds, declared)[0])
+                paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
 
@@ -761,6 +762,7 @@ def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], 
             stack.extend((child, where) for child in value)
 
 
+_PAIRED = (Kind.NAME, Kind.PHONE, Kind.ADDRESS)      # the kinds whose owner is the address beside them
 _TEXT_KINDS = (None, Kind.FREE_TEXT, Kind.DATA, Kind.TEXT, Kind.URL, Kind.NETWORK)
 
 

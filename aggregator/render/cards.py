@@ -153,12 +153,37 @@ def _address_text(parts: list[tuple[str, str]]) -> str:
 
 
 # ----------------------------------------------------------------------------------------- declared records
+_REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
+# id(dataset) -> (the dataset, so the id stays its own; path prefix -> key -> (path, its own declaration))
+_KEYS: dict[int, tuple[Dataset, dict[str, dict[str, tuple[str, Field | None]]]]] = {}
+
+
+def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None]]:
+    """The remembered (path, declaration) of the keys seen at ``prefix`` in ``dataset``'s records (every card of a
+    dataset walks the same few keys)."""
+    entry = _KEYS.get(id(dataset))
+    if entry is None or entry[0] is not dataset:
+        if len(_KEYS) >= 1024:
+            _KEYS.clear()
+        entry = _KEYS[id(dataset)] = (dataset, {})
+    memo = entry[1].get(prefix)
+    if memo is None:
+        memo = entry[1][prefix] = {}
+    return memo
+
+
 def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "") -> Iterable[tuple[str, Any, Field | None]]:
     """(path, value, declaration) for every shown node: a declared leaf, a declared amount object, or an
     undeclared leaf (declaration None); lists of objects are yielded whole, with their path."""
+    memo = _keys_at(dataset, prefix)
     for key, value in data.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        decl = dataset.fields.get(path)
+        found = memo.get(key)
+        if found is None:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found = (path, dataset.fields.get(path))
+            if len(memo) < _REMEMBERED_KEYS:
+                memo[key] = found
+        path, decl = found
         if decl is not None and decl.kind == Kind.AMOUNT and isinstance(value, dict):
             yield path, value, decl
         elif decl is not None and decl.kind == Kind.ADDRESS and isinstance(value, dict) and "title" in value:
@@ -371,10 +396,14 @@ def _without_twins(rows: list[Row], more: list[Row]) -> list[Row]:
     """Rows minus the twins of another row: the same value under a longer label ("Shipping incl. VAT (base)"
     beside "Shipping incl. VAT", "Payment method (code)" beside "Payment method"), which go to ``more``."""
     kept: list[Row] = []
+    by_value: dict[str, list[Row]] = {}
     for row in rows:
-        twin = next((o for o in rows if o is not row and o.value == row.value and row.value
-                     and row.label.startswith(o.label) and len(row.label) > len(o.label)), None)
-        (more if twin is not None else kept).append(row)
+        if row.value:
+            by_value.setdefault(row.value, []).append(row)
+    for row in rows:
+        twin = row.value and next((o for o in by_value[row.value] if o is not row and row.label.startswith(o.label)
+                                   and len(row.label) > len(o.label)), None)
+        (more if twin else kept).append(row)
     return kept
 
 
