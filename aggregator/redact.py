@@ -701,19 +701,26 @@ class RedactedSpool:
 
     def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
         """The group's records, redacted."""
+        for _, record in self.entries(category, processor):
+            yield record
+
+    def entries(self, category: str, processor: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The group's records, redacted, each with its JSON text (one line, as the package's data file writes
+        it: a reader that writes the record out need not encode it again)."""
         key = (category, processor)
         done = self._redacted.get(key)
         if done is not None:
             with done.open(encoding="utf-8") as fh:
                 for line in fh:
-                    yield json.loads(line)
+                    yield line[:-1], json.loads(line)        # json.dumps writes no raw newline inside a line
             return
         first = key not in self._logged
         self._logged.add(key)
         file = f"data/{category}/{processor}.json" if first else None
         if not self.redactor.policy.enabled:
             for index, record in enumerate(self.spool.read(category, processor)):
-                yield self.redactor.redact(record, category, file, index)
+                redacted = self.redactor.redact(record, category, file, index)
+                yield json.dumps(redacted, ensure_ascii=False, default=str), redacted
             return
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix=".redacted-", dir=self.spool.directory))
@@ -722,8 +729,9 @@ class RedactedSpool:
         with open_private(path, "w") as out:
             for index, record in enumerate(self.spool.read(category, processor)):
                 redacted = self.redactor.redact(record, category, file, index)
-                out.write(json.dumps(redacted, ensure_ascii=False, default=str) + "\n")
-                yield redacted
+                text = json.dumps(redacted, ensure_ascii=False, default=str)
+                out.write(text + "\n")
+                yield text, redacted
         self._redacted[key] = path          # reached only when the reader took every record
 
     def close(self) -> None:

@@ -42,6 +42,10 @@ class Shelf:
 
     def add(self, section: str, records: Iterable[Mapping[str, Any]]) -> None:
         """Shelve one section's records: its cards sorted newest first (stable), its lines kept by parent."""
+        self.add_entries(section, ((json.dumps(r, ensure_ascii=False), r) for r in records))
+
+    def add_entries(self, section: str, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """:meth:`add`, from (JSON text, record) pairs (a reader that has the text saves encoding it again)."""
         number = len(self.sections)
         self.sections.append(section)
         nests: dict[str, tuple[str, str, str]] = {}
@@ -51,14 +55,14 @@ class Shelf:
         parent_links: dict[str, str] = {}
         places, sorts = array("q"), array("d")
         maybe_lines: list[tuple[int, str, str, float]] = []   # (offset, parent, link value, sort) until parents known
-        for record in records:
+        for text, record in entries:
             connector = str(record["source"].get("connector"))
             if connector not in seen:
                 seen.add(connector)
                 nests.update(children(self.readable.datasets.get(connector, ())))
                 parent_links = {parent: link for parent, _, link in nests.values()}
             offset = self._file.tell()
-            self._file.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+            self._file.write(text.encode("utf-8") + b"\n")
             name = str(record["dataset"])
             link = parent_links.get(name)
             if link is not None:
