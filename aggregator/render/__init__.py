@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from aggregator.categories import CATEGORIES
 from aggregator.datasets import Dataset, Origin
 from aggregator.i18n import EEA, country_code, country_name, fmt_moment, fmt_number, t
 from aggregator.processors import Processor
+from aggregator.render import card_html
 from aggregator.render.cards import Card
 from aggregator.render.shelf import Shelf
 from aggregator.spool import Records, entries
@@ -114,15 +116,16 @@ class Pages:
                 template = _ENV.get_template("category.html.j2")
                 for i in range(parts):
                     chunk = shelf.cards(i * CARDS_PER_PAGE, (i + 1) * CARDS_PER_PAGE, self.lang)
-                    page_sections: list[tuple[str, list[Card]]] = []
+                    ctx = self._ctx(category=CATEGORIES[slug], part=i + 1, parts=parts, paths=paths, total=total,
+                                    raw=raw, codes=sorted({c for _, card in chunk for c in card.codes}),
+                                    generic=any(c.generic for _, c in chunk))
+                    page_sections: list[tuple[str, list[str]]] = []     # (section, its cards' HTML)
                     for name, card in chunk:
                         if not page_sections or page_sections[-1][0] != name:
                             page_sections.append((name, []))
-                        page_sections[-1][1].append(card)
-                    codes = sorted({c for _, card in chunk for c in card.codes})
-                    yield paths[i], _encoded(template.render(**self._ctx(
-                        category=CATEGORIES[slug], sections=page_sections, part=i + 1, parts=parts, paths=paths,
-                        total=total, raw=raw, codes=codes, generic=any(c.generic for _, c in chunk))))
+                        page_sections[-1][1].append(card_html.card(card, ctx["t"]))
+                    yield paths[i], _encoded(template.render(
+                        sections=[(name, Markup("".join(html))) for name, html in page_sections], **ctx))
 
     def _counted(self, category: str, processor: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """The group's (JSON text, record) pairs, noting its census on the way (kept once the group is read)."""
