@@ -383,6 +383,15 @@ def fmt_amount(value: Any, currency: str | None, lang: str) -> str | None:
     """``€ 330,90`` (nl) / ``€330.90`` (en); a PayPal ``{"currency_code", "value"}`` object too; None if no number."""
     if isinstance(value, dict):
         return fmt_amount(value.get("value"), str(value.get("currency_code") or currency or "EUR"), lang)
+    if isinstance(value, str | int | float):
+        return _amount(value, currency, lang)
+    return _amount.__wrapped__(value, currency, lang)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _amount(value: Any, currency: str | None, lang: str) -> str | None:
+    """:func:`fmt_amount` of a plain value (remembered: a package repeats its prices; keyed by type as well, so
+    ``True`` is never taken for ``1``)."""
     number = _decimal(value)
     if number is None:
         return None

@@ -480,8 +480,11 @@ def _child_lines(children: Sequence[Mapping[str, Any]], child_set: Dataset, link
         return None
     decls = [child_set.fields[p] for p in shown]
     headers = [d.nl if lang == "nl" else d.en for d in decls]
-    rows = [[_scalar(c["data"].get(p), d.kind, d, lang, _currency(c["data"]), codes, h) or ""
-             for p, d, h in zip(shown, decls, headers, strict=True)] for c in children]
+    columns = list(zip(shown, decls, headers, strict=True))
+    rows = []
+    for c in children:
+        data, currency = c["data"], _currency(c["data"])
+        rows.append([_scalar(data.get(p), d.kind, d, lang, currency, codes, h) or "" for p, d, h in columns])
     return Lines(t(lang, "lines"), headers, rows)
 
 
