@@ -764,10 +764,11 @@ def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], 
         value, where = stack.popleft()
         if isinstance(value, dict):
             yield value, where
-            for key, child in value.items():
-                stack.append((child, f"{where}.{key}" if where else str(key)))
+            for key, child in value.items():     # only what can hold a mapping: a scalar yields nothing
+                if isinstance(child, dict | list):
+                    stack.append((child, f"{where}.{key}" if where else str(key)))
         elif isinstance(value, list):
-            stack.extend((child, where) for child in value)
+            stack.extend((child, where) for child in value if isinstance(child, dict | list))
 
 
 _PAIRED = (Kind.NAME, Kind.PHONE, Kind.ADDRESS)      # the kinds whose owner is the address beside them
