@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTPUTF8
+from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr
+from functools import lru_cache
 from typing import Any
 
 from aggregator.i18n import country_code, parse_moment
@@ -33,7 +34,7 @@ def is_message(data: Mapping[str, Any]) -> bool:
 
 def is_event(data: Mapping[str, Any]) -> bool:
     """A Microsoft Graph calendar event (start, end, attendees)."""
-    return isinstance(data.get("start"), Mapping) and isinstance(data.get("end"), Mapping) and "attendees" in data
+    return isinstance(data.get("start"), dict) and isinstance(data.get("end"), dict) and "attendees" in data
 
 
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -47,8 +48,8 @@ def one_line(value: Any) -> str:
 
 def person(entry: Any) -> tuple[str, str]:
     """(name, address) of a Graph recipient ``{"emailAddress": {"name", "address"}}``, each on one line."""
-    addr = (entry or {}).get("emailAddress") or {} if isinstance(entry, Mapping) else {}
-    if not isinstance(addr, Mapping):
+    addr = (entry or {}).get("emailAddress") or {} if isinstance(entry, dict) else {}
+    if not isinstance(addr, dict):
         return "", ""
     return one_line(addr.get("name")), one_line(addr.get("address"))
 
@@ -63,6 +64,26 @@ def eml_path(record: Mapping[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------------------------------- .eml
+class _Policy(EmailPolicy):
+    """``email.policy.SMTPUTF8``, remembering the headers it parses: a mailbox's messages repeat their senders and
+    recipients, and the header parser (a class made per header, then a full parse) was most of an .eml's time. A
+    parsed header is immutable (folding works on a copy of its parse tree), so one can serve every message."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
+        """What the stock policy returns, from memory when this (name, value) was parsed before."""
+        if isinstance(value, str) and not hasattr(value, "name"):
+            return _parsed_header(self, name, value)
+        return super().header_store_parse(name, value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(policy: _Policy, name: str, value: str) -> tuple[str, Any]:
+    return EmailPolicy.header_store_parse(policy, name, value)
+
+
+_SMTPUTF8 = _Policy(linesep="\r\n", utf8=True)        # SMTPUTF8's settings: SMTP's line ends, UTF-8 headers
+
+
 def _mailbox(name: str, address: str) -> str:
     """One address for a header: ``Name <addr>``; an internationalised address as it is (RFC 6532); a pseudonym
     that replaced an address ("Derde partij 1") as an empty group ``Derde partij 1:;`` (RFC 5322 §3.4)."""
@@ -79,7 +100,7 @@ def _mailbox(name: str, address: str) -> str:
 def eml(data: Mapping[str, Any]) -> bytes:
     """One message as an RFC 5322 file with its text (or HTML) body; a header the vendor's data makes invalid is
     left out rather than failing the package (the message's JSON keeps every value)."""
-    msg = EmailMessage(policy=SMTPUTF8)
+    msg = EmailMessage(policy=_SMTPUTF8)
     headers: list[tuple[str, str]] = []
     name, address = person(data.get("from") or data.get("sender"))
     if address:
@@ -101,13 +122,13 @@ def eml(data: Mapping[str, Any]) -> bytes:
         except (ValueError, TypeError, IndexError):     # email's header parser refuses what it cannot fold
             continue
     body = data.get("body")
-    body = body if isinstance(body, Mapping) else {"content": body}
+    body = body if isinstance(body, dict) else {"content": body}
     content = str(body.get("content") or "").replace("\r\n", "\n")
     msg.set_content(content, subtype="html" if str(body.get("contentType") or "text").lower() == "html" else "plain")
     try:
         return msg.as_bytes()
     except (ValueError, TypeError, UnicodeError, IndexError):   # a header that parsed but will not serialise
-        plain = EmailMessage(policy=SMTPUTF8)
+        plain = EmailMessage(policy=_SMTPUTF8)
         plain["Subject"] = one_line(data.get("subject")).encode("ascii", "replace").decode()
         plain.set_content(content)
         return plain.as_bytes()
@@ -204,7 +225,7 @@ _ADDRESS_PARTS = {
 def _get(data: Mapping[str, Any], path: str) -> Any:
     value: Any = data
     for part in path.split("."):
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return None
         value = value.get(part)
     return value
@@ -215,7 +236,7 @@ def _address(parts: Mapping[str, Any]) -> dict[str, str] | None:
              for role, keys in _ADDRESS_PARTS.items()}
     if not (found["street"] and found["city"]):
         return None
-    country = parts.get("country") if isinstance(parts.get("country"), Mapping) else None
+    country = parts.get("country") if isinstance(parts.get("country"), dict) else None
     if country:   # Lightspeed writes {"code": "be", "title": "België"}
         found["country"] = str(country.get("code") or country.get("title") or "")
     found["country"] = country_code(found["country"]) or found["country"]
@@ -242,11 +263,11 @@ def contact_facts(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         for path in _PHONES:
             add(phones, str(_get(data, path) or "").strip())
         pp = _get(data, "phone_number")
-        if isinstance(pp, Mapping) and pp.get("national_number"):
+        if isinstance(pp, dict) and pp.get("national_number"):
             add(phones, f"+{pp.get('country_code') or ''} {pp['national_number']}".replace("+ ", ""))
         for key in ("homeAddress", "businessAddress", "otherAddress", "address", "merge_fields.ADDRESS"):
             sub = _get(data, key)
-            if isinstance(sub, Mapping):
+            if isinstance(sub, dict):
                 add(addresses, _address(sub))
         add(addresses, _address(data))
         for key, prefix in (("addressBillingStreet", "addressBilling"), ("addressShippingStreet", "addressShipping")):

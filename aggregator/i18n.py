@@ -301,6 +301,13 @@ def parse_moment(value: Any) -> datetime | date | None:
         return moment
     if not isinstance(value, str):
         return None
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(value: str) -> datetime | date | None:
+    """:func:`parse_moment` of a string (remembered: a package repeats its dates and retrieval moments; the
+    answers are immutable)."""
     text = value.strip()
     m = _DMY.match(text)
     if m:
@@ -343,7 +350,17 @@ def fmt_date(value: datetime | date, lang: str) -> str:
 
 def fmt_moment(value: Any, lang: str) -> str | None:
     """A date as ``6 augustus 2026`` and a moment as ``6 augustus 2026, 07:05`` (Brussels); None if not one."""
-    moment = parse_moment(value)
+    if isinstance(value, str):
+        return _fmt_text_moment(value, lang)
+    return _fmt_moment(parse_moment(value), lang)
+
+
+@lru_cache(maxsize=8192)
+def _fmt_text_moment(value: str, lang: str) -> str | None:
+    return _fmt_moment(_parse_text(value), lang)
+
+
+def _fmt_moment(moment: datetime | date | None, lang: str) -> str | None:
     if isinstance(moment, datetime):
         local = moment.astimezone(TZ)
         return f"{fmt_date(local, lang)}, {local:%H:%M}"
@@ -366,6 +383,15 @@ def fmt_amount(value: Any, currency: str | None, lang: str) -> str | None:
     """``€ 330,90`` (nl) / ``€330.90`` (en); a PayPal ``{"currency_code", "value"}`` object too; None if no number."""
     if isinstance(value, dict):
         return fmt_amount(value.get("value"), str(value.get("currency_code") or currency or "EUR"), lang)
+    if isinstance(value, str | int | float):
+        return _amount(value, currency, lang)
+    return _amount.__wrapped__(value, currency, lang)
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _amount(value: Any, currency: str | None, lang: str) -> str | None:
+    """:func:`fmt_amount` of a plain value (remembered: a package repeats its prices; keyed by type as well, so
+    ``True`` is never taken for ``1``)."""
     number = _decimal(value)
     if number is None:
         return None
@@ -383,7 +409,14 @@ def fmt_number(value: Any, lang: str) -> str:
     number = _decimal(value)
     if number is None:
         return str(value)
-    return format_decimal(number, locale=_BABEL[lang])
+    return _decimal_text(str(number), lang)
+
+
+@lru_cache(maxsize=4096)
+def _decimal_text(number: str, lang: str) -> str:
+    """Babel's decimal format of a Decimal's text (keyed by the text: ``1.0`` and ``1`` are equal Decimals but
+    are written differently)."""
+    return str(format_decimal(Decimal(number), locale=_BABEL[lang]))
 
 
 def fmt_bool(value: Any, lang: str) -> str | None:

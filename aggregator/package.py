@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +22,7 @@ from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.redact import RecordRedactor, RedactedSpool
 from aggregator.render import Readable
-from aggregator.spool import Records, Spool
+from aggregator.spool import Records, Spool, entries
 from aggregator.subject import Subject
 
 SCHEMA_VERSION = "1.0"
@@ -116,25 +116,38 @@ class _Writer:
         self.files.append({"path": path, "bytes": sink.size, "sha256": sink.sha.hexdigest(), **meta})
 
 
-def _json_array(items: Iterator[dict[str, Any]]) -> Iterator[bytes]:
-    """A JSON array with one record per line (json's C encoder; an indented dump took as long as the redaction)."""
+@dataclass
+class _Columns:
+    """A group's CSV columns, gathered while its JSON is written: the union of data keys, while all are flat."""
+
+    flat: bool = True
+    keys: dict[str, None] = field(default_factory=dict)
+
+    def see(self, data: Mapping[str, Any]) -> None:
+        """Take one record's data into account."""
+        for key, value in data.items():
+            if isinstance(value, dict | list):
+                self.flat = False
+                self.keys.clear()
+                return
+            self.keys.setdefault(key, None)
+
+    def columns(self) -> list[str] | None:
+        """The columns when every record's data was flat (scalars only), else None."""
+        return list(self.keys) if self.flat else None
+
+
+def _json_array(items: Iterable[tuple[str, dict[str, Any]]], columns: _Columns) -> Iterator[bytes]:
+    """A JSON array with one record per line (json's C encoder; an indented dump took as long as the redaction),
+    from (JSON text, record) pairs; on the way, ``columns`` gathers the CSV's columns."""
     yield b"[\n"
     first = True
-    for item in items:
-        yield (b"" if first else b",\n") + json.dumps(item, ensure_ascii=False).encode("utf-8")
+    for text, record in items:
+        yield (b"" if first else b",\n") + text.encode("utf-8")
         first = False
+        if columns.flat:
+            columns.see(record["data"])
     yield b"\n]\n"
-
-
-def _flat_columns(records: Iterable[dict[str, Any]]) -> list[str] | None:
-    """The union of data keys when every record's data is flat (scalars only), else None."""
-    columns: dict[str, None] = {}
-    for record in records:
-        for key, value in record["data"].items():
-            if isinstance(value, dict | list):
-                return None
-            columns.setdefault(key, None)
-    return list(columns)
 
 
 def build(
@@ -190,9 +203,10 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
                 writer = _Writer(zf)
                 for category, processor, count in groups:
                     base = f"data/{category}/{processor}"
-                    writer.write(f"{base}.json", _json_array(source.read(category, processor)),
+                    gathered = _Columns()
+                    writer.write(f"{base}.json", _json_array(entries(source, category, processor), gathered),
                                  category=category, processor=processor, records=count)
-                    columns = _flat_columns(source.read(category, processor))
+                    columns = gathered.columns()
                     if columns is not None:
                         writer.write(f"{base}.csv", formats.csv_rows(source.read(category, processor), columns),
                                      category=category, processor=processor, records=count)
@@ -211,7 +225,7 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
                 pages = render.Pages(manifest, processors, source, readable, scratch=spool.directory)
                 for name, chunks in pages.category_pages():
                     writer.write(name, chunks, format="html")
-                writer.write("portability.json", [render.portability(manifest, readable, source)])
+                writer.write("portability.json", [render.portability(manifest, readable, source, pages.census())])
                 manifest["portability"] = "portability.json"
                 manifest["files"] = list(writer.files)
                 writer.write("index.html", pages.index(writer.files))

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from aggregator.config import Config
-from aggregator.datasets import Dataset, Kind
+from aggregator.datasets import Dataset, Field, Kind
 from aggregator.spool import Spool, open_private
 from aggregator.subject import Subject
 
@@ -193,6 +193,7 @@ class RecordRedactor:
         self.log = RedactionLog()
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
+        self._declarations: dict[tuple[int, str], dict[str, tuple[str, tuple[str, Field] | None]]] = {}
         # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
         self._where: tuple[int, int, int] = (0, 0, 0)
         self._seen_third: dict[str, tuple[tuple[int, int, int], str]] = {}
@@ -237,6 +238,15 @@ class RecordRedactor:
         low = value.strip().lower()
         return low in ROLE_NAMES or any(n in low for n in self.shop_names)
 
+    def _declared_at(self, ds: Dataset, prefix: str) -> dict[str, tuple[str, tuple[str, Field] | None]]:
+        """The remembered (path, declaration) of each key seen in the mappings at ``prefix`` of ``ds``'s records
+        (the same few keys are looked up for every record)."""
+        key = (id(ds), prefix)          # the redactor holds its datasets, so their ids stay theirs
+        found = self._declarations.get(key)
+        if found is None:
+            found = self._declarations[key] = {}
+        return found
+
     def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
         source = record.get("source") or {}
         return self.datasets.get(str(source.get("connector")), {}).get(str(record.get("dataset")))
@@ -270,7 +280,7 @@ class RecordRedactor:
         if ds is None:
             return
         for mapping, prefix in _mappings(record.get("data") or {}):
-            emails, names, phones = _people_fields(mapping, prefix, ds)
+            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix))
             if category == "contact":   # the subject's own contact card: every address on it is theirs
                 self.subject_addresses |= {normal_address(v) for v in emails
                                            if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
@@ -290,7 +300,7 @@ class RecordRedactor:
         data = record.get("data") or {}
         if ds is not None:
             for mapping, prefix in _mappings(data):
-                emails, names, _ = _people_fields(mapping, prefix, ds)
+                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix))
                 pair = self._pair(emails)
                 for v in emails:
                     self._note_address(v)
@@ -389,25 +399,30 @@ class RecordRedactor:
 
     def _mapping(self, mapping: Mapping[str, Any], prefix: str, where: _Where) -> dict[str, Any]:
         ds = where.dataset
-        pair = None
-        if ds is not None:
-            emails, _, _ = _people_fields(mapping, prefix, ds)
-            pair = self._pair(emails)
         out: dict[str, Any] = {}
+        if ds is None:
+            for key, value in mapping.items():
+                out[key] = self._value(value, f"{prefix}.{key}" if prefix else str(key), None, None, where)
+            return out
+        pair = None
+        paired = False          # the pair is looked for once a field that stands beside it needs it
+        declared = self._declared_at(ds, prefix)
         for key, value in mapping.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            found = ds.field_for(path) if ds is not None else None
+            path, found = declared.get(key) or _declare(declared, ds, prefix, key)
             kind = found[1].kind if found else None
             if kind is Kind.INTERNAL and found is not None:
                 if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
                     where.items[(found[1].en, "shop_internal", "field", None)] += 1
                 continue
+            if not paired and kind in _PAIRED:
+                pair = self._pair(_people_fields(mapping, prefix, ds, declared)[0])
+                paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
 
     def _value(self, value: Any, path: str, kind: Kind | None, pair: tuple[Role, str] | None,
                where: _Where) -> Any:
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             return self._mapping(value, path, where)
         if isinstance(value, list):
             return [self._value(v, path, kind, pair, where) for v in value]
@@ -686,19 +701,26 @@ class RedactedSpool:
 
     def read(self, category: str, processor: str) -> Iterator[dict[str, Any]]:
         """The group's records, redacted."""
+        for _, record in self.entries(category, processor):
+            yield record
+
+    def entries(self, category: str, processor: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The group's records, redacted, each with its JSON text (one line, as the package's data file writes
+        it: a reader that writes the record out need not encode it again)."""
         key = (category, processor)
         done = self._redacted.get(key)
         if done is not None:
             with done.open(encoding="utf-8") as fh:
                 for line in fh:
-                    yield json.loads(line)
+                    yield line[:-1], json.loads(line)        # json.dumps writes no raw newline inside a line
             return
         first = key not in self._logged
         self._logged.add(key)
         file = f"data/{category}/{processor}.json" if first else None
         if not self.redactor.policy.enabled:
             for index, record in enumerate(self.spool.read(category, processor)):
-                yield self.redactor.redact(record, category, file, index)
+                redacted = self.redactor.redact(record, category, file, index)
+                yield json.dumps(redacted, ensure_ascii=False, default=str), redacted
             return
         if self._scratch is None:
             self._scratch = Path(tempfile.mkdtemp(prefix=".redacted-", dir=self.spool.directory))
@@ -707,8 +729,9 @@ class RedactedSpool:
         with open_private(path, "w") as out:
             for index, record in enumerate(self.spool.read(category, processor)):
                 redacted = self.redactor.redact(record, category, file, index)
-                out.write(json.dumps(redacted, ensure_ascii=False, default=str) + "\n")
-                yield redacted
+                text = json.dumps(redacted, ensure_ascii=False, default=str)
+                out.write(text + "\n")
+                yield text, redacted
         self._redacted[key] = path          # reached only when the reader took every record
 
     def close(self) -> None:
@@ -739,14 +762,16 @@ def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], 
     stack: deque[tuple[Any, str]] = deque([(data, prefix)])
     while stack:
         value, where = stack.popleft()
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             yield value, where
-            for key, child in value.items():
-                stack.append((child, f"{where}.{key}" if where else str(key)))
+            for key, child in value.items():     # only what can hold a mapping: a scalar yields nothing
+                if isinstance(child, dict | list):
+                    stack.append((child, f"{where}.{key}" if where else str(key)))
         elif isinstance(value, list):
-            stack.extend((child, where) for child in value)
+            stack.extend((child, where) for child in value if isinstance(child, dict | list))
 
 
+_PAIRED = (Kind.NAME, Kind.PHONE, Kind.ADDRESS)      # the kinds whose owner is the address beside them
 _TEXT_KINDS = (None, Kind.FREE_TEXT, Kind.DATA, Kind.TEXT, Kind.URL, Kind.NETWORK)
 
 
@@ -759,18 +784,33 @@ def _texts(data: Any, ds: Dataset | None) -> Iterator[str]:
             found = ds.field_for(path) if ds is not None else None
             if found is None or found[1].kind in _TEXT_KINDS:
                 yield value
-        elif isinstance(value, Mapping):      # pushed in reverse: popped in document order
+        elif isinstance(value, dict):      # pushed in reverse: popped in document order
             stack.extend(reversed([(child, f"{path}.{key}" if path else str(key)) for key, child in value.items()]))
         elif isinstance(value, list):
             stack.extend(reversed([(child, path) for child in value]))
 
 
-def _people_fields(mapping: Mapping[str, Any], prefix: str,
-                   ds: Dataset) -> tuple[list[str], list[str], list[str]]:
+_REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
+
+
+def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset, prefix: str,
+             key: str) -> tuple[str, tuple[str, Field] | None]:
+    """(path, declaration) of ``key`` in a mapping at ``prefix``, remembered in ``memo``."""
+    path = f"{prefix}.{key}" if prefix else str(key)
+    entry = (path, ds.field_for(path))
+    if len(memo) < _REMEMBERED_KEYS:
+        memo[key] = entry
+    return entry
+
+
+def _people_fields(mapping: Mapping[str, Any], prefix: str, ds: Dataset,
+                   memo: dict[str, tuple[str, tuple[str, Field] | None]] | None = None,
+                   ) -> tuple[list[str], list[str], list[str]]:
     """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields)."""
     found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
+    memo = {} if memo is None else memo
     for key, value in mapping.items():
-        declared = ds.field_for(f"{prefix}.{key}" if prefix else str(key))
+        declared = (memo.get(key) or _declare(memo, ds, prefix, key))[1]
         if declared is None:
             continue
         target = found.get(declared[1].kind)

@@ -47,6 +47,17 @@ class Records(Protocol):
         """Every record of one category × processor."""
 
 
+def entries(records: Records, category: str, processor: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every record of one group with its JSON text (``json.dumps``, one line): the reader's own when it keeps
+    one (the redacted view), else encoded here."""
+    own = getattr(records, "entries", None)
+    if own is not None:
+        yield from own(category, processor)
+        return
+    for record in records.read(category, processor):
+        yield json.dumps(record, ensure_ascii=False), record
+
+
 class Spool:
     """The run's records on disk, one JSON-lines file per connector × category × processor."""
 

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from aggregator.categories import CATEGORIES
 from aggregator.datasets import Dataset, Origin
 from aggregator.i18n import EEA, country_code, country_name, fmt_moment, fmt_number, t
 from aggregator.processors import Processor
+from aggregator.render import card_html
 from aggregator.render.cards import Card
 from aggregator.render.shelf import Shelf
-from aggregator.spool import Records
+from aggregator.spool import Records, entries
 
 CARDS_PER_PAGE = 100
 EDPB_MEMBERS = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
@@ -39,13 +41,23 @@ class Readable:
     language: str = "nl"
     authorities: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     datasets: Mapping[str, Sequence[Dataset]] = field(default_factory=dict)   # connector -> its datasets
+    # (connector, dataset name) -> its declaration, filled on first use (every card asks)
+    _index: dict[tuple[str, Any], Dataset | None] = field(default_factory=dict, init=False, repr=False,
+                                                          compare=False)
 
     def dataset(self, record: Mapping[str, Any]) -> Dataset | None:
         """The declaration of a record's dataset, or None when its connector declares none (yet)."""
-        for d in self.datasets.get(str(record["source"].get("connector")), ()):
-            if d.name == record["dataset"]:
-                return d
-        return None
+        key = (str(record["source"].get("connector")), record["dataset"])
+        try:
+            return self._index[key]
+        except KeyError:
+            pass
+        except TypeError:             # an unhashable dataset name: nothing declares it
+            return None
+        found = next((d for d in self.datasets.get(key[0], ()) if d.name == key[1]), None)
+        if len(self._index) < 4096:
+            self._index[key] = found
+        return found
 
 
 def page_path(category: str, part: int = 1) -> str:
@@ -72,6 +84,7 @@ class Pages:
         self.readable = readable
         self.lang = readable.language
         self.written: dict[str, list[str]] = {}    # category -> its page paths
+        self._census: dict[tuple[str, str], Census] = {}   # what the pages' pass saw of each group
 
     def _ctx(self, **extra: Any) -> dict[str, Any]:
         lang = self.lang
@@ -92,7 +105,8 @@ class Pages:
             with Shelf(self.readable, self.scratch) as shelf:
                 for processor, _ in mine:
                     proc = self.processors.get(processor)
-                    shelf.add(proc.text("name", self.lang)[0] if proc else processor, self.spool.read(slug, processor))
+                    shelf.add_entries(proc.text("name", self.lang)[0] if proc else processor,
+                                      self._counted(slug, processor))
                 total = len(shelf)
                 parts = max(1, -(-total // CARDS_PER_PAGE))
                 raw = [f for f in self.m.get("files", [])
@@ -102,15 +116,30 @@ class Pages:
                 template = _ENV.get_template("category.html.j2")
                 for i in range(parts):
                     chunk = shelf.cards(i * CARDS_PER_PAGE, (i + 1) * CARDS_PER_PAGE, self.lang)
-                    page_sections: list[tuple[str, list[Card]]] = []
+                    ctx = self._ctx(category=CATEGORIES[slug], part=i + 1, parts=parts, paths=paths, total=total,
+                                    raw=raw, codes=sorted({c for _, card in chunk for c in card.codes}),
+                                    generic=any(c.generic for _, c in chunk))
+                    page_sections: list[tuple[str, list[str]]] = []     # (section, its cards' HTML)
                     for name, card in chunk:
                         if not page_sections or page_sections[-1][0] != name:
                             page_sections.append((name, []))
-                        page_sections[-1][1].append(card)
-                    codes = sorted({c for _, card in chunk for c in card.codes})
-                    yield paths[i], _encoded(template.render(**self._ctx(
-                        category=CATEGORIES[slug], sections=page_sections, part=i + 1, parts=parts, paths=paths,
-                        total=total, raw=raw, codes=codes, generic=any(c.generic for _, c in chunk))))
+                        page_sections[-1][1].append(card_html.card(card, ctx["t"]))
+                    yield paths[i], _encoded(template.render(
+                        sections=[(name, Markup("".join(html))) for name, html in page_sections], **ctx))
+
+    def _counted(self, category: str, processor: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The group's (JSON text, record) pairs, noting its census on the way (kept once the group is read)."""
+        census = Census()
+        for text, record in entries(self.spool, category, processor):
+            census.see(category, record)
+            yield text, record
+        self._census[(category, processor)] = census
+
+    def census(self) -> dict[tuple[str, str], Census] | None:
+        """Every group's census, when the pages' pass read them all (else None: read the records again)."""
+        if all((c, p) in self._census for c, p, _ in self.spool.groups()):
+            return self._census
+        return None
 
     # ------------------------------------------------------------------------------------- the first screen
     def facts(self) -> dict[str, Any]:
@@ -131,13 +160,13 @@ class Pages:
                 gaps.append(t(lang, "partial_unasked", proc=pname))
         origins: dict[str, dict[str, list[tuple[str, str]]]] = {}   # processor -> origin -> [(label, category)]
         seen = set()
+        census = self.census() or _read_census(self.spool)
         for c, p, _ in self.spool.groups():
-            for r in self.spool.read(c, p):
-                key = (r["source"].get("connector"), r["dataset"])
+            for key in census[(c, p)].datasets:
                 if key in seen:
                     continue
                 seen.add(key)
-                d = self.readable.dataset(r)
+                d = self.readable.dataset({"source": {"connector": key[0]}, "dataset": key[1]})
                 proc = self.processors.get(p)
                 pname = proc.text("name", lang)[0] if proc else p
                 if d is not None and d.origin != Origin.PROVIDED:
@@ -145,9 +174,7 @@ class Pages:
                         (d.nl if lang == "nl" else d.en, c))
         countries = set()
         for c, p, _ in self.spool.groups():
-            if c in ("contact", "addresses"):
-                for r in self.spool.read(c, p):
-                    countries.update(_countries(r["data"]))
+            countries |= census[(c, p)].countries
         home = str(m["controller"].get("country") or "BE")
         authorities = self.readable.authorities
         complaint = [self._authority(home)]
@@ -199,14 +226,14 @@ def _countries(data: Any) -> set[str]:
     stack = [data]
     while stack:
         value = stack.pop()
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             for k, v in value.items():
                 key = str(k).lower()
                 if "country" in key and isinstance(v, str):
                     code = country_code(v)
                     if code:
                         out.add(code)
-                elif "country" in key and isinstance(v, Mapping) and v.get("code"):
+                elif "country" in key and isinstance(v, dict) and v.get("code"):
                     code = country_code(str(v["code"]))
                     if code:
                         out.add(code)
@@ -252,20 +279,49 @@ def _what(path: str, f: Mapping[str, Any], lang: str) -> str:
     return " ".join(bits)
 
 
-def portability(manifest: Mapping[str, Any], readable: Readable, spool: Records) -> bytes:
+@dataclass
+class Census:
+    """What one group holds, as the first screen and portability.json need it: its (connector, dataset) pairs in
+    the order first seen, with their record counts, and the countries in its addresses."""
+
+    datasets: dict[tuple[Any, Any], int] = field(default_factory=dict)
+    countries: set[str] = field(default_factory=set)
+
+    def see(self, category: str, record: Mapping[str, Any]) -> None:
+        """Count one record of the group."""
+        key = (record["source"].get("connector"), record["dataset"])
+        self.datasets[key] = self.datasets.get(key, 0) + 1
+        if category in ("contact", "addresses"):
+            self.countries |= _countries(record["data"])
+
+
+def _read_census(spool: Records) -> dict[tuple[str, str], Census]:
+    """Every group's census, read from the records."""
+    out = {}
+    for c, p, _ in spool.groups():
+        census = out[(c, p)] = Census()
+        for r in spool.read(c, p):
+            census.see(c, r)
+    return out
+
+
+def portability(manifest: Mapping[str, Any], readable: Readable, spool: Records,
+                census: Mapping[tuple[str, str], Census] | None = None) -> bytes:
     """portability.json: the datasets that form the Art. 20 copy (provided by the subject or observed about
-    their use; derived data is not part of it), with the files that hold them."""
+    their use; derived data is not part of it), with the files that hold them (``census``: the groups' census,
+    when the caller has it)."""
     included: dict[tuple[str, str], dict[str, Any]] = {}
     excluded: dict[tuple[str, str], dict[str, Any]] = {}
+    census = census if census is not None else _read_census(spool)
     for c, p, _ in spool.groups():
-        for r in spool.read(c, p):
-            key = (str(r["source"].get("connector")), str(r["dataset"]))
-            d = readable.dataset(r)
+        for (connector, dataset), n in census[(c, p)].datasets.items():
+            key = (str(connector), str(dataset))
+            d = readable.dataset({"source": {"connector": connector}, "dataset": dataset})
             origin = str(d.origin) if d else None
             target = included if origin in (Origin.PROVIDED, Origin.OBSERVED) else excluded
             entry = target.setdefault(key, {"connector": key[0], "dataset": key[1], "category": c, "processor": p,
                                             "origin": origin, "records": 0, "file": f"data/{c}/{p}.json"})
-            entry["records"] += 1
+            entry["records"] += n
     return (json.dumps({
         "request_id": manifest["request_id"],
         "basis": "GDPR Art. 20: personal data the subject provided, including data observed about their use of "
@@ -281,4 +337,4 @@ def _encoded(page: str) -> Iterator[bytes]:
     yield page.encode("utf-8")
 
 
-__all__ = ["Pages", "Readable", "cards_for", "page_path", "portability"]
+__all__ = ["Census", "Pages", "Readable", "cards_for", "page_path", "portability"]

@@ -97,7 +97,7 @@ def _scalar(value: Any, kind: str, decl: Field | None, lang: str, currency: str 
             codes.append((label, str(value), text))
             return text
         return str(value)
-    if kind == Kind.ADDRESS and isinstance(value, Mapping):     # a country object {"code", "title"}
+    if kind == Kind.ADDRESS and isinstance(value, dict):     # a country object {"code", "title"}
         return str(value.get("title") or country_name(value.get("code"), lang) or "") or None
     if kind == Kind.ADDRESS and isinstance(value, str) and len(value) == 2 and value.isalpha():
         return country_name(value, lang) or value
@@ -105,7 +105,7 @@ def _scalar(value: Any, kind: str, decl: Field | None, lang: str, currency: str 
         if decl is not None and "rate" in decl.en.lower() and "%" not in decl.en and _fraction(value):
             return fmt_number(round(float(value) * 100, 2), lang) + "\u00a0%"      # Lightspeed's 0.21: 21 %
         return fmt_number(value, lang)
-    if isinstance(value, Mapping | list):
+    if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -153,22 +153,47 @@ def _address_text(parts: list[tuple[str, str]]) -> str:
 
 
 # ----------------------------------------------------------------------------------------- declared records
+_REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
+# id(dataset) -> (the dataset, so the id stays its own; path prefix -> key -> (path, its own declaration))
+_KEYS: dict[int, tuple[Dataset, dict[str, dict[str, tuple[str, Field | None]]]]] = {}
+
+
+def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None]]:
+    """The remembered (path, declaration) of the keys seen at ``prefix`` in ``dataset``'s records (every card of a
+    dataset walks the same few keys)."""
+    entry = _KEYS.get(id(dataset))
+    if entry is None or entry[0] is not dataset:
+        if len(_KEYS) >= 1024:
+            _KEYS.clear()
+        entry = _KEYS[id(dataset)] = (dataset, {})
+    memo = entry[1].get(prefix)
+    if memo is None:
+        memo = entry[1][prefix] = {}
+    return memo
+
+
 def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "") -> Iterable[tuple[str, Any, Field | None]]:
     """(path, value, declaration) for every shown node: a declared leaf, a declared amount object, or an
     undeclared leaf (declaration None); lists of objects are yielded whole, with their path."""
+    memo = _keys_at(dataset, prefix)
     for key, value in data.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        decl = dataset.fields.get(path)
-        if decl is not None and decl.kind == Kind.AMOUNT and isinstance(value, Mapping):
+        found = memo.get(key)
+        if found is None:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found = (path, dataset.fields.get(path))
+            if len(memo) < _REMEMBERED_KEYS:
+                memo[key] = found
+        path, decl = found
+        if decl is not None and decl.kind == Kind.AMOUNT and isinstance(value, dict):
             yield path, value, decl
-        elif decl is not None and decl.kind == Kind.ADDRESS and isinstance(value, Mapping) and "title" in value:
+        elif decl is not None and decl.kind == Kind.ADDRESS and isinstance(value, dict) and "title" in value:
             yield path, value, decl
-        elif isinstance(value, Mapping):
+        elif isinstance(value, dict):
             if decl is not None and decl.kind in (Kind.DATA, Kind.IDENTIFIER) and not _declares_below(dataset, path):
                 yield path, value, decl
             else:
                 yield from _walk(value, dataset, path)
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             yield path, value, decl
         else:
             yield path, value, decl or (dataset.field_for(path) or (None, None))[1]
@@ -199,7 +224,7 @@ PERSON_CATEGORIES = {"contact", "addresses", "account"}
 
 
 def _zero(value: Any) -> bool:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = value.get("value")
     try:
         return float(value) == 0
@@ -210,7 +235,7 @@ def _zero(value: Any) -> bool:
 def _shown(value: Any, path: str, kind: Kind, decl: Field | None, dataset: Dataset, lang: str, currency: str | None,
            codes: list[tuple[str, str, str]], label: str, label_lang: str | None) -> Row | Lines | None:
     """One field as a card shows it: a table of sub-lines, a (possibly itemised) row, or None when empty."""
-    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         table = _sub_lines(value, dataset, path, lang, currency, codes)
         if table is not None:
             table.caption = label
@@ -284,7 +309,7 @@ def declared_card(record: Mapping[str, Any], dataset: Dataset, lang: str, childr
         kind = decl.kind if decl is not None else Kind.TEXT
         if kind == Kind.INTERNAL or path in skip_paths:
             continue
-        if kind == Kind.IDENTIFIER and isinstance(value, Mapping):    # a link to another API object
+        if kind == Kind.IDENTIFIER and isinstance(value, dict):    # a link to another API object
             continue
         if kind in (Kind.AMOUNT, Kind.NUMBER) and _zero(value):
             continue
@@ -371,10 +396,14 @@ def _without_twins(rows: list[Row], more: list[Row]) -> list[Row]:
     """Rows minus the twins of another row: the same value under a longer label ("Shipping incl. VAT (base)"
     beside "Shipping incl. VAT", "Payment method (code)" beside "Payment method"), which go to ``more``."""
     kept: list[Row] = []
+    by_value: dict[str, list[Row]] = {}
     for row in rows:
-        twin = next((o for o in rows if o is not row and o.value == row.value and row.value
-                     and row.label.startswith(o.label) and len(row.label) > len(o.label)), None)
-        (more if twin is not None else kept).append(row)
+        if row.value:
+            by_value.setdefault(row.value, []).append(row)
+    for row in rows:
+        twin = row.value and next((o for o in by_value[row.value] if o is not row and row.label.startswith(o.label)
+                                   and len(row.label) > len(o.label)), None)
+        (more if twin else kept).append(row)
     return kept
 
 
@@ -393,7 +422,7 @@ def _get(data: Mapping[str, Any], path: str | None) -> Any:
     for part in (path or "").split("."):
         if isinstance(value, list):
             value = value[0] if value else None
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return None
         value = value.get(part)
     return value
@@ -451,8 +480,11 @@ def _child_lines(children: Sequence[Mapping[str, Any]], child_set: Dataset, link
         return None
     decls = [child_set.fields[p] for p in shown]
     headers = [d.nl if lang == "nl" else d.en for d in decls]
-    rows = [[_scalar(c["data"].get(p), d.kind, d, lang, _currency(c["data"]), codes, h) or ""
-             for p, d, h in zip(shown, decls, headers, strict=True)] for c in children]
+    columns = list(zip(shown, decls, headers, strict=True))
+    rows = []
+    for c in children:
+        data, currency = c["data"], _currency(c["data"])
+        rows.append([_scalar(data.get(p), d.kind, d, lang, currency, codes, h) or "" for p, d, h in columns])
     return Lines(t(lang, "lines"), headers, rows)
 
 
@@ -500,25 +532,25 @@ def _generic_rows(data: Mapping[str, Any], lang: str, skip: Iterable[str] = ()) 
         if value in (None, "", [], {}):
             continue
         last = path.rsplit(".", 1)[-1]
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             stack.extend((f"{path}.{k}", v) for k, v in value.items())
             continue
-        if isinstance(value, list) and value and all(isinstance(v, Mapping) and "name" in v and "value" in v
+        if isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v and "value" in v
                                                      for v in value):
             for item in value:      # named values (Mailchimp's merge fields, labelled by the audience's own names)
                 shown = item["value"]
-                if isinstance(shown, Mapping):
+                if isinstance(shown, dict):
                     shown = _address_text([(str(k), str(v)) for k, v in shown.items() if v])
                 if shown not in (None, "", [], {}):
                     rows.append(Row(str(item["name"]), _plain(shown, lang), Kind.TEXT))
             continue
         if isinstance(value, list):
-            if all(not isinstance(v, Mapping | list) for v in value):
+            if all(not isinstance(v, dict | list) for v in value):
                 text = ", ".join(_plain(v, lang) for v in value)
             else:
                 text = "; ".join(", ".join(f"{humanize(k)}: {_plain(v, lang)}" for k, v in item.items()
                                            if v not in (None, "", [], {}))
-                                 if isinstance(item, Mapping) else _plain(item, lang) for item in value)
+                                 if isinstance(item, dict) else _plain(item, lang) for item in value)
             row = Row(humanize(path), text, Kind.TEXT, other)
         else:
             row = Row(humanize(path), _plain(value, lang), Kind.TEXT, other)
@@ -532,7 +564,7 @@ def _plain(value: Any, lang: str) -> str:
     if isinstance(value, str):
         moment = fmt_moment(value, lang) if parse_moment(value) is not None else None
         return moment or value
-    if isinstance(value, Mapping | list):
+    if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -554,7 +586,7 @@ def _message_card(record: Mapping[str, Any], lang: str, date_value: Any) -> Card
     data = record["data"]
     rows = _message_head(data, lang)
     rows.append(Row(t(lang, "m_mailbox"), str(data.get("mailbox") or "")))
-    names = [str(a.get("name")) for a in data.get("attachments") or [] if isinstance(a, Mapping) and a.get("name")]
+    names = [str(a.get("name")) for a in data.get("attachments") or [] if isinstance(a, dict) and a.get("name")]
     if names:
         rows.append(Row(t(lang, "m_attachments"), ", ".join(names)))
     _, tech = _generic_rows(data, lang, skip=_MESSAGE_SHOWN)

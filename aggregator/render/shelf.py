@@ -29,7 +29,7 @@ class Shelf:
         self._nests: list[dict[str, tuple[str, str, str]]] = []
         self._places = array("q")        # the records shown as cards, in page order: offsets in the scratch file
         self._section_of = array("H")    # ... and the section each belongs to
-        self._lines: dict[tuple[int, str, str], list[int]] = {}   # (section, parent dataset, link) -> offsets
+        self._lines: dict[tuple[int, str], array[int]] = {}   # (section, "parent dataset\0link") -> offsets
 
     def __enter__(self) -> Shelf:
         return self
@@ -42,6 +42,10 @@ class Shelf:
 
     def add(self, section: str, records: Iterable[Mapping[str, Any]]) -> None:
         """Shelve one section's records: its cards sorted newest first (stable), its lines kept by parent."""
+        self.add_entries(section, ((json.dumps(r, ensure_ascii=False), r) for r in records))
+
+    def add_entries(self, section: str, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """:meth:`add`, from (JSON text, record) pairs (a reader that has the text saves encoding it again)."""
         number = len(self.sections)
         self.sections.append(section)
         nests: dict[str, tuple[str, str, str]] = {}
@@ -50,15 +54,19 @@ class Shelf:
         present: set[str] = set()        # "parent dataset\0link value" of every parent record
         parent_links: dict[str, str] = {}
         places, sorts = array("q"), array("d")
-        maybe_lines: list[tuple[int, str, str, float]] = []   # (offset, parent, link value, sort) until parents known
-        for record in records:
+        # the lines until their parents are known: offsets, sort keys and "parent dataset\0link value" (one string
+        # shared by the lines of one parent), a few bytes a line where a tuple each took a hundred and more
+        line_places, line_sorts = array("q"), array("d")
+        line_keys: list[str] = []
+        shared: dict[str, str] = {}
+        for text, record in entries:
             connector = str(record["source"].get("connector"))
             if connector not in seen:
                 seen.add(connector)
                 nests.update(children(self.readable.datasets.get(connector, ())))
                 parent_links = {parent: link for parent, _, link in nests.values()}
             offset = self._file.tell()
-            self._file.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+            self._file.write(text.encode("utf-8") + b"\n")
             name = str(record["dataset"])
             link = parent_links.get(name)
             if link is not None:
@@ -66,17 +74,24 @@ class Shelf:
             moment = sort_key(card_moment(record, self.readable.dataset(record)))
             nest = nests.get(name)
             if nest is not None:
-                maybe_lines.append((offset, nest[0], str(record["data"].get(nest[1])), moment))
+                key = f"{nest[0]}\0{record['data'].get(nest[1])}"
+                line_keys.append(shared.setdefault(key, key))
+                line_places.append(offset)
+                line_sorts.append(moment)
             else:
                 places.append(offset)
                 sorts.append(moment)
-        for offset, parent, link, moment in maybe_lines:
-            if f"{parent}\0{link}" in present:
-                self._lines.setdefault((number, parent, link), []).append(offset)
+        shared.clear()
+        for offset, key, moment in zip(line_places, line_keys, line_sorts, strict=True):
+            if key in present:
+                found = self._lines.get((number, key))
+                if found is None:
+                    found = self._lines[(number, key)] = array("q")
+                found.append(offset)
             else:                         # a line whose parent is not in the package is a card of its own
                 places.append(offset)
                 sorts.append(moment)
-        if maybe_lines:                   # back in the order the records came (a stable sort keeps it)
+        if line_keys:                     # back in the order the records came (a stable sort keeps it)
             order = sorted(range(len(places)), key=places.__getitem__)
             places = array("q", (places[i] for i in order))
             sorts = array("d", (sorts[i] for i in order))
@@ -107,7 +122,7 @@ class Shelf:
             connector = str(record["source"].get("connector"))
             child_set = next((d for d in self.readable.datasets.get(connector, ()) if d.name == child), None)
             link = nests[child] if child else None
-            offsets = self._lines.get((section, dataset.name, str(record["data"].get(link[2])))) if link else None
+            offsets = self._lines.get((section, f"{dataset.name}\0{record['data'].get(link[2])}")) if link else None
             lines = [self._read(o) for o in offsets or ()]
             card = declared_card(record, dataset, lang, lines, child_set, link[1] if link else None)
         src = record["source"]
