@@ -81,6 +81,11 @@ def _parsed_header(policy: _Policy, name: str, value: str) -> tuple[str, Any]:
     return EmailPolicy.header_store_parse(policy, name, value)
 
 
+def forget() -> None:
+    """Drop the remembered headers (the names, addresses and subjects of the package just written)."""
+    _parsed_header.cache_clear()
+
+
 _SMTPUTF8 = _Policy(linesep="\r\n", utf8=True)        # SMTPUTF8's settings: SMTP's line ends, UTF-8 headers
 
 

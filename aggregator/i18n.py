@@ -301,7 +301,14 @@ def parse_moment(value: Any) -> datetime | date | None:
         return moment
     if not isinstance(value, str):
         return None
-    return _parse_text(value)
+    text = value.strip()
+    return _parse_text(text) if _date_shaped(text) else None
+
+
+def _date_shaped(text: str) -> bool:
+    """Whether ``text`` may be a date or moment: only such strings are remembered (never free text, names or
+    addresses, which are this customer's data)."""
+    return bool(_DMY.match(text) or _YMD.match(text) or _ISO.match(text))
 
 
 @lru_cache(maxsize=8192)
@@ -351,7 +358,8 @@ def fmt_date(value: datetime | date, lang: str) -> str:
 def fmt_moment(value: Any, lang: str) -> str | None:
     """A date as ``6 augustus 2026`` and a moment as ``6 augustus 2026, 07:05`` (Brussels); None if not one."""
     if isinstance(value, str):
-        return _fmt_text_moment(value, lang)
+        text = value.strip()
+        return _fmt_text_moment(text, lang) if _date_shaped(text) else None
     return _fmt_moment(parse_moment(value), lang)
 
 
@@ -457,3 +465,9 @@ def country_code(value: Any) -> str | None:
 
 
 EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split())
+
+
+def forget() -> None:
+    """Drop every remembered format (values of the package just written)."""
+    for memo in (_parse_text, _fmt_text_moment, _amount, _money, _decimal_text):
+        memo.cache_clear()

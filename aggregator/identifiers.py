@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aggregator.text import clean
+
 # The well-known kinds. A plugin may use others; these are the ones the built-ins exchange.
 CUSTOMER_NUMBER = "customer_number"   # the shop's customer number (also Silvasoft's RelationNumber)
 CUSTOMER_ID = "customer_id"           # the webshop's internal customer id
@@ -60,14 +62,14 @@ class IdentifierBus:
 
     def offer(self, source: str, kind: str, value: object, **attrs: Any) -> None:
         """Offer ``value`` of ``kind`` from ``source`` to every consumer; blank values and repeats are dropped."""
-        text = str(value).strip()
+        text = clean(str(value).strip())[0]     # SQLite takes no lone surrogate (vendor text may hold one)
         if not text:
             return
-        extra = json.dumps(attrs, ensure_ascii=False, default=str) if attrs else "{}"
+        extra = json.dumps(attrs, default=str) if attrs else "{}"    # ASCII escapes keep any such character
         with self._cond:
             seq = self._counts.get(kind, 0)
             added = self._db.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
-                                     (kind, seq, text, source, extra)).rowcount
+                                     (kind, seq, text, clean(source)[0], extra)).rowcount
             if added:
                 self._counts[kind] = seq + 1
                 self._cond.notify_all()

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
-from aggregator import formats, render
+from aggregator import formats, i18n, render
 from aggregator.categories import CATEGORIES
 from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.redact import RecordRedactor, RedactedSpool
-from aggregator.render import Readable
+from aggregator.render import Readable, cards
 from aggregator.spool import Records, Spool, entries
 from aggregator.subject import Subject
 
@@ -150,6 +150,14 @@ def _json_array(items: Iterable[tuple[str, dict[str, Any]]], columns: _Columns) 
     yield b"\n]\n"
 
 
+def forget_values() -> None:
+    """Drop what the formatters remembered while writing a package (dates, amounts, e-mail headers, record keys):
+    values of this customer's data, never to stay in a long-running process (the portal's worker) after it."""
+    i18n.forget()
+    formats.forget()
+    cards.forget()
+
+
 def build(
     out_dir: Path,
     info: RequestInfo,
@@ -179,6 +187,7 @@ def build(
     finally:
         if redacted is not None:
             redacted.close()
+        forget_values()
 
 
 def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Mapping[str, Processor],

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aggregator.errors import VendorError
+from aggregator.text import clean
 
 log = logging.getLogger("dsar.paging")
 
@@ -197,7 +198,8 @@ class Parked:
     def append(self, item: Any) -> None:
         """Add one JSON-serialisable item at the end."""
         self._file.seek(0, 2)
-        self._file.write(json.dumps(item, ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        # ASCII escapes: a lone surrogate in vendor text (admission replaces it later) is kept exactly, not an error
+        self._file.write(json.dumps(item, default=str).encode("ascii") + b"\n")
         self._count += 1
 
     def __len__(self) -> int:
@@ -245,20 +247,26 @@ class ParkedMap:
 
     def update(self, pairs: Iterable[tuple[str, str | None]]) -> None:
         """Set every ``(key, value)`` (a later value replaces an earlier one, as with a dict)."""
+        rows = ((clean(key)[0], None if value is None else clean(value)[0]) for key, value in pairs)
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO map VALUES (?, ?)", pairs)
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO map VALUES (?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")    # no journal: what was set stays (as in a dict), the map usable
+                raise
             self._db.execute("COMMIT")
 
     def get(self, key: str) -> str | None:
         """The value of ``key`` (None when it has none or is absent)."""
         with self._lock:
-            row = self._db.execute("SELECT value FROM map WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute("SELECT value FROM map WHERE key = ?", (clean(key)[0],)).fetchone()
         return None if row is None else row[0]
 
     def __contains__(self, key: object) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM map WHERE key = ?", (key,)).fetchone() is not None
+            return self._db.execute("SELECT 1 FROM map WHERE key = ?",
+                                    (clean(str(key))[0],)).fetchone() is not None
 
     def __len__(self) -> int:
         with self._lock:
@@ -266,7 +274,7 @@ class ParkedMap:
 
     def keys_with(self, values: Collection[str]) -> list[str]:
         """The keys whose value is one of ``values``."""
-        wanted = sorted(set(values))
+        wanted = sorted({clean(value)[0] for value in values})
         if not wanted:
             return []
         with self._lock:

@@ -58,3 +58,13 @@ def test_tens_of_thousands_of_identifiers_wait_on_disk_not_in_memory():
     bus.finished("lightspeed")
     values = [i.value for i in bus.stream(ORDER_NUMBER)]
     assert len(values) == n and values[0] == "100000" and values[-1] == f"{100000 + n - 1}"
+
+
+def test_a_lone_surrogate_in_vendor_text_is_replaced_not_an_error():
+    """SQLite takes no lone surrogate; vendor text may hold one (tests/test_hostile.py): the bus stores U+FFFD in
+    the value (as admission does for records) and keeps the attributes exactly."""
+    bus = IdentifierBus({ORDER_NUMBER: ["lightspeed"]})
+    bus.offer("lightspeed", ORDER_NUMBER, "10\ud83d01", note="a \ud83d b")
+    bus.finished("lightspeed")
+    (got,) = list(bus.stream(ORDER_NUMBER))
+    assert got.value == "10\ufffd01" and got.attrs == {"note": "a \ud83d b"}

@@ -147,3 +147,30 @@ def test_every_run_sets_the_threshold_before_its_connectors_read_anything(monkey
         runner.run(Subject.parse("x@example.be"), from_mapping({"connectors": {}}, env={}),
                    build_registry(plugin_manager(entry_points=False)), Spool(Path(tempfile.mkdtemp())))
     assert asked == [True]
+
+
+def test_parked_listings_and_maps_take_vendor_text_with_a_lone_surrogate():
+    """Free text reaches these stores before admission cleans it: a lone surrogate must not fail the connector."""
+    from aggregator.paging import Parked
+
+    with Parked() as parked:
+        parked.append({"note": "a \ud83d b"})
+        assert list(parked) == [{"note": "a \ud83d b"}]      # kept exactly: admission replaces it later
+    cards = ParkedMap()
+    cards.update([("INV-\ud83d", "klant \udc00")])
+    assert cards.get("INV-\ud83d") == "klant \ufffd" and "INV-\ud83d" in cards
+    assert cards.keys_with(["klant \udc00"]) == ["INV-\ufffd"]
+
+
+def test_a_parked_map_stays_usable_after_an_update_failed_half_way():
+    """A failing update ends its transaction (what it set stays, as with a dict updated half way: the map keeps no
+    journal), not left open for every later call to trip on."""
+    def pairs():
+        yield "a", "1"
+        raise RuntimeError("the vendor's page ended mid-way")
+
+    invoices = ParkedMap()
+    with pytest.raises(RuntimeError):
+        invoices.update(pairs())
+    invoices.update([("b", "2")])
+    assert invoices.get("a") == "1" and invoices.get("b") == "2" and len(invoices) == 2

@@ -158,6 +158,11 @@ _REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not
 _KEYS: dict[int, tuple[Dataset, dict[str, dict[str, tuple[str, Field | None]]]]] = {}
 
 
+def forget() -> None:
+    """Drop the remembered record keys per dataset (those of the package just written)."""
+    _KEYS.clear()
+
+
 def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None]]:
     """The remembered (path, declaration) of the keys seen at ``prefix`` in ``dataset``'s records (every card of a
     dataset walks the same few keys)."""
