@@ -100,10 +100,16 @@ class Progress:
         """Every connector's line, each narrower than the terminal (the last column left free: nothing wraps)."""
         return [self.line(name, state, width) for name, state in self._state.items()]
 
-    def _redraw(self) -> None:
+    def _erase(self) -> str:
+        """The control sequence that takes the cursor back to the block's first row and clears from there."""
+        return "\r" + (UP.format(self._drawn - 1) if self._drawn > 1 else "") + CLEAR_DOWN if self._drawn else ""
+
+    def _redraw(self, before: str = "") -> None:
+        """Draw the block again, ``before`` (a log line and its line end) above it, in one write: a terminal
+        never shows a frame with the block half drawn."""
         lines = self.lines(self._width())
-        head = "\r" + (UP.format(self._drawn - 1) if self._drawn > 1 else "") + CLEAR_DOWN if self._drawn else ""
-        self.stream.write(head + "\n".join(lines))
+        head = self._erase()
+        self.stream.write(head + before + "\n".join(lines))
         self.stream.flush()
         self._drawn = len(lines)
 
@@ -111,10 +117,7 @@ class Progress:
         """Print ``text`` (a log line) above the block, which is then drawn again below it."""
         with self._lock:
             if self.live and self._drawn:
-                self.stream.write("\r" + (UP.format(self._drawn - 1) if self._drawn > 1 else "") + CLEAR_DOWN)
-                self._drawn = 0
-                self.stream.write(printable(text) + "\n")
-                self._redraw()
+                self._redraw(before=printable(text) + "\n")
             else:
                 self.stream.write(printable(text) + "\n")
             self.stream.flush()

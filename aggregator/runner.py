@@ -102,7 +102,6 @@ def run(
     def work(cls: type[Connector]) -> None:
         outcome = outcomes[cls.name]
         outcome.started_at = utcnow()
-        report(cls.name, 0, "running")
         t0 = time.monotonic()
         known = registry.processors.get(cls.processor)
         waits = _Waits(cls.name, known.name.split(" (")[0] if known else cls.name, outcome, report, base_sleep)
@@ -133,6 +132,8 @@ def run(
             _close(outcome, ctx, admit, t0)
             report(cls.name, outcome.records, outcome.status, outcome.calls)
 
+    for cls in running:     # every connector is on the display, in the registry's order, before any starts: a
+        report(cls.name, 0, "running")  # thread that starts late must not leave its line missing from the block
     if running:
         pool = ThreadPoolExecutor(max_workers=len(running), thread_name_prefix="dsar")
         try:

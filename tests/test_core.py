@@ -290,6 +290,24 @@ def test_a_failing_progress_callback_costs_nothing(run_export):
     assert pkg.result.status == "complete" and pkg.result.connectors["good"].records == 1
 
 
+def test_every_connector_is_on_the_display_before_any_starts(run_export):
+    """A connector whose thread starts late still has its line from the first frame: the runner announces them
+    all, in the registry's order, from the calling thread before it starts any (a CI run once caught a display
+    block with two of three lines while the third connector's thread had not yet run)."""
+    class Second(_Good):
+        name = "second"
+
+    events: list[tuple[str, str, bool]] = []
+
+    def progress(name: str, records: int, status: str) -> None:
+        events.append((name, status, threading.current_thread() is threading.main_thread()))
+
+    pkg = run_export(OTHER, [], {"good": {}, "second": {}}, plugins=[_plugin(_Good, Second)], progress=progress)
+    assert pkg.result.status == "complete"
+    assert events[:2] == [("good", "running", True), ("second", "running", True)], events
+    assert [e for e in events[2:] if e[1] == "running"] == [], events      # announced once, not again per thread
+
+
 def _interrupt_on_another_thread(ready: threading.Event, timeout: float) -> None:
     """Ctrl-C as a terminal sends it (to the process), landing on a thread other than the main one: the case in
     which a main thread blocked without a timeout never sees it (the kernel picks the thread; this test picks the

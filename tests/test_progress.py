@@ -92,6 +92,20 @@ def test_log_lines_go_above_the_block():
     assert rows[0].startswith("INFO dsar.http") and len(rows) == 1 + len(NAMES)
 
 
+def test_a_log_line_and_the_block_below_it_arrive_in_one_write():
+    """Every frame a terminal could show has the whole block: a reader of the pty between two writes once saw a
+    log line and no block, or a block without a line."""
+    term = Term(80)
+    progress = live(term)
+    for name in NAMES:
+        progress(name, 1, "running", calls=1)
+    writes: list[str] = []
+    term.write = lambda text: writes.append(text) or len(text)   # type: ignore[method-assign]
+    LogStream(progress).write("WARNING dsar.http: mailchimp: HTTP 429, will retry\n")
+    [frame] = writes
+    assert "HTTP 429" in frame and all(name in frame for name in NAMES)
+
+
 def test_control_characters_never_reach_the_terminal():
     out = io.StringIO()
     progress = Progress(out, live=False)
