@@ -20,12 +20,14 @@ import email.utils
 import functools
 import json
 import logging
+import math
 import random
 import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
@@ -204,12 +206,74 @@ class SlidingWindow:
         return None
 
 
+ANSWERED_POLL = 0.01      # seconds between looks while every place in an answered window is held by a request in flight
+
+
+class AnsweredWindow:
+    """At most ``limit`` requests that the vendor can count within any ``seconds``, in this process.
+
+    A vendor counts a request at some moment between the one we let it go and the one its answer comes back; where
+    exactly depends on the network and on how long this process stalls before sending it. So a request takes its
+    place in the window when it is let through and keeps it until ``seconds`` after its answer. Then no ``seconds``
+    at the vendor can hold more than ``limit`` counts: were there ``limit + 1``, the last of them let through would
+    have found the other ``limit`` still holding their places (each was answered after its count, later than that
+    request's own count less ``seconds``) and waited. No slack to guess; a request that a stall or the network
+    delays simply holds its place longer."""
+
+    def __init__(self, limit: int, seconds: float, sleep: Any = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.seconds, self.sleep, self.clock = limit, seconds, sleep, clock
+        self._answered: deque[float] = deque()      # when each answered request was answered, oldest first
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def _try_enter(self) -> float:
+        """Take a place (0.0) or say how long until one may be free."""
+        with self._lock:
+            now = self.clock()
+            while self._answered and now - self._answered[0] >= self.seconds:
+                self._answered.popleft()
+            if self._in_flight + len(self._answered) < self.limit:
+                self._in_flight += 1
+                return 0.0
+            if not self._answered:              # every place held by a request still in flight
+                return ANSWERED_POLL
+            return max(self._answered[0] + self.seconds - now, 0.001)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._answered.append(self.clock())
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Wait for a place, keep it while the request is sent and answered (or fails), then for ``seconds``."""
+        while (wait := self._try_enter()) > 0:
+            self.sleep(wait)
+        try:
+            yield
+        finally:
+            self._leave()
+
+
+def answered_per_second(rate: float, sleep: Sleep = time.sleep) -> tuple[AnsweredWindow, ...]:
+    """``rate`` requests a second as an answered window (20/s: 20 in any second; 0.5/s: 1 in any 2 s); none for
+    a rate of 0 or less (no pacing)."""
+    if rate <= 0:
+        return ()
+    if rate >= 1:
+        return (AnsweredWindow(math.floor(rate), 1.0, sleep),)
+    return (AnsweredWindow(1, 1.0 / rate, sleep),)
+
+
 @dataclass(frozen=True)
 class Limits:
-    """A vendor's declared limits: concurrent connections plus any number of limiters."""
+    """A vendor's declared limits: concurrent connections, any number of limiters (asked before a request may
+    go), and answered windows (a place taken last, just before the send, and kept until the answer's headers)."""
 
     concurrency: int = 8
     limiters: tuple[Limiter, ...] = ()
+    answered: tuple[AnsweredWindow, ...] = ()
 
 
 # --------------------------------------------------------------------------- retries
@@ -377,7 +441,10 @@ class VendorSession(requests.Session):
                 log.debug("%s %s %s", self.vendor, method, self.redactor(url))
             verb = method.decode("ascii") if isinstance(method, bytes) else method
             started = time.monotonic()
-            response = super().request(verb, url, *args, **kwargs)
+            with ExitStack() as places:
+                for window in self.limits.answered:
+                    places.enter_context(window.hold())
+                response = super().request(verb, url, *args, **kwargs)     # returns once the headers are in
             self._read_body(response, _where(method, url), started)
         for limiter in self.limits.limiters:
             limiter.observe(response)

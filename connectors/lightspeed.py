@@ -26,7 +26,7 @@ import requests
 from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
-from aggregator.http import Limits, MinInterval, RetryPolicy, Sleep, VendorSession
+from aggregator.http import Limits, RetryPolicy, Sleep, VendorSession, answered_per_second
 from aggregator.identifiers import CUSTOMER_ID, INVOICE_NUMBER, ORDER_NUMBER, PAYPAL_TRANSACTION_ID
 from aggregator.paging import PageGuard, PageNumberPaginator, Parked, ParkedMap, fan_out, items_at, pages
 from aggregator.settings import Setting
@@ -212,8 +212,8 @@ class Lightspeed(Connector):
         self.prefix = urlsplit(self.base).path          # "/nl/" (the path part, for endpoints)
         self.pacer = RateLimitHeaders(sleep=self.ctx.sleep)
         self.http: VendorSession = self.ctx.session(
-            limits=Limits(concurrency=s["concurrency"],
-                          limiters=(MinInterval(s["requests_per_second"], sleep=self.ctx.sleep), self.pacer)),
+            limits=Limits(concurrency=s["concurrency"], limiters=(self.pacer,),
+                          answered=answered_per_second(s["requests_per_second"], self.ctx.sleep)),
             retry=RetryPolicy(classify=_retry_429, max_wait=MAX_429_WAIT, deadline=2 * MAX_429_WAIT),
         )
         self.http.auth = (s["api_key"], s["api_secret"])

@@ -173,3 +173,13 @@ def test_an_answer_over_the_size_cap_is_refused_and_a_normal_one_read_whole():
             s.get(f"{url}/big")
     finally:
         server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_a_rate_becomes_an_answered_window_of_whole_requests():
+    from aggregator.http import answered_per_second
+
+    [twenty] = answered_per_second(20.0)
+    [half] = answered_per_second(0.5)
+    assert (twenty.limit, twenty.seconds) == (20, 1.0) and (half.limit, half.seconds) == (1, 2.0)
+    assert answered_per_second(19.9)[0].limit == 19            # never above the rate
+    assert answered_per_second(0) == ()                         # 0: no pacing (the tests' sandbox runs)

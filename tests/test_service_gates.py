@@ -16,7 +16,7 @@ import requests
 
 from aggregator import config as config_mod
 from aggregator.sandbox import Sandbox
-from aggregator.service.limits import RedisGate, SharedLimits, graph_mailbox
+from aggregator.service.limits import RedisAnsweredWindow, RedisGate, SharedLimits, graph_mailbox
 
 
 class Waited(Exception):
@@ -92,3 +92,32 @@ def test_with_redis_the_service_gates_mailchimp_and_graph_in_redis(redis_client:
     limits = SharedLimits(cfg, window=(300, 300.0), per_second=20.0, redis=redis_client)
     assert isinstance(limits.gates["mailchimp"][0], RedisGate) and limits.gates["mailchimp"][0].limit == 10
     assert isinstance(limits.gates["office365"][0], RedisGate) and limits.gates["office365"][0].limit == 4
+    assert isinstance(limits.answered["lightspeed"][0], RedisAnsweredWindow)
+    assert limits.answered["lightspeed"][0].limit == 20
+
+
+def test_a_redis_answered_window_keeps_each_place_until_a_span_after_the_answer(redis_client: Any) -> None:
+    """Lightspeed's 20 a second for every worker: a place taken by one process is held while its request is out and
+    for the span after its answer, for the other processes too; a holder that died frees it when its lease ends."""
+    import redis
+
+    port = redis_client.connection_pool.connection_kwargs["port"]
+    one = RedisAnsweredWindow(redis.Redis(port=port), "dsar:answered:test", 2, 0.4, sleep=refuse_to_wait)
+    two = RedisAnsweredWindow(redis.Redis(port=port), "dsar:answered:test", 2, 0.4, sleep=refuse_to_wait)
+    with one.hold(), one.hold():
+        with pytest.raises(Waited) as waited:
+            with two.hold():                    # both places are out: the other process looks again shortly
+                pass
+        assert waited.value.args[0] <= 0.02
+    answered = time.monotonic()
+    with pytest.raises(Waited) as waited:
+        with two.hold():                        # answered, but the places are kept for the span after the answer
+            pass
+    assert 0 < waited.value.args[0] <= 0.4
+    time.sleep(max(0.0, 0.45 - (time.monotonic() - answered)))
+    with two.hold():                            # the span has passed
+        pass
+    dead = RedisAnsweredWindow(redis_client, "dsar:answered:lease", 1, 0.1, lease=0.2)
+    dead.hold().__enter__()                     # a worker killed mid-request never reports its answer
+    with RedisAnsweredWindow(redis_client, "dsar:answered:lease", 1, 0.1, lease=0.2).hold():
+        pass                                    # its place went when the lease (and the span) ran out

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import io
+import random
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +19,7 @@ from aggregator import config as config_mod
 from aggregator.http import MinInterval, SlidingWindow
 from aggregator.sandbox import Sandbox
 from aggregator.service.limits import (
+    AnsweredWindow,
     Gate,
     LimitedAdapter,
     SharedLimits,
@@ -192,27 +197,90 @@ def test_the_shared_lightspeed_window_stops_short_of_each_exports_header_pacing(
     assert not remaining < max(RateLimitHeaders.reserve_min, 300 * RateLimitHeaders.reserve)
 
 
-def test_a_stalled_process_cannot_burst_past_lightspeeds_second() -> None:
-    """Evenly spaced slots all pass at once when the process stalls (every waiting thread wakes late); the shared
-    chain's last limiter still lets at most 20 go in any second."""
+def simulate(window: AnsweredWindow, requests_: int, delay: Callable[[random.Random], tuple[float, float]],
+             seed: int = 7) -> tuple[list[float], float]:
+    """Send ``requests_`` through ``window`` back to back on a fake clock; each request reaches the vendor, is counted
+    there and answered after ``delay`` (to its count, then to its answer) — a stall, the network. Returns the vendor's
+    count times and the time the last request was let through."""
+    rng = random.Random(seed)
     now = [0.0]
+    answers: list[tuple[float, int, Any]] = []       # (answer time, seq, the request's open place)
 
-    def advance(seconds: float) -> None:
-        now[0] += seconds
+    def sleep(seconds: float) -> None:
+        until = now[0] + seconds
+        while answers and answers[0][0] <= until:
+            when, _, place = heapq.heappop(answers)
+            now[0] = max(now[0], when)
+            place.__exit__(None, None, None)          # answered: the place is kept a second from here
+        now[0] = until
 
-    limits = SharedLimits(sandbox_config(), window=(300, 300.0), per_second=20.0, sleep=advance)
-    chain = limits.limiters["lightspeed"]
-    for limiter in chain:
-        limiter.clock = lambda: now[0]          # type: ignore[attr-defined]
-    pace = next(lim for lim in chain if isinstance(lim, MinInterval))
-    pace.sleep = lambda seconds: None           # stalled: each slot has passed by the time its thread runs
-    sent = []
-    for _ in range(60):
-        for limiter in chain:
-            limiter.acquire()
-        sent.append(now[0])
-    assert max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent) <= 20
-    assert sent[-1] < 4.0                       # and it still sends at about the rate
+    window.sleep, window.clock = sleep, lambda: now[0]
+    counted: list[float] = []
+    last = 0.0
+    for seq in range(requests_):
+        place = window.hold()
+        place.__enter__()
+        last = now[0]
+        to_count, to_answer = delay(rng)
+        counted.append(now[0] + to_count)
+        heapq.heappush(answers, (now[0] + to_count + to_answer, seq, place))
+    return sorted(counted), last
+
+
+def most_in_a_second(times: list[float]) -> int:
+    """The most counts the vendor saw in any one second (any window starting at a count)."""
+    return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+
+
+def test_an_answered_window_keeps_the_vendors_second_whatever_the_stalls_and_the_network() -> None:
+    """Counted as it arrives, 0 to 300 ms after it was let through (a stalled process, a slow network), and answered
+    10 to 200 ms later: never more than 20 in any second at the vendor, and still close to 20 a second."""
+    window = AnsweredWindow(20, 1.0)
+    counted, last = simulate(window, 600, lambda rng: (rng.uniform(0.0, 0.3), rng.uniform(0.01, 0.2)))
+    assert most_in_a_second(counted) <= 20
+    assert last < 600 / (20 / 1.5)      # each place is held at most 1 s + 0.5 s: at least 13.3 a second
+
+
+def test_a_window_counted_when_let_through_does_not_keep_the_vendors_second() -> None:
+    """The same traffic through a plain sliding window of 20 per second, counted when each request is let through
+    (what the answered window replaces): the vendor sees more than 20 in some second."""
+    class LetThrough(AnsweredWindow):
+        def _leave(self) -> None:         # the place is kept a second from when it was let through, not answered
+            with self._lock:
+                self._in_flight -= 1
+
+        def _try_enter(self) -> float:
+            wait = super()._try_enter()
+            if wait == 0.0:
+                with self._lock:
+                    self._in_flight -= 1
+                    self._answered.append(self.clock())
+            return wait
+
+    counted, _ = simulate(LetThrough(20, 1.0), 600, lambda rng: (rng.uniform(0.0, 0.3), rng.uniform(0.01, 0.2)))
+    assert most_in_a_second(counted) > 20
+
+
+def test_a_place_is_kept_until_the_answer_and_given_back_when_the_request_fails() -> None:
+    now = [0.0]
+    window = AnsweredWindow(1, 1.0, sleep=lambda s: (_ for _ in ()).throw(AssertionError(f"waited {s}")),
+                            clock=lambda: now[0])
+
+    class Failing(BaseAdapter):
+        def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+            assert window._try_enter() > 0          # while this request is out, its place is taken
+            raise requests.ConnectionError("reset")
+
+        def close(self) -> None:
+            return None
+
+    adapter = LimitedAdapter(Failing(), (), (), "lightspeed", answered=(window,))
+    with pytest.raises(requests.ConnectionError):
+        adapter.send(prepared("https://shop.webshopapp.com/nl/orders.json"))
+    now[0] = 0.99
+    assert window._try_enter() == pytest.approx(0.01)   # failed at 0.0: the place is kept a second from then
+    now[0] = 1.0
+    assert window._try_enter() == 0.0
 
 
 def test_silvasofts_plan_is_shared_and_a_used_up_plan_ends_the_search_instead_of_waiting_an_hour() -> None:

@@ -3,7 +3,8 @@ Redis (every ``dsar worker`` on every machine), so ten exports together never ex
 
 The limits are enforced at the transport: :class:`LimitedAdapter` wraps the adapter that sends a vendor's
 requests, takes a slot of every shared concurrency gate and asks the shared limiters. The connector's own pacing
-still applies inside each export. Shared: Lightspeed's window and 20/s (Redis or in-process), Silvasoft's 2/s and
+still applies inside each export. Shared: Lightspeed's window and its 20 a second (an answered window: a
+request's place is kept until a second after its answer; Redis or in-process), Silvasoft's 2/s and
 50/min and its plan's hourly requests (Redis or in-process), Mailchimp's 10 connections per key and Graph's 4 requests
 per mailbox (gates: Redis or in-process). Each export's Silvasoft connector still keeps the plan for itself, with its
 waiting budget; the shared plan, when the exports together have used it up, ends the export's Silvasoft search
@@ -30,7 +31,15 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 
 from aggregator.config import Config
-from aggregator.http import ANSWER_DEADLINE, MAX_ANSWER_BYTES, Limiter, MinInterval, SlidingWindow, read_body
+from aggregator.http import (
+    ANSWER_DEADLINE,
+    ANSWERED_POLL,
+    MAX_ANSWER_BYTES,
+    AnsweredWindow,
+    Limiter,
+    SlidingWindow,
+    read_body,
+)
 from aggregator.service.reads import SHOP_WIDE, SharedReads, SharingAdapter
 
 JITTER = 1.0    # seconds added to a window: a request reaches the vendor a little after it is let through
@@ -41,9 +50,9 @@ SILVASOFT_WINDOW = (2, 1.25)
 SILVASOFT_PATIENCE = 60.0       # seconds an export may wait for the shared hourly plan before its search ends
 # Lightspeed: 20 requests in any second, counted as they arrive. Evenly spaced slots (MinInterval) bunch when the
 # process stalls (ten exports parsing and packaging on two cores): threads whose slots passed all go at once, and 10
-# of 456 requests were refused with 5-8 let through within 30 ms (issue 21). A sliding window of 20 per 1.2 s, taken
-# last, just before the send, caps any such burst whatever the stall (it leaves 16.7/s at most).
-LIGHTSPEED_SECOND_SLACK = 0.2
+# of 456 requests were refused with 5-8 let through within 30 ms (issue 21). A sliding window of 20 per 1.2 s capped
+# such bursts with a guessed 0.2 s of slack (16.7/s at most); an AnsweredWindow, taken last, just before the send,
+# needs no guess: each request keeps its place until a second after its answer (see there).
 MAILCHIMP_CONNECTIONS = 10      # simultaneous connections per API key
 GRAPH_PER_MAILBOX = 4           # Graph's "MailboxConcurrency": concurrent requests per app and mailbox
 # Each export's Lightspeed connector paces on the vendor's X-RateLimit headers once less than 5 % (at least 10) of a
@@ -83,16 +92,6 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + span - now)
 """
-
-# Evenly spaced slots: the next free slot (ms) is stored; returns how long this request waits for its slot.
-_INTERVAL = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-redis.call('SET', KEYS[1], slot + tonumber(ARGV[1]), 'PX', 60000)
-return slot - now
-"""
-
 
 # A concurrency gate in a sorted set of holders scored by when their lease ends: a holder that died (its process
 # killed mid-request) frees its slot when the lease runs out. Returns 1 when this holder got a slot, else 0.
@@ -185,23 +184,56 @@ def _silvasoft_plan_error(text: str) -> Exception:
         return VendorError(f"silvasoft: {text}")
 
 
-class RedisInterval:
-    """At most ``per_second`` requests per second over every process sharing ``key``, spread evenly."""
+# An answered window in a sorted set scored by when each request was answered; a request in flight is scored with
+# the end of its lease (in the future), so it holds its place until answered, or until the lease runs out when its
+# process died. Enter: returns 0 when this request took a place, else the milliseconds to wait.
+_ANSWERED_ENTER = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, span, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now + lease, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], lease + span)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local score = tonumber(oldest[2])
+if score > now then return -1 end
+return math.max(1, score + span - now)
+"""
+# Leave: the request was answered now (by Redis' clock); it keeps its place for the window's span from here.
+_ANSWERED_LEAVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))
+return 0
+"""
 
-    def __init__(self, client: Any, key: str, per_second: float, sleep: Any = time.sleep) -> None:
-        self.key, self.sleep = key, sleep
-        self.step = max(1, int(1000 / per_second))
-        self._script = client.register_script(_INTERVAL)
 
-    def acquire(self) -> None:
-        """Take the next shared slot and sleep until it comes."""
-        wait = int(self._script(keys=[self.key], args=[self.step]))
-        if wait > 0:
-            self.sleep(wait / 1000)
+class RedisAnsweredWindow(AnsweredWindow):
+    """An :class:`AnsweredWindow` counted in Redis for every process sharing ``key`` (Redis' clock for every
+    machine); a place held by a process that died is freed when its lease (longer than any answer may take) ends."""
 
-    def observe(self, response: requests.Response) -> None:
-        """Nothing to learn: the interval is fixed."""
-        return None
+    def __init__(self, client: Any, key: str, limit: int, seconds: float, sleep: Any = time.sleep,
+                 lease: float = GATE_LEASE) -> None:
+        super().__init__(limit, seconds, sleep)
+        self.client, self.key = client, key
+        self.ms, self.lease_ms = int(seconds * 1000), int(lease * 1000)
+        self._enter = client.register_script(_ANSWERED_ENTER)
+        self._leave_script = client.register_script(_ANSWERED_LEAVE)
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Wait for a place in Redis, keep it while the request is sent and answered, then for ``seconds``."""
+        member = uuid.uuid4().hex
+        while (wait := int(self._enter(keys=[self.key], args=[self.limit, self.ms, self.lease_ms, member]))) != 0:
+            self.sleep(ANSWERED_POLL * (0.5 + random.random()) if wait < 0 else wait / 1000)
+        try:
+            yield
+        finally:
+            self._leave_script(keys=[self.key], args=[member, self.lease_ms, self.ms])
 
 
 class Gate:
@@ -267,15 +299,18 @@ class LimitedAdapter(BaseAdapter):
     """A transport adapter that passes each request through shared gates and limiters before ``inner`` sends it."""
 
     def __init__(self, inner: BaseAdapter, limiters: Sequence[Limiter], gates: Sequence[Gate] = (),
-                 vendor: str = "vendor", deadline: float = ANSWER_DEADLINE, max_bytes: int = MAX_ANSWER_BYTES) -> None:
+                 vendor: str = "vendor", deadline: float = ANSWER_DEADLINE, max_bytes: int = MAX_ANSWER_BYTES,
+                 answered: Sequence[AnsweredWindow] = ()) -> None:
         super().__init__()
         self.inner = inner
         self.limiters = tuple(limiters)
         self.gates = tuple(gates)
+        self.answered = tuple(answered)
         self.vendor, self.deadline, self.max_bytes = vendor, deadline, max_bytes
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        """Take a slot of every gate, wait for every limiter, send, and let each limiter learn from the answer.
+        """Take a slot of every gate, wait for every limiter, take a place in every answered window (last, just
+        before the send; kept until the answer's headers are in), send, and let each limiter learn from the answer.
         Behind a gate the answer is read whole before the slot is given back: a connection (Mailchimp) or a
         request in progress (Graph) lasts until its body has arrived, not only its headers."""
         with ExitStack() as held:
@@ -284,7 +319,10 @@ class LimitedAdapter(BaseAdapter):
             for limiter in self.limiters:
                 limiter.acquire()
             started = time.monotonic()
-            response = self.inner.send(request, *args, **kwargs)
+            with ExitStack() as places:
+                for window in self.answered:
+                    places.enter_context(window.hold())
+                response = self.inner.send(request, *args, **kwargs)
             if self.gates:
                 read_body(response, self.vendor, f"{request.method} {urlsplit(request.url or '').path}", started,
                           self.deadline, self.max_bytes)
@@ -335,6 +373,7 @@ class SharedLimits:
         self.prefixes: dict[str, str] = {}
         self.limiters: dict[str, tuple[Limiter, ...]] = {}
         self.gates: dict[str, tuple[Gate, ...]] = {}
+        self.answered: dict[str, tuple[AnsweredWindow, ...]] = {}
         self.reads = SharedReads() if share_reads else None
         self.read_prefixes: dict[str, str] = {n: p for n in SHOP_WIDE if (p := vendor_prefix(cfg, n)) is not None}
         self._answers = {n: (float(s.get("answer_deadline") or ANSWER_DEADLINE),
@@ -345,17 +384,16 @@ class SharedLimits:
         if key is None:
             return
         limit, seconds = lightspeed_budget(window[0]), window[1]
-        burst = (max(1, math.floor(per_second)), 1.0 + LIGHTSPEED_SECOND_SLACK)
+        per = max(1, math.floor(per_second))
         self.prefixes["lightspeed"] = str(cfg.connectors["lightspeed"]["base_url"])
         if redis is not None:
             self.limiters["lightspeed"] = (RedisWindow(redis, f"dsar:limit:lightspeed:{key}:window", limit,
-                                                       seconds + JITTER, sleep),
-                                           RedisInterval(redis, f"dsar:limit:lightspeed:{key}:rate", per_second, sleep),
-                                           RedisWindow(redis, f"dsar:limit:lightspeed:{key}:second", *burst, sleep))
+                                                       seconds + JITTER, sleep),)
+            self.answered["lightspeed"] = (RedisAnsweredWindow(redis, f"dsar:limit:lightspeed:{key}:second", per, 1.0,
+                                                               sleep),)
         else:
-            self.limiters["lightspeed"] = (SlidingWindow(limit, seconds + JITTER, sleep=sleep),
-                                           MinInterval(per_second, sleep=sleep),
-                                           SlidingWindow(*burst, sleep=sleep))
+            self.limiters["lightspeed"] = (SlidingWindow(limit, seconds + JITTER, sleep=sleep),)
+            self.answered["lightspeed"] = (AnsweredWindow(per, 1.0, sleep),)
 
     def _others(self, cfg: Config, redis: Any, sleep: Any) -> None:
         """Silvasoft's pace and minute window, Mailchimp's connections, Graph's requests per mailbox."""
@@ -399,7 +437,7 @@ class SharedLimits:
             if name in self.prefixes:
                 deadline, most = self._answers.get(name, (ANSWER_DEADLINE, MAX_ANSWER_BYTES))
                 adapter = LimitedAdapter(adapter, self.limiters.get(name, ()), self.gates.get(name, ()), name,
-                                         deadline, most)
+                                         deadline, most, self.answered.get(name, ()))
             if self.reads is not None and name in self.read_prefixes:
                 deadline, most = self._answers.get(name, (ANSWER_DEADLINE, MAX_ANSWER_BYTES))
                 adapter = SharingAdapter(adapter, self.reads, name, SHOP_WIDE[name], deadline=deadline,
@@ -408,5 +446,5 @@ class SharedLimits:
         return mounted
 
 
-__all__ = ["Gate", "LimitedAdapter", "RedisGate", "RedisInterval", "RedisWindow", "SharedLimits", "SharedPlan",
-           "graph_mailbox", "lightspeed_budget", "shop_key", "vendor_prefix"]
+__all__ = ["Gate", "LimitedAdapter", "RedisAnsweredWindow", "RedisGate", "RedisWindow",
+           "SharedLimits", "SharedPlan", "graph_mailbox", "lightspeed_budget", "shop_key", "vendor_prefix"]
