@@ -137,10 +137,11 @@ def export(
     work = Path(tempfile.mkdtemp(prefix=f"dsar-{rid}-"))
     try:
         spool = Spool(work / "spool")
-        result, _ = run_and_package(subject, cfg, registry, spool, out, rid, received,
-                                    received + timedelta(days=cfg.response_days), only=only, redactor=redactor,
-                                    progress=progress, sleep=sleep, adapters=adapters,
-                                    language=language, passphrase=passphrase)
+        result, bus = run_and_package(subject, cfg, registry, spool, out, rid, received,
+                                      received + timedelta(days=cfg.response_days), only=only, redactor=redactor,
+                                      progress=progress, sleep=sleep, adapters=adapters,
+                                      language=language, passphrase=passphrase)
+        bus.drop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result

@@ -108,6 +108,11 @@ class IdentifierBus:
             rows = self._db.execute("SELECT kind, value, source, attrs FROM items ORDER BY kind, seq").fetchall()
         return [_identifier(row) for row in rows]
 
+    def drop(self) -> None:
+        """Drop the database and its temporary file: the identifiers are gone (call once the run is recorded)."""
+        with self._cond:
+            self._db.close()
+
     def snapshot(self) -> dict[str, list[str]]:
         """Everything offered so far, by kind (for the manifest)."""
         found: dict[str, list[str]] = {}

@@ -101,7 +101,10 @@ def registered_export(
                                           only=only, redactor=redactor, progress=progress, sleep=sleep,
                                           adapters=adapters, register=register.path, language=language,
                                           passphrase=passphrase)
-            _finish(register, entry, result, spool, bus.items(), subject, event="export_finished", actor=actor)
+            try:
+                _finish(register, entry, result, spool, bus.items(), subject, event="export_finished", actor=actor)
+            finally:
+                bus.drop()
         except BaseException as exc:
             register.fail(rid, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
                           actor=actor)
@@ -163,7 +166,10 @@ def resume(
                                           supersede=_beside(entry.package, out), register=register.path,
                                           language=language,
                                           passphrase=passphrase)
-            _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
+            try:
+                _finish(register, entry, result, spool, bus.items(), subject, event="resume_finished", actor=actor)
+            finally:
+                bus.drop()
         except BaseException as exc:
             register.fail(request_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__,
                           actor=actor)

@@ -459,7 +459,7 @@ class Lightspeed(Connector):
                     "phone": order["phone"],
                     "email": order["email"],
                 }, endpoint=shipments_ep, vendor_id=sh.get("number"))
-        carriers.clear()
+        carriers.close()
 
     def _order_history(self, orders: Parked, cid: str) -> Iterator[Record]:
         """The orders' events and (with ``metafields``) their metafields."""
@@ -574,10 +574,9 @@ class _Carriers:
         recipient = facts["recipient"]
         return {"order": number, **facts, "recipient": dict(recipient) if recipient else recipient}
 
-    def clear(self) -> None:
-        """Forget them all."""
+    def close(self) -> None:
+        """Forget them all (the map on disk goes with them)."""
         self._by_id.close()
-        self._by_id = ParkedMap()
         self._facts.clear()
         self._shared.clear()
 

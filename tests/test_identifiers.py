@@ -68,3 +68,15 @@ def test_a_lone_surrogate_in_vendor_text_is_replaced_not_an_error():
     bus.finished("lightspeed")
     (got,) = list(bus.stream(ORDER_NUMBER))
     assert got.value == "10\ufffd01" and got.attrs == {"note": "a \ud83d b"}
+
+
+def test_a_dropped_bus_keeps_nothing():
+    import sqlite3
+
+    import pytest
+
+    bus = IdentifierBus({ORDER_NUMBER: ["lightspeed"]})
+    bus.offer("lightspeed", ORDER_NUMBER, "1001")
+    bus.drop()                       # the run is recorded: its identifiers' database and file are gone
+    with pytest.raises(sqlite3.ProgrammingError):
+        bus.items()
