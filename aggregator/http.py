@@ -440,10 +440,10 @@ class VendorSession(requests.Session):
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s %s", self.vendor, method, self.redactor(url))
             verb = method.decode("ascii") if isinstance(method, bytes) else method
-            started = time.monotonic()
             with ExitStack() as places:
                 for window in self.limits.answered:
                     places.enter_context(window.hold())
+                started = time.monotonic()          # the answer's deadline counts from the send, not the wait
                 response = super().request(verb, url, *args, **kwargs)     # returns once the headers are in
             self._read_body(response, _where(method, url), started)
         for limiter in self.limits.limiters:

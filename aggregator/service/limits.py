@@ -318,10 +318,10 @@ class LimitedAdapter(BaseAdapter):
                 held.enter_context(gate.enter(request))
             for limiter in self.limiters:
                 limiter.acquire()
-            started = time.monotonic()
             with ExitStack() as places:
                 for window in self.answered:
                     places.enter_context(window.hold())
+                started = time.monotonic()
                 response = self.inner.send(request, *args, **kwargs)
             if self.gates:
                 read_body(response, self.vendor, f"{request.method} {urlsplit(request.url or '').path}", started,
