@@ -4,6 +4,7 @@ are still read, a mailbox opens with the head of its longest chain, and the down
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import connectors.office365 as office365_connector
@@ -47,13 +48,68 @@ def test_records_reach_the_spool_while_the_mailbox_is_still_read(run_export, san
     assert pkg.records("office365", "event")                    # and the calendar still came
 
 
-def test_a_mailbox_opens_with_its_search_then_the_rest_go_side_by_side(run_export, sandbox):
+def test_a_mailbox_opens_with_its_search_beside_the_rest(run_export, sandbox, monkeypatch):
+    app = sandbox.apps["office365"]
+    original = app.handle
+    arrived: list[Any] = []
+
+    def handle(request):
+        arrived.append(request)             # in the order they reach Graph, not the order they are answered
+        time.sleep(0.05)                    # Graph's latency: a mailbox's first four requests are a round
+        return original(request)
+
+    monkeypatch.setattr(app, "handle", handle)
     _ok(run_export(DEMO, vendors=["office365"]))
     for mailbox in ("info", "verkoop"):
-        asked = sandbox.requests_to("office365", f"/users/{mailbox}@megasecurity.eu/")
-        # the first request is the $search's first page: the head of the mailbox's longest chain of pages
-        assert asked[0].path.endswith("/messages") and "search" in asked[0].query and "skip" not in asked[0].query
+        asked = [x for x in arrived if f"/users/{mailbox}@megasecurity.eu/" in x.path]
+        # the $search's first page (the head of the mailbox's longest chain of pages) is in its first round
+        first = [x for x in asked[:office365_connector.MAILBOX_CONCURRENCY]
+                 if x.path.endswith("/messages") and x.arg("$search") and not x.arg("$skip")]
+        assert first
         assert len({x.path.rsplit("/", 1)[-1] for x in asked}) > 3
+
+
+def test_the_gate_keeps_a_slot_for_the_lead_and_ranks_who_waits():
+    gate = office365_connector._Gate(4)
+    gate.keep_for_lead(True)
+    order: list[str] = []
+    held = [gate.slot(gate.LISTING) for _ in range(3)]
+    for h in held:
+        h.__enter__()
+
+    def ask(name: str, rank: int) -> threading.Thread:
+        def go() -> None:
+            with gate.slot(rank):
+                order.append(name)
+        t = threading.Thread(target=go)
+        t.start()
+        return t
+
+    def waiting(counts: list[int]) -> None:
+        for _ in range(500):
+            if gate._waiting == counts:
+                return
+            threading.Event().wait(0.01)
+        raise AssertionError(gate._waiting)
+
+    listing = ask("listing", gate.LISTING)       # the fourth slot is kept for the lead: a listing waits
+    waiting([0, 1, 0])
+    assert not order
+    ask("lead", gate.LEAD).join(5)               # the lead takes the kept slot at once, then the listing goes
+    listing.join(5)
+    assert order == ["lead", "listing"]
+    fourth = gate.slot(gate.LISTING)             # all four busy: a download, then a listing, wait
+    fourth.__enter__()
+    download = ask("download", gate.DOWNLOAD)
+    waiting([0, 0, 1])
+    later = ask("later listing", gate.LISTING)
+    waiting([0, 1, 1])
+    held[0].__exit__(None, None, None)           # the freed slot goes to the listing, though it came later
+    later.join(5)
+    download.join(5)
+    assert order == ["lead", "listing", "later listing", "download"]
+    for h in (*held[1:], fourth):
+        h.__exit__(None, None, None)
 
 
 def test_the_download_backlog_is_bounded_and_every_attachment_still_comes(run_export, sandbox, monkeypatch):
