@@ -215,6 +215,14 @@ class _MailboxSkipped(Exception):
     """The mailbox cannot be read and that is not a failure (no Exchange Online licence, unknown user)."""
 
 
+class _PartRefused(VendorError):
+    """A request of a mailbox already read answered as if the mailbox could not be read: only that part failed."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"office365: {detail}")
+        self.detail = detail
+
+
 class _Halted(Exception):
     """The run stopped taking records (it failed or ended early): the readers stop at their next request."""
 
@@ -237,6 +245,8 @@ class _Mailbox:
         default_factory=lambda: threading.BoundedSemaphore(DOWNLOAD_BACKLOG))
     big: list[str] = field(default_factory=list)         # attachments left out as larger than the cap, by name
     closed: str | None = None                            # why a request found it unreadable
+    refused_at: str | None = None                        # the request that found it so
+    reached: bool = False                                # a request of it was answered (it can be read)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -397,8 +407,11 @@ class Office365Connector(Connector):
     def _endpoint(self, url: str) -> str:
         parts = urlsplit(url)
         path = parts.path
+        beta = self._graph_path.rsplit("/", 1)[0] + "/beta"       # the archive check's one beta route
         if path.startswith(self._graph_path):
             path = f"/{self._version}" + path[len(self._graph_path):]
+        elif path.startswith(beta + "/"):
+            path = "/beta" + path[len(beta):]
         return "GET " + unquote(path) + (f"?{unquote(parts.query)}" if parts.query else "")
 
     def _get(self, box: _Mailbox | None, url: str, params: Mapping[str, Any] | None = None,
@@ -417,12 +430,20 @@ class Office365Connector(Connector):
             response = self.session.get(url, params=params, headers=hdrs)
         if box is not None and response.status_code == 404:
             code = _graph_error(response).get("code")
-            if code == "MailboxNotEnabledForRESTAPI":
-                box.closed = box.closed or "it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)"
+            reason = "it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)" \
+                if code == "MailboxNotEnabledForRESTAPI" else f"no such user in the tenant ({code})" \
+                if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound") else None
+            if reason is not None:
+                with box.lock:
+                    if box.reached:            # the mailbox was read: this part failed, not the mailbox
+                        raise _PartRefused(f"Graph answered 404 {code} to {self._endpoint(response.url)} after "
+                                           "other requests of the mailbox were answered")
+                    if box.closed is None:
+                        box.closed, box.refused_at = reason, self._endpoint(response.url)
                 raise _MailboxSkipped(box.closed)
-            if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound"):
-                box.closed = box.closed or f"no such user in the tenant ({code})"
-                raise _MailboxSkipped(box.closed)
+        elif box is not None and response.status_code < 300 and not box.reached:
+            with box.lock:
+                box.reached = True
         if raw:
             if response.status_code != 200:
                 self.session.parse(response, describe=_describe)
@@ -558,13 +579,17 @@ class Office365Connector(Connector):
     def _read(self, box: _Mailbox) -> None:
         """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight), its
         attachments downloaded meanwhile; records are handed on as they are found."""
-        messages, finish = self._messages(box)
-        others: tuple[Callable[[_Mailbox], None], ...] = (
-            self._contacts, self._events, self._folder_contacts,
-            *((self._deleted,) if self.settings["deleted_mail"] else ()),
-            *((self._archive,) if self.settings["archive"] else ()))
+        (search, sent), finish = self._messages(box)
+        others: tuple[tuple[str, Callable[[_Mailbox], None]], ...] = (
+            ("contacts", self._contacts), ("calendar events", self._events),
+            ("contacts in contact folders", self._folder_contacts),
+            *((("deleted mail still held", self._deleted),) if self.settings["deleted_mail"] else ()),
+            *((("online archive check (Graph beta settings/exchange)", self._archive),)
+              if self.settings["archive"] else ()))
         # the $search first: the thread that asks the head of the mailbox's longest chain starts before the others
-        searches = [*messages, *(functools.partial(search, box) for search in others)]
+        searches = [self._part(box, "messages with the subject ($search)", search),
+                    self._part(box, "messages sent by the subject ($filter)", sent),
+                    *(self._part(box, what, functools.partial(run, box)) for what, run in others)]
         # every search runs at once (each is a chain of pages); the mailbox's gate holds its requests to
         # MAILBOX_CONCURRENCY, listings first; twice as many downloaders keep it full while some store a file
         box.downloader = ThreadPoolExecutor(max_workers=2 * MAILBOX_CONCURRENCY,
@@ -578,15 +603,31 @@ class Office365Connector(Connector):
             finish()
             done = True
         except _MailboxSkipped as exc:
-            box.skipped = str(exc)
+            if box.reached:     # answered as unreadable while other requests of it were answered: not skipped
+                box.short.append(f"mailbox {box.label}: Graph answered {box.refused_at} as if the mailbox could not "
+                                 f"be read ({exc}) while other requests of it were answered: what was read is kept, "
+                                 "its searches still going were cut short")
+            else:
+                box.skipped = str(exc)
         finally:      # listed: its downloads end (and hand their messages on); failed: those not begun are dropped
             box.downloader.shutdown(wait=True, cancel_futures=not done)
-        if box.failed is not None and box.skipped is None:      # a download (or the records after it) failed
-            raise box.failed
+        if box.failed is not None and box.skipped is None and not isinstance(box.failed, _MailboxSkipped):
+            raise box.failed        # a download (or the records after it) failed
         if box.big:
             box.notes.append(f"mailbox {box.label}: {_count(len(box.big), 'attachment')} larger than "
                              f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
                              f"and size: {', '.join(sorted(box.big))})")
+
+    @staticmethod
+    def _part(box: _Mailbox, what: str, run: Callable[[], None]) -> Callable[[], None]:
+        """``run``, one part of a mailbox's reading: refused after the mailbox was read, it is named as cut short
+        (its records so far kept) and the other parts go on."""
+        def part() -> None:
+            try:
+                run()
+            except _PartRefused as exc:
+                box.short.append(f"mailbox {box.label}: {what} not read to the end: {exc.detail}")
+        return part
 
     def _box_path(self, box: _Mailbox, tail: str) -> str:
         return f"/users/{quote(box.ref, safe='@')}/{tail}"

@@ -852,3 +852,43 @@ def test_reuse_sign_in_keeps_discovery_and_token_for_later_exports_in_the_proces
         assert len(sandbox.requests_to("office365", token)) == 1
     finally:
         office365_connector.forget_sign_ins()
+
+
+# ------------------------------------------------------------------------------------- a part refused, not the mailbox
+NOT_ENABLED = {"error": {"code": "MailboxNotEnabledForRESTAPI",
+                         "message": "The mailbox is either inactive, soft-deleted, or is hosted on-premise."}}
+
+
+def test_a_404_after_the_mailbox_was_read_names_that_part_and_keeps_the_records(run_export, sandbox):
+    # the beta settings/exchange answers 404 once the mailbox's other requests were answered: the mailbox is not
+    # "skipped" (its records are in the package); the part that failed is named and the answer is incomplete
+    sandbox.inject(Fault("office365", status=404, body=NOT_ENABLED, match="verkoop@megasecurity.eu/settings/exchange",
+                         delay=0.3, times=None))
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"archive": True}})
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete", outcome.error
+    assert not any("verkoop" in n for n in outcome.notes), outcome.notes
+    assert "mailbox verkoop@megasecurity.eu: online archive check (Graph beta settings/exchange) not read to the " \
+           "end: Graph answered 404 MailboxNotEnabledForRESTAPI" in outcome.error
+    assert any(line.startswith("mailbox verkoop@megasecurity.eu: messages from, to, cc or bcc the subject")
+               for line in outcome.coverage)
+    assert [r for r in pkg.records("office365", "message") if r["data"]["mailbox"] == "verkoop@megasecurity.eu"]
+
+
+def test_a_404_racing_the_mailbox_s_first_answers_is_not_a_skip_when_others_were_answered(run_export, sandbox,
+                                                                                       monkeypatch):
+    # every search of the mailbox in its first round (8 slots here); the settings/exchange 404 comes first, the
+    # others a little later, answered: their records are kept and the mailbox is not reported as skipped
+    monkeypatch.setattr(office365_connector, "MAILBOX_CONCURRENCY", 8)
+    sandbox.inject(Fault("office365", status=404, body=NOT_ENABLED, match="verkoop@megasecurity.eu/settings/exchange",
+                         times=None))
+    sandbox.inject(Fault("office365", delay=0.3, times=None,
+                         match=lambda r: "verkoop@megasecurity.eu" in r.path and "/settings/" not in r.path))
+    pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"archive": True}})
+    outcome = pkg.result.connectors["office365"]
+    kept = [r for r in pkg.records("office365", "message") if r["data"]["mailbox"] == "verkoop@megasecurity.eu"]
+    assert kept
+    assert outcome.status == "incomplete", outcome.error
+    assert not any("verkoop" in n for n in outcome.notes), outcome.notes
+    assert "mailbox verkoop@megasecurity.eu: Graph answered GET /beta/users/verkoop@megasecurity.eu/settings/" \
+           "exchange as if the mailbox could not be read" in outcome.error, outcome.error
