@@ -103,6 +103,8 @@ GROUP_THREADS_MAX = 2000         # threads read per group (each costs one reques
 ATTACHMENT_MAX_KB = 25 * 1024    # Exchange Online's default message size limit is 25 MB (35 MB received)
 DOWNLOAD_BACKLOG = 64            # attachment downloads started and not yet done, per mailbox (listing waits past it)
 TOKEN_MARGIN = 300.0             # seconds before its end a held token is asked of msal again (msal's own margin)
+WAIT_SLICE = 0.25                # seconds: a retry wait is slept in slices, each ending it when the run has stopped
+WAIT_SHOWN = 1.0                 # retry waits this long or longer are shown ("waiting for ... until")
 OUT_BATCHES = 64                 # record batches read and not yet handed on (the readers wait past it)
 # Entra ID sign-in hosts and the Microsoft Graph hosts of the same cloud (learn.microsoft.com/graph/deployments)
 CLOUDS = {"login.microsoftonline.com": {"graph.microsoft.com"}, "login.windows.net": {"graph.microsoft.com"},
@@ -317,7 +319,7 @@ class Office365Connector(Connector):
         self._graph_path = graph.path.rstrip("/")
         self._version = self._graph_path.rsplit("/", 1)[-1] or "v1.0"
         self.email = self.ctx.subject.email
-        self.session = self.ctx.session(limits=Limits(concurrency=16))
+        self.session = self.ctx.session(limits=Limits(concurrency=16), sleep=self._wait)
         self._token_lock = threading.Lock()
         self._app = self._msal_app(reuse=s["reuse_sign_in"])
         self._token()                                     # fail fast, before any mailbox work
@@ -850,6 +852,25 @@ class Office365Connector(Connector):
         if not future.cancelled() and future.exception() is not None:
             with box.lock:
                 box.failed = box.failed or future.exception()
+
+    def _wait(self, seconds: float) -> None:
+        """A retry wait (429 ``Retry-After``, a back-off) through the run's sleep, a slice at a time: once the run
+        stops taking records the reader ends at the next slice instead of waiting it out."""
+        shown = seconds >= WAIT_SHOWN
+        if shown:
+            until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+            self.ctx.status(f"waiting for Microsoft Graph's limit until {until}")
+        left = seconds
+        try:
+            while left > 0:
+                if self._halted():
+                    raise _Halted("office365: the run stopped taking records")
+                step = min(left, WAIT_SLICE)
+                self.ctx.sleep(step)
+                left -= step
+        finally:
+            if shown:
+                self.ctx.status("running")
 
     def _halted(self) -> bool:
         """The run stopped taking records (``collect`` ended early)."""

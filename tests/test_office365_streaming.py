@@ -9,6 +9,7 @@ from typing import Any
 
 import connectors.office365 as office365_connector
 from aggregator import spool as spool_mod
+from aggregator.sandbox import Fault
 from tests.conftest import DEMO
 
 INFO = "/users/info@megasecurity.eu/"
@@ -158,4 +159,29 @@ def test_a_run_that_stops_taking_records_stops_the_readers(run_export, sandbox, 
     outcome = pkg.result.connectors["office365"]
     assert outcome.status == "failed" and "disk full" in outcome.error
     assert len(sandbox.requests_to("office365")) < full
+    assert not [t for t in threading.enumerate() if t.name.startswith("office365")]
+
+
+def test_a_reader_in_a_retry_wait_ends_it_once_the_run_stops_taking_records(run_export, sandbox, monkeypatch):
+    # the calendar answers 429 with Retry-After: 3 (always); the run fails on the first record it is handed: the
+    # reader waiting to retry ends its wait at the next slice instead of sleeping it out (and retrying)
+    sandbox.inject(Fault("office365", status=429, body={"error": {"code": "ApplicationThrottled", "message": "x"}},
+                         headers={"Retry-After": "3"}, match="/events", times=None))
+    slept: list[float] = []
+    waiting = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        waiting.set()
+        time.sleep(seconds)
+
+    def write(self, record):
+        waiting.wait(10)                  # fail once a reader is in its retry wait
+        raise OSError("disk full")
+
+    monkeypatch.setattr(spool_mod.Spool, "write", write)
+    pkg = run_export(DEMO, vendors=["office365"], sleep=sleep)
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "failed" and "disk full" in outcome.error
+    assert slept and sum(slept) < 3                       # no wait was slept out
     assert not [t for t in threading.enumerate() if t.name.startswith("office365")]
