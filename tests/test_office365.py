@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 from email import policy as email_policy
 from email.parser import BytesParser
@@ -24,6 +23,7 @@ from aggregator.sandbox import Fault
 from aggregator.sandbox.server import to_toml
 from connectors.office365_datasets import DATASETS
 from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+from tests.in_flight import count_in_flight, graph_download, graph_mailbox
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "office365"
 SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "office365.schema.json").read_text())
@@ -215,35 +215,12 @@ def test_a_mailbox_without_licence_is_skipped_with_a_note(run_export, sandbox):
 
 def _peaks(run_export, sandbox, monkeypatch) -> tuple[int, dict[str, int]]:
     """An export with a slow Graph: (most mailboxes busy at once, most requests in flight per mailbox)."""
-    app = sandbox.apps["office365"]
-    original = app.handle
-    lock = threading.Lock()
-    in_flight: dict[str, int] = {}
-    peak_per_box: dict[str, int] = {}
-    peak_boxes = 0
-
-    def slow_handle(request):
-        nonlocal peak_boxes
-        parts = request.path.split("/")
-        mailbox = parts[3] if len(parts) > 3 and parts[2] in ("users", "groups") else None   # a group's mailbox too
-        if mailbox:
-            with lock:
-                in_flight[mailbox] = in_flight.get(mailbox, 0) + 1
-                peak_per_box[mailbox] = max(peak_per_box.get(mailbox, 0), in_flight[mailbox])
-                peak_boxes = max(peak_boxes, sum(1 for n in in_flight.values() if n))
-            time.sleep(0.03)
-        try:
-            return original(request)
-        finally:
-            if mailbox:
-                with lock:
-                    in_flight[mailbox] -= 1
-
     with monkeypatch.context() as m:
-        m.setattr(app, "handle", slow_handle)
+        counted = count_in_flight(m, sandbox.apps["office365"], graph_mailbox,    # a group's mailbox too
+                                  delay=lambda r: 0.03 if graph_mailbox(r) else 0.0)
         ok(run_export(DEMO, vendors=["office365"]))
     sandbox.clear()
-    return peak_boxes, peak_per_box
+    return counted.peak_keys, counted.peak
 
 
 def test_mailboxes_are_read_concurrently_within_the_per_mailbox_limit(run_export, sandbox, monkeypatch):
@@ -264,34 +241,9 @@ def test_attachments_download_side_by_side_while_the_mailbox_is_still_listed(run
     # Listing pages are slow, downloads quick: a message's attachments are fetched as soon as its page is read,
     # several at once, while the other listings of the mailbox go on; never more than Graph's 4 per mailbox.
     app = sandbox.apps["office365"]
-    original = app.handle
-    lock = threading.Lock()
-    in_flight: dict[str, int] = {}
-    downloads: dict[str, int] = {}
-    peak: dict[str, int] = {}
-    peak_downloads: dict[str, int] = {}
-
-    def slow_handle(request):
-        parts = request.path.split("/")
-        mailbox = parts[3] if len(parts) > 3 and parts[2] == "users" else None
-        download = request.path.endswith("/$value") and "/messages/" in request.path
-        if mailbox:
-            with lock:
-                in_flight[mailbox] = in_flight.get(mailbox, 0) + 1
-                peak[mailbox] = max(peak.get(mailbox, 0), in_flight[mailbox])
-                if download:
-                    downloads[mailbox] = downloads.get(mailbox, 0) + 1
-                    peak_downloads[mailbox] = max(peak_downloads.get(mailbox, 0), downloads[mailbox])
-        time.sleep(0.03 if download else 0.06)
-        try:
-            return original(request)
-        finally:
-            if mailbox:
-                with lock:
-                    in_flight[mailbox] -= 1
-                    downloads[mailbox] = downloads.get(mailbox, 0) - download
-
-    monkeypatch.setattr(app, "handle", slow_handle)
+    every = count_in_flight(monkeypatch, app, lambda r: graph_mailbox(r, groups=False),
+                            delay=lambda r: 0.03 if graph_download(r) else 0.06)
+    downloads = count_in_flight(monkeypatch, app, graph_download)       # outside: counted over the delay too
     pkg = run_export(DEMO, vendors=["office365"], settings={"office365": {"page_size": 1}})
     ok(pkg)
     assert len([r for r in pkg.records("office365", "attachment") if r["data"].get("file")]) >= 4
@@ -299,8 +251,8 @@ def test_attachments_download_side_by_side_while_the_mailbox_is_still_listed(run
     first_download = next(i for i, p in enumerate(verkoop) if p.endswith("/$value"))
     last_listing = max(i for i, p in enumerate(verkoop) if p == "messages")
     assert first_download < last_listing                    # downloads begin before the messages are all listed
-    assert max(peak_downloads.values()) >= 2                 # several downloads of one mailbox at once
-    assert max(peak.values()) <= office365_connector.MAILBOX_CONCURRENCY == 4
+    assert max(downloads.peak.values()) >= 2                 # several downloads of one mailbox at once
+    assert max(every.peak.values()) <= office365_connector.MAILBOX_CONCURRENCY == 4
     # every attachment once, as before
     values = [x for x in sandbox.requests_to("office365", "/$value")]
     assert len({(x.path, x.query) for x in values}) == len(values)

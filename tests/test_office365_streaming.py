@@ -11,6 +11,7 @@ import connectors.office365 as office365_connector
 from aggregator import spool as spool_mod
 from aggregator.sandbox import Fault
 from tests.conftest import DEMO
+from tests.in_flight import count_in_flight, graph_download
 
 INFO = "/users/info@megasecurity.eu/"
 
@@ -115,33 +116,13 @@ def test_the_gate_keeps_a_slot_for_the_lead_and_ranks_who_waits():
 
 def test_the_download_backlog_is_bounded_and_every_attachment_still_comes(run_export, sandbox, monkeypatch):
     # at most DOWNLOAD_BACKLOG downloads of a mailbox started and unfinished: with 1, one download at a time
-    app = sandbox.apps["office365"]
-    original = app.handle
-    lock = threading.Lock()
-    downloads: dict[str, int] = {}
-    peak: dict[str, int] = {}
-
-    def handle(request):
-        parts = request.path.split("/")
-        download = request.path.endswith("/$value")
-        if download:
-            with lock:
-                downloads[parts[3]] = downloads.get(parts[3], 0) + 1
-                peak[parts[3]] = max(peak.get(parts[3], 0), downloads[parts[3]])
-        try:
-            return original(request)
-        finally:
-            if download:
-                with lock:
-                    downloads[parts[3]] -= 1
-
-    monkeypatch.setattr(app, "handle", handle)
+    downloads = count_in_flight(monkeypatch, sandbox.apps["office365"], graph_download)
     monkeypatch.setattr(office365_connector, "DOWNLOAD_BACKLOG", 1)
     pkg = run_export(DEMO, vendors=["office365"])
     _ok(pkg)
     files = [r for r in pkg.records("office365", "attachment") if r["data"].get("file")]
     assert len(files) == len(sandbox.requests_to("office365", "/$value")) >= 4
-    assert set(peak.values()) == {1}
+    assert set(downloads.peak.values()) == {1}
 
 
 def test_a_run_that_stops_taking_records_stops_the_readers(run_export, sandbox, monkeypatch):
