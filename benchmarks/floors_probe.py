@@ -7,6 +7,9 @@ seconds alone, floor, ratio), each alone against the sandbox with its limits enf
 
 ``--timeline`` prints requests in flight per 100 ms (overall and per Graph mailbox) and each path's span;
 ``--latency-ms 0`` shows the CPU time alone (the sandbox answers in this process).
+``--set office365.reuse_sign_in=true`` measures a later export of a process that keeps msal's application (the
+portal's worker): the warm-up export before the measured one signs in, the measured one does not (no OpenID
+discovery, no token request); without it every export signs in, as ``bench_scale`` measures.
 """
 
 from __future__ import annotations
