@@ -1022,9 +1022,15 @@ class Office365Connector(Connector):
             threads.sort(key=lambda et: str(et[1].get("lastDeliveredDateTime") or ""), reverse=True)
             threads = threads[:GROUP_THREADS_MAX]
 
+        refused: list[str] = []            # why a thread's posts could not be read (a 404 after the group was read)
+
         def posts(thread: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             tid = quote(str(thread.get("id")), safe="")
-            return list(self._pages(group, f"/groups/{gid}/threads/{tid}/posts", {}))
+            try:
+                return list(self._pages(group, f"/groups/{gid}/threads/{tid}/posts", {}))
+            except _PartRefused as exc:     # that thread, not the group: the other threads are still read
+                refused.append(exc.detail)
+                return []
 
         found, seen = 0, 0
         for (_, thread), listed in fan_out(lambda et: posts(et[1]), threads, workers=MAILBOX_CONCURRENCY,
@@ -1048,7 +1054,11 @@ class Office365Connector(Connector):
                                            vendor_id=item.get("id"), third_parties=third))
             found += len(out)
             self._emit(out)
-        group.covered.append(f"group {group.label}: posts from or to the subject in all {len(threads)} threads "
+        if refused:
+            group.short.append(f"group {group.label}: the posts of {_count(len(refused), 'thread')} were not read: "
+                               f"{refused[0]}")
+        which = f"{len(threads) - len(refused)} of {len(threads)}" if refused else f"all {len(threads)}"
+        group.covered.append(f"group {group.label}: posts from or to the subject in {which} threads "
                              f"({seen} posts read): {found} found")
 
     def _third_parties(self, addresses: Iterable[str | None]) -> list[str]:

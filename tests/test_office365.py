@@ -845,3 +845,18 @@ def test_a_404_racing_the_mailbox_s_first_answers_is_not_a_skip_when_others_were
     assert not any("verkoop" in n for n in outcome.notes), outcome.notes
     assert "mailbox verkoop@megasecurity.eu: Graph answered GET /beta/users/verkoop@megasecurity.eu/settings/" \
            "exchange as if the mailbox could not be read" in outcome.error, outcome.error
+
+
+def test_a_thread_whose_posts_answer_404_is_named_and_the_other_threads_are_read(run_export, sandbox):
+    group = json.loads((FIXTURES / "groups.json").read_text(encoding="utf-8"))["value"][0]
+    first = group["threads"][0]["id"]
+    sandbox.inject(Fault("office365", status=404, times=None, match=f"/threads/{quote(first, safe='')}/posts",
+                         body={"error": {"code": "Request_ResourceNotFound", "message": "Resource does not exist."}}))
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = pkg.result.connectors["office365"]
+    assert outcome.status == "incomplete", outcome.error
+    assert f"group {group['mail']}: the posts of 1 thread were not read: Graph answered 404 " \
+           "Request_ResourceNotFound" in outcome.error
+    assert any(line.startswith(f"group {group['mail']}: posts from or to the subject in 2 of 3 threads")
+               for line in outcome.coverage), outcome.coverage
+    assert pkg.records("office365", "message")                           # the mailboxes are still exported
