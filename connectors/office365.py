@@ -4,7 +4,11 @@ and calendar events the customer was invited to.
 Auth is msal's client-credentials flow (``ConfidentialClientApplication``) with the run's
 :class:`~aggregator.http.VendorSession` as msal's ``http_client``, so the OpenID discovery and token requests get
 the same trust (``tls.ca_bundle``), timeouts and retry policy as the Graph calls. A fresh application (with its
-own token cache and msal's per-application HTTP throttle cache) is built for every run.
+own token cache and msal's per-application HTTP throttle cache) is built for every run, unless ``reuse_sign_in``
+keeps one per authority, client id, secret and trust for the process (MSAL's advice for a long-lived app: one
+``ConfidentialClientApplication`` reused, whose token cache answers ``acquire_token_for_client`` until the token is
+near its end): a portal worker's later exports then skip the OpenID discovery and the token request, two requests
+one after the other before any Graph request. Its requests still go through the session of the run that asks.
 
 Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with a ``mail`` address; B2B guests,
 ``userType`` "Guest" or ``#EXT#`` in the user principal name, are outside people without a mailbox here):
@@ -46,9 +50,10 @@ attendees, addresses quoted in a body) that are neither the subject's nor the sh
 domains of the mailboxes read, never a guest's) are listed in the record's ``third_parties`` for the package's
 redaction. A mailbox without an Exchange Online licence (``MailboxNotEnabledForRESTAPI``) is skipped with a note.
 Mailboxes and groups are read concurrently, at most ``MAILBOX_CONCURRENCY`` requests in flight per mailbox (Graph's
-per-app-per-mailbox limit is 4): a mailbox's first request goes alone (an unreadable mailbox costs one request) and
-is the ``$search``'s first page (the head of its longest chain), then all its searches run side by side, the
-``$search`` beside the ``$filter``, and a message's attachments are downloaded as soon as its page is read; 429 and
+per-app-per-mailbox limit is 4): all its searches run side by side from the start (an unreadable mailbox costs at
+most one request per slot: once one answers that, no more are sent), the ``$search``'s pages (the mailbox's longest
+chain) first whenever requests wait for a slot, then the other listings, then the downloads; the ``$search`` runs
+beside the ``$filter``, and a message's attachments are downloaded as soon as its page is read; 429 and
 ``Retry-After`` go through the shared retry policy. Records stream: each is handed on to the run as soon as its page
 is read (a message once its attachments are downloaded), through a bounded queue, so the run spools them while the
 mailboxes are still read and no per-mailbox list grows with the customer (a message found by both the ``$search``
@@ -98,6 +103,8 @@ GROUP_THREADS_MAX = 2000         # threads read per group (each costs one reques
 ATTACHMENT_MAX_KB = 25 * 1024    # Exchange Online's default message size limit is 25 MB (35 MB received)
 DOWNLOAD_BACKLOG = 64            # attachment downloads started and not yet done, per mailbox (listing waits past it)
 TOKEN_MARGIN = 300.0             # seconds before its end a held token is asked of msal again (msal's own margin)
+WAIT_SLICE = 0.25                # seconds: a retry wait is slept in slices, each ending it when the run has stopped
+WAIT_SHOWN = 1.0                 # retry waits this long or longer are shown ("waiting for ... until")
 OUT_BATCHES = 64                 # record batches read and not yet handed on (the readers wait past it)
 # Entra ID sign-in hosts and the Microsoft Graph hosts of the same cloud (learn.microsoft.com/graph/deployments)
 CLOUDS = {"login.microsoftonline.com": {"graph.microsoft.com"}, "login.windows.net": {"graph.microsoft.com"},
@@ -117,27 +124,87 @@ TEXT_BODY = {"Prefer": 'outlook.body-content-type="text"'}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+class _Relay:
+    """msal's ``http_client`` for an application kept across runs: each call goes through the session of the run
+    asking, set for the calling thread (msal calls it from the thread that asks it for a token)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def using(self, session: requests.Session) -> Iterator[None]:
+        """Send msal's requests made by this thread within the block through ``session``."""
+        before = getattr(self._local, "session", None)
+        self._local.session = session
+        try:
+            yield
+        finally:
+            self._local.session = before
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            raise VendorError("office365: msal asked for a request outside a run")
+        return session
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        """msal's GET (OpenID discovery)."""
+        return self._session().get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        """msal's POST (the token request)."""
+        return self._session().post(url, **kwargs)
+
+    def close(self) -> None:
+        """Nothing to close: each run closes its own session."""
+
+
+# msal applications kept for later runs in this process (``reuse_sign_in``): one per authority, client id, secret and
+# trust, as MSAL advises ("reuse one application instance"): its OpenID discovery and its token cache serve them all
+_SIGN_INS: dict[tuple[str, str, str, str], tuple[msal.ConfidentialClientApplication, _Relay]] = {}
+_SIGN_INS_LOCK = threading.Lock()
+
+
+def forget_sign_ins() -> None:
+    """Drop every msal application kept for later runs in this process (their tokens go with them)."""
+    with _SIGN_INS_LOCK:
+        _SIGN_INS.clear()
+
+
 class _Gate:
-    """At most ``limit`` requests of one mailbox in flight; a listing waiting for a slot goes before any download
-    (attachment downloads are many and each listing page is a step of a chain)."""
+    """At most ``limit`` requests of one mailbox in flight; a request waiting for a slot goes before any of a lower
+    rank: the ``$search``'s pages (the mailbox's longest chain) first, then the other listings (each page a step of
+    a chain), then the attachment downloads (many, and none leads to another request)."""
+
+    LEAD, LISTING, DOWNLOAD = 0, 1, 2
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self._cond = threading.Condition()
         self._busy = 0
-        self._listings_waiting = 0
+        self._waiting = [0, 0, 0]           # requests waiting for a slot, by rank
+        self._kept = 0                      # slots kept free for a lead request still to come
+
+    def keep_for_lead(self, keep: bool) -> None:
+        """Keep one slot free until the first lead request takes it (``False``: none is coming after all)."""
+        with self._cond:
+            self._kept = int(keep)
+            self._cond.notify_all()
 
     @contextmanager
-    def slot(self, listing: bool = True) -> Iterator[None]:
+    def slot(self, rank: int = LISTING) -> Iterator[None]:
         """Hold one of the mailbox's request slots while the block runs."""
         with self._cond:
-            self._listings_waiting += listing
+            self._waiting[rank] += 1
             try:
-                while self._busy >= self.limit or (not listing and self._listings_waiting):
+                while self._busy >= self.limit - (0 if rank == self.LEAD else self._kept) \
+                        or any(self._waiting[:rank]):
                     self._cond.wait()
             finally:
-                self._listings_waiting -= listing
+                self._waiting[rank] -= 1
             self._busy += 1
+            if rank == self.LEAD:
+                self._kept = 0
         try:
             yield
         finally:
@@ -148,6 +215,14 @@ class _Gate:
 
 class _MailboxSkipped(Exception):
     """The mailbox cannot be read and that is not a failure (no Exchange Online licence, unknown user)."""
+
+
+class _PartRefused(VendorError):
+    """A request of a mailbox already read answered as if the mailbox could not be read: only that part failed."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"office365: {detail}")
+        self.detail = detail
 
 
 class _Halted(Exception):
@@ -171,11 +246,9 @@ class _Mailbox:
     backlog: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(DOWNLOAD_BACKLOG))
     big: list[str] = field(default_factory=list)         # attachments left out as larger than the cap, by name
-    # the mailbox's first request goes alone: one that cannot be read (no licence) then costs one request
-    opened: threading.Event = field(default_factory=threading.Event)
-    claimed: bool = False
-    reserved: bool = False          # its first request is the one asked with ``opens`` (the head of its longest chain)
-    closed: str | None = None                            # why its first request found it unreadable
+    closed: str | None = None                            # why a request found it unreadable
+    refused_at: str | None = None                        # the request that found it so
+    reached: bool = False                                # a request of it was answered (it can be read)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -207,6 +280,9 @@ class Office365Connector(Connector):
                 "exists cannot be searched through Graph and leaves the result incomplete", "bool", default=False),
         Setting("groups", "ids of Microsoft 365 groups whose conversations to search (posts from or to the "
                 "subject); permission Group-Conversation.Read.All", "list"),
+        Setting("reuse_sign_in", "keep msal's application (its OpenID discovery and its token) for later exports in "
+                "this process with the same authority, client and secret, as the portal's worker runs many; off: "
+                "every export signs in anew", "bool", default=False),
         Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
         Setting("search_limit", "Graph's $search cap, above which a search is split by date", "int",
                 default=SEARCH_LIMIT, minimum=1, maximum=100000),
@@ -243,9 +319,9 @@ class Office365Connector(Connector):
         self._graph_path = graph.path.rstrip("/")
         self._version = self._graph_path.rsplit("/", 1)[-1] or "v1.0"
         self.email = self.ctx.subject.email
-        self.session = self.ctx.session(limits=Limits(concurrency=16))
+        self.session = self.ctx.session(limits=Limits(concurrency=16), sleep=self._wait)
         self._token_lock = threading.Lock()
-        self._app = self._msal_app()
+        self._app = self._msal_app(reuse=s["reuse_sign_in"])
         self._token()                                     # fail fast, before any mailbox work
 
         mailboxes = self._mailboxes()
@@ -266,7 +342,27 @@ class Office365Connector(Connector):
         return f"tenant reached; {len(boxes)} configured mailbox(es)" if boxes else \
             "tenant reached; every member's mailbox will be read (no mailboxes configured)"
 
-    def _msal_app(self) -> msal.ConfidentialClientApplication:
+    def _msal_app(self, reuse: bool = False) -> msal.ConfidentialClientApplication:
+        """msal's application: a new one, or (``reuse``) the one this process keeps for the same authority, client,
+        secret and trust, built on first use (its OpenID discovery then serves every later run, its token cache
+        too)."""
+        self._relay: _Relay | None = None
+        if not reuse:
+            return self._new_msal_app(self.session)
+        s = self.settings
+        key = (s["authority"].rstrip("/").lower(), s["client_id"],
+               hashlib.sha256(s["client_secret"].encode()).hexdigest(), str(self.ctx.ca_bundle))
+        with _SIGN_INS_LOCK:
+            kept = _SIGN_INS.get(key)
+            if kept is None:
+                relay = _Relay()
+                with relay.using(self.session):
+                    kept = (self._new_msal_app(relay), relay)
+                _SIGN_INS[key] = kept
+        self._relay = kept[1]
+        return kept[0]
+
+    def _new_msal_app(self, http_client: Any) -> msal.ConfidentialClientApplication:
         authority = self.settings["authority"].rstrip("/")
         host = (urlsplit(authority).hostname or "").lower()
         try:
@@ -274,7 +370,7 @@ class Office365Connector(Connector):
                 self.settings["client_id"],
                 client_credential=self.settings["client_secret"],
                 authority=authority,
-                http_client=self.session,
+                http_client=http_client,
                 # instance discovery asks login.microsoftonline.com about the host: only for Microsoft's own hosts
                 instance_discovery=None if host in WELL_KNOWN_AUTHORITY_HOSTS else False,
                 token_cache=msal.TokenCache(),
@@ -296,7 +392,8 @@ class Office365Connector(Connector):
             return str(held[0])
         with self._token_lock:               # msal answers from its cache until the token is about to expire
             try:
-                result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
+                with self._relay.using(self.session) if self._relay is not None else nullcontext():
+                    result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
             except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
                 raise VendorError(f"office365: token request failed: {one_line(exc, None)}") from None
             if not isinstance(result, Mapping) or "access_token" not in result:
@@ -312,41 +409,43 @@ class Office365Connector(Connector):
     def _endpoint(self, url: str) -> str:
         parts = urlsplit(url)
         path = parts.path
+        beta = self._graph_path.rsplit("/", 1)[0] + "/beta"       # the archive check's one beta route
         if path.startswith(self._graph_path):
             path = f"/{self._version}" + path[len(self._graph_path):]
+        elif path.startswith(beta + "/"):
+            path = "/beta" + path[len(beta):]
         return "GET " + unquote(path) + (f"?{unquote(parts.query)}" if parts.query else "")
 
     def _get(self, box: _Mailbox | None, url: str, params: Mapping[str, Any] | None = None,
-             headers: Mapping[str, str] | None = None, *, raw: bool = False, opens: bool = False) -> tuple[Any, str]:
-        """One Graph request through the mailbox's gate; a mailbox's first request goes alone (``opens``: this is
-        the one its reader chose to open it with, else the first asked)."""
-        first = False
-        if box is not None and not box.opened.is_set():
-            with box.lock:
-                first = not box.claimed and (opens or not box.reserved)
-                box.claimed = box.claimed or first
-            while not first and not box.opened.wait(0.25):
-                if self._halted():
-                    break
+             headers: Mapping[str, str] | None = None, *, raw: bool = False, lead: bool = False) -> tuple[Any, str]:
+        """One Graph request through the mailbox's gate (``lead``: a page of the mailbox's longest chain, ``raw``: a
+        download); once a mailbox is found unreadable its later requests are not sent."""
         if self._halted():
             raise _Halted("office365: the run stopped taking records")
         if box is not None and box.closed is not None:
             raise _MailboxSkipped(box.closed)
-        try:
-            hdrs = {"Authorization": f"Bearer {self._token()}", "Accept": "application/json", **(headers or {})}
-            with box.gate.slot(listing=not raw) if box is not None else nullcontext():
-                response = self.session.get(url, params=params, headers=hdrs)
-            if box is not None and response.status_code == 404:
-                code = _graph_error(response).get("code")
-                if code == "MailboxNotEnabledForRESTAPI":
-                    box.closed = box.closed or "it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)"
-                    raise _MailboxSkipped(box.closed)
-                if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound"):
-                    box.closed = box.closed or f"no such user in the tenant ({code})"
-                    raise _MailboxSkipped(box.closed)
-        finally:
-            if first:
-                box.opened.set()    # type: ignore[union-attr]
+        hdrs = {"Authorization": f"Bearer {self._token()}", "Accept": "application/json", **(headers or {})}
+        rank = _Gate.DOWNLOAD if raw else _Gate.LEAD if lead else _Gate.LISTING
+        with box.gate.slot(rank) if box is not None else nullcontext():
+            if box is not None and box.closed is not None:      # found unreadable while this one waited
+                raise _MailboxSkipped(box.closed)
+            response = self.session.get(url, params=params, headers=hdrs)
+        if box is not None and response.status_code == 404:
+            code = _graph_error(response).get("code")
+            reason = "it has no Exchange Online mailbox (MailboxNotEnabledForRESTAPI)" \
+                if code == "MailboxNotEnabledForRESTAPI" else f"no such user in the tenant ({code})" \
+                if code in ("ErrorInvalidUser", "Request_ResourceNotFound", "ResourceNotFound") else None
+            if reason is not None:
+                with box.lock:
+                    if box.reached:            # the mailbox was read: this part failed, not the mailbox
+                        raise _PartRefused(f"Graph answered 404 {code} to {self._endpoint(response.url)} after "
+                                           "other requests of the mailbox were answered")
+                    if box.closed is None:
+                        box.closed, box.refused_at = reason, self._endpoint(response.url)
+                raise _MailboxSkipped(box.closed)
+        elif box is not None and response.status_code < 300 and not box.reached:
+            with box.lock:
+                box.reached = True
         if raw:
             if response.status_code != 200:
                 self.session.parse(response, describe=_describe)
@@ -356,10 +455,10 @@ class Office365Connector(Connector):
     def _pages(self, box: _Mailbox | None, path: str, params: Mapping[str, Any],
                headers: Mapping[str, str] | None = None, *, guard: PageGuard | None = None,
                limit: int | None = None, cut: list[bool] | None = None,
-               opens: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
+               lead: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
         """(endpoint, item) over every page, following ``@odata.nextLink`` unchanged (same origin only); with
-        ``limit``, at most that many pages (``cut`` gets True when more were left); ``opens``: its first page is
-        the mailbox's first request."""
+        ``limit``, at most that many pages (``cut`` gets True when more were left); ``lead``: its pages are the
+        mailbox's longest chain."""
         more: list[object] = [None]
 
         def fetch(link: str | None) -> dict[str, Any]:
@@ -367,7 +466,7 @@ class Office365Connector(Connector):
             if link is not None and (urlsplit(link).scheme, urlsplit(link).netloc) != self._graph_origin:
                 raise VendorError(f"office365: refusing to follow a nextLink to another host ({urlsplit(link).netloc})")
             body, final_url = self._get(box, link or self.graph_url + path, None if link else params, headers,
-                                        opens=opens)
+                                        lead=lead)
             more[0] = body.get("@odata.nextLink") if isinstance(body, dict) else None
             endpoint = self._endpoint(final_url)
             items = items_at(body, "value", "office365", endpoint)
@@ -482,40 +581,64 @@ class Office365Connector(Connector):
     def _read(self, box: _Mailbox) -> None:
         """Messages, contacts and events of one mailbox side by side (its gate bounds its requests in flight), its
         attachments downloaded meanwhile; records are handed on as they are found."""
-        searches: tuple[Callable[[_Mailbox], None], ...] = (
-            self._messages, self._contacts, self._events, self._folder_contacts,
-            *((self._deleted,) if self.settings["deleted_mail"] else ()),
-            *((self._archive,) if self.settings["archive"] else ()))
+        (search, sent), finish = self._messages(box)
+        others: tuple[tuple[str, Callable[[_Mailbox], None]], ...] = (
+            ("contacts", self._contacts), ("calendar events", self._events),
+            ("contacts in contact folders", self._folder_contacts),
+            *((("deleted mail still held", self._deleted),) if self.settings["deleted_mail"] else ()),
+            *((("online archive check (Graph beta settings/exchange)", self._archive),)
+              if self.settings["archive"] else ()))
+        # the $search first: the thread that asks the head of the mailbox's longest chain starts before the others
+        searches = [self._part(box, "messages with the subject ($search)", search),
+                    self._part(box, "messages sent by the subject ($filter)", sent),
+                    *(self._part(box, what, functools.partial(run, box)) for what, run in others)]
         # every search runs at once (each is a chain of pages); the mailbox's gate holds its requests to
         # MAILBOX_CONCURRENCY, listings first; twice as many downloaders keep it full while some store a file
         box.downloader = ThreadPoolExecutor(max_workers=2 * MAILBOX_CONCURRENCY,
                                             thread_name_prefix="office365-attachments")
-        box.reserved = True           # opened by the $search's first page: the head of the mailbox's longest chain
+        box.gate.keep_for_lead(True)     # the $search's first page gets a slot in the mailbox's first round
         done = False
         try:
-            for _ in fan_out(lambda search: search(box), searches, workers=len(searches), name="office365-mailbox",
+            for _ in fan_out(lambda search: search(), searches, workers=len(searches), name="office365-mailbox",
                              ordered=False):
                 pass
+            finish()
             done = True
         except _MailboxSkipped as exc:
-            box.skipped = str(exc)
+            if box.reached:     # answered as unreadable while other requests of it were answered: not skipped
+                box.short.append(f"mailbox {box.label}: Graph answered {box.refused_at} as if the mailbox could not "
+                                 f"be read ({exc}) while other requests of it were answered: what was read is kept, "
+                                 "its searches still going were cut short")
+            else:
+                box.skipped = str(exc)
         finally:      # listed: its downloads end (and hand their messages on); failed: those not begun are dropped
             box.downloader.shutdown(wait=True, cancel_futures=not done)
-        if box.failed is not None and box.skipped is None:      # a download (or the records after it) failed
-            raise box.failed
+        if box.failed is not None and box.skipped is None and not isinstance(box.failed, _MailboxSkipped):
+            raise box.failed        # a download (or the records after it) failed
         if box.big:
             box.notes.append(f"mailbox {box.label}: {_count(len(box.big), 'attachment')} larger than "
                              f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
                              f"and size: {', '.join(sorted(box.big))})")
 
+    @staticmethod
+    def _part(box: _Mailbox, what: str, run: Callable[[], None]) -> Callable[[], None]:
+        """``run``, one part of a mailbox's reading: refused after the mailbox was read, it is named as cut short
+        (its records so far kept) and the other parts go on."""
+        def part() -> None:
+            try:
+                run()
+            except _PartRefused as exc:
+                box.short.append(f"mailbox {box.label}: {what} not read to the end: {exc.detail}")
+        return part
+
     def _box_path(self, box: _Mailbox, tail: str) -> str:
         return f"/users/{quote(box.ref, safe='@')}/{tail}"
 
     # ------------------------------------------------------------------ messages
-    def _messages(self, box: _Mailbox) -> None:
-        """Messages from, to, cc or bcc the subject: the ``$search`` and the ``$filter`` side by side (they do not
-        depend on each other), each message handed on (after its attachments' downloads) as soon as it is listed;
-        one found by both goes once."""
+    def _messages(self, box: _Mailbox) -> tuple[list[Callable[[], None]], Callable[[], None]]:
+        """Messages from, to, cc or bcc the subject: the ``$search`` and the ``$filter`` (run side by side: they do not
+        depend on each other), each message handed on (after its attachments' downloads) as soon as it is listed,
+        one found by both once; and what to do once both are done."""
         path = self._box_path(box, "messages")
         base = {"$select": MESSAGE_FIELDS, "$top": str(self.settings["page_size"]),
                 "$expand": f"attachments($select={ATTACHMENT_FIELDS})"}
@@ -540,13 +663,13 @@ class Office365Connector(Connector):
             try:
                 self._search_messages(box, path, base, listed)
             finally:
-                box.opened.set()      # it opens the mailbox; should it end before asking, the others go on
+                box.gate.keep_for_lead(False)     # should it end before asking, its kept slot is free again
 
-        listings: list[Callable[[], None]] = [search, lambda: self._sent_messages(box, path, base, listed)]
-        for _ in fan_out(lambda listing: listing(), listings, workers=2, name="office365-messages", ordered=False):
-            pass
-        box.withheld.append((counts["found"] - counts["kept"], f"messages found in {box.label}",
-                             "the search matched them, but none is from or to the subject's address"))
+        def finish() -> None:
+            box.withheld.append((counts["found"] - counts["kept"], f"messages found in {box.label}",
+                                 "the search matched them, but none is from or to the subject's address"))
+
+        return [search, lambda: self._sent_messages(box, path, base, listed)], finish
 
     def _search_messages(self, box: _Mailbox, path: str, base: Mapping[str, str],
                          listed: Callable[[str, dict[str, Any], int], bool]) -> None:
@@ -559,7 +682,7 @@ class Office365Connector(Connector):
             hits, oldest = 0, None
             searches += 1
             for endpoint, msg in self._pages(box, path, {**base, "$search": f'"{kql}"'}, TEXT_BODY,
-                                             opens=searches == 1):
+                                             lead=True):
                 hits += 1
                 stamp = msg.get("sentDateTime") or msg.get("receivedDateTime")
                 if stamp and (oldest is None or stamp < oldest):
@@ -730,6 +853,25 @@ class Office365Connector(Connector):
             with box.lock:
                 box.failed = box.failed or future.exception()
 
+    def _wait(self, seconds: float) -> None:
+        """A retry wait (429 ``Retry-After``, a back-off) through the run's sleep, a slice at a time: once the run
+        stops taking records the reader ends at the next slice instead of waiting it out."""
+        shown = seconds >= WAIT_SHOWN
+        if shown:
+            until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+            self.ctx.status(f"waiting for Microsoft Graph's limit until {until}")
+        left = seconds
+        try:
+            while left > 0:
+                if self._halted():
+                    raise _Halted("office365: the run stopped taking records")
+                step = min(left, WAIT_SLICE)
+                self.ctx.sleep(step)
+                left -= step
+        finally:
+            if shown:
+                self.ctx.status("running")
+
     def _halted(self) -> bool:
         """The run stopped taking records (``collect`` ended early)."""
         halt = getattr(self, "_halt", None)
@@ -880,9 +1022,15 @@ class Office365Connector(Connector):
             threads.sort(key=lambda et: str(et[1].get("lastDeliveredDateTime") or ""), reverse=True)
             threads = threads[:GROUP_THREADS_MAX]
 
+        refused: list[str] = []            # why a thread's posts could not be read (a 404 after the group was read)
+
         def posts(thread: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             tid = quote(str(thread.get("id")), safe="")
-            return list(self._pages(group, f"/groups/{gid}/threads/{tid}/posts", {}))
+            try:
+                return list(self._pages(group, f"/groups/{gid}/threads/{tid}/posts", {}))
+            except _PartRefused as exc:     # that thread, not the group: the other threads are still read
+                refused.append(exc.detail)
+                return []
 
         found, seen = 0, 0
         for (_, thread), listed in fan_out(lambda et: posts(et[1]), threads, workers=MAILBOX_CONCURRENCY,
@@ -906,7 +1054,11 @@ class Office365Connector(Connector):
                                            vendor_id=item.get("id"), third_parties=third))
             found += len(out)
             self._emit(out)
-        group.covered.append(f"group {group.label}: posts from or to the subject in all {len(threads)} threads "
+        if refused:
+            group.short.append(f"group {group.label}: the posts of {_count(len(refused), 'thread')} were not read: "
+                               f"{refused[0]}")
+        which = f"{len(threads) - len(refused)} of {len(threads)}" if refused else f"all {len(threads)}"
+        group.covered.append(f"group {group.label}: posts from or to the subject in {which} threads "
                              f"({seen} posts read): {found} found")
 
     def _third_parties(self, addresses: Iterable[str | None]) -> list[str]:
