@@ -218,7 +218,9 @@ class AnsweredWindow:
     at the vendor can hold more than ``limit`` counts: were there ``limit + 1``, the last of them let through would
     have found the other ``limit`` still holding their places (each was answered after its count, later than that
     request's own count less ``seconds``) and waited. No slack to guess; a request that a stall or the network
-    delays simply holds its place longer."""
+    delays simply holds its place longer. One case is outside the proof: a request that fails with no answer (a read
+    timeout, a reset connection) keeps its place until ``seconds`` after the failure, and a vendor that counted it
+    later still (after sitting on it for the whole read timeout) could see one more."""
 
     def __init__(self, limit: int, seconds: float, sleep: Any = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -384,6 +386,14 @@ class VendorSession(requests.Session):
                     pass
         return prepared
 
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        """Send one request, taking a place in every answered window of the vendor first, kept until its headers
+        are in: called once per hop, so a redirect followed is a request of its own there, as the vendor counts it."""
+        with ExitStack() as places:
+            for window in self.limits.answered:
+                places.enter_context(window.hold())
+            return super().send(request, **kwargs)
+
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         """Follow a redirect only within the same origin (scheme, host, port): ``requests`` strips only
         ``Authorization`` on a host change, so a custom credential header or a re-POSTed client secret would
@@ -440,11 +450,8 @@ class VendorSession(requests.Session):
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s %s", self.vendor, method, self.redactor(url))
             verb = method.decode("ascii") if isinstance(method, bytes) else method
-            with ExitStack() as places:
-                for window in self.limits.answered:
-                    places.enter_context(window.hold())
-                started = time.monotonic()          # the answer's deadline counts from the send, not the wait
-                response = super().request(verb, url, *args, **kwargs)     # returns once the headers are in
+            started = time.monotonic()
+            response = super().request(verb, url, *args, **kwargs)
             self._read_body(response, _where(method, url), started)
         for limiter in self.limits.limiters:
             limiter.observe(response)

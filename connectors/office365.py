@@ -281,8 +281,9 @@ class Office365Connector(Connector):
         Setting("groups", "ids of Microsoft 365 groups whose conversations to search (posts from or to the "
                 "subject); permission Group-Conversation.Read.All", "list"),
         Setting("reuse_sign_in", "keep msal's application (its OpenID discovery and its token) for later exports in "
-                "this process with the same authority, client and secret, as the portal's worker runs many; off: "
-                "every export signs in anew", "bool", default=False),
+                "this process with the same authority, client and secret (the portal server's embedded workers run "
+                "many; an RQ `dsar worker` forks a child per export and keeps nothing); off: every export signs in "
+                "anew", "bool", default=False),
         Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
         Setting("search_limit", "Graph's $search cap, above which a search is split by date", "int",
                 default=SEARCH_LIMIT, minimum=1, maximum=100000),
@@ -629,6 +630,9 @@ class Office365Connector(Connector):
                 run()
             except _PartRefused as exc:
                 box.short.append(f"mailbox {box.label}: {what} not read to the end: {exc.detail}")
+            except BaseException:
+                box.gate.keep_for_lead(False)   # the $search may now never start: its kept slot must not stay kept
+                raise
         return part
 
     def _box_path(self, box: _Mailbox, tail: str) -> str:

@@ -13,7 +13,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from aggregator.errors import ConnectorError
-from aggregator.http import Redactor, VendorSession
+from aggregator.http import Redactor, RetryPolicy, VendorSession
 
 
 class _Hosts(BaseAdapter):
@@ -183,3 +183,77 @@ def test_a_rate_becomes_an_answered_window_of_whole_requests():
     assert (twenty.limit, twenty.seconds) == (20, 1.0) and (half.limit, half.seconds) == (1, 2.0)
     assert answered_per_second(19.9)[0].limit == 19            # never above the rate
     assert answered_per_second(0) == ()                         # 0: no pacing (the tests' sandbox runs)
+
+
+class _Small:
+    """A handler factory: ``/a`` redirects to ``/b`` (same origin); anything else answers a small JSON body."""
+
+    @staticmethod
+    def handler() -> type:
+        from http.server import BaseHTTPRequestHandler
+
+        class Small(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                if self.path == "/a":
+                    self.send_response(302)
+                    self.send_header("Location", "/b")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        return Small
+
+
+class _Waited(Exception):
+    pass
+
+
+def _refuse_to_wait(seconds: float) -> None:
+    raise _Waited(seconds)
+
+
+def test_an_answered_window_counts_every_request_the_vendor_sees_a_followed_redirect_too():
+    from aggregator.http import AnsweredWindow, Limits
+
+    url, server = _serve(_Small.handler())
+    try:
+        window = AnsweredWindow(2, 30.0, sleep=_refuse_to_wait)
+        s = VendorSession("acme", limits=Limits(answered=(window,)), retry=RetryPolicy(attempts=1))
+        assert s.get(f"{url}/b").status_code == 200         # one place, kept 30 s after its answer
+        with pytest.raises(_Waited):
+            s.get(f"{url}/a")            # its first hop takes the last place; the redirect's hop must wait for one
+        with pytest.raises(_Waited):
+            s.get(f"{url}/b")            # every place is taken for 30 s after each answer
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_a_shared_limiters_wait_does_not_count_against_the_answers_deadline():
+    """The service's limiters may hold a request back (up to a whole Lightspeed window); the answer's deadline
+    counts from its send, so a long wait followed by a quick answer is not "did not finish its answer"."""
+    import time
+
+    from aggregator.service.limits import LimitedAdapter
+
+    class Slow:
+        def acquire(self) -> None:
+            time.sleep(0.6)                 # the shared window has just been used up
+
+        def observe(self, response: requests.Response) -> None:
+            return None
+
+    url, server = _serve(_Small.handler())
+    try:
+        s = VendorSession("acme", answer_deadline=0.5, retry=RetryPolicy(attempts=1))
+        s.mount(url, LimitedAdapter(requests.adapters.HTTPAdapter(), (Slow(),), deadline=0.5))
+        assert s.get(f"{url}/b").json() == {}
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]

@@ -55,9 +55,16 @@ def test_a_mailbox_opens_with_its_search_beside_the_rest(run_export, sandbox, mo
     original = app.handle
     arrived: list[Any] = []
 
+    searched = {m: threading.Event() for m in ("info", "verkoop")}
+
     def handle(request):
         arrived.append(request)             # in the order they reach Graph, not the order they are answered
-        time.sleep(0.05)                    # Graph's latency: a mailbox's first four requests are a round
+        mailbox = next((m for m in searched if f"/users/{m}@megasecurity.eu/" in request.path), None)
+        if mailbox is not None:
+            if request.path.endswith("/messages") and request.arg("$search") and not request.arg("$skip"):
+                searched[mailbox].set()
+            else:                           # the others hold their slots until the $search's first page is in:
+                searched[mailbox].wait(10)  # with no slot kept for it, it would come after them (10 s later)
         return original(request)
 
     monkeypatch.setattr(app, "handle", handle)
@@ -166,3 +173,32 @@ def test_a_reader_in_a_retry_wait_ends_it_once_the_run_stops_taking_records(run_
     assert outcome.status == "failed" and "disk full" in outcome.error
     assert slept and sum(slept) < 3                       # no wait was slept out
     assert not [t for t in threading.enumerate() if t.name.startswith("office365")]
+
+
+def test_a_part_that_fails_gives_back_the_slot_kept_for_the_search():
+    """Should a part of a mailbox fail before the ``$search`` thread starts, that thread never runs: the slot kept for
+    its first page must be free again for the parts still running (with one slot a mailbox, they would wait forever)."""
+    from types import SimpleNamespace
+
+    gate = office365_connector._Gate(1)
+    gate.keep_for_lead(True)
+    box = SimpleNamespace(gate=gate, short=[], label="info@x")
+
+    def broken() -> None:
+        raise RuntimeError("unexpected")
+
+    try:
+        office365_connector.Office365Connector._part(box, "contacts", broken)()   # type: ignore[arg-type]
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the part's failure was swallowed")
+
+    def take() -> None:
+        with gate.slot(gate.LISTING):    # a running part gets the mailbox's one slot
+            pass
+
+    taker = threading.Thread(target=take, daemon=True)
+    taker.start()
+    taker.join(10)
+    assert not taker.is_alive()          # kept for a $search that will never ask, it would wait forever

@@ -102,8 +102,8 @@ def test_a_redis_answered_window_keeps_each_place_until_a_span_after_the_answer(
     import redis
 
     port = redis_client.connection_pool.connection_kwargs["port"]
-    one = RedisAnsweredWindow(redis.Redis(port=port), "dsar:answered:test", 2, 0.4, sleep=refuse_to_wait)
-    two = RedisAnsweredWindow(redis.Redis(port=port), "dsar:answered:test", 2, 0.4, sleep=refuse_to_wait)
+    one = RedisAnsweredWindow(redis.Redis(port=port), "dsar:answered:test", 2, 3.0, sleep=refuse_to_wait)
+    two = RedisAnsweredWindow(redis.Redis(port=port), "dsar:answered:test", 2, 3.0, sleep=refuse_to_wait)
     with one.hold(), one.hold():
         with pytest.raises(Waited) as waited:
             with two.hold():                    # both places are out: the other process looks again shortly
@@ -113,8 +113,8 @@ def test_a_redis_answered_window_keeps_each_place_until_a_span_after_the_answer(
     with pytest.raises(Waited) as waited:
         with two.hold():                        # answered, but the places are kept for the span after the answer
             pass
-    assert 0 < waited.value.args[0] <= 0.4
-    time.sleep(max(0.0, 0.45 - (time.monotonic() - answered)))
+    assert 0 < waited.value.args[0] <= 3.0
+    time.sleep(max(0.0, 3.05 - (time.monotonic() - answered)))
     with two.hold():                            # the span has passed
         pass
     dead = RedisAnsweredWindow(redis_client, "dsar:answered:lease", 1, 0.1, lease=0.2)

@@ -306,3 +306,9 @@ def plan_of(adapter: Any) -> SharedPlan:
     """The shared hourly plan among a mounted adapter's limiters."""
     limited = adapter.inner if isinstance(adapter, SharingAdapter) else adapter
     return next(lim for lim in limited.limiters if isinstance(lim, SharedPlan))
+
+
+def test_a_shared_rate_below_one_a_second_is_one_request_per_its_interval() -> None:
+    [half] = SharedLimits(sandbox_config(), window=(300, 300.0), per_second=0.5).answered["lightspeed"]
+    [twenty] = SharedLimits(sandbox_config(), window=(300, 300.0), per_second=20.0).answered["lightspeed"]
+    assert (half.limit, half.seconds) == (1, 2.0) and (twenty.limit, twenty.seconds) == (20, 1.0)

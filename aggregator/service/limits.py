@@ -38,6 +38,7 @@ from aggregator.http import (
     AnsweredWindow,
     Limiter,
     SlidingWindow,
+    answered_per_second,
     read_body,
 )
 from aggregator.service.reads import SHOP_WIDE, SharedReads, SharingAdapter
@@ -311,8 +312,8 @@ class LimitedAdapter(BaseAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         """Take a slot of every gate, wait for every limiter, take a place in every answered window (last, just
         before the send; kept until the answer's headers are in), send, and let each limiter learn from the answer.
-        Behind a gate the answer is read whole before the slot is given back: a connection (Mailchimp) or a
-        request in progress (Graph) lasts until its body has arrived, not only its headers."""
+        The answer is read whole before a gate's slot is given back: a connection (Mailchimp) or a request in
+        progress (Graph) lasts until its body has arrived, not only its headers."""
         with ExitStack() as held:
             for gate in self.gates:
                 held.enter_context(gate.enter(request))
@@ -323,10 +324,11 @@ class LimitedAdapter(BaseAdapter):
                     places.enter_context(window.hold())
                 started = time.monotonic()
                 response = self.inner.send(request, *args, **kwargs)
-            if self.gates:
-                read_body(response, self.vendor, f"{request.method} {urlsplit(request.url or '').path}", started,
-                          self.deadline, self.max_bytes)
-                response.raw = io.BytesIO(response.content)    # read: the session finds the content there
+            # read here, against the deadline counted from the send: the session would count it from before this
+            # request's waits in the shared limiters (up to a whole Lightspeed window)
+            read_body(response, self.vendor, f"{request.method} {urlsplit(request.url or '').path}", started,
+                      self.deadline, self.max_bytes)
+            response.raw = io.BytesIO(response.content)    # read: the session finds the content there
         for limiter in self.limiters:
             limiter.observe(response)
         return response
@@ -384,16 +386,17 @@ class SharedLimits:
         if key is None:
             return
         limit, seconds = lightspeed_budget(window[0]), window[1]
-        per = max(1, math.floor(per_second))
+        per_second_window = answered_per_second(per_second, sleep)     # 20/s: 20 in any second; 0.5/s: 1 in 2 s
         self.prefixes["lightspeed"] = str(cfg.connectors["lightspeed"]["base_url"])
         if redis is not None:
             self.limiters["lightspeed"] = (RedisWindow(redis, f"dsar:limit:lightspeed:{key}:window", limit,
                                                        seconds + JITTER, sleep),)
-            self.answered["lightspeed"] = (RedisAnsweredWindow(redis, f"dsar:limit:lightspeed:{key}:second", per, 1.0,
-                                                               sleep),)
+            self.answered["lightspeed"] = tuple(
+                RedisAnsweredWindow(redis, f"dsar:limit:lightspeed:{key}:second", w.limit, w.seconds, sleep)
+                for w in per_second_window)
         else:
             self.limiters["lightspeed"] = (SlidingWindow(limit, seconds + JITTER, sleep=sleep),)
-            self.answered["lightspeed"] = (AnsweredWindow(per, 1.0, sleep),)
+            self.answered["lightspeed"] = per_second_window
 
     def _others(self, cfg: Config, redis: Any, sleep: Any) -> None:
         """Silvasoft's pace and minute window, Mailchimp's connections, Graph's requests per mailbox."""
