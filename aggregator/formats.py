@@ -9,13 +9,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from aggregator.i18n import country_code, parse_moment
@@ -171,38 +174,59 @@ def _utc(value: Any) -> str | None:
 
 def icalendar(events: Iterable[Mapping[str, Any]], stamp: datetime) -> bytes | None:
     """Calendar events (Graph shape) as one VCALENDAR; None when there are none."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Mega Security//dsar-aggregator//NL", "CALSCALE:GREGORIAN"]
-    count = 0
+    chunks = list(icalendar_chunks(events, stamp))
+    return b"".join(chunks) if len(chunks) > 2 else None
+
+
+def icalendar_chunks(events: Iterable[Mapping[str, Any]], stamp: datetime) -> Iterator[bytes]:
+    """:func:`icalendar` an event at a time (a VCALENDAR with no event when none has a start)."""
+    yield _lines(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Mega Security//dsar-aggregator//NL",
+                  "CALSCALE:GREGORIAN"])
     for data in events:
-        start, end = _utc(data.get("start")), _utc(data.get("end"))
-        if not start:
-            continue
-        count += 1
-        uid = str(data.get("iCalUId") or data.get("id") or hashlib.sha1(repr(data).encode()).hexdigest())
-        lines += ["BEGIN:VEVENT", f"UID:{_escape(uid)}",
-                  f"DTSTAMP:{_utc(data.get('lastModifiedDateTime')) or stamp.strftime('%Y%m%dT%H%M%SZ')}",
-                  f"DTSTART:{start}"]
-        if end:
-            lines.append(f"DTEND:{end}")
-        lines.append(f"SUMMARY:{_escape(data.get('subject') or '')}")
-        where = (data.get("location") or {}).get("displayName")
-        if where:
-            lines.append(f"LOCATION:{_escape(where)}")
-        body = str((data.get("body") or {}).get("content") or "").strip()
-        if body:
-            lines.append(f"DESCRIPTION:{_escape(body)}")
-        name, address = person(data.get("organizer"))
+        lines = _vevent(data, stamp)
+        if lines:
+            yield _lines(lines)
+    yield _lines(["END:VCALENDAR"])
+
+
+def _lines(lines: list[str]) -> bytes:
+    return "".join(_fold(line) for line in lines).encode("utf-8")
+
+
+def has_start(data: Mapping[str, Any]) -> bool:
+    """An event the calendar can show (it has a start)."""
+    return _utc(data.get("start")) is not None
+
+
+def _vevent(data: Mapping[str, Any], stamp: datetime) -> list[str]:
+    """One event's content lines (none when it has no start)."""
+    start, end = _utc(data.get("start")), _utc(data.get("end"))
+    if not start:
+        return []
+    uid = str(data.get("iCalUId") or data.get("id") or hashlib.sha1(repr(data).encode()).hexdigest())
+    lines = ["BEGIN:VEVENT", f"UID:{_escape(uid)}",
+             f"DTSTAMP:{_utc(data.get('lastModifiedDateTime')) or stamp.strftime('%Y%m%dT%H%M%SZ')}",
+             f"DTSTART:{start}"]
+    if end:
+        lines.append(f"DTEND:{end}")
+    lines.append(f"SUMMARY:{_escape(data.get('subject') or '')}")
+    where = (data.get("location") or {}).get("displayName")
+    if where:
+        lines.append(f"LOCATION:{_escape(where)}")
+    body = str((data.get("body") or {}).get("content") or "").strip()
+    if body:
+        lines.append(f"DESCRIPTION:{_escape(body)}")
+    name, address = person(data.get("organizer"))
+    if address:
+        lines.append(f"ORGANIZER;CN={_param(name)}:mailto:{address}" if name else f"ORGANIZER:mailto:{address}")
+    for attendee in data.get("attendees") or []:
+        name, address = person(attendee)
         if address:
-            lines.append(f"ORGANIZER;CN={_param(name)}:mailto:{address}" if name else f"ORGANIZER:mailto:{address}")
-        for attendee in data.get("attendees") or []:
-            name, address = person(attendee)
-            if address:
-                lines.append(f"ATTENDEE;CN={_param(name)}:mailto:{address}" if name else f"ATTENDEE:mailto:{address}")
-        if data.get("isCancelled"):
-            lines.append("STATUS:CANCELLED")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) for line in lines).encode("utf-8") if count else None
+            lines.append(f"ATTENDEE;CN={_param(name)}:mailto:{address}" if name else f"ATTENDEE:mailto:{address}")
+    if data.get("isCancelled"):
+        lines.append("STATUS:CANCELLED")
+    lines.append("END:VEVENT")
+    return lines
 
 
 def _param(text: str) -> str:
@@ -302,25 +326,32 @@ def vcard(facts: Mapping[str, Any], email: str) -> bytes:
 
 
 # ----------------------------------------------------------------------------------------- all of them
-def files(spool: Records, email: str, stamp: datetime) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
-    """Every standard-format file the spooled records give: (package path, content, manifest metadata)."""
+def files(spool: Records, email: str, stamp: datetime,
+          scratch: Path | None = None) -> Iterator[tuple[str, Iterable[bytes], dict[str, Any]]]:
+    """Every standard-format file the spooled records give: (package path, content in chunks, manifest metadata).
+    The calendar's events wait in an unnamed scratch file (0600, in ``scratch``) while the e-mails are written,
+    rather than in a list: a busy mailbox holds thousands."""
     groups = spool.groups()
-    contact_records = [r for c, p, _ in groups if c in ("contact", "addresses") for r in spool.read(c, p)]
-    if contact_records:
-        yield VCARD_PATH, vcard(contact_facts(contact_records), email), {"category": "contact", "format": "vcard"}
-    events: list[Mapping[str, Any]] = []
-    for category, processor, _ in groups:
-        if category != "communications":
-            continue
-        for record in spool.read(category, processor):
-            data = record["data"]
-            if is_message(data):
-                yield eml_path(record), eml(data), {"category": category, "processor": processor, "format": "eml"}
-            elif is_event(data):
-                events.append(data)
-    calendar = icalendar(events, stamp)
-    if calendar:
-        yield ICS_PATH, calendar, {"category": "communications", "format": "icalendar"}
+    if any(n for c, _, n in groups if c in ("contact", "addresses")):
+        contacts = (r for c, p, _ in groups if c in ("contact", "addresses") for r in spool.read(c, p))
+        yield VCARD_PATH, [vcard(contact_facts(contacts), email)], {"category": "contact", "format": "vcard"}
+    with tempfile.TemporaryFile(dir=scratch) as events:
+        count = 0
+        for category, processor, _ in groups:
+            if category != "communications":
+                continue
+            for record in spool.read(category, processor):
+                data = record["data"]
+                if is_message(data):
+                    yield eml_path(record), [eml(data)], {"category": category, "processor": processor,
+                                                          "format": "eml"}
+                elif is_event(data) and has_start(data):
+                    events.write(json.dumps(data).encode("ascii") + b"\n")   # escapes keep any text
+                    count += 1
+        if count:
+            events.seek(0)
+            yield ICS_PATH, icalendar_chunks((json.loads(line) for line in events), stamp), {
+                "category": "communications", "format": "icalendar"}
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

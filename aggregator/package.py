@@ -8,12 +8,14 @@ import io
 import json
 import os
 import tempfile
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
-from zipfile import ZIP_DEFLATED, ZipFile
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from aggregator import formats, i18n, render
 from aggregator.categories import CATEGORIES
@@ -97,10 +99,61 @@ class _Hashing(io.RawIOBase):
 _BLOCK = 1 << 16
 
 
+class FileList:
+    """The manifest's list of files, kept on disk as it grows (one JSON line per file in an unnamed scratch file,
+    0600, gone when closed): a package of tens of thousands of e-mails lists as many files, and only their
+    count, their extensions and the data files (a few per category) stay in memory."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(dir=directory)
+        self._end = 0
+        self.count = 0
+        self.exts: set[str] = set()                       # every listed file's extension, lower case
+        self.data: list[dict[str, Any]] = []              # the entries of data/<category>/<processor>.json|csv
+        self.attachments = False                          # any file under attachments/
+        self._shared: dict[str, str] = {}                 # keys and short values (category, processor, format)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """List one file (its entry as the manifest shows it)."""
+        line = json.dumps(entry).encode("ascii") + b"\n"        # escaped: any text round-trips
+        os.pwrite(self._file.fileno(), line, self._end)
+        self._end += len(line)
+        self.count += 1
+        path = str(entry["path"])
+        self.exts.add(path.rsplit(".", 1)[-1].lower())
+        if path.startswith("data/"):
+            self.data.append(entry)
+        elif path.startswith("attachments/"):
+            self.attachments = True
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Every entry, in the order listed (those listed up to this call)."""
+        end, offset, rest = self._end, 0, b""
+        while offset < end:
+            block = os.pread(self._file.fileno(), min(_BLOCK, end - offset), offset)
+            offset += len(block)
+            *lines, rest = (rest + block).split(b"\n")
+            for line in lines:
+                yield self._entry(line)
+
+    def _entry(self, line: bytes) -> dict[str, Any]:
+        """One entry read back, its keys and short values shared with the other entries' (one copy each)."""
+        shared = self._shared
+        return {shared.setdefault(k, k): v if k in ("path", "sha256") or not isinstance(v, str)
+                else shared.setdefault(v, v) for k, v in json.loads(line).items()}
+
+    def close(self) -> None:
+        """Drop the scratch file."""
+        self._file.close()
+
+
 class _Writer:
-    def __init__(self, zf: ZipFile) -> None:
+    def __init__(self, zf: ZipFile, files: FileList) -> None:
         self.zf = zf
-        self.files: list[dict[str, Any]] = []
+        self.files = files
 
     def write(self, path: str, chunks: Iterable[bytes], **meta: Any) -> None:
         with self.zf.open(path, "w") as member:
@@ -206,41 +259,12 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
     # A unique temporary name (mode 0600 from mkstemp), so two runs of one request id never share a file.
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".dsar-{info.request_id}-", suffix=".zip.part")
     partial = Path(tmp)
+    manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
+    files = FileList(spool.directory)
     try:
         with os.fdopen(fd, "wb") as raw:
-            with ZipFile(raw, "w", compression=ZIP_DEFLATED) as zf:
-                writer = _Writer(zf)
-                for category, processor, count in groups:
-                    base = f"data/{category}/{processor}"
-                    gathered = _Columns()
-                    writer.write(f"{base}.json", _json_array(entries(source, category, processor), gathered),
-                                 category=category, processor=processor, records=count)
-                    columns = gathered.columns()
-                    if columns is not None:
-                        writer.write(f"{base}.csv", formats.csv_rows(source.read(category, processor), columns),
-                                     category=category, processor=processor, records=count)
-                for _, processor, category, path in spool.attachments:
-                    writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
-                                 category=category, processor=processor)
-                # -- the readable answer: standard formats, a page per category, the Art. 20 subset, index.html
-                for name, content, meta in formats.files(source, info.subject.email, generated_at):
-                    writer.write(name, [content], **meta)
-                manifest = _manifest(info, outcomes, processors, matrix, identifiers, total, generated_at)
-                if record_redactor is not None:
-                    writer.write("redactions.json", record_redactor.document())
-                    manifest["redaction"] = record_redactor.summary()
-                manifest["language"] = readable.language
-                manifest["files"] = list(writer.files)
-                pages = render.Pages(manifest, processors, source, readable, scratch=spool.directory)
-                for name, chunks in pages.category_pages():
-                    writer.write(name, chunks, format="html")
-                writer.write("portability.json", [render.portability(manifest, readable, source, pages.census())])
-                manifest["portability"] = "portability.json"
-                manifest["files"] = list(writer.files)
-                writer.write("index.html", pages.index(writer.files))
-                manifest["files"] = list(writer.files)
-                body = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
-                zf.writestr("manifest.json", body)
+            _write_zip(raw, manifest, files, groups, info, processors, spool, source, generated_at,
+                       record_redactor, readable)
             raw.flush()
             os.fsync(raw.fileno())
         digest = hashlib.sha256()
@@ -248,10 +272,77 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         final = _publish(partial, out_dir, info.request_id, supersede)
+        manifest["files"] = list(files)         # the caller's copy, read back once the zip is written
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    finally:
+        files.close()
     return final, digest.hexdigest(), manifest
+
+
+def _write_zip(raw: IO[bytes], manifest: dict[str, Any], files: FileList, groups: list[tuple[str, str, int]],
+               info: RequestInfo, processors: Mapping[str, Processor], spool: Spool, source: Records,
+               generated_at: datetime, record_redactor: RecordRedactor | None, readable: Readable) -> None:
+    """Write every member into ``raw``, listing each in ``files``; manifest.json last, its list streamed from
+    ``files`` (the zip's own table of members goes when this returns)."""
+    with ZipFile(raw, "w", compression=ZIP_DEFLATED) as zf:
+        writer = _Writer(zf, files)
+        for category, processor, count in groups:
+            base = f"data/{category}/{processor}"
+            gathered = _Columns()
+            writer.write(f"{base}.json", _json_array(entries(source, category, processor), gathered),
+                         category=category, processor=processor, records=count)
+            columns = gathered.columns()
+            if columns is not None:
+                writer.write(f"{base}.csv", formats.csv_rows(source.read(category, processor), columns),
+                             category=category, processor=processor, records=count)
+        for _, processor, category, path in spool.attachments:
+            writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
+                         category=category, processor=processor)
+        # -- the readable answer: standard formats, a page per category, the Art. 20 subset, index.html
+        for name, content, meta in formats.files(source, info.subject.email, generated_at, scratch=spool.directory):
+            writer.write(name, content, **meta)
+        if record_redactor is not None:
+            writer.write("redactions.json", record_redactor.document())
+            manifest["redaction"] = record_redactor.summary()
+        manifest["language"] = readable.language
+        pages = render.Pages(manifest, processors, source, readable, scratch=spool.directory, files=files)
+        for name, chunks in pages.category_pages():
+            writer.write(name, chunks, format="html")
+        writer.write("portability.json", [render.portability(manifest, readable, source, pages.census())])
+        manifest["portability"] = "portability.json"
+        writer.write("index.html", pages.index(files))
+        stamp = ZipInfo("manifest.json", date_time=time.localtime(time.time())[:6])   # as ZipFile.writestr's
+        stamp.compress_type = zf.compression
+        stamp.external_attr = 0o600 << 16
+        with zf.open(stamp, "w") as member:
+            for chunk in _manifest_json(manifest, files):
+                member.write(chunk)
+
+
+def _manifest_json(manifest: Mapping[str, Any], files: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
+    """manifest.json as ``json.dumps(manifest, ensure_ascii=False, indent=2)`` writes it, its ``files`` array
+    streamed from ``files`` an entry at a time (in 64 KiB blocks) instead of a list in memory."""
+    marker = f"\0files {uuid.uuid4()}\0"
+    text = json.dumps({**manifest, "files": marker}, ensure_ascii=False, indent=2)
+    before, found, after = text.partition(f'\n  "files": {json.dumps(marker, ensure_ascii=False)}')
+    if not found:
+        raise AssertionError("manifest.json: the files marker is missing")
+    buffer = [before, '\n  "files": [']
+    size, first = 0, True
+    for entry in files:
+        item = json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+        buffer.append(("\n    " if first else ",\n    ") + item)
+        first = False
+        size += len(item)
+        if size >= _BLOCK:
+            yield "".join(buffer).encode("utf-8")
+            buffer.clear()
+            size = 0
+    buffer.append("]" if first else "\n  ]")
+    buffer.append(after)
+    yield "".join(buffer).encode("utf-8")
 
 
 def _manifest(info: RequestInfo, outcomes: Mapping[str, Outcome], processors: Mapping[str, Processor],

@@ -4,11 +4,12 @@ standard-format files. Everything is self-contained: inline CSS, no script, no o
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 from markupsafe import Markup
@@ -76,8 +77,9 @@ class Pages:
     """Renders the category pages and the index of one package."""
 
     def __init__(self, manifest: Mapping[str, Any], processors: Mapping[str, Processor], spool: Records,
-                 readable: Readable, scratch: Path | None = None) -> None:
+                 readable: Readable, scratch: Path | None = None, files: Listed | None = None) -> None:
         self.m = manifest
+        self.files: Listed = files if files is not None else _Listing(manifest.get("files", []))
         self.scratch = scratch                     # where the pages' scratch files go (the spool's private folder)
         self.processors = processors
         self.spool = spool
@@ -109,8 +111,7 @@ class Pages:
                                       self._counted(slug, processor))
                 total = len(shelf)
                 parts = max(1, -(-total // CARDS_PER_PAGE))
-                raw = [f for f in self.m.get("files", [])
-                       if f.get("category") == slug and f["path"].startswith("data/")]
+                raw = [f for f in self.files.data if f.get("category") == slug]
                 paths = [page_path(slug, i + 1) for i in range(parts)]
                 self.written[slug] = paths
                 template = _ENV.get_template("category.html.j2")
@@ -183,7 +184,7 @@ class Pages:
                 complaint.append(self._authority(code))
         return {"holders": holders, "used_connectors": used_connectors, "gaps": gaps, "origins": origins,
                 "complaint": complaint, "countries": sorted(countries),
-                "attachments": any(str(f.get("path", "")).startswith("attachments/") for f in m.get("files", [])),
+                "attachments": self.files.attachments,
                 "has_authorities": bool(authorities)}
 
     def _authority(self, code: str) -> dict[str, Any]:
@@ -197,8 +198,9 @@ class Pages:
         lines = [x for x in (a.get("address"), a.get("phone"), a.get("email")) if x]
         return {"code": code, "country": country, "name": name, "lines": lines, "url": a.get("url") or ""}
 
-    def index(self, files: Sequence[Mapping[str, Any]]) -> Iterator[bytes]:
-        """index.html: the first screen, then the data pages and every file of the package."""
+    def index(self, files: Listed | Sequence[Mapping[str, Any]]) -> Iterator[bytes]:
+        """index.html: the first screen, then the data pages and every file of the package (streamed: the list of
+        files can hold tens of thousands of e-mails, read from ``files`` as the page is written)."""
         lang = self.lang
         facts = self.facts()
         matrix = []
@@ -213,10 +215,10 @@ class Pages:
             held = [self.processors[p["key"]].text("name", lang)[0] for p in self.m["processors"]
                     if p["categories"].get(slug)]
             data_pages.append({"slug": slug, "paths": paths, "count": count, "held": held})
-        listed = [*files, {"path": "manifest.json"}]
+        listing = files if isinstance(files, Listed) else _Listing(files)
         template = _ENV.get_template("index.html.j2")
-        return _encoded(template.render(**self._ctx(
-            facts=facts, matrix=matrix, data_pages=data_pages, files=_file_rows(listed, lang),
+        return _blocks(template.generate(**self._ctx(
+            facts=facts, matrix=matrix, data_pages=data_pages, files=_FileRows(listing, lang),
             fmt_moment=lambda v: fmt_moment(v, lang) or v, fmt_number=lambda v: fmt_number(v, lang))))
 
 
@@ -244,18 +246,68 @@ def _countries(data: Any) -> set[str]:
     return out
 
 
-def _file_rows(files: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
-    """The package's files for the "about these files" table, e-mails grouped (there can be hundreds)."""
-    rows: list[dict[str, Any]] = []
-    mails: list[dict[str, Any]] = []
-    for f in files:
-        path = str(f["path"])
-        if path == "index.html":
-            continue
-        what = _what(path, f, lang)
-        row = {"path": path, "what": what, "bytes": f.get("bytes")}
-        (mails if path.endswith(".eml") else rows).append(row)
-    return {"rows": rows, "mails": mails, "exts": {str(f["path"]).rsplit(".", 1)[-1].lower() for f in files}}
+@runtime_checkable
+class Listed(Protocol):
+    """The package's list of files as the pages read it (:class:`aggregator.package.FileList`): iterable once or
+    more, its size, its extensions, its data files and whether any file is an attachment."""
+
+    count: int
+    exts: set[str]
+    data: list[dict[str, Any]]
+    attachments: bool
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Every entry, in the order listed."""
+
+
+class _Listing:
+    """:class:`Listed` over a list in memory."""
+
+    def __init__(self, files: Iterable[Mapping[str, Any]]) -> None:
+        self._files = [dict(f) for f in files]
+        self.count = len(self._files)
+        self.exts = {str(f["path"]).rsplit(".", 1)[-1].lower() for f in self._files}
+        self.data = [f for f in self._files if str(f["path"]).startswith("data/")]
+        self.attachments = any(str(f["path"]).startswith("attachments/") for f in self._files)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._files)
+
+
+class _Mails:
+    """The e-mail files of the list, counted up front and read as the page lists them."""
+
+    def __init__(self, files: Listed, count: int) -> None:
+        self.files = files
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for f in self.files:
+            if str(f["path"]).endswith(".eml"):
+                yield {"path": str(f["path"])}
+
+
+class _FileRows:
+    """The package's files for the "about these files" table, e-mails grouped (there can be thousands): each read
+    from the list as the page is written, the list itself and manifest.json (listed last) never held whole."""
+
+    def __init__(self, files: Listed, lang: str) -> None:
+        self.files = files
+        self.lang = lang
+        self.exts = files.exts | {"json"}                   # manifest.json
+        self.mails = _Mails(files, sum(1 for f in files if str(f["path"]).endswith(".eml")))
+
+    @property
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Every file but the e-mails and index.html, then manifest.json."""
+        for f in itertools.chain(self.files, [{"path": "manifest.json"}]):
+            path = str(f["path"])
+            if path == "index.html" or path.endswith(".eml"):
+                continue
+            yield {"path": path, "what": _what(path, f, self.lang), "bytes": f.get("bytes")}
 
 
 def _what(path: str, f: Mapping[str, Any], lang: str) -> str:
@@ -331,10 +383,24 @@ def portability(manifest: Mapping[str, Any], readable: Readable, spool: Records,
     }, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _blocks(chunks: Iterable[str]) -> Iterator[bytes]:
+    """A streamed template's many small chunks as UTF-8 blocks of about 64 KiB."""
+    buffer: list[str] = []
+    size = 0
+    for chunk in chunks:
+        buffer.append(chunk)
+        size += len(chunk)
+        if size >= 1 << 16:
+            yield "".join(buffer).encode("utf-8")
+            buffer.clear()
+            size = 0
+    yield "".join(buffer).encode("utf-8")
+
+
 def _encoded(page: str) -> Iterator[bytes]:
     """One rendered page as UTF-8 (rendered whole: a page holds at most CARDS_PER_PAGE cards, and streaming the
     template's thousands of tiny chunks cost more than the page's size)."""
     yield page.encode("utf-8")
 
 
-__all__ = ["Census", "Pages", "Readable", "cards_for", "page_path", "portability"]
+__all__ = ["Census", "Listed", "Pages", "Readable", "cards_for", "page_path", "portability"]
