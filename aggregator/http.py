@@ -27,7 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
@@ -209,6 +209,25 @@ class SlidingWindow:
 ANSWERED_POLL = 0.01      # seconds between looks while every place in an answered window is held by a request in flight
 
 
+class Answered(Protocol):
+    """At most ``limit`` requests the vendor can count within any ``seconds``: :meth:`hold` a place around a send."""
+
+    limit: int
+    seconds: float
+
+    def hold(self) -> AbstractContextManager[None]:
+        """Wait for a place, keep it while the request is sent and answered (or fails), then for ``seconds``."""
+
+
+@contextmanager
+def hold_all(windows: Iterable[Answered]) -> Iterator[None]:
+    """Take a place in every one of ``windows``, in order, and keep them all until the block ends."""
+    with ExitStack() as places:
+        for window in windows:
+            places.enter_context(window.hold())
+        yield
+
+
 class AnsweredWindow:
     """At most ``limit`` requests that the vendor can count within any ``seconds``, in this process.
 
@@ -275,7 +294,7 @@ class Limits:
 
     concurrency: int = 8
     limiters: tuple[Limiter, ...] = ()
-    answered: tuple[AnsweredWindow, ...] = ()
+    answered: tuple[Answered, ...] = ()
 
 
 # --------------------------------------------------------------------------- retries
@@ -389,9 +408,7 @@ class VendorSession(requests.Session):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send one request, taking a place in every answered window of the vendor first, kept until its headers
         are in: called once per hop, so a redirect followed is a request of its own there, as the vendor counts it."""
-        with ExitStack() as places:
-            for window in self.limits.answered:
-                places.enter_context(window.hold())
+        with hold_all(self.limits.answered):
             return super().send(request, **kwargs)
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
@@ -450,8 +467,10 @@ class VendorSession(requests.Session):
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("%s %s %s", self.vendor, method, self.redactor(url))
             verb = method.decode("ascii") if isinstance(method, bytes) else method
-            started = time.monotonic()
             response = super().request(verb, url, *args, **kwargs)
+            # the deadline counts from the (last hop's) send, as the service's adapter counts it: not the wait for
+            # an answered window's place before it (``elapsed``: from that send until the headers were in)
+            started = time.monotonic() - response.elapsed.total_seconds()
             self._read_body(response, _where(method, url), started)
         for limiter in self.limits.limiters:
             limiter.observe(response)

@@ -257,3 +257,33 @@ def test_a_shared_limiters_wait_does_not_count_against_the_answers_deadline():
         assert s.get(f"{url}/b").json() == {}
     finally:
         server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_the_wait_for_an_answered_place_does_not_count_against_the_answers_deadline():
+    """A request held back by its vendor's answered window (up to a second for Lightspeed) and then answered at once
+    is answered: the deadline counts from its send, as the service's adapter counts it."""
+    import time
+    from collections.abc import Iterator
+    from contextlib import contextmanager
+
+    from aggregator.http import Limits
+
+    class Full:
+        limit, seconds = 1, 1.0
+        waited = 0
+
+        @contextmanager
+        def hold(self) -> Iterator[None]:
+            time.sleep(0.6)                 # every place held for a while yet
+            self.waited += 1
+            yield
+
+    url, server = _serve(_Small.handler())
+    try:
+        window = Full()
+        s = VendorSession("acme", limits=Limits(answered=(window,)), answer_deadline=0.5,
+                          retry=RetryPolicy(attempts=1))
+        assert s.get(f"{url}/b").json() == {}
+        assert window.waited == 1
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]

@@ -16,10 +16,9 @@ import urllib3
 from requests.adapters import BaseAdapter
 
 from aggregator import config as config_mod
-from aggregator.http import MinInterval, SlidingWindow
+from aggregator.http import AnsweredWindow, MinInterval, SlidingWindow
 from aggregator.sandbox import Sandbox
 from aggregator.service.limits import (
-    AnsweredWindow,
     Gate,
     LimitedAdapter,
     SharedLimits,

@@ -35,10 +35,11 @@ from aggregator.http import (
     ANSWER_DEADLINE,
     ANSWERED_POLL,
     MAX_ANSWER_BYTES,
-    AnsweredWindow,
+    Answered,
     Limiter,
     SlidingWindow,
     answered_per_second,
+    hold_all,
     read_body,
 )
 from aggregator.service.reads import SHOP_WIDE, SharedReads, SharingAdapter
@@ -213,13 +214,14 @@ return 0
 """
 
 
-class RedisAnsweredWindow(AnsweredWindow):
-    """An :class:`AnsweredWindow` counted in Redis for every process sharing ``key`` (Redis' clock for every
-    machine); a place held by a process that died is freed when its lease (longer than any answer may take) ends."""
+class RedisAnsweredWindow:
+    """An answered window (see :class:`~aggregator.http.AnsweredWindow`) counted in Redis for every process sharing
+    ``key`` (Redis' clock for every machine); a place held by a process that died is freed when its lease (longer
+    than any answer may take) ends."""
 
     def __init__(self, client: Any, key: str, limit: int, seconds: float, sleep: Any = time.sleep,
                  lease: float = GATE_LEASE) -> None:
-        super().__init__(limit, seconds, sleep)
+        self.limit, self.seconds, self.sleep = limit, seconds, sleep
         self.client, self.key = client, key
         self.ms, self.lease_ms = int(seconds * 1000), int(lease * 1000)
         self._enter = client.register_script(_ANSWERED_ENTER)
@@ -301,7 +303,7 @@ class LimitedAdapter(BaseAdapter):
 
     def __init__(self, inner: BaseAdapter, limiters: Sequence[Limiter], gates: Sequence[Gate] = (),
                  vendor: str = "vendor", deadline: float = ANSWER_DEADLINE, max_bytes: int = MAX_ANSWER_BYTES,
-                 answered: Sequence[AnsweredWindow] = ()) -> None:
+                 answered: Sequence[Answered] = ()) -> None:
         super().__init__()
         self.inner = inner
         self.limiters = tuple(limiters)
@@ -319,9 +321,7 @@ class LimitedAdapter(BaseAdapter):
                 held.enter_context(gate.enter(request))
             for limiter in self.limiters:
                 limiter.acquire()
-            with ExitStack() as places:
-                for window in self.answered:
-                    places.enter_context(window.hold())
+            with hold_all(self.answered):
                 started = time.monotonic()
                 response = self.inner.send(request, *args, **kwargs)
             # read here, against the deadline counted from the send: the session would count it from before this
@@ -375,7 +375,7 @@ class SharedLimits:
         self.prefixes: dict[str, str] = {}
         self.limiters: dict[str, tuple[Limiter, ...]] = {}
         self.gates: dict[str, tuple[Gate, ...]] = {}
-        self.answered: dict[str, tuple[AnsweredWindow, ...]] = {}
+        self.answered: dict[str, tuple[Answered, ...]] = {}
         self.reads = SharedReads() if share_reads else None
         self.read_prefixes: dict[str, str] = {n: p for n in SHOP_WIDE if (p := vendor_prefix(cfg, n)) is not None}
         self._answers = {n: (float(s.get("answer_deadline") or ANSWER_DEADLINE),
