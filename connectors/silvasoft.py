@@ -51,7 +51,7 @@ import requests
 from aggregator.connector import Connector, ConnectorContext, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
-from aggregator.http import Limits, MinInterval, RetryPolicy, SlidingWindow
+from aggregator.http import AnsweredWindow, Limits, RetryPolicy
 from aggregator.identifiers import CUSTOMER_NUMBER, INVOICE_NUMBER
 from aggregator.invoice_index import Entry
 from aggregator.paging import OffsetPaginator, PageGuard, Parked, ParkedMap, fan_out, pages
@@ -293,10 +293,11 @@ class SilvasoftConnector(Connector):
         self._synced = False                 # the index was brought up to date this run
         retry = RetryPolicy(attempts=8, classify=self._classify, max_wait=MAX_RATE_LIMIT_WAIT,
                             deadline=s["max_rate_limit_wait"] + 300)
-        limits = Limits(concurrency=1, limiters=(
-            MinInterval(2.0, sleep=self.clock.sleep, clock=self.clock),          # at most 2 requests a second
-            SlidingWindow(50, 60.0, sleep=self.clock.sleep, clock=self.clock),   # ... and 50 a minute
-            self.plan,                                                           # the plan's hourly budget
+        # Silvasoft counts a request when it arrives: 2 in any second and 50 in any minute, each an answered window
+        # (a place kept until the window's span after the answer; no slack to guess), the longer one taken first
+        limits = Limits(concurrency=1, limiters=(self.plan,), answered=(          # the plan's hourly budget
+            AnsweredWindow(50, 60.0, sleep=self.clock.sleep, clock=self.clock),
+            AnsweredWindow(2, 1.0, sleep=self.clock.sleep, clock=self.clock),
         ))
         self.session = ctx.session(limits=limits, retry=retry, sleep=self.clock.sleep)   # 401 waits move the clock
         self.session.headers.update({"ApiKey": s["api_key"], "Username": s["username"],
