@@ -75,6 +75,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -89,6 +90,7 @@ from aggregator.http import Limits, one_line
 from aggregator.paging import NextLinkPaginator, PageGuard, fan_out, items_at, pages
 from aggregator.settings import Setting
 from aggregator.subject import emails_in
+from connectors import office365_signin as signin
 from connectors.office365_datasets import DATASETS
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -284,6 +286,10 @@ class Office365Connector(Connector):
                 "this process with the same authority, client and secret (the portal server's embedded workers run "
                 "many; an RQ `dsar worker` forks a child per export and keeps nothing); off: every export signs in "
                 "anew", "bool", default=False),
+        Setting("discovery_cache", "the file keeping msal's OpenID discovery answers (public metadata, never a "
+                "secret or token) between exports, so a later export's sign-in is the token request alone; `off`: "
+                "none", example=f"default: `{signin.FILE_NAME}` beside the request register (none for a "
+                "run without a register)"),
         Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
         Setting("search_limit", "Graph's $search cap, above which a search is split by date", "int",
                 default=SEARCH_LIMIT, minimum=1, maximum=100000),
@@ -304,6 +310,9 @@ class Office365Connector(Connector):
         if login in CLOUDS and graph in GRAPH_HOSTS and graph not in CLOUDS[login]:
             raise ConfigError("config: connectors.office365.graph_url must be the Microsoft Graph of the "
                               "authority's cloud (learn.microsoft.com/graph/deployments)")
+        cache = settings["discovery_cache"]
+        if cache and cache != "off" and not Path(cache).is_absolute():
+            raise ConfigError("config: connectors.office365.discovery_cache must be an absolute path or off")
         if not settings["scope"].endswith("/.default"):
             raise ConfigError("config: connectors.office365.scope must end in /.default (client credentials)")
         scope = (urlsplit(settings["scope"]).hostname or "").lower()
@@ -363,11 +372,19 @@ class Office365Connector(Connector):
         self._relay = kept[1]
         return kept[0]
 
+    def _discovery_cache(self) -> signin.DiscoveryCache | None:
+        """msal's HTTP cache kept in ``discovery_cache`` (default: beside the register); None: msal's own, in memory."""
+        where, register = self.settings["discovery_cache"], self.ctx.register
+        if where == "off" or (where is None and register is None):
+            return None
+        return signin.DiscoveryCache(Path(where) if where else Path(str(register)).parent / signin.FILE_NAME)
+
     def _new_msal_app(self, http_client: Any) -> msal.ConfidentialClientApplication:
         authority = self.settings["authority"].rstrip("/")
         host = (urlsplit(authority).hostname or "").lower()
+        cache = self._discovery_cache()
         try:
-            return msal.ConfidentialClientApplication(
+            app = msal.ConfidentialClientApplication(
                 self.settings["client_id"],
                 client_credential=self.settings["client_secret"],
                 authority=authority,
@@ -375,6 +392,7 @@ class Office365Connector(Connector):
                 # instance discovery asks login.microsoftonline.com about the host: only for Microsoft's own hosts
                 instance_discovery=None if host in WELL_KNOWN_AUTHORITY_HOSTS else False,
                 token_cache=msal.TokenCache(),
+                http_cache=cache,
             )
         except ValueError as exc:
             raise VendorError(f"office365: cannot use authority {authority}: {_discovery_reason(exc)}") from None
@@ -383,6 +401,9 @@ class Office365Connector(Connector):
         except (KeyError, AttributeError, TypeError):      # msal reads the discovery document as it comes
             raise VendorError(f"office365: OpenID discovery for {authority} answered a document without the "
                               "expected endpoints") from None
+        if cache is not None:
+            cache.save()                  # the discovery msal just asked (or found there), for the next export
+        return app
 
     def _token(self) -> str:
         """The access token: msal's, asked again (from its cache, or the token endpoint when it is about to expire)
