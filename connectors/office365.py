@@ -9,7 +9,7 @@ keeps one per authority, client id, secret and trust for the process (MSAL's adv
 ``ConfidentialClientApplication`` reused, whose token cache answers ``acquire_token_for_client`` until the token is
 near its end): a portal worker's later exports then skip the OpenID discovery and the token request, two requests
 one after the other before any Graph request. Its requests still go through the session of the run that asks.
-Across processes, msal's HTTP cache is ``discovery_cache`` (:mod:`connectors.office365_signin`: the OpenID discovery
+Across processes, msal's HTTP cache is ``discovery_cache`` (:mod:`connectors._office365_signin`: the OpenID discovery
 answer in a file beside the register, nothing of the token requests): a later export's sign-in is the token alone.
 
 Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with a ``mail`` address; B2B guests,
@@ -92,7 +92,7 @@ from aggregator.http import Limits, one_line
 from aggregator.paging import NextLinkPaginator, PageGuard, fan_out, items_at, pages
 from aggregator.settings import Setting
 from aggregator.subject import emails_in
-from connectors import office365_signin as signin
+from connectors import _office365_signin as signin
 from connectors.office365_datasets import DATASETS
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"

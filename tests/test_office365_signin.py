@@ -16,7 +16,7 @@ from msal.throttled_http_client import ThrottledHttpClient
 
 from aggregator.errors import ConfigError
 from aggregator.register import Register
-from connectors import office365_signin as signin
+from connectors import _office365_signin as signin
 from connectors.office365 import Office365Connector
 from tests.conftest import DEMO
 
