@@ -25,11 +25,10 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
-from msal.throttled_http_client import NormalizedResponse
+import requests
 
 FILE_NAME = "office365-discovery.json"   # beside the request register, unless the config names another file
 VERSION = 1
@@ -73,6 +72,19 @@ def _usable(key: str, status: object, text: object) -> bool:
     return True
 
 
+class _Answer:
+    """A kept discovery answer as msal's HTTP client returns one: status, body, no headers."""
+
+    def __init__(self, status_code: int, text: str) -> None:
+        self.status_code, self.text = status_code, text
+        self.headers: dict[str, str] = {}
+
+    def raise_for_status(self) -> None:
+        """As requests does (a kept answer is a 2xx: never raises)."""
+        if self.status_code >= 400:
+            raise requests.HTTPError(f"HTTP {self.status_code}")
+
+
 class DiscoveryCache(dict[str, Any]):
     """msal's ``http_cache`` for one application: filled from the file's discovery answers, written back (those
     alone) by :meth:`save`; msal adds and reads its entries as in a plain dict."""
@@ -113,8 +125,7 @@ class DiscoveryCache(dict[str, Any]):
             if not isinstance(key, str) or not isinstance(expires, int) or not isinstance(created, int) \
                     or not created <= now < expires or not _usable(key, entry.get("status"), entry.get("text")):
                 continue
-            self[key] = NormalizedResponse(SimpleNamespace(status_code=entry["status"], text=entry["text"],
-                                                           headers={}))
+            self[key] = _Answer(entry["status"], entry["text"])
             sequence.append([expires, created, key])
             timestamps[key] = [expires, created]
         if timestamps:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -106,7 +107,7 @@ def test_a_spoilt_file_means_a_fresh_discovery_never_a_failure(run_export, sandb
     elif spoil == "another version":
         cache.write_text(json.dumps({**data, "version": 99}), encoding="utf-8")
     else:
-        data["entries"][0]["expires_at"] = data["entries"][0]["created_at"] + 1
+        data["entries"][0].update(created_at=int(time.time()) - 90_000, expires_at=int(time.time()) - 3_600)
         cache.write_text(json.dumps(data), encoding="utf-8")
     sandbox.clear()
     ok(run_export(DEMO, vendors=["office365"], settings=settings))
