@@ -9,6 +9,8 @@ keeps one per authority, client id, secret and trust for the process (MSAL's adv
 ``ConfidentialClientApplication`` reused, whose token cache answers ``acquire_token_for_client`` until the token is
 near its end): a portal worker's later exports then skip the OpenID discovery and the token request, two requests
 one after the other before any Graph request. Its requests still go through the session of the run that asks.
+Across processes, msal's HTTP cache is ``discovery_cache`` (:mod:`connectors._office365_signin`: the OpenID discovery
+answer in a file beside the register, nothing of the token requests): a later export's sign-in is the token alone.
 
 Per mailbox (the configured ``mailboxes`` or every member of ``GET /users`` with a ``mail`` address; B2B guests,
 ``userType`` "Guest" or ``#EXT#`` in the user principal name, are outside people without a mailbox here):
@@ -75,6 +77,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -89,6 +92,7 @@ from aggregator.http import Limits, one_line
 from aggregator.paging import NextLinkPaginator, PageGuard, fan_out, items_at, pages
 from aggregator.settings import Setting
 from aggregator.subject import emails_in
+from connectors import _office365_signin as signin
 from connectors.office365_datasets import DATASETS
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -220,9 +224,10 @@ class _MailboxSkipped(Exception):
 class _PartRefused(VendorError):
     """A request of a mailbox already read answered as if the mailbox could not be read: only that part failed."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, code: str | None = None) -> None:
         super().__init__(f"office365: {detail}")
         self.detail = detail
+        self.code = code            # Graph's error code
 
 
 class _Halted(Exception):
@@ -240,12 +245,13 @@ class _Mailbox:
     notes: list[str] = field(default_factory=list)                       # for ctx.note
     skipped: str | None = None                           # why it could not be read
     # attachment downloads started as their messages are listed, by (messages path, message id, attachment id)
-    fetches: dict[tuple[str, str, str], Future[tuple[str, str]]] = field(default_factory=dict)
+    fetches: dict[tuple[str, str, str], Future[tuple[str | None, str]]] = field(default_factory=dict)
     downloader: ThreadPoolExecutor | None = None
     failed: BaseException | None = None                  # the first download that failed
     backlog: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(DOWNLOAD_BACKLOG))
     big: list[str] = field(default_factory=list)         # attachments left out as larger than the cap, by name
+    undownloaded: list[tuple[str, str]] = field(default_factory=list)   # downloads answered 404: (name, code)
     closed: str | None = None                            # why a request found it unreadable
     refused_at: str | None = None                        # the request that found it so
     reached: bool = False                                # a request of it was answered (it can be read)
@@ -284,6 +290,10 @@ class Office365Connector(Connector):
                 "this process with the same authority, client and secret (the portal server's embedded workers run "
                 "many; an RQ `dsar worker` forks a child per export and keeps nothing); off: every export signs in "
                 "anew", "bool", default=False),
+        Setting("discovery_cache", "the file keeping msal's OpenID discovery answers (public metadata, never a "
+                "secret or token) between exports, so a later export's sign-in is the token request alone; `off`: "
+                "none", example=f"default: `{signin.FILE_NAME}` beside the request register (none for a "
+                "run without a register)"),
         Setting("page_size", "items per Graph page ($top)", "int", default=50, minimum=1, maximum=1000),
         Setting("search_limit", "Graph's $search cap, above which a search is split by date", "int",
                 default=SEARCH_LIMIT, minimum=1, maximum=100000),
@@ -304,6 +314,9 @@ class Office365Connector(Connector):
         if login in CLOUDS and graph in GRAPH_HOSTS and graph not in CLOUDS[login]:
             raise ConfigError("config: connectors.office365.graph_url must be the Microsoft Graph of the "
                               "authority's cloud (learn.microsoft.com/graph/deployments)")
+        cache = settings["discovery_cache"]
+        if cache and cache != "off" and not Path(cache).is_absolute():
+            raise ConfigError("config: connectors.office365.discovery_cache must be an absolute path or off")
         if not settings["scope"].endswith("/.default"):
             raise ConfigError("config: connectors.office365.scope must end in /.default (client credentials)")
         scope = (urlsplit(settings["scope"]).hostname or "").lower()
@@ -363,11 +376,19 @@ class Office365Connector(Connector):
         self._relay = kept[1]
         return kept[0]
 
+    def _discovery_cache(self) -> signin.DiscoveryCache | None:
+        """msal's HTTP cache kept in ``discovery_cache`` (default: beside the register); None: msal's own, in memory."""
+        where, register = self.settings["discovery_cache"], self.ctx.register
+        if where == "off" or (where is None and register is None):
+            return None
+        return signin.DiscoveryCache(Path(where) if where else Path(str(register)).parent / signin.FILE_NAME)
+
     def _new_msal_app(self, http_client: Any) -> msal.ConfidentialClientApplication:
         authority = self.settings["authority"].rstrip("/")
         host = (urlsplit(authority).hostname or "").lower()
+        cache = self._discovery_cache()
         try:
-            return msal.ConfidentialClientApplication(
+            app = msal.ConfidentialClientApplication(
                 self.settings["client_id"],
                 client_credential=self.settings["client_secret"],
                 authority=authority,
@@ -375,6 +396,7 @@ class Office365Connector(Connector):
                 # instance discovery asks login.microsoftonline.com about the host: only for Microsoft's own hosts
                 instance_discovery=None if host in WELL_KNOWN_AUTHORITY_HOSTS else False,
                 token_cache=msal.TokenCache(),
+                http_cache=cache,
             )
         except ValueError as exc:
             raise VendorError(f"office365: cannot use authority {authority}: {_discovery_reason(exc)}") from None
@@ -383,6 +405,9 @@ class Office365Connector(Connector):
         except (KeyError, AttributeError, TypeError):      # msal reads the discovery document as it comes
             raise VendorError(f"office365: OpenID discovery for {authority} answered a document without the "
                               "expected endpoints") from None
+        if cache is not None:
+            cache.save()                  # the discovery msal just asked (or found there), for the next export
+        return app
 
     def _token(self) -> str:
         """The access token: msal's, asked again (from its cache, or the token endpoint when it is about to expire)
@@ -440,10 +465,12 @@ class Office365Connector(Connector):
                 with box.lock:
                     if box.reached:            # the mailbox was read: this part failed, not the mailbox
                         raise _PartRefused(f"Graph answered 404 {code} to {self._endpoint(response.url)} after "
-                                           "other requests of the mailbox were answered")
+                                           "other requests of the mailbox were answered", str(code))
                     if box.closed is None:
                         box.closed, box.refused_at = reason, self._endpoint(response.url)
                 raise _MailboxSkipped(box.closed)
+            if raw and code == "ErrorItemNotFound":     # the item went between its listing and its download
+                raise _PartRefused(f"Graph answered 404 {code} to {self._endpoint(response.url)}", code)
         elif box is not None and response.status_code < 300 and not box.reached:
             with box.lock:
                 box.reached = True
@@ -616,6 +643,12 @@ class Office365Connector(Connector):
             box.downloader.shutdown(wait=True, cancel_futures=not done)
         if box.failed is not None and box.skipped is None and not isinstance(box.failed, _MailboxSkipped):
             raise box.failed        # a download (or the records after it) failed
+        if box.undownloaded:
+            names, codes = [n for n, _ in box.undownloaded], sorted({c for _, c in box.undownloaded})
+            shown = ", ".join(f'"{n}"' for n in names[:10]) + (f" and {len(names) - 10} more" if names[10:] else "")
+            box.short.append(f"mailbox {box.label}: {_count(len(names), 'attachment')} not downloaded, Graph answered "
+                             f"404 {' or '.join(codes)} to {'its download' if len(names) == 1 else 'their downloads'}: "
+                             f"{shown}; the records are kept, without the file")
         if box.big:
             box.notes.append(f"mailbox {box.label}: {_count(len(box.big), 'attachment')} larger than "
                              f"{self.settings['attachment_max_kb']} kB left out of the package (each listed by name "
@@ -734,7 +767,7 @@ class Office365Connector(Connector):
             return
         left = [len(started)]
 
-        def one_done(_: Future[tuple[str, str]]) -> None:
+        def one_done(_: Future[tuple[str | None, str]]) -> None:
             with box.lock:
                 left[0] -= 1
                 if left[0] or box.failed is not None:
@@ -789,8 +822,12 @@ class Office365Connector(Connector):
             return out
         with box.lock:
             started = box.fetches.pop((messages, str(msg["id"]), str(att["id"])), None)
-        out["file"], out["endpoint"] = started.result() if started else self._fetch(box, msg, att, kind, messages)
-        data["file"] = out["file"]
+        file, where = started.result() if started else self._fetch(box, msg, att, kind, messages)
+        if file is None:                                 # answered 404: the record stays, without its file
+            data["leftOut"] = f"not downloaded: {where}"
+            return out
+        out["file"], out["endpoint"] = file, where
+        data["file"] = file
         return out
 
     def _left_out(self, msg: Mapping[str, Any], att: Mapping[str, Any], kind: str | None) -> str | None:
@@ -809,22 +846,29 @@ class Office365Connector(Connector):
         return None
 
     def _fetch(self, box: _Mailbox, msg: Mapping[str, Any], att: Mapping[str, Any], kind: str | None,
-               messages: str) -> tuple[str, str]:
-        """Download one attachment (``.../$value``) into the package: its path there and the endpoint read."""
+               messages: str) -> tuple[str | None, str]:
+        """Download one attachment (``.../$value``) into the package: its path there and the endpoint read; or,
+        answered 404 (the mailbox no longer readable, the item gone), None and why (the mailbox is cut short)."""
         tail = f"{messages}/{quote(str(msg['id']), safe='')}/attachments/{quote(str(att['id']), safe='')}/$value"
-        content, url = self._get(box, self.graph_url + self._box_path(box, tail), raw=True)
         name = str(att.get("name") or "attachment")
+        try:
+            content, url = self._get(box, self.graph_url + self._box_path(box, tail), raw=True)
+        except _PartRefused as exc:
+            with box.lock:
+                box.undownloaded.append((name, exc.code or "?"))
+            return None, f"Graph answered 404 {exc.code} to its download"
         if kind == "itemAttachment":        # Graph: a message as MIME, an event as iCal, a contact as vCard
             head = content.lstrip()[:16].upper()
             name += ".ics" if head.startswith(b"BEGIN:VCALENDAR") else ".vcf" if head.startswith(b"BEGIN:VCARD") \
                 else ".eml"
         return self._save(box, msg, att, name, content), self._endpoint(url)
 
-    def _prefetch(self, box: _Mailbox, msg: Mapping[str, Any], messages: str) -> list[Future[tuple[str, str]]]:
+    def _prefetch(self, box: _Mailbox, msg: Mapping[str, Any],
+                  messages: str) -> list[Future[tuple[str | None, str]]]:
         """Start downloading the attachments of a listed message with the subject on it, each once, on the
         mailbox's downloader (while its listings go on); :meth:`_attachment` takes the results. Returns the
         downloads started; past ``DOWNLOAD_BACKLOG`` unfinished ones the listing waits for one to end."""
-        started: list[Future[tuple[str, str]]] = []
+        started: list[Future[tuple[str | None, str]]] = []
         if box.downloader is None or not any(self.ctx.subject.matches(a) for a in _message_addresses(msg)):
             return started
         for att in msg.get("attachments") or []:
@@ -850,7 +894,7 @@ class Office365Connector(Connector):
         return started
 
     @staticmethod
-    def _fetched(box: _Mailbox, future: Future[tuple[str, str]]) -> None:
+    def _fetched(box: _Mailbox, future: Future[tuple[str | None, str]]) -> None:
         """Remember the first failed download of a mailbox; free its place in the backlog."""
         box.backlog.release()
         if not future.cancelled() and future.exception() is not None:

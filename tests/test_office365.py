@@ -860,3 +860,30 @@ def test_a_thread_whose_posts_answer_404_is_named_and_the_other_threads_are_read
     assert any(line.startswith(f"group {group['mail']}: posts from or to the subject in 2 of 3 threads")
                for line in outcome.coverage), outcome.coverage
     assert pkg.records("office365", "message")                           # the mailboxes are still exported
+
+
+# ------------------------------------------------------------------------------ a download answered 404, records kept
+ITEM_GONE = {"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found in the store."}}
+
+
+@pytest.mark.parametrize("body", [NOT_ENABLED, ITEM_GONE], ids=["MailboxNotEnabledForRESTAPI", "ErrorItemNotFound"])
+def test_a_download_answered_404_cuts_that_attachment_short_and_keeps_every_record(run_export, sandbox, body):
+    info = {m["id"] for m in box("info")["messages"]}
+    message, gone = next((m, a) for m, a in jans_attachments() if m["id"] in info and m["hasAttachments"]
+                         and a["@odata.type"].endswith("fileAttachment"))
+    sandbox.inject(Fault("office365", status=404, body=body, times=None,
+                         match=f"/attachments/{quote(gone['id'], safe='')}/$value"))
+    pkg = run_export(DEMO, vendors=["office365"])
+    outcome = pkg.result.connectors["office365"]
+    code = body["error"]["code"]
+    assert outcome.status == "incomplete", outcome.error
+    assert f"mailbox info@megasecurity.eu: 1 attachment not downloaded, Graph answered 404 {code} to its " \
+           f"download: \"{gone['name']}\"" in outcome.error, outcome.error
+    records = {r["source"]["vendor_id"]: r for r in pkg.records("office365", "attachment")}
+    assert set(records) == {a["id"] for _, a in jans_attachments()}                    # every record kept
+    assert "file" not in records[gone["id"]]["data"]
+    assert f"Graph answered 404 {code}" in records[gone["id"]]["data"]["leftOut"]
+    assert all("file" in r["data"] for i, r in records.items() if i != gone["id"] and "leftOut" not in r["data"])
+    assert {r["source"]["vendor_id"] for r in pkg.records("office365", "message")} == expected_messages(DEMO)
+    listed = next(r for r in pkg.records("office365", "message") if r["source"]["vendor_id"] == message["id"])
+    assert [a for a in listed["data"]["attachments"] if a["name"] == gone["name"] and "file" not in a]
