@@ -20,6 +20,7 @@ from aggregator.http import Redactor
 from aggregator.logs import RedactingFilter
 from aggregator.sandbox import Fault
 from aggregator.sandbox.vendors.silvasoft import CREDENTIALS_BODY, RATE_LIMIT_BODY
+from connectors.office365 import MAILBOX_CONCURRENCY
 from tests.conftest import OTHER
 
 VENDORS = ["lightspeed", "mailchimp", "office365", "paypal", "silvasoft"]
@@ -27,6 +28,10 @@ PARTNER = {"lightspeed": "mailchimp", "mailchimp": "paypal", "office365": "mailc
            "silvasoft": "mailchimp"}
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J status: complete \ud83d"
 MAX_RETRIES = 5            # RetryPolicy.attempts: a transient fault costs at most this many extra calls
+# Office 365 starts a mailbox's first requests together: of a mailbox without Exchange Online (the sandbox's trainee),
+# up to MAILBOX_CONCURRENCY - 1 more may already be on their way when its 404 comes, as many in one run as another
+# happens to send; the clean run's count varies by that much.
+RACED = {"office365": MAILBOX_CONCURRENCY - 1}
 
 
 def no_sleep(_seconds: float) -> None:
@@ -116,13 +121,13 @@ def test_fault_matrix(vendor: str, case: Case, run_export, sandbox, clean_runs, 
     if case.transient:
         assert outcome.status == "complete", outcome.error
         assert outcome.records == records
-        assert fault.hits >= 1 and outcome.calls <= calls + MAX_RETRIES       # hit, retried, and boundedly
+        assert fault.hits >= 1 and outcome.calls <= calls + MAX_RETRIES + RACED.get(vendor, 0)   # hit, retried, bounded
         assert pkg.result.status == "complete"
     else:
         assert outcome.status == "failed", f"{vendor} {case.name}: {outcome.status} {outcome.records}"
         assert outcome.error and outcome.error.startswith(f"{vendor}: ") and case.reason in outcome.error
         assert not re.search(r"unexpected \w+(Error|Exception)\b", outcome.error)   # known, not a crash of ours
-        assert outcome.calls <= calls + MAX_RETRIES                   # no retry storm on a permanent fault
+        assert outcome.calls <= calls + MAX_RETRIES + RACED.get(vendor, 0)    # no retry storm on a permanent fault
         assert pkg.result.status == "partial" and fault.hits >= 1
     assert pkg.result.connectors[partner].status == "complete"
     assert pkg.result.connectors[partner].records == clean_runs[partner][0]   # nothing of the other is lost
