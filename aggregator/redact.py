@@ -102,6 +102,7 @@ _AT = r"(?:@|&#0*64;|&#x0*40;|&commat;|%40)"
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+" + _AT + r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                             r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", re.IGNORECASE)
 _AT_FORMS = re.compile(_AT, re.IGNORECASE)
+_PLAIN_ADDRESS = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9.-]+")     # an address a JSON string holds without escapes
 # A phone number in text: international (+ or 00) or national (0…) form, 9–15 digits, common separators.
 _PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00|0)\d(?:[ ./-]?\(?\d\)?){7,16}(?![\w])")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -194,6 +195,7 @@ class RecordRedactor:
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
         self._declarations: dict[tuple[int, str], dict[str, tuple[str, tuple[str, Field] | None]]] = {}
+        self._shapes: dict[tuple[int, str], dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]] = {}
         # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
         self._where: tuple[int, int, int] = (0, 0, 0)
         self._seen_third: dict[str, tuple[tuple[int, int, int], str]] = {}
@@ -247,6 +249,15 @@ class RecordRedactor:
             found = self._declarations[key] = {}
         return found
 
+    def _people_at(self, ds: Dataset, prefix: str) -> dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]:
+        """The remembered people fields (key, kind) of each shape (its keys, in order) of the mappings at ``prefix``
+        of ``ds``'s records: the records of a dataset come in a few shapes."""
+        key = (id(ds), prefix)
+        found = self._shapes.get(key)
+        if found is None:
+            found = self._shapes[key] = {}
+        return found
+
     def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
         source = record.get("source") or {}
         return self.datasets.get(str(source.get("connector")), {}).get(str(record.get("dataset")))
@@ -264,9 +275,12 @@ class RecordRedactor:
         # Pseudonyms are numbered by where a person is first seen in the package: the group, then a digest of the
         # record's content (not its place in the spool, which varies with the order concurrent requests answer),
         # so every run over the same data gives the same labels.
+        # A record whose every "@" is in a string that is just the subject's address (an order's e-mail field)
+        # shows nobody else, so this pass need not parse it: in practice it parses a handful of records.
+        theirs = self._subject_strings()
         for number, (category, processor, _) in enumerate(groups):
             for line in spool.lines(category, processor):
-                if _AT_FORMS.search(line):
+                if _AT_FORMS.search(line) and (theirs is None or _AT_FORMS.search(theirs.sub("", line))):
                     record = json.loads(line)
                     self._learn_others(record, (number, _digest(record)))
         self._number_sightings()
@@ -275,12 +289,25 @@ class RecordRedactor:
             if self.policy.staff == "keep":
                 self.kept_tokens |= set(name)
 
+    def _subject_strings(self) -> re.Pattern[str] | None:
+        """A JSON string (in a spooled line) that is exactly one of the subject's addresses, in any case: what
+        such a string holds, as a field or as text (found whole there), is the subject's, whoever reads it (None: no
+        plain address)."""
+        plain = sorted(a for a in self.subject_addresses if _PLAIN_ADDRESS.fullmatch(a)
+                       and (found := _EMAIL_IN_TEXT.search(a)) is not None and found.group(0) == a)
+        if not plain:
+            return None
+        # an unescaped quote opens a string (in a JSON line an escaped one is preceded by a backslash); ASCII case
+        # only, as str.lower() undoes it (Unicode case folding would also take "ſ" for "s")
+        return re.compile(r'(?<!\\)"(?:' + "|".join(re.escape(a) for a in plain) + ')"', re.IGNORECASE | re.ASCII)
+
     def _learn_subject(self, record: Mapping[str, Any], category: str) -> None:
         ds = self._declared(record)
         if ds is None:
             return
         for mapping, prefix in _mappings(record.get("data") or {}):
-            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix))
+            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
+                                                   self._people_at(ds, prefix))
             if category == "contact":   # the subject's own contact card: every address on it is theirs
                 self.subject_addresses |= {normal_address(v) for v in emails
                                            if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
@@ -300,7 +327,8 @@ class RecordRedactor:
         data = record.get("data") or {}
         if ds is not None:
             for mapping, prefix in _mappings(data):
-                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix))
+                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
+                                                  self._people_at(ds, prefix))
                 pair = self._pair(emails)
                 for v in emails:
                     self._note_address(v)
@@ -415,7 +443,7 @@ class RecordRedactor:
                     where.items[(found[1].en, "shop_internal", "field", None)] += 1
                 continue
             if not paired and kind in _PAIRED:
-                pair = self._pair(_people_fields(mapping, prefix, ds, declared)[0])
+                pair = self._pair(_people_fields(mapping, prefix, ds, declared, self._people_at(ds, prefix))[0])
                 paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
@@ -803,18 +831,28 @@ def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset,
     return entry
 
 
+_PEOPLE_KINDS = (Kind.EMAIL, Kind.NAME, Kind.PHONE)
+_REMEMBERED_SHAPES = 64     # per dataset and path: mappings keyed by ids would each be a shape of their own
+
+
 def _people_fields(mapping: Mapping[str, Any], prefix: str, ds: Dataset,
                    memo: dict[str, tuple[str, tuple[str, Field] | None]] | None = None,
+                   shapes: dict[tuple[str, ...], tuple[tuple[str, Kind], ...]] | None = None,
                    ) -> tuple[list[str], list[str], list[str]]:
-    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields)."""
+    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields); which
+    keys hold them is remembered per shape of mapping in ``shapes``."""
     found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
     memo = {} if memo is None else memo
-    for key, value in mapping.items():
-        declared = (memo.get(key) or _declare(memo, ds, prefix, key))[1]
-        if declared is None:
-            continue
-        target = found.get(declared[1].kind)
-        if target is not None:
-            values = value if isinstance(value, list) else (value,)
-            target.extend(v for v in values if isinstance(v, str) and v.strip())
+    shape = tuple(mapping)
+    people = shapes.get(shape) if shapes is not None else None
+    if people is None:
+        people = tuple((key, declared[1].kind) for key in shape
+                       if (declared := (memo.get(key) or _declare(memo, ds, prefix, key))[1]) is not None
+                       and declared[1].kind in _PEOPLE_KINDS)
+        if shapes is not None and len(shapes) < _REMEMBERED_SHAPES:
+            shapes[shape] = people
+    for key, kind in people:
+        value = mapping[key]
+        values = value if isinstance(value, list) else (value,)
+        found[kind].extend(v for v in values if isinstance(v, str) and v.strip())
     return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]
