@@ -196,6 +196,8 @@ class RecordRedactor:
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
         self._declarations: dict[tuple[int, str], dict[str, tuple[str, tuple[str, Field] | None]]] = {}
         self._shapes: dict[tuple[int, str], dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]] = {}
+        # (text, emails only) -> (the text redacted, its replacements): every value here is fixed once learnt
+        self._text_memo: dict[tuple[str, bool], tuple[str, tuple[tuple[str, str, int], ...]]] = {}
         # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
         self._where: tuple[int, int, int] = (0, 0, 0)
         self._seen_third: dict[str, tuple[tuple[int, int, int], str]] = {}
@@ -442,6 +444,9 @@ class RecordRedactor:
                 if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
                     where.items[(found[1].en, "shop_internal", "field", None)] += 1
                 continue
+            if not isinstance(value, str | dict | list) or (kind in _KEPT and not isinstance(value, dict | list)):
+                out[key] = value        # what _value keeps as it is, kept without asking it
+                continue
             if not paired and kind in _PAIRED:
                 pair = self._pair(_people_fields(mapping, prefix, ds, declared, self._people_at(ds, prefix))[0])
                 paired = True
@@ -467,7 +472,7 @@ class RecordRedactor:
                 where.items[(path, "third_party_address", "field", self._label("address"))] += 1
                 return self._label("address")
             return value
-        if kind in (Kind.IDENTIFIER, Kind.DATE, Kind.AMOUNT, Kind.NUMBER, Kind.FLAG, Kind.CODE):
+        if kind in _KEPT:
             return value
         if kind in (Kind.TEXT, Kind.URL, Kind.NETWORK):
             return self._text(value, path, where, emails_only=True)
@@ -555,22 +560,39 @@ class RecordRedactor:
         return self._text_names
 
     def _text(self, value: str, path: str, where: _Where, *, emails_only: bool = False) -> str:
+        """``value`` with other people's addresses (and, unless ``emails_only``, names and phone numbers) replaced,
+        logged at ``path``; remembered per value (a package repeats its titles, links and user agents)."""
+        key = (value, emails_only)
+        found = self._text_memo.get(key)
+        if found is None:
+            found = self._text_once(value, emails_only)
+            if len(value) <= _REMEMBERED_TEXT_LENGTH and len(self._text_memo) < _REMEMBERED_TEXTS:
+                self._text_memo[key] = found
+        text, replaced = found
+        for kind, label, n in replaced:          # in the order they were made, as the log lists them
+            where.items[(path, kind, "text", label)] += n
+        return text
+
+    def _text_once(self, value: str, emails_only: bool) -> tuple[str, tuple[tuple[str, str, int], ...]]:
+        """:meth:`_text` of ``value``: the text and its replacements (kind, label, count), in order."""
+        replaced: list[tuple[str, str, int]] = []
+
         def email(match: re.Match[str]) -> str:
             addr = normal_address(match.group(0))
             role = self.role_of(addr)
             if role is Role.THIRD:
                 label = self._label("third", self._third_number(addr))
-                where.items[(path, "third_party_email", "text", label)] += 1
+                replaced.append(("third_party_email", label, 1))
                 return label
             if role is Role.STAFF and self.policy.staff == "pseudonymise":
                 label = self._label("staff", self._staff_number(addr))
-                where.items[(path, "staff_email", "text", label)] += 1
+                replaced.append(("staff_email", label, 1))
                 return label
             return match.group(0)
 
         text = _EMAIL_IN_TEXT.sub(email, value)
         if emails_only:
-            return text
+            return text, tuple(replaced)
         for pattern, label, kind in self._names_in_text():
             lone = kind.endswith(":lone")
 
@@ -582,21 +604,25 @@ class RecordRedactor:
                         return match.group(0)
                 return label
 
-            replaced = pattern.sub(name, text)
-            if replaced != text:
-                n = len(pattern.findall(text)) - len(pattern.findall(replaced))
-                where.items[(path, kind.removesuffix(":lone"), "text", label)] += max(n, 1)
-                text = replaced
+            named = pattern.sub(name, text)
+            if named != text:
+                n = len(pattern.findall(text)) - len(pattern.findall(named))
+                replaced.append((kind.removesuffix(":lone"), label, max(n, 1)))
+                text = named
 
         def phone(match: re.Match[str]) -> str:
             key = phone_key(match.group(0))
             digits = len(re.sub(r"\D", "", match.group(0)))
             if digits < 9 or digits > 15 or key in self.subject_phones:
                 return match.group(0)
-            where.items[(path, "phone_in_free_text", "text", self._label("phone"))] += 1
+            replaced.append(("phone_in_free_text", self._label("phone"), 1))
             return self._label("phone")
 
-        return _PHONE_IN_TEXT.sub(phone, text)
+        return _PHONE_IN_TEXT.sub(phone, text), tuple(replaced)
+
+    def forget_texts(self) -> None:
+        """Drop the texts remembered while redacting (this customer's values)."""
+        self._text_memo.clear()
 
     # ------------------------------------------------------------------ the log
     def pseudonyms(self) -> list[dict[str, Any]]:
@@ -765,6 +791,7 @@ class RedactedSpool:
     def close(self) -> None:
         """Remove the redacted copies and the redaction log's scratch files (redactions.json is written by now)."""
         self.redactor.log.close()
+        self.redactor.forget_texts()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -800,6 +827,7 @@ def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], 
 
 
 _PAIRED = (Kind.NAME, Kind.PHONE, Kind.ADDRESS)      # the kinds whose owner is the address beside them
+_KEPT = frozenset({Kind.IDENTIFIER, Kind.DATE, Kind.AMOUNT, Kind.NUMBER, Kind.FLAG, Kind.CODE})   # never personal text
 _TEXT_KINDS = (None, Kind.FREE_TEXT, Kind.DATA, Kind.TEXT, Kind.URL, Kind.NETWORK)
 
 
@@ -819,6 +847,8 @@ def _texts(data: Any, ds: Dataset | None) -> Iterator[str]:
 
 
 _REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
+_REMEMBERED_TEXTS = 8192    # short texts redacted (titles, links, user agents), not bodies
+_REMEMBERED_TEXT_LENGTH = 256
 
 
 def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset, prefix: str,
