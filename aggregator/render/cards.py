@@ -280,14 +280,19 @@ _REMEMBERED_VALUES = 512    # per field: an amount per order must not grow the m
 _PLANS: dict[tuple[int, str], tuple[Dataset, dict[str, _Plan]]] = {}
 
 
-def _plan(dataset: Dataset, path: str, decl: Field | None, lang: str) -> _Plan:
-    """The remembered plan of the field at ``path`` of ``dataset``'s cards (found by :func:`_walk` with ``decl``)."""
+def _plans(dataset: Dataset, lang: str) -> dict[str, _Plan]:
+    """The remembered plans of ``dataset``'s fields in ``lang``, by path."""
     entry = _PLANS.get((id(dataset), lang))
     if entry is None or entry[0] is not dataset:
         if len(_PLANS) >= 1024:
             _PLANS.clear()
         entry = _PLANS[(id(dataset), lang)] = (dataset, {})
-    plans = entry[1]
+    return entry[1]
+
+
+def _plan(plans: dict[str, _Plan], dataset: Dataset, path: str, decl: Field | None, lang: str) -> _Plan:
+    """The plan of the field at ``path`` of ``dataset``'s cards (found by :func:`_walk` with ``decl``), remembered
+    in ``plans``."""
     plan = plans.get(path)
     if plan is None or plan.decl is not decl:
         kind = decl.kind if decl is not None else Kind.TEXT
@@ -374,8 +379,11 @@ def declared_card(record: Mapping[str, Any], dataset: Dataset, lang: str, childr
     body: str | None = None
     groups: dict[str, list[tuple[str, str]]] = {}
     group_at: dict[str, int] = {}
+    plans = _plans(dataset, lang)
     for path, value, decl in _shown_fields(data, dataset):
-        plan = _plan(dataset, path, decl, lang)
+        plan = plans.get(path)
+        if plan is None or plan.decl is not decl:
+            plan = _plan(plans, dataset, path, decl, lang)
         if plan.skip:
             continue
         kind = plan.kind
@@ -449,7 +457,9 @@ def _message_head(data: Mapping[str, Any], lang: str) -> list[Row]:
 
 def _shown_fields(data: Mapping[str, Any], dataset: Dataset) -> Iterable[tuple[str, Any, Field | None]]:
     """The fields a declared card walks: all of them, minus a message's people, which its head already shows."""
-    people = set(_MESSAGE_PEOPLE) if formats.is_message(data) else set()
+    if not formats.is_message(data):
+        return _walk(data, dataset)
+    people = set(_MESSAGE_PEOPLE)
     return ((p, v, d) for p, v, d in _walk(data, dataset) if p.split(".")[0] not in people)
 
 
