@@ -130,7 +130,9 @@ _ROLE_KEYS = {
 _ROLES_LONGEST_FIRST = sorted(_ROLE_KEYS.items(), key=lambda kv: -max(len(k) for k in kv[1]))
 
 
+@lru_cache(maxsize=1024)
 def _role(path: str) -> str | None:
+    """The part of an address a field's path names (``addressBillingZipcode`` -> ``zip``), remembered per path."""
     last = path.rsplit(".", 1)[-1].lower()
     for role, keys in _ROLES_LONGEST_FIRST:
         if any(last.endswith(k) for k in keys):
@@ -179,9 +181,12 @@ def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None
     return memo
 
 
-def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "") -> Iterable[tuple[str, Any, Field | None]]:
+def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "",
+          out: list[tuple[str, Any, Field | None]] | None = None) -> list[tuple[str, Any, Field | None]]:
     """(path, value, declaration) for every shown node: a declared leaf, a declared amount object, or an
-    undeclared leaf (declaration None); lists of objects are yielded whole, with their path."""
+    undeclared leaf (declaration None); lists of objects are given whole, with their path (in a list: nested
+    generators cost more than the walk)."""
+    out = [] if out is None else out
     memo = _keys_at(dataset, prefix)
     for key, value in data.items():
         found = memo.get(key)
@@ -193,18 +198,19 @@ def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "") -> Iterab
                 memo[key] = found
         path, decl, leaf = found
         if decl is not None and decl.kind == Kind.AMOUNT and isinstance(value, dict):
-            yield path, value, decl
+            out.append((path, value, decl))
         elif decl is not None and decl.kind == Kind.ADDRESS and isinstance(value, dict) and "title" in value:
-            yield path, value, decl
+            out.append((path, value, decl))
         elif isinstance(value, dict):
             if decl is not None and decl.kind in (Kind.DATA, Kind.IDENTIFIER) and not _declares_below(dataset, path):
-                yield path, value, decl
+                out.append((path, value, decl))
             else:
-                yield from _walk(value, dataset, path)
+                _walk(value, dataset, path, out)
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            yield path, value, decl
+            out.append((path, value, decl))
         else:
-            yield path, value, leaf
+            out.append((path, value, leaf))
+    return out
 
 
 def _declares_below(dataset: Dataset, path: str) -> bool:
@@ -253,12 +259,15 @@ class _Plan:
     group: str | None           # an address or name part ("Factuuradres: Straat"): one row per group
     tech: bool                  # under "technical details"
     folded: bool                # under "more details"
+    plain: bool                 # a text or number shows as it is (no amount, date, flag, explained code ...)
     texts: dict[tuple[Any, type, str | None], tuple[str | None, tuple[tuple[str, str, str], ...]]] = field(
         default_factory=dict)   # (value, its type, currency) -> (shown text, the codes it explained)
 
     def text(self, value: Any, lang: str, currency: str | None, codes: list[tuple[str, str, str]]) -> str | None:
         """:func:`_scalar` of ``value`` in this field, remembered where formatting costs (amounts, numbers, codes,
         flags, countries) and the value is a plain scalar (a package repeats its prices, statuses and flags)."""
+        if self.plain and type(value) in (str, int, float):     # not a bool: that reads "ja" or "nee"
+            return str(value) or None                            # what _scalar writes: the value as it is
         if self.kind not in _REMEMBERED_KINDS or not isinstance(value, str | int | float):
             return _scalar(value, self.kind, self.decl, lang, currency, codes, self.label)
         key = (value, type(value), currency if self.kind == Kind.AMOUNT else None)   # True is not 1
@@ -274,6 +283,7 @@ class _Plan:
         return found[0]
 
 
+_FORMATTED_KINDS = frozenset({Kind.AMOUNT, Kind.DATE, Kind.FLAG, Kind.ADDRESS, Kind.NUMBER})   # see _scalar
 _REMEMBERED_KINDS = frozenset({Kind.AMOUNT, Kind.NUMBER, Kind.CODE, Kind.FLAG, Kind.ADDRESS})
 _REMEMBERED_VALUES = 512    # per field: an amount per order must not grow the memo without bound
 # (id(dataset), language) -> (the dataset, so the id stays its own; path -> its plan)
@@ -302,7 +312,8 @@ def _plan(plans: dict[str, _Plan], dataset: Dataset, path: str, decl: Field | No
             label=label, label_lang=label_lang,
             group=label.split(": ", 1)[0] if kind in (Kind.ADDRESS, Kind.NAME) and ": " in label else None,
             tech=kind in TECH_KINDS and path not in dataset.title,
-            folded=_folded(kind, decl, label, path, dataset.category in PERSON_CATEGORIES))
+            folded=_folded(kind, decl, label, path, dataset.category in PERSON_CATEGORIES),
+            plain=kind not in _FORMATTED_KINDS and not (kind == Kind.CODE and decl is not None and decl.glossary))
         if len(plans) < _REMEMBERED_KEYS:
             plans[path] = plan
     return plan
