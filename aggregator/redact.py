@@ -141,6 +141,11 @@ class Policy:
                    staff=str(table.get("staff", "keep")), language=str(table.get("language", "nl")))
 
 
+def _has_at(text: str) -> bool:
+    """Whether ``text`` holds "@" in any form (its other forms start with "&" or "%": most text needs no regex)."""
+    return "@" in text or (("&" in text or "%" in text) and _AT_FORMS.search(text) is not None)
+
+
 def normal_address(value: str) -> str:
     """An address as compared: no ``mailto:``, no angle brackets, entity forms of ``@`` undone, lower case."""
     text = value.strip()
@@ -272,7 +277,7 @@ class RecordRedactor:
         # any form of "@" teaches nothing and is not even parsed (most of an activity feed or an order's lines).
         for category, processor, _ in groups:
             for line in spool.lines(category, processor):
-                if _AT_FORMS.search(line):
+                if _has_at(line):
                     self._learn_subject(json.loads(line), category)
         # Pseudonyms are numbered by where a person is first seen in the package: the group, then a digest of the
         # record's content (not its place in the spool, which varies with the order concurrent requests answer),
@@ -282,7 +287,7 @@ class RecordRedactor:
         theirs = self._subject_strings()
         for number, (category, processor, _) in enumerate(groups):
             for line in spool.lines(category, processor):
-                if _AT_FORMS.search(line) and (theirs is None or _AT_FORMS.search(theirs.sub("", line))):
+                if _has_at(line) and (theirs is None or _has_at(theirs.sub("", line))):
                     record = json.loads(line)
                     self._learn_others(record, (number, _digest(record)))
         self._number_sightings()
