@@ -253,7 +253,7 @@ class _Plan:
 
     decl: Field | None
     kind: Kind
-    skip: bool                  # left off the card: internal, the card's date or title, or a link to an API object
+    skip: bool                  # left off the card: internal, or the card's date or title
     label: str
     label_lang: str | None
     group: str | None           # an address or name part ("Factuuradres: Straat"): one row per group
