@@ -102,6 +102,7 @@ _AT = r"(?:@|&#0*64;|&#x0*40;|&commat;|%40)"
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+" + _AT + r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                             r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", re.IGNORECASE)
 _AT_FORMS = re.compile(_AT, re.IGNORECASE)
+_PLAIN_ADDRESS = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9.-]+")     # an address a JSON string holds without escapes
 # A phone number in text: international (+ or 00) or national (0…) form, 9–15 digits, common separators.
 _PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00|0)\d(?:[ ./-]?\(?\d\)?){7,16}(?![\w])")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -138,6 +139,11 @@ class Policy:
         addresses = tuple(table.get("own_addresses") or ((email,) if email else ()))
         return cls(enabled=bool(table.get("enabled", True)), own_domains=domains, own_addresses=addresses,
                    staff=str(table.get("staff", "keep")), language=str(table.get("language", "nl")))
+
+
+def _has_at(text: str) -> bool:
+    """Whether ``text`` holds "@" in any form (its other forms start with "&" or "%": most text needs no regex)."""
+    return "@" in text or (("&" in text or "%" in text) and _AT_FORMS.search(text) is not None)
 
 
 def normal_address(value: str) -> str:
@@ -194,6 +200,9 @@ class RecordRedactor:
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
         self._declarations: dict[tuple[int, str], dict[str, tuple[str, tuple[str, Field] | None]]] = {}
+        self._shapes: dict[tuple[int, str], dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]] = {}
+        # (text, emails only) -> (the text redacted, its replacements): every value here is fixed once learnt
+        self._text_memo: dict[tuple[str, bool], tuple[str, tuple[tuple[str, str, int], ...]]] = {}
         # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
         self._where: tuple[int, int, int] = (0, 0, 0)
         self._seen_third: dict[str, tuple[tuple[int, int, int], str]] = {}
@@ -247,6 +256,15 @@ class RecordRedactor:
             found = self._declarations[key] = {}
         return found
 
+    def _people_at(self, ds: Dataset, prefix: str) -> dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]:
+        """The remembered people fields (key, kind) of each shape (its keys, in order) of the mappings at ``prefix``
+        of ``ds``'s records: the records of a dataset come in a few shapes."""
+        key = (id(ds), prefix)
+        found = self._shapes.get(key)
+        if found is None:
+            found = self._shapes[key] = {}
+        return found
+
     def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
         source = record.get("source") or {}
         return self.datasets.get(str(source.get("connector")), {}).get(str(record.get("dataset")))
@@ -259,14 +277,17 @@ class RecordRedactor:
         # any form of "@" teaches nothing and is not even parsed (most of an activity feed or an order's lines).
         for category, processor, _ in groups:
             for line in spool.lines(category, processor):
-                if _AT_FORMS.search(line):
+                if _has_at(line):
                     self._learn_subject(json.loads(line), category)
         # Pseudonyms are numbered by where a person is first seen in the package: the group, then a digest of the
         # record's content (not its place in the spool, which varies with the order concurrent requests answer),
         # so every run over the same data gives the same labels.
+        # A record whose every "@" is in a string that is just the subject's address (an order's e-mail field)
+        # shows nobody else, so this pass need not parse it: in practice it parses a handful of records.
+        theirs = self._subject_strings()
         for number, (category, processor, _) in enumerate(groups):
             for line in spool.lines(category, processor):
-                if _AT_FORMS.search(line):
+                if _has_at(line) and (theirs is None or _has_at(theirs.sub("", line))):
                     record = json.loads(line)
                     self._learn_others(record, (number, _digest(record)))
         self._number_sightings()
@@ -275,12 +296,25 @@ class RecordRedactor:
             if self.policy.staff == "keep":
                 self.kept_tokens |= set(name)
 
+    def _subject_strings(self) -> re.Pattern[str] | None:
+        """A JSON string (in a spooled line) that is exactly one of the subject's addresses, in any case: what
+        such a string holds, as a field or as text (found whole there), is the subject's, whoever reads it (None: no
+        plain address)."""
+        plain = sorted(a for a in self.subject_addresses if _PLAIN_ADDRESS.fullmatch(a)
+                       and (found := _EMAIL_IN_TEXT.search(a)) is not None and found.group(0) == a)
+        if not plain:
+            return None
+        # an unescaped quote opens a string (in a JSON line an escaped one is preceded by a backslash); ASCII case
+        # only, as str.lower() undoes it (Unicode case folding would also take "ſ" for "s")
+        return re.compile(r'(?<!\\)"(?:' + "|".join(re.escape(a) for a in plain) + ')"', re.IGNORECASE | re.ASCII)
+
     def _learn_subject(self, record: Mapping[str, Any], category: str) -> None:
         ds = self._declared(record)
         if ds is None:
             return
         for mapping, prefix in _mappings(record.get("data") or {}):
-            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix))
+            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
+                                                   self._people_at(ds, prefix))
             if category == "contact":   # the subject's own contact card: every address on it is theirs
                 self.subject_addresses |= {normal_address(v) for v in emails
                                            if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
@@ -300,7 +334,8 @@ class RecordRedactor:
         data = record.get("data") or {}
         if ds is not None:
             for mapping, prefix in _mappings(data):
-                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix))
+                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
+                                                  self._people_at(ds, prefix))
                 pair = self._pair(emails)
                 for v in emails:
                     self._note_address(v)
@@ -414,8 +449,11 @@ class RecordRedactor:
                 if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
                     where.items[(found[1].en, "shop_internal", "field", None)] += 1
                 continue
+            if not isinstance(value, str | dict | list) or (kind in _KEPT and not isinstance(value, dict | list)):
+                out[key] = value        # what _value keeps as it is, kept without asking it
+                continue
             if not paired and kind in _PAIRED:
-                pair = self._pair(_people_fields(mapping, prefix, ds, declared)[0])
+                pair = self._pair(_people_fields(mapping, prefix, ds, declared, self._people_at(ds, prefix))[0])
                 paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
@@ -439,7 +477,7 @@ class RecordRedactor:
                 where.items[(path, "third_party_address", "field", self._label("address"))] += 1
                 return self._label("address")
             return value
-        if kind in (Kind.IDENTIFIER, Kind.DATE, Kind.AMOUNT, Kind.NUMBER, Kind.FLAG, Kind.CODE):
+        if kind in _KEPT:
             return value
         if kind in (Kind.TEXT, Kind.URL, Kind.NETWORK):
             return self._text(value, path, where, emails_only=True)
@@ -527,22 +565,39 @@ class RecordRedactor:
         return self._text_names
 
     def _text(self, value: str, path: str, where: _Where, *, emails_only: bool = False) -> str:
+        """``value`` with other people's addresses (and, unless ``emails_only``, names and phone numbers) replaced,
+        logged at ``path``; remembered per value (a package repeats its titles, links and user agents)."""
+        key = (value, emails_only)
+        found = self._text_memo.get(key)
+        if found is None:
+            found = self._text_once(value, emails_only)
+            if len(value) <= _REMEMBERED_TEXT_LENGTH and len(self._text_memo) < _REMEMBERED_TEXTS:
+                self._text_memo[key] = found
+        text, replaced = found
+        for kind, label, n in replaced:          # in the order they were made, as the log lists them
+            where.items[(path, kind, "text", label)] += n
+        return text
+
+    def _text_once(self, value: str, emails_only: bool) -> tuple[str, tuple[tuple[str, str, int], ...]]:
+        """:meth:`_text` of ``value``: the text and its replacements (kind, label, count), in order."""
+        replaced: list[tuple[str, str, int]] = []
+
         def email(match: re.Match[str]) -> str:
             addr = normal_address(match.group(0))
             role = self.role_of(addr)
             if role is Role.THIRD:
                 label = self._label("third", self._third_number(addr))
-                where.items[(path, "third_party_email", "text", label)] += 1
+                replaced.append(("third_party_email", label, 1))
                 return label
             if role is Role.STAFF and self.policy.staff == "pseudonymise":
                 label = self._label("staff", self._staff_number(addr))
-                where.items[(path, "staff_email", "text", label)] += 1
+                replaced.append(("staff_email", label, 1))
                 return label
             return match.group(0)
 
         text = _EMAIL_IN_TEXT.sub(email, value)
         if emails_only:
-            return text
+            return text, tuple(replaced)
         for pattern, label, kind in self._names_in_text():
             lone = kind.endswith(":lone")
 
@@ -554,21 +609,25 @@ class RecordRedactor:
                         return match.group(0)
                 return label
 
-            replaced = pattern.sub(name, text)
-            if replaced != text:
-                n = len(pattern.findall(text)) - len(pattern.findall(replaced))
-                where.items[(path, kind.removesuffix(":lone"), "text", label)] += max(n, 1)
-                text = replaced
+            named = pattern.sub(name, text)
+            if named != text:
+                n = len(pattern.findall(text)) - len(pattern.findall(named))
+                replaced.append((kind.removesuffix(":lone"), label, max(n, 1)))
+                text = named
 
         def phone(match: re.Match[str]) -> str:
             key = phone_key(match.group(0))
             digits = len(re.sub(r"\D", "", match.group(0)))
             if digits < 9 or digits > 15 or key in self.subject_phones:
                 return match.group(0)
-            where.items[(path, "phone_in_free_text", "text", self._label("phone"))] += 1
+            replaced.append(("phone_in_free_text", self._label("phone"), 1))
             return self._label("phone")
 
-        return _PHONE_IN_TEXT.sub(phone, text)
+        return _PHONE_IN_TEXT.sub(phone, text), tuple(replaced)
+
+    def forget_texts(self) -> None:
+        """Drop the texts remembered while redacting (this customer's values)."""
+        self._text_memo.clear()
 
     # ------------------------------------------------------------------ the log
     def pseudonyms(self) -> list[dict[str, Any]]:
@@ -737,6 +796,7 @@ class RedactedSpool:
     def close(self) -> None:
         """Remove the redacted copies and the redaction log's scratch files (redactions.json is written by now)."""
         self.redactor.log.close()
+        self.redactor.forget_texts()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
@@ -772,6 +832,7 @@ def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], 
 
 
 _PAIRED = (Kind.NAME, Kind.PHONE, Kind.ADDRESS)      # the kinds whose owner is the address beside them
+_KEPT = frozenset({Kind.IDENTIFIER, Kind.DATE, Kind.AMOUNT, Kind.NUMBER, Kind.FLAG, Kind.CODE})   # never personal text
 _TEXT_KINDS = (None, Kind.FREE_TEXT, Kind.DATA, Kind.TEXT, Kind.URL, Kind.NETWORK)
 
 
@@ -791,6 +852,8 @@ def _texts(data: Any, ds: Dataset | None) -> Iterator[str]:
 
 
 _REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
+_REMEMBERED_TEXTS = 8192    # short texts redacted (titles, links, user agents), not bodies
+_REMEMBERED_TEXT_LENGTH = 256
 
 
 def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset, prefix: str,
@@ -803,18 +866,28 @@ def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset,
     return entry
 
 
+_PEOPLE_KINDS = (Kind.EMAIL, Kind.NAME, Kind.PHONE)
+_REMEMBERED_SHAPES = 64     # per dataset and path: mappings keyed by ids would each be a shape of their own
+
+
 def _people_fields(mapping: Mapping[str, Any], prefix: str, ds: Dataset,
                    memo: dict[str, tuple[str, tuple[str, Field] | None]] | None = None,
+                   shapes: dict[tuple[str, ...], tuple[tuple[str, Kind], ...]] | None = None,
                    ) -> tuple[list[str], list[str], list[str]]:
-    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields)."""
+    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields); which
+    keys hold them is remembered per shape of mapping in ``shapes``."""
     found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
     memo = {} if memo is None else memo
-    for key, value in mapping.items():
-        declared = (memo.get(key) or _declare(memo, ds, prefix, key))[1]
-        if declared is None:
-            continue
-        target = found.get(declared[1].kind)
-        if target is not None:
-            values = value if isinstance(value, list) else (value,)
-            target.extend(v for v in values if isinstance(v, str) and v.strip())
+    shape = tuple(mapping)
+    people = shapes.get(shape) if shapes is not None else None
+    if people is None:
+        people = tuple((key, declared[1].kind) for key in shape
+                       if (declared := (memo.get(key) or _declare(memo, ds, prefix, key))[1]) is not None
+                       and declared[1].kind in _PEOPLE_KINDS)
+        if shapes is not None and len(shapes) < _REMEMBERED_SHAPES:
+            shapes[shape] = people
+    for key, kind in people:
+        value = mapping[key]
+        values = value if isinstance(value, list) else (value,)
+        found[kind].extend(v for v in values if isinstance(v, str) and v.strip())
     return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]

@@ -360,6 +360,29 @@ def test_pseudonyms_do_not_depend_on_the_order_records_arrived_in(tmp_path):
     assert sorted(labels[0].values()) == ["Derde partij 1", "Derde partij 2", "Derde partij 3"]
 
 
+def test_every_other_person_is_numbered_before_the_first_record_is_written(tmp_path):
+    """However a record holds another person's address beside the subject's own (an entity, %40, a quoted
+    string), the learning passes find it; a record that shows only the subject's address teaches them nothing."""
+    records = [_customer(),
+               _message(internetMessageId="<m1@x>", subject="Alleen ik", **{"from": _person("Jan", DEMO.upper())}),
+               _message(internetMessageId="<m2@x>", subject="Vraag", body="Schrijf pieter&#64;maes-elektro.be of "
+                        "zie https://x.example/?to=an%40peeters.be", **{"from": _person("Jan Desmet", DEMO.upper()),
+                        "to": [_person("Els", '"els@vermeulen.be"'), _person("Jan", DEMO)]})]
+    spool = Spool(tmp_path / "spool")
+    for record in records:
+        spool.write(record)
+    spool.close()
+    redactor = RecordRedactor(Policy(own_domains=("megasecurity.eu",)), Subject.parse(DEMO), CONTROLLER,
+                              {"mail": (MESSAGE, NOTE), "shop": (CUSTOMER,)})
+    view = RedactedSpool(spool, redactor)                  # learns from the spool before anything is read
+    assert set(redactor.third) == {"pieter@maes-elektro.be", "an@peeters.be", '"els@vermeulen.be"'}
+    assert sorted(redactor.third.values()) == [1, 2, 3] and DEMO not in redactor.third
+    out = [r for c, p, _ in view.groups() for r in view.read(c, p)]
+    dumped = json.dumps(out)
+    assert "maes-elektro" not in dumped and "peeters" not in dumped and "vermeulen" not in dumped
+    view.close()
+
+
 def test_staff_and_notes_by_staff(tmp_path):
     records = [_customer(),
                _message(internetMessageId="m1", subject="Installatie", body="Kristof Vandenberghe komt langs.",

@@ -130,7 +130,9 @@ _ROLE_KEYS = {
 _ROLES_LONGEST_FIRST = sorted(_ROLE_KEYS.items(), key=lambda kv: -max(len(k) for k in kv[1]))
 
 
+@lru_cache(maxsize=1024)
 def _role(path: str) -> str | None:
+    """The part of an address a field's path names (``addressBillingZipcode`` -> ``zip``), remembered per path."""
     last = path.rsplit(".", 1)[-1].lower()
     for role, keys in _ROLES_LONGEST_FIRST:
         if any(last.endswith(k) for k in keys):
@@ -154,18 +156,20 @@ def _address_text(parts: list[tuple[str, str]]) -> str:
 
 # ----------------------------------------------------------------------------------------- declared records
 _REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
-# id(dataset) -> (the dataset, so the id stays its own; path prefix -> key -> (path, its own declaration))
-_KEYS: dict[int, tuple[Dataset, dict[str, dict[str, tuple[str, Field | None]]]]] = {}
+# id(dataset) -> (the dataset, so the id stays its own; path prefix -> key -> (path, its own declaration, the
+# declaration of a leaf there: its own or the nearest declared ancestor's))
+_KEYS: dict[int, tuple[Dataset, dict[str, dict[str, tuple[str, Field | None, Field | None]]]]] = {}
 
 
 def forget() -> None:
-    """Drop the remembered record keys per dataset (those of the package just written)."""
+    """Drop the remembered record keys and shown values per dataset (those of the package just written)."""
     _KEYS.clear()
+    _PLANS.clear()
 
 
-def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None]]:
-    """The remembered (path, declaration) of the keys seen at ``prefix`` in ``dataset``'s records (every card of a
-    dataset walks the same few keys)."""
+def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None, Field | None]]:
+    """The remembered (path, declaration, leaf declaration) of the keys seen at ``prefix`` in ``dataset``'s records
+    (every card of a dataset walks the same few keys)."""
     entry = _KEYS.get(id(dataset))
     if entry is None or entry[0] is not dataset:
         if len(_KEYS) >= 1024:
@@ -177,31 +181,36 @@ def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None
     return memo
 
 
-def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "") -> Iterable[tuple[str, Any, Field | None]]:
+def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "",
+          out: list[tuple[str, Any, Field | None]] | None = None) -> list[tuple[str, Any, Field | None]]:
     """(path, value, declaration) for every shown node: a declared leaf, a declared amount object, or an
-    undeclared leaf (declaration None); lists of objects are yielded whole, with their path."""
+    undeclared leaf (declaration None); lists of objects are given whole, with their path (in a list: nested
+    generators cost more than the walk)."""
+    out = [] if out is None else out
     memo = _keys_at(dataset, prefix)
     for key, value in data.items():
         found = memo.get(key)
         if found is None:
             path = f"{prefix}.{key}" if prefix else str(key)
-            found = (path, dataset.fields.get(path))
+            decl = dataset.fields.get(path)
+            found = (path, decl, decl or (dataset.field_for(path) or (None, None))[1])
             if len(memo) < _REMEMBERED_KEYS:
                 memo[key] = found
-        path, decl = found
+        path, decl, leaf = found
         if decl is not None and decl.kind == Kind.AMOUNT and isinstance(value, dict):
-            yield path, value, decl
+            out.append((path, value, decl))
         elif decl is not None and decl.kind == Kind.ADDRESS and isinstance(value, dict) and "title" in value:
-            yield path, value, decl
+            out.append((path, value, decl))
         elif isinstance(value, dict):
             if decl is not None and decl.kind in (Kind.DATA, Kind.IDENTIFIER) and not _declares_below(dataset, path):
-                yield path, value, decl
+                out.append((path, value, decl))
             else:
-                yield from _walk(value, dataset, path)
+                _walk(value, dataset, path, out)
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            yield path, value, decl
+            out.append((path, value, decl))
         else:
-            yield path, value, decl or (dataset.field_for(path) or (None, None))[1]
+            out.append((path, value, leaf))
+    return out
 
 
 def _declares_below(dataset: Dataset, path: str) -> bool:
@@ -237,22 +246,95 @@ def _zero(value: Any) -> bool:
         return False
 
 
-def _shown(value: Any, path: str, kind: Kind, decl: Field | None, dataset: Dataset, lang: str, currency: str | None,
-           codes: list[tuple[str, str, str]], label: str, label_lang: str | None) -> Row | Lines | None:
+@dataclass
+class _Plan:
+    """How a dataset's cards show one field, worked out once per dataset, path, declaration and language (every
+    card of a dataset walks the same fields): all but the value, plus the texts of values already shown."""
+
+    decl: Field | None
+    kind: Kind
+    skip: bool                  # left off the card: internal, or the card's date or title
+    label: str
+    label_lang: str | None
+    group: str | None           # an address or name part ("Factuuradres: Straat"): one row per group
+    tech: bool                  # under "technical details"
+    folded: bool                # under "more details"
+    plain: bool                 # a text or number shows as it is (no amount, date, flag, explained code ...)
+    texts: dict[tuple[Any, type, str | None], tuple[str | None, tuple[tuple[str, str, str], ...]]] = field(
+        default_factory=dict)   # (value, its type, currency) -> (shown text, the codes it explained)
+
+    def text(self, value: Any, lang: str, currency: str | None, codes: list[tuple[str, str, str]]) -> str | None:
+        """:func:`_scalar` of ``value`` in this field, remembered where formatting costs (amounts, numbers, codes,
+        flags, countries) and the value is a plain scalar (a package repeats its prices, statuses and flags)."""
+        if self.plain and type(value) in (str, int, float):     # not a bool: that reads "ja" or "nee"
+            return str(value) or None                            # what _scalar writes: the value as it is
+        if self.kind not in _REMEMBERED_KINDS or not isinstance(value, str | int | float):
+            return _scalar(value, self.kind, self.decl, lang, currency, codes, self.label)
+        key = (value, type(value), currency if self.kind == Kind.AMOUNT else None)   # True is not 1
+        found = self.texts.get(key)
+        if found is None:
+            mark = len(codes)
+            text = _scalar(value, self.kind, self.decl, lang, currency, codes, self.label)
+            found = (text, tuple(codes[mark:]))
+            if len(self.texts) < _REMEMBERED_VALUES:
+                self.texts[key] = found
+        else:
+            codes.extend(found[1])
+        return found[0]
+
+
+_FORMATTED_KINDS = frozenset({Kind.AMOUNT, Kind.DATE, Kind.FLAG, Kind.ADDRESS, Kind.NUMBER})   # see _scalar
+_REMEMBERED_KINDS = frozenset({Kind.AMOUNT, Kind.NUMBER, Kind.CODE, Kind.FLAG, Kind.ADDRESS})
+_REMEMBERED_VALUES = 512    # per field: an amount per order must not grow the memo without bound
+# (id(dataset), language) -> (the dataset, so the id stays its own; path -> its plan)
+_PLANS: dict[tuple[int, str], tuple[Dataset, dict[str, _Plan]]] = {}
+
+
+def _plans(dataset: Dataset, lang: str) -> dict[str, _Plan]:
+    """The remembered plans of ``dataset``'s fields in ``lang``, by path."""
+    entry = _PLANS.get((id(dataset), lang))
+    if entry is None or entry[0] is not dataset:
+        if len(_PLANS) >= 1024:
+            _PLANS.clear()
+        entry = _PLANS[(id(dataset), lang)] = (dataset, {})
+    return entry[1]
+
+
+def _plan(plans: dict[str, _Plan], dataset: Dataset, path: str, decl: Field | None, lang: str) -> _Plan:
+    """The plan of the field at ``path`` of ``dataset``'s cards (found by :func:`_walk` with ``decl``), remembered
+    in ``plans``."""
+    plan = plans.get(path)
+    if plan is None or plan.decl is not decl:
+        kind = decl.kind if decl is not None else Kind.TEXT
+        label, label_lang = _label(decl, path, lang)
+        plan = _Plan(
+            decl=decl, kind=kind, skip=kind == Kind.INTERNAL or path == dataset.date or path in dataset.title,
+            label=label, label_lang=label_lang,
+            group=label.split(": ", 1)[0] if kind in (Kind.ADDRESS, Kind.NAME) and ": " in label else None,
+            tech=kind in TECH_KINDS and path not in dataset.title,
+            folded=_folded(kind, decl, label, path, dataset.category in PERSON_CATEGORIES),
+            plain=kind not in _FORMATTED_KINDS and not (kind == Kind.CODE and decl is not None and decl.glossary))
+        if len(plans) < _REMEMBERED_KEYS:
+            plans[path] = plan
+    return plan
+
+
+def _shown(value: Any, path: str, plan: _Plan, dataset: Dataset, lang: str, currency: str | None,
+           codes: list[tuple[str, str, str]]) -> Row | Lines | None:
     """One field as a card shows it: a table of sub-lines, a (possibly itemised) row, or None when empty."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         table = _sub_lines(value, dataset, path, lang, currency, codes)
         if table is not None:
-            table.caption = label
+            table.caption = plan.label
         return table
     if isinstance(value, list):
-        shown = [s for s in (_scalar(v, kind, decl, lang, currency, codes, label) for v in value) if s]
+        shown = [s for s in (plan.text(v, lang, currency, codes) for v in value) if s]
         if not shown:
             return None
-        return Row(label, ", ".join(shown) if len(shown) <= LONG_LIST else "", kind, label_lang,
+        return Row(plan.label, ", ".join(shown) if len(shown) <= LONG_LIST else "", plan.kind, plan.label_lang,
                    shown if len(shown) > LONG_LIST else [])
-    text = _scalar(value, kind, decl, lang, currency, codes, label)
-    return None if text is None else Row(label, text, kind, label_lang)
+    text = plan.text(value, lang, currency, codes)
+    return None if text is None else Row(plan.label, text, plan.kind, plan.label_lang)
 
 
 def _fill_groups(rows: list[Row], groups: Mapping[str, list[tuple[str, str]]], at: Mapping[str, int]) -> None:
@@ -303,43 +385,44 @@ def declared_card(record: Mapping[str, Any], dataset: Dataset, lang: str, childr
     rows: list[Row] = _message_head(data, lang)
     tech: list[Row] = []
     more: list[Row] = []
-    person_record = dataset.category in PERSON_CATEGORIES
-    skip_paths = {dataset.date, *dataset.title}
     codes: list[tuple[str, str, str]] = []
     lines: list[Lines] = []
     body: str | None = None
     groups: dict[str, list[tuple[str, str]]] = {}
     group_at: dict[str, int] = {}
+    plans = _plans(dataset, lang)
     for path, value, decl in _shown_fields(data, dataset):
-        kind = decl.kind if decl is not None else Kind.TEXT
-        if kind == Kind.INTERNAL or path in skip_paths:
+        plan = plans.get(path)
+        if plan is None or plan.decl is not decl:
+            plan = _plan(plans, dataset, path, decl, lang)
+        if plan.skip:
             continue
+        kind = plan.kind
         if kind == Kind.IDENTIFIER and isinstance(value, dict):    # a link to another API object
             continue
         if kind in (Kind.AMOUNT, Kind.NUMBER) and _zero(value):
             continue
-        label, label_lang = _label(decl, path, lang)
-        made = _shown(value, path, kind, decl, dataset, lang, currency, codes, label, label_lang)
+        made = _shown(value, path, plan, dataset, lang, currency, codes)
         if made is None:
             continue
         if isinstance(made, Lines):
             lines.append(made)
             continue
         row = made
-        if kind in (Kind.ADDRESS, Kind.NAME) and ": " in label:
-            prefix = label.split(": ", 1)[0]
+        if plan.group is not None:
+            prefix = plan.group
             groups.setdefault(prefix, []).append((path, row.value))
             if prefix not in group_at:
                 group_at[prefix] = len(rows)
-                rows.append(Row(prefix, "", Kind.ADDRESS, label_lang))
+                rows.append(Row(prefix, "", Kind.ADDRESS, plan.label_lang))
             continue
-        if kind in TECH_KINDS and path not in dataset.title:
+        if plan.tech:
             tech.append(row)
-        elif _folded(kind, decl, label, path, person_record):
+        elif plan.folded:
             more.append(row)
         elif kind == Kind.FREE_TEXT and body is None and len(row.value) > 80:
             body = row.value.replace("\r\n", "\n")
-            rows.append(Row(label, "", Kind.FREE_TEXT, label_lang))
+            rows.append(Row(plan.label, "", Kind.FREE_TEXT, plan.label_lang))
         else:
             rows.append(row)
     _fill_groups(rows, groups, group_at)
@@ -385,7 +468,9 @@ def _message_head(data: Mapping[str, Any], lang: str) -> list[Row]:
 
 def _shown_fields(data: Mapping[str, Any], dataset: Dataset) -> Iterable[tuple[str, Any, Field | None]]:
     """The fields a declared card walks: all of them, minus a message's people, which its head already shows."""
-    people = set(_MESSAGE_PEOPLE) if formats.is_message(data) else set()
+    if not formats.is_message(data):
+        return _walk(data, dataset)
+    people = set(_MESSAGE_PEOPLE)
     return ((p, v, d) for p, v, d in _walk(data, dataset) if p.split(".")[0] not in people)
 
 
