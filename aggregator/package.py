@@ -160,6 +160,9 @@ class _Writer:
             sink = _Hashing(member)
             buffer = bytearray()            # a template yields thousands of tiny chunks: write in 64 KiB blocks
             for chunk in chunks:
+                if not buffer and len(chunk) >= _BLOCK:     # a whole page or file: as it is, not copied twice
+                    sink.write(chunk)
+                    continue
                 buffer += chunk
                 if len(buffer) >= _BLOCK:
                     sink.write(bytes(buffer))
@@ -298,8 +301,7 @@ def _write_zip(raw: IO[bytes], manifest: dict[str, Any], files: FileList, groups
                 writer.write(f"{base}.csv", formats.csv_rows(source.read(category, processor), columns),
                              category=category, processor=processor, records=count)
         for _, processor, category, path in spool.attachments:
-            writer.write(f"attachments/{processor}/{path.name}", [path.read_bytes()],
-                         category=category, processor=processor)
+            writer.write(f"attachments/{processor}/{path.name}", _blocks(path), category=category, processor=processor)
         # -- the readable answer: standard formats, a page per category, the Art. 20 subset, index.html
         for name, content, meta in formats.files(source, info.subject.email, generated_at, scratch=spool.directory):
             writer.write(name, content, **meta)
@@ -319,6 +321,12 @@ def _write_zip(raw: IO[bytes], manifest: dict[str, Any], files: FileList, groups
         with zf.open(stamp, "w") as member:
             for chunk in _manifest_json(manifest, files):
                 member.write(chunk)
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """A file's bytes in 64 KiB blocks (an e-mail's attachment may be tens of megabytes)."""
+    with path.open("rb") as fh:
+        yield from iter(lambda: fh.read(_BLOCK), b"")
 
 
 def _manifest_json(manifest: Mapping[str, Any], files: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:

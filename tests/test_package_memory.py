@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator import formats
-from aggregator.package import FileList, _manifest_json
+from aggregator.package import _BLOCK, FileList, _blocks, _manifest_json, _Writer
 
 STAMP = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -98,3 +98,54 @@ def test_the_calendar_streams_from_its_scratch_file_as_icalendar_writes_it(tmp_p
     assert written[formats.ICS_PATH].count(b"BEGIN:VEVENT") == 30 and os.listdir(tmp_path) == []
     events[:] = events[-1:]                                   # no event with a start: no calendar at all
     assert [name for name, _, _ in formats.files(Spool(), "a@b.be", STAMP, tmp_path)] == []
+
+
+class _Member:
+    """A zip member that records what is written into it."""
+
+    def __init__(self, got: list[bytes]) -> None:
+        self.got = got
+
+    def __enter__(self) -> _Member:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def write(self, data: bytes) -> int:
+        self.got.append(data)
+        return len(data)
+
+
+class _Zip:
+    def __init__(self) -> None:
+        self.got: list[bytes] = []
+
+    def open(self, path: str, mode: str) -> _Member:
+        return _Member(self.got)
+
+
+def test_a_whole_page_reaches_the_zip_as_it_is_and_tiny_chunks_in_blocks(tmp_path: Path) -> None:
+    """A chunk of a block or more (a rendered page) is written as it is, not copied into the block buffer and out
+    again; the template's tiny chunks are gathered into blocks; the member holds everything in order."""
+    page = b"p" * (_BLOCK * 3)
+    tiny = [b"t" * 10] * (_BLOCK // 10 + 5)
+    chunks = [*tiny, page, page, b"end"]
+    zf, files = _Zip(), FileList(tmp_path)
+    _Writer(zf, files).write("pages/orders.html", iter(chunks), format="html")  # type: ignore[arg-type]
+    assert b"".join(zf.got) == b"".join(chunks)
+    assert any(part is page for part in zf.got)                 # the page itself, not a copy
+    assert all(len(part) >= _BLOCK for part in zf.got[:1])      # the tiny ones went out as one block
+    assert [f["bytes"] for f in files] == [len(b"".join(chunks))]
+    files.close()
+
+
+def test_an_attachment_is_read_a_block_at_a_time(tmp_path: Path) -> None:
+    """An attachment goes into the zip in 64 KiB blocks, never read whole (an e-mail's may be tens of MB)."""
+    content = os.urandom(_BLOCK * 2 + 123)
+    path = tmp_path / "factuur.pdf"
+    path.write_bytes(content)
+    blocks = list(_blocks(path))
+    assert max(len(b) for b in blocks) == _BLOCK and len(blocks) == 3 and b"".join(blocks) == content
+    (tmp_path / "leeg.txt").write_bytes(b"")
+    assert list(_blocks(tmp_path / "leeg.txt")) == []
