@@ -81,6 +81,10 @@ def scale_lightspeed(root: Path, k: int) -> None:
     ids = {str(it["id"]): it["id"] for items in originals.values() for it in items}
     ids.update({str(line["id"]): line["id"] for sub in subs.values() for lines in sub.values()
                 for line in lines if isinstance(line, dict) and "id" in line})
+    # the numbers too (an order's "ORD10001", which its lines, shipments and events carry): a copy that kept its
+    # original's number would share that original's lines (each order card nesting k times the lines)
+    ids.update({str(it["number"]): it["number"] for items in originals.values() for it in items
+                if isinstance(it.get("number"), str) and it["number"]})
     parents = {sub: dict(items) for sub, items in subs.items()}
     for copy in range(1, k):
         mapping = {token: new_id(value, copy) for token, value in ids.items()}
