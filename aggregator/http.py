@@ -407,9 +407,22 @@ class VendorSession(requests.Session):
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Send one request, taking a place in every answered window of the vendor first, kept until its headers
-        are in: called once per hop, so a redirect followed is a request of its own there, as the vendor counts it."""
+        are in; a redirect followed is a request of its own there, as the vendor counts it, and takes its own place
+        once the hop before it has given its back (held across the redirect, a window of one place would wait for
+        itself forever). Redirects are then resolved as ``requests.Session.send`` resolves them."""
+        follow = kwargs.pop("allow_redirects", True)
         with hold_all(self.limits.answered):
-            return super().send(request, **kwargs)
+            response = super().send(request, allow_redirects=False, **kwargs)
+        if not follow:
+            return response
+        history = list(self.resolve_redirects(response, request, **kwargs))
+        if history:
+            history.insert(0, response)
+            response = history.pop()
+            response.history = history
+        if not kwargs.get("stream"):
+            response.content        # noqa: B018 - read, as requests does for a request that is not streamed
+        return response
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         """Follow a redirect only within the same origin (scheme, host, port): ``requests`` strips only

@@ -72,6 +72,16 @@ def _usable(key: str, status: object, text: object) -> bool:
     return True
 
 
+def _msal_index_key() -> str | None:
+    """The key under which msal's expiring mapping keeps its index (None: not found in this msal)."""
+    try:
+        from msal.individual_cache import _ExpiringMapping
+    except ImportError:
+        return None
+    key = getattr(_ExpiringMapping, "_INDEX", None)
+    return key if isinstance(key, str) else None
+
+
 class _Answer:
     """A kept discovery answer as msal's HTTP client returns one: status, body, no headers."""
 
@@ -128,24 +138,33 @@ class DiscoveryCache(dict[str, Any]):
             self[key] = _Answer(entry["status"], entry["text"])
             sequence.append([expires, created, key])
             timestamps[key] = [expires, created]
-        if timestamps:
+        if timestamps and _msal_index_key() == INDEX:      # only into the index layout this module knows
             sequence.sort()                      # a sorted list is a heap, as msal's index expects
             self[INDEX] = (sequence, timestamps)
             self._loaded = set(timestamps)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the file gave msal any answer."""
+        return bool(self._loaded)
+
     def entries(self) -> list[dict[str, Any]]:
-        """The discovery answers msal holds now, as the file keeps them (nothing of any POST)."""
-        index = self.get(INDEX)
-        timestamps = index[1] if isinstance(index, tuple) and len(index) == 2 else {}
-        now = int(time.time())
-        kept = []
-        for key, value in list(self.items()):
-            times = timestamps.get(key)
-            status, text = getattr(value, "status_code", None), getattr(value, "text", None)
-            if key == INDEX or times is None or not times[1] <= now < times[0] or not _usable(key, status, text):
-                continue
-            kept.append({"key": key, "expires_at": int(times[0]), "created_at": int(times[1]), "status": status,
-                         "text": text})
+        """The discovery answers msal holds now, as the file keeps them (nothing of any POST); none when msal's
+        index is not laid out as this module knows it."""
+        try:
+            index = self.get(INDEX)
+            timestamps = index[1] if isinstance(index, tuple) and len(index) == 2 else {}
+            now = int(time.time())
+            kept = []
+            for key, value in list(self.items()):
+                times = timestamps.get(key)
+                status, text = getattr(value, "status_code", None), getattr(value, "text", None)
+                if key == INDEX or times is None or not times[1] <= now < times[0] or not _usable(key, status, text):
+                    continue
+                kept.append({"key": key, "expires_at": int(times[0]), "created_at": int(times[1]), "status": status,
+                             "text": text})
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            return []
         return kept[:MAX_ENTRIES]
 
     def save(self) -> None:

@@ -387,8 +387,9 @@ class Office365Connector(Connector):
         authority = self.settings["authority"].rstrip("/")
         host = (urlsplit(authority).hostname or "").lower()
         cache = self._discovery_cache()
-        try:
-            app = msal.ConfidentialClientApplication(
+
+        def build(http_cache: signin.DiscoveryCache | None) -> msal.ConfidentialClientApplication:
+            return msal.ConfidentialClientApplication(
                 self.settings["client_id"],
                 client_credential=self.settings["client_secret"],
                 authority=authority,
@@ -396,8 +397,18 @@ class Office365Connector(Connector):
                 # instance discovery asks login.microsoftonline.com about the host: only for Microsoft's own hosts
                 instance_discovery=None if host in WELL_KNOWN_AUTHORITY_HOSTS else False,
                 token_cache=msal.TokenCache(),
-                http_cache=cache,
+                http_cache=http_cache,
             )
+
+        try:
+            try:
+                app = build(cache)
+            except (KeyError, AttributeError, TypeError):
+                if cache is None or not cache.loaded:
+                    raise
+                # msal could not read what the file gave it (another msal's index?): sign in without the file
+                cache = None
+                app = build(None)
         except ValueError as exc:
             raise VendorError(f"office365: cannot use authority {authority}: {_discovery_reason(exc)}") from None
         except (msal.exceptions.MsalServiceError, requests.RequestException) as exc:
@@ -644,7 +655,7 @@ class Office365Connector(Connector):
         if box.failed is not None and box.skipped is None and not isinstance(box.failed, _MailboxSkipped):
             raise box.failed        # a download (or the records after it) failed
         if box.undownloaded:
-            names, codes = [n for n, _ in box.undownloaded], sorted({c for _, c in box.undownloaded})
+            names, codes = sorted(n for n, _ in box.undownloaded), sorted({c for _, c in box.undownloaded})
             shown = ", ".join(f'"{n}"' for n in names[:10]) + (f" and {len(names) - 10} more" if names[10:] else "")
             box.short.append(f"mailbox {box.label}: {_count(len(names), 'attachment')} not downloaded, Graph answered "
                              f"404 {' or '.join(codes)} to {'its download' if len(names) == 1 else 'their downloads'}: "

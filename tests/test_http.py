@@ -274,16 +274,41 @@ def test_the_wait_for_an_answered_place_does_not_count_against_the_answers_deadl
 
         @contextmanager
         def hold(self) -> Iterator[None]:
-            time.sleep(0.6)                 # every place held for a while yet
+            time.sleep(1.2)                 # every place held for a while yet
             self.waited += 1
             yield
 
     url, server = _serve(_Small.handler())
     try:
         window = Full()
-        s = VendorSession("acme", limits=Limits(answered=(window,)), answer_deadline=0.5,
+        s = VendorSession("acme", limits=Limits(answered=(window,)), answer_deadline=1.0,
                           retry=RetryPolicy(attempts=1))
         assert s.get(f"{url}/b").json() == {}
         assert window.waited == 1
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+def test_a_redirect_in_a_window_of_one_place_takes_the_place_its_first_hop_gave_back():
+    """A rate below one a second is a window of one place: the redirect's hop waits for the first hop's place, which
+    must be given back when that hop is answered, not kept while the redirect is followed (it would wait forever)."""
+    import time
+
+    from aggregator.http import AnsweredWindow, Limits
+
+    polls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        if len(polls) > 300:                    # some 3 s of polling: the place never came free
+            raise _Waited(seconds)
+        time.sleep(seconds)
+
+    url, server = _serve(_Small.handler())
+    try:
+        window = AnsweredWindow(1, 0.05, sleep=sleep)
+        s = VendorSession("acme", limits=Limits(answered=(window,)), retry=RetryPolicy(attempts=1))
+        response = s.get(f"{url}/a")            # /a redirects to /b on the same origin
+        assert response.status_code == 200 and [r.status_code for r in response.history] == [302]
     finally:
         server.shutdown()  # type: ignore[attr-defined]

@@ -158,3 +158,37 @@ def test_a_relative_discovery_cache_is_a_config_error(sandbox):
     raw = {**sandbox.config_mapping(["office365"])["connectors"]["office365"], "discovery_cache": "state/d.json"}
     with pytest.raises(ConfigError, match="discovery_cache must be an absolute path or off"):
         Office365Connector.check_settings(raw)
+
+
+def test_a_file_msal_cannot_read_means_signing_in_without_it(run_export, sandbox, tmp_path, monkeypatch):
+    """Should a later msal keep its index otherwise and trip over what the file gave it, the export signs in without
+    the file (the discovery asked afresh), never fails for it."""
+    import msal
+
+    cache = tmp_path / "discovery.json"
+    settings = {"office365": {"discovery_cache": str(cache)}}
+    ok(run_export(DEMO, vendors=["office365"], settings=settings))
+    sandbox.clear()
+    real = msal.ConfidentialClientApplication
+    given: list[object] = []
+
+    def tripping(*args: Any, http_cache: Any = None, **kwargs: Any) -> Any:
+        given.append(http_cache)
+        if isinstance(http_cache, signin.DiscoveryCache) and http_cache.loaded:
+            raise KeyError("expires_at")            # msal reading an index it does not know
+        return real(*args, http_cache=http_cache, **kwargs)
+
+    monkeypatch.setattr(msal, "ConfidentialClientApplication", tripping)
+    ok(run_export(DEMO, vendors=["office365"], settings=settings))
+    assert len(given) == 2 and given[1] is None
+    assert len(sandbox.requests_to("office365", DISCOVERY)) == 1           # asked again, without the file
+
+
+def test_an_index_of_another_shape_gives_no_entries_and_writes_nothing(tmp_path):
+    cache = signin.DiscoveryCache(tmp_path / "discovery.json")
+    cache["GET https://login.example/t/v2.0/.well-known/openid-configuration hash=ab 2xx"] = SimpleNamespace(
+        status_code=200, text=json.dumps({"token_endpoint": "https://login.example/t/oauth2/v2.0/token"}))
+    cache[signin.INDEX] = ([], [("expires", 1)])     # not (heap, {key: [expires, created]})
+    assert cache.entries() == []
+    cache.save()
+    assert not (tmp_path / "discovery.json").exists()
