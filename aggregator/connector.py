@@ -7,6 +7,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -143,6 +144,16 @@ class ConnectorContext:
     def offer(self, kind: str, value: object, **attrs: Any) -> None:
         """Offer an identifier of ``kind`` to the other connectors of this run (blanks and repeats are dropped)."""
         self.bus.offer(self.name, kind, value, **attrs)
+
+    @contextmanager
+    def offering(self) -> Iterator[Callable[..., None]]:
+        """Offer a batch (a page's identifiers) through the function this yields, called as :meth:`offer`; the
+        consumers get them together when the block ends (also when it fails), woken once, not once each."""
+        batch: list[tuple[str, object, dict[str, Any]]] = []
+        try:
+            yield lambda kind, value, **attrs: batch.append((kind, value, attrs))
+        finally:
+            self.bus.offer_all(self.name, batch)
 
     def done_offering(self, *kinds: str) -> None:
         """Tell consumers no more of these kinds will come, so their streams end before this connector does."""

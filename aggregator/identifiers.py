@@ -62,16 +62,29 @@ class IdentifierBus:
 
     def offer(self, source: str, kind: str, value: object, **attrs: Any) -> None:
         """Offer ``value`` of ``kind`` from ``source`` to every consumer; blank values and repeats are dropped."""
-        text = clean(str(value).strip())[0]     # SQLite takes no lone surrogate (vendor text may hold one)
-        if not text:
+        self.offer_all(source, [(kind, value, attrs)])
+
+    def offer_all(self, source: str, offers: Iterable[tuple[str, object, Mapping[str, Any]]]) -> None:
+        """Offer several ``(kind, value, attrs)`` at once, as :meth:`offer` does each, in one transaction: the
+        consumers are woken once for all of them. One by one, each offer woke every waiting consumer, which then
+        took the lock and the GIL from the offering connector in turn (half a second for a page of 250 orders)."""
+        rows = []
+        for kind, value, attrs in offers:
+            text = clean(str(value).strip())[0]     # SQLite takes no lone surrogate (vendor text may hold one)
+            if text:                                # ASCII escapes keep any such character in the attributes
+                rows.append((kind, text, json.dumps(attrs, default=str) if attrs else "{}"))
+        if not rows:
             return
-        extra = json.dumps(attrs, default=str) if attrs else "{}"    # ASCII escapes keep any such character
+        origin = clean(source)[0]
         with self._cond:
-            seq = self._counts.get(kind, 0)
-            added = self._db.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
-                                     (kind, seq, text, clean(source)[0], extra)).rowcount
+            added = False
+            for kind, text, extra in rows:
+                seq = self._counts.get(kind, 0)
+                if self._db.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
+                                    (kind, seq, text, origin, extra)).rowcount:
+                    self._counts[kind] = seq + 1
+                    added = True
             if added:
-                self._counts[kind] = seq + 1
                 self._cond.notify_all()
 
     def close(self, source: str, kind: str) -> None:

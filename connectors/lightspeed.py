@@ -9,6 +9,7 @@ incomplete), and the coverage says how many were read."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -23,6 +24,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
+from aggregator.ahead import SentAhead
 from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
@@ -34,6 +36,8 @@ from connectors.lightspeed_datasets import CUSTOMER, CUSTOMER_ACCOUNT, DATASETS,
 
 PAGE_LIMIT = 250            # the API's maximum page size
 MAX_429_WAIT = 330.0        # the 5-minute window (+ margin); an exhausted hour or day window fails the connector
+AHEAD_ORDERS = 20           # orders whose lines are sent ahead while the orders are spooled: a second at 20/s
+AHEAD_WORKERS = 2           # threads sending first pages ahead (see Lightspeed._send_ahead), within concurrency
 MAX_PAGES = 400             # 100,000 items of one list for one customer: far beyond any real shop
 MAX_SWEEP_PAGES = 4000      # a read-and-match list (contact form, blog comments) longer than 1,000,000 items: a fault
 ADDRESS_FIELDS = ("Company", "Name", "Street", "Street2", "Number", "Extension", "Zipcode", "City", "Region",
@@ -152,6 +156,11 @@ def _day_before_first(orders: Iterable[dict[str, Any]]) -> str | None:
     return (first - timedelta(days=1)).isoformat()
 
 
+def _ahead_key(path: str, params: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A GET as :class:`SentAhead` keys it: its path and its parameters as text, in order of name."""
+    return path, tuple(sorted((k, str(v)) for k, v in params.items()))
+
+
 def _rid(obj: Any) -> str | None:
     try:
         rid = obj["resource"]["id"]
@@ -217,34 +226,39 @@ class Lightspeed(Connector):
             retry=RetryPolicy(classify=_retry_429, max_wait=MAX_429_WAIT, deadline=2 * MAX_429_WAIT),
         )
         self.http.auth = (s["api_key"], s["api_secret"])
-        addresses: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
-        with ExitStack() as parked:
-            try:
-                # A shopper may have several accounts under one address (a guest and a registered one). Their
-                # orders and invoices are listed first, for all of them, so the identifiers reach PayPal and
-                # Silvasoft before the slow part (order lines) starts; the listings wait on disk, not in memory.
-                customers = self._list("customers", "customers", "customer accounts", email=self.ctx.subject.email)
-                listed = [(c, *(parked.enter_context(x) for x in self._orders_and_invoices(c))) for c in customers]
-            finally:
-                self.ctx.done_offering(*self.provides)
-            for customer, orders, invoices in listed:
-                yield from self._customer(customer, orders, invoices, addresses)
-        for addr, used in addresses.items():
-            yield self.ctx.record("addresses", "address", {**dict(addr), "used_for": used["used_for"]},
-                                  endpoint=used["endpoint"])
-        email = self.ctx.subject.email            # an undocumented filter: _list re-checks every item
-        for sub in self._list("subscriptions", "subscriptions", "newsletter subscriptions", email=email):
-            yield self.ctx.record("marketing", "newsletter_subscription", sub, vendor_id=sub.get("id"),
-                                  endpoint=self._endpoint("subscriptions", {"email": email}))
-        for m in self._sweep("contacts", ("contacts",), "contact-form messages"):
-            yield self.ctx.record("communications", "contact_message", m, vendor_id=m.get("id"),
-                                  endpoint=self._endpoint("contacts", {}))
-        for c in self._sweep("blogs/comments", ("blogsComments", "blogComments"), "blog comments"):
-            yield self.ctx.record("feedback", "blog_comment", c, vendor_id=c.get("id"),
-                                  endpoint=self._endpoint("blogs/comments", {}))
-        if self.pacer.waits:
-            self.ctx.note(f"paced {len(self.pacer.waits)} request(s) to stay within Lightspeed's rate limit "
-                          f"({sum(self.pacer.waits):.1f} s in all)")
+        self.ahead = SentAhead(AHEAD_WORKERS, name="lightspeed-ahead")    # first pages sent before they are due
+        try:
+            addresses: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+            with ExitStack() as parked:
+                try:
+                    # A shopper may have several accounts under one address (a guest and a registered one). Their
+                    # orders and invoices are listed first, for all of them, so the identifiers reach PayPal and
+                    # Silvasoft before the slow part (order lines) starts; the listings wait on disk, not in memory.
+                    customers = self._list("customers", "customers", "customer accounts", email=self.ctx.subject.email)
+                    self._send_ahead(customers)
+                    listed = [(c, *(parked.enter_context(x) for x in self._orders_and_invoices(c))) for c in customers]
+                finally:
+                    self.ctx.done_offering(*self.provides)
+                for customer, orders, invoices in listed:
+                    yield from self._customer(customer, orders, invoices, addresses)
+            for addr, used in addresses.items():
+                yield self.ctx.record("addresses", "address", {**dict(addr), "used_for": used["used_for"]},
+                                      endpoint=used["endpoint"])
+            email = self.ctx.subject.email            # an undocumented filter: _list re-checks every item
+            for sub in self._list("subscriptions", "subscriptions", "newsletter subscriptions", email=email):
+                yield self.ctx.record("marketing", "newsletter_subscription", sub, vendor_id=sub.get("id"),
+                                      endpoint=self._endpoint("subscriptions", {"email": email}))
+            for m in self._sweep("contacts", ("contacts",), "contact-form messages"):
+                yield self.ctx.record("communications", "contact_message", m, vendor_id=m.get("id"),
+                                      endpoint=self._endpoint("contacts", {}))
+            for c in self._sweep("blogs/comments", ("blogsComments", "blogComments"), "blog comments"):
+                yield self.ctx.record("feedback", "blog_comment", c, vendor_id=c.get("id"),
+                                      endpoint=self._endpoint("blogs/comments", {}))
+            if self.pacer.waits:
+                self.ctx.note(f"paced {len(self.pacer.waits)} request(s) to stay within Lightspeed's rate limit "
+                              f"({sum(self.pacer.waits):.1f} s in all)")
+        finally:
+            self.ahead.close()
 
     # ------------------------------------------------------------------ HTTP
     def _endpoint(self, path: str, params: dict[str, Any]) -> str:
@@ -252,7 +266,38 @@ class Lightspeed(Connector):
         return f"GET {self.prefix}{path}.json" + (f"?{urlencode(query)}" if query else "")
 
     def _get(self, path: str, **params: Any) -> Any:
+        """GET ``path`` (its answer taken from :attr:`ahead` when it was sent ahead)."""
+        return self.ahead.take(_ahead_key(path, params), lambda: self._fetch(path, params))
+
+    def _fetch(self, path: str, params: dict[str, Any]) -> Any:
         return self.http.get_json(urljoin(self.base, f"{path}.json"), params=params or None)
+
+    def _send_ahead(self, customers: list[dict[str, Any]]) -> None:
+        """Send now the first page of every list asked for later whatever the answers before it say: each
+        customer's invoices (listed beside the orders), extra details, groups, shipments, reviews, returns, quotes
+        and tickets, then the newsletter subscriptions and the two read-and-match lists. They fill the rate window
+        while the orders are listed and parsed, and the short lists no longer follow one another at the end."""
+        calls: list[tuple[str, dict[str, Any]]] = []
+        for c in customers:
+            cid = str(c["id"])
+            calls += [("invoices", {"customer": cid}), (f"customers/{cid}/metafields", {}),
+                      ("groups/customers", {"customer": cid}), ("shipments", {"customer": cid})]
+            calls += [(path, {"customer": cid}) for path in ("reviews", "returns", "quotes", "tickets")]
+        calls.append(("subscriptions", {"email": self.ctx.subject.email}))
+        if self.settings["scan_pages"] != 0:
+            calls += [("contacts", {}), ("blogs/comments", {})]
+        for path, params in calls:
+            self._send_ahead_page(path, params)
+
+    def _send_ahead_each(self, parents: Iterable[dict[str, Any]], path: str) -> None:
+        """Send now the first page of ``path.format(id=…)`` for each of ``parents`` (as :meth:`_each` will ask)."""
+        for parent in parents:
+            self._send_ahead_page(path.format(id=parent["id"]), {})
+
+    def _send_ahead_page(self, path: str, params: dict[str, Any]) -> None:
+        """Send now the first page of ``path`` with ``params``, as :meth:`_pages` will ask for it."""
+        params = {**params, **PageNumberPaginator(PAGE_LIMIT).first()}
+        self.ahead.send(_ahead_key(path, params), lambda: self._fetch(path, params))
 
     def _list(self, path: str, key: str, what: str | None = None, *, report: bool = True, **params: Any) -> list[Any]:
         """Every item of a list resource, in memory (for the short lists: customers, tickets, quotes …)."""
@@ -260,8 +305,15 @@ class Lightspeed(Connector):
 
     def _items(self, path: str, key: str, what: str | None = None, *, report: bool = True,
                **params: Any) -> Iterator[Any]:
-        """Every item of a list resource as its page arrives (``page`` 1.. with ``limit=250``, Lightspeed's ``false``
-        for none); with ``what`` (and ``report``), one coverage line once the last page is read. The ``customer``,
+        """Every item of a list resource as its page arrives (see :meth:`_pages`)."""
+        for page in self._pages(path, key, what, report=report, **params):
+            yield from page
+
+    def _pages(self, path: str, key: str, what: str | None = None, *, report: bool = True,
+               **params: Any) -> Iterator[list[Any]]:
+        """Every page of a list resource as it arrives, as a list of the subject's items on it (``page`` 1.. with
+        ``limit=250``, Lightspeed's ``false`` for none); with ``what`` (and ``report``), one coverage line once the
+        last page is read. The ``customer``,
         ``order`` and ``email`` filters are the API's (``email`` on subscriptions is undocumented): should one ever
         be ignored, other people's items are withheld here."""
         where = self._endpoint(path, params)
@@ -282,12 +334,10 @@ class Lightspeed(Connector):
         kept = withheld = 0
         for page in pages(lambda token: self._get(path, **params, **token), PageNumberPaginator(PAGE_LIMIT),
                           lambda body: items_at(body, key, "lightspeed", where, empty=(False,)), guard):
-            for item in page:
-                if belongs is None or belongs(item):
-                    kept += 1
-                    yield item
-                else:
-                    withheld += 1
+            mine = [item for item in page if belongs is None or belongs(item)]
+            kept += len(mine)
+            withheld += len(page) - len(mine)
+            yield mine
         self.ctx.withheld(withheld, f"{what} the API returned{scope}", why)
         if what is not None and report:
             self.ctx.covered(f"{what}{scope}: all {kept} ({guard.pages} page{'s' * (guard.pages != 1)})")
@@ -349,15 +399,21 @@ class Lightspeed(Connector):
         self.ctx.offer(CUSTOMER_ID, cid)
         orders, invoices = Parked(), Parked()
         try:
-            for o in self._items("orders", "orders", "orders", customer=cid):
-                self.ctx.offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
-                               order_id=o.get("id"))
-                for tx in _paypal_ids(o.get("paymentData")):
-                    self.ctx.offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
-                orders.append(o)
-            for inv in self._items("invoices", "invoices", "invoices", customer=cid):
-                self.ctx.offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
-                invoices.append(inv)
+            for page in self._pages("orders", "orders", "orders", customer=cid):
+                with self.ctx.offering() as offer:          # a page's identifiers at once
+                    for o in page:
+                        offer(ORDER_NUMBER, o.get("number"), date=o.get("createdAt"), total=o.get("priceIncl"),
+                              order_id=o.get("id"))
+                        for tx in _paypal_ids(o.get("paymentData")):
+                            offer(PAYPAL_TRANSACTION_ID, tx, date=o.get("createdAt"), order_number=o.get("number"))
+                for o in page:
+                    orders.append(o)
+            for page in self._pages("invoices", "invoices", "invoices", customer=cid):
+                with self.ctx.offering() as offer:
+                    for inv in page:
+                        offer(INVOICE_NUMBER, inv.get("number"), date=str(inv.get("createdAt", ""))[:10])
+                for inv in page:
+                    invoices.append(inv)
         except BaseException:
             orders.close()
             invoices.close()
@@ -385,6 +441,9 @@ class Lightspeed(Connector):
 
         orders_ep = self._endpoint("orders", {"customer": cid})
         carriers = _Carriers()           # what each order passed to its carrier, for the shipments below
+        # the first orders' lines go ahead while the orders themselves are spooled (a customer with hundreds of
+        # orders: seconds on a busy machine, with the rate window otherwise idle)
+        self._send_ahead_each(itertools.islice(orders, AHEAD_ORDERS), "orders/{id}/products")
         for o in orders:
             carriers.add(o)
             yield rec("orders", "order", o, endpoint=orders_ep, vendor_id=o.get("number"))

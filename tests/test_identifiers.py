@@ -80,3 +80,30 @@ def test_a_dropped_bus_keeps_nothing():
     bus.drop()                       # the run is recorded: its identifiers' database and file are gone
     with pytest.raises(sqlite3.ProgrammingError):
         bus.items()
+
+
+def test_a_batch_is_offered_in_one_go_waking_the_consumers_once():
+    bus = IdentifierBus({ORDER_NUMBER: ["lightspeed"], INVOICE_NUMBER: ["lightspeed"]})
+    wake_ups = 0
+    real_notify_all = bus._cond.notify_all
+
+    def counted() -> None:
+        nonlocal wake_ups
+        wake_ups += 1
+        real_notify_all()
+
+    bus._cond.notify_all = counted  # type: ignore[method-assign]
+    got: list[str] = []
+    consumer = threading.Thread(target=lambda: got.extend(i.value for i in bus.stream(ORDER_NUMBER)), daemon=True)
+    consumer.start()
+    try:
+        bus.offer_all("lightspeed", [(ORDER_NUMBER, str(n), {"total": n}) for n in range(1, 251)]
+                      + [(ORDER_NUMBER, "7", {}), (ORDER_NUMBER, " ", {}), (INVOICE_NUMBER, "F1", {})])
+        assert wake_ups == 1     # one by one, every identifier woke every waiting consumer (250 wake-ups a page)
+        bus.offer_all("lightspeed", [(ORDER_NUMBER, "7", {})])
+        assert wake_ups == 1     # nothing new: nobody woken
+    finally:
+        bus.finished("lightspeed")
+        consumer.join(5)
+    assert got == [str(n) for n in range(1, 251)]     # every one, in order; the repeat and the blank dropped
+    assert [i.value for i in bus.stream(INVOICE_NUMBER)] == ["F1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,15 @@ def test_all_260_orders_are_collected_across_pages(demo_pkg):
     pages = [x.query for x in log if x.path == "/nl/orders.json"]
     assert any("page=2" in q for q in pages) and all("limit=250" in q for q in pages)
     assert pkg.result.connectors["lightspeed"].status == "complete"
+
+
+def test_pages_sent_ahead_are_used_and_nothing_is_asked_twice(demo_pkg):
+    pkg, log = demo_pkg
+    asked = Counter(f"{x.path}?{x.query}" for x in log)
+    assert [request for request, n in asked.items() if n > 1] == []
+    for listing in ("invoices", "shipments", "reviews", "returns", "quotes", "tickets", "subscriptions", "contacts"):
+        assert asked[next(r for r in asked if r.startswith(f"/nl/{listing}.json?"))] == 1
+    assert pkg.result.connectors["lightspeed"].calls == len(log)
 
 
 def test_order_lines_payments_and_technical_data(demo_pkg):

@@ -1,0 +1,51 @@
+"""Requests a connector is sure to make later, sent ahead on threads of their own and handed over when asked for.
+
+A vendor whose rate, not its latency, bounds an export (Lightspeed's 20 a second) loses time wherever the connector
+asks one thing after another: at the start, while its first listings are read and parsed, and at the end, where
+one short list per resource follows another. The first page of a list that depends on nothing an answer says (a
+customer's invoices, shipments, reviews …) can go at once instead. :class:`SentAhead` sends such calls on a few
+threads, and :meth:`SentAhead.take` gives the connector a call's outcome (its answer, or the error it raised) at
+the moment it would have sent it: every check, coverage line and record then follows exactly as before. Each call
+is sent once and taken at most once; one the connector never asks for (it failed first) is dropped on
+:meth:`SentAhead.close`, and calls still queued then are never sent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+
+class SentAhead:
+    """Calls sent ahead on ``workers`` threads, their outcomes kept by key until taken."""
+
+    def __init__(self, workers: int, *, name: str = "dsar-ahead") -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
+        self._sent: dict[Hashable, Future[Any]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def send(self, key: Hashable, call: Callable[[], Any]) -> None:
+        """Queue ``call`` under ``key`` (a key already waiting is left as it is; nothing is sent once closed)."""
+        with self._lock:
+            if self._closed or key in self._sent:
+                return
+            self._sent[key] = self._pool.submit(call)
+
+    def take(self, key: Hashable, call: Callable[[], Any]) -> Any:
+        """The outcome of the call sent ahead under ``key`` (waiting for it; its error raised here), or of ``call``
+        made now when none was sent."""
+        with self._lock:
+            future = self._sent.pop(key, None)
+        if future is None or future.cancelled():
+            return call()
+        return future.result()
+
+    def close(self) -> None:
+        """Send nothing more: calls still queued are dropped, those under way finish (within their timeouts)."""
+        with self._lock:
+            self._closed = True
+            self._sent.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
