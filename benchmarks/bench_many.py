@@ -209,6 +209,11 @@ def main() -> None:  # noqa: C901 - a benchmark script, read top to bottom
         ok = Counter((x.method, x.path, x.query) for x in mine if 200 <= x.status < 400)
         refused = sum(1 for x in mine if x.status == 429) + (sb.limits.refused.get(n, 0) if n == "silvasoft" else 0)
         print(f"| {n} | {len(mine)} | {refused} | {sum(k - 1 for k in ok.values() if k > 1)} |")
+    for n in CONNECTORS:        # which requests were answered more than once (method and path, query left out)
+        ok = Counter((x.method, x.path, x.query) for x in log if x.vendor == n and 200 <= x.status < 400)
+        again = Counter(f"{method} {path}" for (method, path, _), k in ok.items() for _ in range(k - 1))
+        if again:
+            print(f"- {n}, answered more than once: " + ", ".join(f"{k} × {w}" for w, k in again.most_common(4)))
     ls = sorted(x[3] - t0 for x in reqs if x[1] == "lightspeed")
     n_ls = len(ls)
     print(f"\n- total wall {wall:.1f} s; process CPU {cpu:.1f} s; Lightspeed requests {n_ls} "
