@@ -271,9 +271,8 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
             raw.flush()
             os.fsync(raw.fileno())
         digest = hashlib.sha256()
-        with partial.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        for block in _blocks(partial, 1 << 20):
+            digest.update(block)
         final = _publish(partial, out_dir, info.request_id, supersede)
         manifest["files"] = list(files)         # the caller's copy, read back once the zip is written
     except BaseException:
@@ -323,10 +322,10 @@ def _write_zip(raw: IO[bytes], manifest: dict[str, Any], files: FileList, groups
                 member.write(chunk)
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    """A file's bytes in 64 KiB blocks (an e-mail's attachment may be tens of megabytes)."""
+def _blocks(path: Path, size: int = _BLOCK) -> Iterator[bytes]:
+    """A file's bytes in blocks of ``size`` (an e-mail's attachment may be tens of megabytes, the zip more)."""
     with path.open("rb") as fh:
-        yield from iter(lambda: fh.read(_BLOCK), b"")
+        yield from iter(lambda: fh.read(size), b"")
 
 
 def _manifest_json(manifest: Mapping[str, Any], files: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
