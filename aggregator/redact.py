@@ -42,6 +42,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.datasets import Dataset, Field, Kind
+from aggregator.memo import PerDataset
 from aggregator.spool import Spool, open_private
 from aggregator.subject import Subject
 
@@ -165,6 +166,10 @@ def phone_key(value: str) -> str:
     return re.sub(r"\D", "", value)[-9:]
 
 
+# a key of a mapping as redaction treats it: (key, path, kind, the label of an internal field or None, kept as is)
+_Step = tuple[str, str, Kind | None, str | None, bool]
+
+
 @dataclass
 class _Where:
     """The record being redacted, and its log entry."""
@@ -199,8 +204,10 @@ class RecordRedactor:
         self.log = RedactionLog()
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
-        self._declarations: dict[tuple[int, str], dict[str, tuple[str, tuple[str, Field] | None]]] = {}
-        self._shapes: dict[tuple[int, str], dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]] = {}
+        # per dataset and path prefix: key -> (path, declaration); shape (keys in order) -> its people fields
+        self._declarations: PerDataset[tuple[str, tuple[str, Field] | None]] = PerDataset()
+        self._shapes: PerDataset[tuple[tuple[str, Kind], ...]] = PerDataset()
+        self._layouts: PerDataset[tuple[_Step, ...]] = PerDataset()      # shape -> how _mapping treats each key
         # (text, emails only) -> (the text redacted, its replacements): every value here is fixed once learnt
         self._text_memo: dict[tuple[str, bool], tuple[str, tuple[tuple[str, str, int], ...]]] = {}
         # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
@@ -246,24 +253,6 @@ class RecordRedactor:
     def _is_shop_name(self, value: str) -> bool:
         low = value.strip().lower()
         return low in ROLE_NAMES or any(n in low for n in self.shop_names)
-
-    def _declared_at(self, ds: Dataset, prefix: str) -> dict[str, tuple[str, tuple[str, Field] | None]]:
-        """The remembered (path, declaration) of each key seen in the mappings at ``prefix`` of ``ds``'s records
-        (the same few keys are looked up for every record)."""
-        key = (id(ds), prefix)          # the redactor holds its datasets, so their ids stay theirs
-        found = self._declarations.get(key)
-        if found is None:
-            found = self._declarations[key] = {}
-        return found
-
-    def _people_at(self, ds: Dataset, prefix: str) -> dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]:
-        """The remembered people fields (key, kind) of each shape (its keys, in order) of the mappings at ``prefix``
-        of ``ds``'s records: the records of a dataset come in a few shapes."""
-        key = (id(ds), prefix)
-        found = self._shapes.get(key)
-        if found is None:
-            found = self._shapes[key] = {}
-        return found
 
     def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
         source = record.get("source") or {}
@@ -313,8 +302,8 @@ class RecordRedactor:
         if ds is None:
             return
         for mapping, prefix in _mappings(record.get("data") or {}):
-            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
-                                                   self._people_at(ds, prefix))
+            emails, names, phones = _people_fields(mapping, prefix, ds, self._declarations.at(ds, prefix),
+                                                   self._shapes.at(ds, prefix))
             if category == "contact":   # the subject's own contact card: every address on it is theirs
                 self.subject_addresses |= {normal_address(v) for v in emails
                                            if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
@@ -334,8 +323,8 @@ class RecordRedactor:
         data = record.get("data") or {}
         if ds is not None:
             for mapping, prefix in _mappings(data):
-                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
-                                                  self._people_at(ds, prefix))
+                emails, names, _ = _people_fields(mapping, prefix, ds, self._declarations.at(ds, prefix),
+                                                  self._shapes.at(ds, prefix))
                 pair = self._pair(emails)
                 for v in emails:
                     self._note_address(v)
@@ -441,22 +430,40 @@ class RecordRedactor:
             return out
         pair = None
         paired = False          # the pair is looked for once a field that stands beside it needs it
-        declared = self._declared_at(ds, prefix)
-        for key, value in mapping.items():
-            path, found = declared.get(key) or _declare(declared, ds, prefix, key)
-            kind = found[1].kind if found else None
-            if kind is Kind.INTERNAL and found is not None:
+        for key, path, kind, internal, kept in self._layout(mapping, prefix, ds):
+            value = mapping[key]
+            if internal is not None:
                 if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
-                    where.items[(found[1].en, "shop_internal", "field", None)] += 1
+                    where.items[(internal, "shop_internal", "field", None)] += 1
                 continue
-            if not isinstance(value, str | dict | list) or (kind in _KEPT and not isinstance(value, dict | list)):
+            if not isinstance(value, str | dict | list) or (kept and not isinstance(value, dict | list)):
                 out[key] = value        # what _value keeps as it is, kept without asking it
                 continue
             if not paired and kind in _PAIRED:
-                pair = self._pair(_people_fields(mapping, prefix, ds, declared, self._people_at(ds, prefix))[0])
+                pair = self._pair(_people_fields(mapping, prefix, ds, self._declarations.at(ds, prefix),
+                                                 self._shapes.at(ds, prefix))[0])
                 paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
+
+    def _layout(self, mapping: Mapping[str, Any], prefix: str, ds: Dataset) -> tuple[_Step, ...]:
+        """How :meth:`_mapping` treats each key of ``mapping`` (at ``prefix`` of ``ds``'s records), in order:
+        remembered per layout (its keys, in order), as the records of a dataset share a few layouts."""
+        layouts = self._layouts.at(ds, prefix)
+        shape = tuple(mapping)
+        steps = layouts.get(shape)
+        if steps is None:
+            declared = self._declarations.at(ds, prefix)
+            made = []
+            for key in shape:
+                path, found = declared.get(key) or _declare(declared, ds, prefix, key)
+                kind = found[1].kind if found else None
+                made.append((key, path, kind, found[1].en if found and kind is Kind.INTERNAL else None,
+                             kind in _KEPT))
+            steps = tuple(made)
+            if len(layouts) < _REMEMBERED_SHAPES:
+                layouts[shape] = steps
+        return steps
 
     def _value(self, value: Any, path: str, kind: Kind | None, pair: tuple[Role, str] | None,
                where: _Where) -> Any:
