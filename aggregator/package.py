@@ -8,6 +8,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -204,6 +205,18 @@ def _json_array(items: Iterable[tuple[str, dict[str, Any]]], columns: _Columns) 
         if columns.flat:
             columns.see(record["data"])
     yield b"\n]\n"
+
+
+def warm_up() -> threading.Thread:
+    """Start, in a background thread, what packaging does once per process whatever the data (compile the page
+    templates, load the locale data): called while the connectors wait on vendors, it is off the packaging stage,
+    the one CPU-bound step after the last answer. Returns the (daemon) thread."""
+    def work() -> None:
+        render.warm()
+        i18n.warm()
+    thread = threading.Thread(target=work, name="dsar-package-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def forget_values() -> None:
