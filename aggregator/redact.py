@@ -254,6 +254,26 @@ class RecordRedactor:
         low = value.strip().lower()
         return low in ROLE_NAMES or any(n in low for n in self.shop_names)
 
+    def _people(self, mapping: Mapping[str, Any], prefix: str, ds: Dataset) -> tuple[list[str], list[str], list[str]]:
+        """The e-mail addresses, names and phone numbers held directly by one mapping at ``prefix`` of ``ds``'s
+        records (its own scalar fields); which keys hold them is remembered per shape (its keys, in order)."""
+        shapes = self._shapes.at(ds, prefix)
+        shape = tuple(mapping)
+        people = shapes.get(shape)
+        if people is None:
+            memo = self._declarations.at(ds, prefix)
+            people = tuple((key, declared[1].kind) for key in shape
+                           if (declared := (memo.get(key) or _declare(memo, ds, prefix, key))[1]) is not None
+                           and declared[1].kind in _PEOPLE_KINDS)
+            if len(shapes) < _REMEMBERED_SHAPES:
+                shapes[shape] = people
+        found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
+        for key, kind in people:
+            value = mapping[key]
+            values = value if isinstance(value, list) else (value,)
+            found[kind].extend(v for v in values if isinstance(v, str) and v.strip())
+        return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]
+
     def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
         source = record.get("source") or {}
         return self.datasets.get(str(source.get("connector")), {}).get(str(record.get("dataset")))
@@ -302,8 +322,9 @@ class RecordRedactor:
         if ds is None:
             return
         for mapping, prefix in _mappings(record.get("data") or {}):
-            emails, names, phones = _people_fields(mapping, prefix, ds, self._declarations.at(ds, prefix),
-                                                   self._shapes.at(ds, prefix))
+            emails, names, phones = self._people(mapping, prefix, ds)
+            if not emails:              # no address: nothing to learn about whose the names and phones are
+                continue
             if category == "contact":   # the subject's own contact card: every address on it is theirs
                 self.subject_addresses |= {normal_address(v) for v in emails
                                            if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
@@ -323,8 +344,7 @@ class RecordRedactor:
         data = record.get("data") or {}
         if ds is not None:
             for mapping, prefix in _mappings(data):
-                emails, names, _ = _people_fields(mapping, prefix, ds, self._declarations.at(ds, prefix),
-                                                  self._shapes.at(ds, prefix))
+                emails, names, _ = self._people(mapping, prefix, ds)
                 pair = self._pair(emails)
                 for v in emails:
                     self._note_address(v)
@@ -440,8 +460,7 @@ class RecordRedactor:
                 out[key] = value        # what _value keeps as it is, kept without asking it
                 continue
             if not paired and kind in _PAIRED:
-                pair = self._pair(_people_fields(mapping, prefix, ds, self._declarations.at(ds, prefix),
-                                                 self._shapes.at(ds, prefix))[0])
+                pair = self._pair(self._people(mapping, prefix, ds)[0])
                 paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
@@ -875,26 +894,3 @@ def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset,
 
 _PEOPLE_KINDS = (Kind.EMAIL, Kind.NAME, Kind.PHONE)
 _REMEMBERED_SHAPES = 64     # per dataset and path: mappings keyed by ids would each be a shape of their own
-
-
-def _people_fields(mapping: Mapping[str, Any], prefix: str, ds: Dataset,
-                   memo: dict[str, tuple[str, tuple[str, Field] | None]] | None = None,
-                   shapes: dict[tuple[str, ...], tuple[tuple[str, Kind], ...]] | None = None,
-                   ) -> tuple[list[str], list[str], list[str]]:
-    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields); which
-    keys hold them is remembered per shape of mapping in ``shapes``."""
-    found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
-    memo = {} if memo is None else memo
-    shape = tuple(mapping)
-    people = shapes.get(shape) if shapes is not None else None
-    if people is None:
-        people = tuple((key, declared[1].kind) for key in shape
-                       if (declared := (memo.get(key) or _declare(memo, ds, prefix, key))[1]) is not None
-                       and declared[1].kind in _PEOPLE_KINDS)
-        if shapes is not None and len(shapes) < _REMEMBERED_SHAPES:
-            shapes[shape] = people
-    for key, kind in people:
-        value = mapping[key]
-        values = value if isinstance(value, list) else (value,)
-        found[kind].extend(v for v in values if isinstance(v, str) and v.strip())
-    return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]
