@@ -24,7 +24,7 @@ from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.redact import RecordRedactor, RedactedSpool
-from aggregator.render import Readable, cards
+from aggregator.render import Readable, card_html, cards
 from aggregator.spool import Records, Spool, entries
 from aggregator.subject import Subject
 
@@ -225,6 +225,7 @@ def forget_values() -> None:
     i18n.forget()
     formats.forget()
     cards.forget()
+    card_html.forget()
 
 
 def build(
