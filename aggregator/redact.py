@@ -294,9 +294,10 @@ class RecordRedactor:
         # A record whose every "@" is in a string that is just the subject's address (an order's e-mail field)
         # shows nobody else, so this pass need not parse it: in practice it parses a handful of records.
         theirs = self._subject_strings()
+        quoted = [f'"{a}"' for a in self._plain_subject_addresses()]      # what theirs matches, as strings
         for number, (category, processor, _) in enumerate(groups):
             for line in spool.lines(category, processor):
-                if _has_at(line) and (theirs is None or _has_at(theirs.sub("", line))):
+                if _has_at(line) and (theirs is None or _at_beside(line, theirs, quoted)):
                     record = json.loads(line)
                     self._learn_others(record, (number, _digest(record)))
         self._number_sightings()
@@ -305,12 +306,16 @@ class RecordRedactor:
             if self.policy.staff == "keep":
                 self.kept_tokens |= set(name)
 
+    def _plain_subject_addresses(self) -> list[str]:
+        """The subject's addresses that a JSON string can hold as they are (no escapes), sorted."""
+        return sorted(a for a in self.subject_addresses if _PLAIN_ADDRESS.fullmatch(a)
+                      and (found := _EMAIL_IN_TEXT.search(a)) is not None and found.group(0) == a)
+
     def _subject_strings(self) -> re.Pattern[str] | None:
         """A JSON string (in a spooled line) that is exactly one of the subject's addresses, in any case: what
         such a string holds, as a field or as text (found whole there), is the subject's, whoever reads it (None: no
         plain address)."""
-        plain = sorted(a for a in self.subject_addresses if _PLAIN_ADDRESS.fullmatch(a)
-                       and (found := _EMAIL_IN_TEXT.search(a)) is not None and found.group(0) == a)
+        plain = self._plain_subject_addresses()
         if not plain:
             return None
         # an unescaped quote opens a string (in a JSON line an escaped one is preceded by a backslash); ASCII case
@@ -836,6 +841,17 @@ def _digest(record: Mapping[str, Any]) -> int:
     text = json.dumps([record.get("dataset"), source.get("vendor_id"), record.get("data")], sort_keys=True,
                       ensure_ascii=False, default=str)
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _at_beside(line: str, theirs: re.Pattern[str], quoted: Sequence[str]) -> bool:
+    """Whether ``line`` holds an "@" outside the JSON strings ``theirs`` matches (the subject's own addresses, each
+    ``quoted`` as a string): counted without the regex where that is sure to give the same answer (an ASCII line
+    without backslashes, where lower() is the regex's ASCII case folding and no quote is escaped, and without "&"
+    or "%", so every "@" is a plain one and each match holds exactly one)."""
+    if line.isascii() and "\\" not in line and "&" not in line and "%" not in line:
+        low = line.lower()
+        return line.count("@") > sum(low.count(q) for q in quoted)
+    return _has_at(theirs.sub("", line))
 
 
 def _label_order(label: str) -> tuple[str, int]:
