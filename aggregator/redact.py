@@ -28,13 +28,14 @@ same redacted records.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import shutil
 import tempfile
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -207,6 +208,7 @@ class RecordRedactor:
         # per dataset and path prefix: key -> (path, declaration); shape (keys in order) -> its people fields
         self._declarations: PerDataset[tuple[str, tuple[str, Field] | None]] = PerDataset()
         self._shapes: PerDataset[tuple[tuple[str, Kind], ...]] = PerDataset()
+        self._near: PerDataset[bool] = PerDataset()       # path -> whether an address can be there or below
         self._layouts: PerDataset[tuple[_Step, ...]] = PerDataset()      # shape -> how _mapping treats each key
         # (text, emails only) -> (the text redacted, its replacements): every value here is fixed once learnt
         self._text_memo: dict[tuple[str, bool], tuple[str, tuple[tuple[str, str, int], ...]]] = {}
@@ -253,6 +255,19 @@ class RecordRedactor:
     def _is_shop_name(self, value: str) -> bool:
         low = value.strip().lower()
         return low in ROLE_NAMES or any(n in low for n in self.shop_names)
+
+    def _addresses_near(self, ds: Dataset, path: str) -> bool:
+        """Whether a mapping at ``path`` of ``ds``'s records, or one below it, can hold a declared e-mail field
+        (a field's declaration is its own or its nearest declared ancestor's): where none can, the learning
+        passes, which learn from addresses and what stands beside them, need not look."""
+        memo = self._near.at(ds, None)
+        found = memo.get(path)
+        if found is None:
+            found = any(not path or e == path or e.startswith(path + ".") or path.startswith(e + ".")
+                        for e, f in ds.fields.items() if f.kind == Kind.EMAIL)
+            if len(memo) < _REMEMBERED_KEYS:
+                memo[path] = found
+        return found
 
     def _people(self, mapping: Mapping[str, Any], prefix: str, ds: Dataset) -> tuple[list[str], list[str], list[str]]:
         """The e-mail addresses, names and phone numbers held directly by one mapping at ``prefix`` of ``ds``'s
@@ -326,7 +341,10 @@ class RecordRedactor:
         ds = self._declared(record)
         if ds is None:
             return
-        for mapping, prefix in _mappings(record.get("data") or {}):
+        near = functools.partial(self._addresses_near, ds)
+        if not near(""):
+            return
+        for mapping, prefix in _mappings(record.get("data") or {}, within=near):
             emails, names, phones = self._people(mapping, prefix, ds)
             if not emails:              # no address: nothing to learn about whose the names and phones are
                 continue
@@ -348,7 +366,8 @@ class RecordRedactor:
         self._where = (*where, 0)
         data = record.get("data") or {}
         if ds is not None:
-            for mapping, prefix in _mappings(data):
+            near = functools.partial(self._addresses_near, ds)
+            for mapping, prefix in _mappings(data, within=near) if near("") else ():
                 emails, names, _ = self._people(mapping, prefix, ds)
                 pair = self._pair(emails)
                 for v in emails:
@@ -859,8 +878,10 @@ def _label_order(label: str) -> tuple[str, int]:
     return head, int(n) if n.isdigit() else 0
 
 
-def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], str]]:
-    """Every mapping in ``data`` with its path (list positions left out), the root first."""
+def _mappings(data: Any, prefix: str = "", within: Callable[[str], bool] | None = None,
+              ) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Every mapping in ``data`` with its path (list positions left out), the root first; with ``within``, only
+    below the paths it accepts (a path it refuses is not entered)."""
     stack: deque[tuple[Any, str]] = deque([(data, prefix)])
     while stack:
         value, where = stack.popleft()
@@ -868,7 +889,9 @@ def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], 
             yield value, where
             for key, child in value.items():     # only what can hold a mapping: a scalar yields nothing
                 if isinstance(child, dict | list):
-                    stack.append((child, f"{where}.{key}" if where else str(key)))
+                    path = f"{where}.{key}" if where else str(key)
+                    if within is None or within(path):
+                        stack.append((child, path))
         elif isinstance(value, list):
             stack.extend((child, where) for child in value if isinstance(child, dict | list))
 

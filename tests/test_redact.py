@@ -475,3 +475,22 @@ def test_the_second_pass_counts_addresses_beside_the_subjects_as_the_regex_does(
     assert theirs is not None
     quoted = [f'"{a}"' for a in redactor._plain_subject_addresses()]
     assert _at_beside(line, theirs, quoted) == _has_at(theirs.sub("", line))
+
+
+def test_the_learning_passes_look_only_where_an_address_can_be_and_still_learn_a_nested_one() -> None:
+    fields = {"to": Field("Aan", "To", Kind.EMAIL), "customer": Field("Klant", "Customer", Kind.DATA),
+              "customer.email": Field("E-mail", "E-mail", Kind.EMAIL),
+              "customer.name": Field("Naam", "Name", Kind.NAME),
+              "lines.title": Field("Titel", "Title", Kind.TEXT)}
+    ds = Dataset("order", "orders", "Bestelling", "Order", Origin.PROVIDED, fields)
+    bare = Dataset("line", "orders", "Regel", "Line", Origin.PROVIDED, {"title": Field("Titel", "Title")})
+    redactor = RecordRedactor(Policy(), Subject.parse(DEMO), CONTROLLER, {"acme": [ds, bare]})
+    near = {path: redactor._addresses_near(ds, path)
+            for path in ("", "customer", "customer.address", "to", "to.detail", "lines", "lines.meta")}
+    assert near == {"": True, "customer": True, "customer.address": False, "to": True, "to.detail": True,
+                    "lines": False, "lines.meta": False}
+    assert not redactor._addresses_near(bare, "")
+    record = {"dataset": "order", "source": {"connector": "acme"},
+              "data": {"lines": [{"title": "x"}], "customer": {"email": DEMO, "name": "Jantje Pieters"}}}
+    redactor._learn_subject(record, "orders")
+    assert frozenset({"jantje", "pieters"}) in redactor.subject_names
