@@ -8,6 +8,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,7 +24,7 @@ from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.redact import RecordRedactor, RedactedSpool
-from aggregator.render import Readable, cards
+from aggregator.render import Readable, card_html, cards
 from aggregator.spool import Records, Spool, entries
 from aggregator.subject import Subject
 
@@ -206,12 +207,25 @@ def _json_array(items: Iterable[tuple[str, dict[str, Any]]], columns: _Columns) 
     yield b"\n]\n"
 
 
+def warm_up() -> threading.Thread:
+    """Start, in a background thread, what packaging does once per process whatever the data (compile the page
+    templates, load the locale data): called while the connectors wait on vendors, it is off the packaging stage,
+    the one CPU-bound step after the last answer. Returns the (daemon) thread."""
+    def work() -> None:
+        render.warm()
+        i18n.warm()
+    thread = threading.Thread(target=work, name="dsar-package-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def forget_values() -> None:
     """Drop what the formatters remembered while writing a package (dates, amounts, e-mail headers, record keys):
     values of this customer's data, never to stay in a long-running process (the portal's worker) after it."""
     i18n.forget()
     formats.forget()
     cards.forget()
+    card_html.forget()
 
 
 def build(
@@ -271,9 +285,8 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
             raw.flush()
             os.fsync(raw.fileno())
         digest = hashlib.sha256()
-        with partial.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        for block in _blocks(partial, 1 << 20):
+            digest.update(block)
         final = _publish(partial, out_dir, info.request_id, supersede)
         manifest["files"] = list(files)         # the caller's copy, read back once the zip is written
     except BaseException:
@@ -323,10 +336,10 @@ def _write_zip(raw: IO[bytes], manifest: dict[str, Any], files: FileList, groups
                 member.write(chunk)
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    """A file's bytes in 64 KiB blocks (an e-mail's attachment may be tens of megabytes)."""
+def _blocks(path: Path, size: int = _BLOCK) -> Iterator[bytes]:
+    """A file's bytes in blocks of ``size`` (an e-mail's attachment may be tens of megabytes, the zip more)."""
     with path.open("rb") as fh:
-        yield from iter(lambda: fh.read(_BLOCK), b"")
+        yield from iter(lambda: fh.read(size), b"")
 
 
 def _manifest_json(manifest: Mapping[str, Any], files: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:

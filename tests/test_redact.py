@@ -452,3 +452,45 @@ def test_a_bad_redaction_setting_exits_2_before_any_request(sandbox, tmp_path, c
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and key in err[0], err
     assert sandbox.log == []
+
+
+@pytest.mark.parametrize("line", [
+    '{"email": "jan.desmet@example.be", "n": 1}\n',
+    '{"email": "JAN.DESMET@EXAMPLE.BE"}\n',                                   # any case is the subject's
+    '{"email": "jan.desmet@example.be", "cc": "els@example.com"}\n',
+    '{"text": "mail jan.desmet@example.be now"}\n',                            # inside a longer text
+    '{"text": "\\"jan.desmet@example.be\\""}\n',                               # an escaped quote opens no string
+    '{"email": "jan.desmet@example.be", "x": "els&#64;example.com"}\n',        # another form of "@"
+    '{"email": "jan.desmet@example.be", "x": "els%40example.com"}\n',
+    '{"email": "jan.desmet@example.be", "x": "Café"}\n',                       # not ASCII
+    '{"email": "\u212a@example.be", "y": "k@example.be"}\n',                   # the Kelvin sign lowers to "k"
+    '{"a": "jan.desmet@example.be", "b": "jan.desmet@example.be"}\n',
+    '{"a": "jan.desmet@example.be", "b": "desmet@example.be"}\n',
+])
+def test_the_second_pass_counts_addresses_beside_the_subjects_as_the_regex_does(line: str) -> None:
+    from aggregator.redact import _at_beside, _has_at
+    redactor = RecordRedactor(Policy(), Subject.parse("jan.desmet@example.be"), CONTROLLER, {})
+    redactor.subject_addresses |= {"k@example.be"}
+    theirs = redactor._subject_strings()
+    assert theirs is not None
+    quoted = [f'"{a}"' for a in redactor._plain_subject_addresses()]
+    assert _at_beside(line, theirs, quoted) == _has_at(theirs.sub("", line))
+
+
+def test_the_learning_passes_look_only_where_an_address_can_be_and_still_learn_a_nested_one() -> None:
+    fields = {"to": Field("Aan", "To", Kind.EMAIL), "customer": Field("Klant", "Customer", Kind.DATA),
+              "customer.email": Field("E-mail", "E-mail", Kind.EMAIL),
+              "customer.name": Field("Naam", "Name", Kind.NAME),
+              "lines.title": Field("Titel", "Title", Kind.TEXT)}
+    ds = Dataset("order", "orders", "Bestelling", "Order", Origin.PROVIDED, fields)
+    bare = Dataset("line", "orders", "Regel", "Line", Origin.PROVIDED, {"title": Field("Titel", "Title")})
+    redactor = RecordRedactor(Policy(), Subject.parse(DEMO), CONTROLLER, {"acme": [ds, bare]})
+    near = {path: redactor._addresses_near(ds, path)
+            for path in ("", "customer", "customer.address", "to", "to.detail", "lines", "lines.meta")}
+    assert near == {"": True, "customer": True, "customer.address": False, "to": True, "to.detail": True,
+                    "lines": False, "lines.meta": False}
+    assert not redactor._addresses_near(bare, "")
+    record = {"dataset": "order", "source": {"connector": "acme"},
+              "data": {"lines": [{"title": "x"}], "customer": {"email": DEMO, "name": "Jantje Pieters"}}}
+    redactor._learn_subject(record, "orders")
+    assert frozenset({"jantje", "pieters"}) in redactor.subject_names

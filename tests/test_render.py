@@ -508,3 +508,28 @@ def test_a_page_is_built_from_the_records_it_shows_in_the_order_the_cards_sort(t
         rest = [c.title for _, c in shelf.cards(2, 10, "en")]
     assert rest[:2] == ["Order ORD2", "Order ORD1"] and len(rest) == 3
     assert [c.title for c in cards_for(iter(records), readable, "en")] == ["Order ORD4", "Order ORD3", *rest]
+
+
+def test_the_warm_up_compiles_the_templates_and_loads_the_locales_ahead_of_packaging(monkeypatch):
+    from aggregator import i18n, package, render
+    parsed: list[str] = []
+    parse = i18n.Locale.parse
+    monkeypatch.setattr(i18n.Locale, "parse", lambda code, *a, **k: parsed.append(str(code)) or parse(code, *a, **k))
+    render._ENV.cache.clear()
+    package.warm_up().join(timeout=60)
+    assert {key[1] for key in render._ENV.cache.keys()} >= set(render.TEMPLATES)
+    assert {"nl_BE", "en_IE", "fr", "de"} <= set(parsed)
+
+
+def test_a_per_dataset_memo_starts_afresh_for_another_dataset_and_is_dropped_at_its_limit():
+    from aggregator.datasets import Dataset, Origin
+    from aggregator.memo import PerDataset
+
+    memo: PerDataset[int] = PerDataset(limit=2)
+    first = Dataset("order", "orders", "Bestelling", "Order", Origin.PROVIDED, {})
+    second = Dataset("order", "orders", "Bestelling", "Order", Origin.PROVIDED, {})     # equal, but not the same
+    memo.at(first, "nl")["a"] = 1
+    assert memo.at(first, "nl") == {"a": 1} and memo.at(first, "en") == {} and memo.at(second, "nl") == {}
+    assert len(memo) == 1                    # the third memo dropped the two before it
+    memo.clear()
+    assert not memo
