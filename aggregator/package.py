@@ -212,8 +212,11 @@ def warm_up() -> threading.Thread:
     templates, load the locale data): called while the connectors wait on vendors, it is off the packaging stage,
     the one CPU-bound step after the last answer. Returns the (daemon) thread."""
     def work() -> None:
-        render.warm()
-        i18n.warm()
+        try:
+            render.warm()
+            i18n.warm()
+        except Exception:  # noqa: BLE001 - packaging meets the same fault later and reports it in one line
+            pass
     thread = threading.Thread(target=work, name="dsar-package-warm-up", daemon=True)
     thread.start()
     return thread
