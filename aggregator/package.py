@@ -207,19 +207,29 @@ def _json_array(items: Iterable[tuple[str, dict[str, Any]]], columns: _Columns) 
     yield b"\n]\n"
 
 
+_warming: threading.Thread | None = None
+_warming_lock = threading.Lock()
+
+
 def warm_up() -> threading.Thread:
     """Start, in a background thread, what packaging does once per process whatever the data (compile the page
     templates, load the locale data): called while the connectors wait on vendors, it is off the packaging stage,
-    the one CPU-bound step after the last answer. Returns the (daemon) thread."""
+    the one CPU-bound step after the last answer. Returns the (daemon) thread: the one already at work when exports
+    start together (ten warm-ups at once held the GIL for two seconds of their connectors' first requests)."""
+    global _warming
+
     def work() -> None:
         try:
             render.warm()
             i18n.warm()
         except Exception:  # noqa: BLE001 - packaging meets the same fault later and reports it in one line
             pass
-    thread = threading.Thread(target=work, name="dsar-package-warm-up", daemon=True)
-    thread.start()
-    return thread
+
+    with _warming_lock:
+        if _warming is None or not _warming.is_alive():
+            _warming = threading.Thread(target=work, name="dsar-package-warm-up", daemon=True)
+            _warming.start()
+        return _warming
 
 
 def forget_values() -> None:

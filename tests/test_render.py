@@ -533,3 +533,18 @@ def test_a_per_dataset_memo_starts_afresh_for_another_dataset_and_is_dropped_at_
     assert len(memo) == 1                    # the third memo dropped the two before it
     memo.clear()
     assert not memo
+
+
+def test_exports_started_together_share_one_warm_up(monkeypatch):
+    import threading
+
+    from aggregator import package, render
+    release = threading.Event()
+    monkeypatch.setattr(render, "warm", lambda: release.wait(10))
+    first = package.warm_up()
+    try:
+        assert all(package.warm_up() is first for _ in range(9))      # one thread at work, not ten
+    finally:
+        release.set()
+        first.join(10)
+    assert package.warm_up() is not first                             # a later export warms up again (cheap)
