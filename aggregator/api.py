@@ -117,7 +117,6 @@ def export(
         raise InputError(f"language must be nl or en, not {language!r}")
     out = output_dir(out_dir)
     package.package_path(out, rid)              # a directory in the package's way: exit 2 before any request
-    package.warm_up()          # templates and locale data loaded while the connectors wait on vendors
     registry, secrets = prepare(cfg, only, plugins, entry_points)
     if redactor is None:
         redactor = secrets

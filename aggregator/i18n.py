@@ -467,13 +467,6 @@ def country_code(value: Any) -> str | None:
 EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split())
 
 
-def warm() -> None:
-    """Load the locale data the pages read (country names in four languages, the pages' own locales): babel reads
-    it once per process, so a caller with time to spare takes it off the packaging stage."""
-    for loc in ("nl", "en", "fr", "de", *_BABEL.values()):
-        Locale.parse(loc).territories  # noqa: B018 (loading is the point)
-
-
 def forget() -> None:
     """Drop every remembered format (values of the package just written)."""
     for memo in (_parse_text, _fmt_text_moment, _amount, _money, _decimal_text):

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,7 +23,7 @@ from aggregator.errors import InputError
 from aggregator.model import Outcome, Status, iso
 from aggregator.processors import Processor
 from aggregator.redact import RecordRedactor, RedactedSpool
-from aggregator.render import Readable, card_html, cards
+from aggregator.render import Readable, cards
 from aggregator.spool import Records, Spool, entries
 from aggregator.subject import Subject
 
@@ -207,38 +206,12 @@ def _json_array(items: Iterable[tuple[str, dict[str, Any]]], columns: _Columns) 
     yield b"\n]\n"
 
 
-_warming: threading.Thread | None = None
-_warming_lock = threading.Lock()
-
-
-def warm_up() -> threading.Thread:
-    """Start, in a background thread, what packaging does once per process whatever the data (compile the page
-    templates, load the locale data): called while the connectors wait on vendors, it is off the packaging stage,
-    the one CPU-bound step after the last answer. Returns the (daemon) thread: the one already at work when exports
-    start together (ten warm-ups at once held the GIL for two seconds of their connectors' first requests)."""
-    global _warming
-
-    def work() -> None:
-        try:
-            render.warm()
-            i18n.warm()
-        except Exception:  # noqa: BLE001 - packaging meets the same fault later and reports it in one line
-            pass
-
-    with _warming_lock:
-        if _warming is None or not _warming.is_alive():
-            _warming = threading.Thread(target=work, name="dsar-package-warm-up", daemon=True)
-            _warming.start()
-        return _warming
-
-
 def forget_values() -> None:
     """Drop what the formatters remembered while writing a package (dates, amounts, e-mail headers, record keys):
     values of this customer's data, never to stay in a long-running process (the portal's worker) after it."""
     i18n.forget()
     formats.forget()
     cards.forget()
-    card_html.forget()
 
 
 def build(
@@ -298,8 +271,9 @@ def _build(out_dir: Path, info: RequestInfo, outcomes: Mapping[str, Outcome], pr
             raw.flush()
             os.fsync(raw.fileno())
         digest = hashlib.sha256()
-        for block in _blocks(partial, 1 << 20):
-            digest.update(block)
+        with partial.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
         final = _publish(partial, out_dir, info.request_id, supersede)
         manifest["files"] = list(files)         # the caller's copy, read back once the zip is written
     except BaseException:
@@ -349,10 +323,10 @@ def _write_zip(raw: IO[bytes], manifest: dict[str, Any], files: FileList, groups
                 member.write(chunk)
 
 
-def _blocks(path: Path, size: int = _BLOCK) -> Iterator[bytes]:
-    """A file's bytes in blocks of ``size`` (an e-mail's attachment may be tens of megabytes, the zip more)."""
+def _blocks(path: Path) -> Iterator[bytes]:
+    """A file's bytes in 64 KiB blocks (an e-mail's attachment may be tens of megabytes)."""
     with path.open("rb") as fh:
-        yield from iter(lambda: fh.read(size), b"")
+        yield from iter(lambda: fh.read(_BLOCK), b"")
 
 
 def _manifest_json(manifest: Mapping[str, Any], files: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:

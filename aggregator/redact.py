@@ -28,14 +28,13 @@ same redacted records.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
 import shutil
 import tempfile
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -43,7 +42,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from aggregator.config import Config
 from aggregator.datasets import Dataset, Field, Kind
-from aggregator.memo import PerDataset
 from aggregator.spool import Spool, open_private
 from aggregator.subject import Subject
 
@@ -167,10 +165,6 @@ def phone_key(value: str) -> str:
     return re.sub(r"\D", "", value)[-9:]
 
 
-# a key of a mapping as redaction treats it: (key, path, kind, the label of an internal field or None, kept as is)
-_Step = tuple[str, str, Kind | None, str | None, bool]
-
-
 @dataclass
 class _Where:
     """The record being redacted, and its log entry."""
@@ -205,11 +199,8 @@ class RecordRedactor:
         self.log = RedactionLog()
         self.counts: Counter[str] = Counter()
         self._text_names: list[tuple[re.Pattern[str], str, str]] | None = None
-        # per dataset and path prefix: key -> (path, declaration); shape (keys in order) -> its people fields
-        self._declarations: PerDataset[tuple[str, tuple[str, Field] | None]] = PerDataset()
-        self._shapes: PerDataset[tuple[tuple[str, Kind], ...]] = PerDataset()
-        self._near: PerDataset[bool] = PerDataset()       # path -> whether an address can be there or below
-        self._layouts: PerDataset[tuple[_Step, ...]] = PerDataset()      # shape -> how _mapping treats each key
+        self._declarations: dict[tuple[int, str], dict[str, tuple[str, tuple[str, Field] | None]]] = {}
+        self._shapes: dict[tuple[int, str], dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]] = {}
         # (text, emails only) -> (the text redacted, its replacements): every value here is fixed once learnt
         self._text_memo: dict[tuple[str, bool], tuple[str, tuple[tuple[str, str, int], ...]]] = {}
         # learning: (group, record digest, step) -> where each person was first seen, numbered afterwards
@@ -256,38 +247,23 @@ class RecordRedactor:
         low = value.strip().lower()
         return low in ROLE_NAMES or any(n in low for n in self.shop_names)
 
-    def _addresses_near(self, ds: Dataset, path: str) -> bool:
-        """Whether a mapping at ``path`` of ``ds``'s records, or one below it, can hold a declared e-mail field
-        (a field's declaration is its own or its nearest declared ancestor's): where none can, the learning
-        passes, which learn from addresses and what stands beside them, need not look."""
-        memo = self._near.at(ds, None)
-        found = memo.get(path)
+    def _declared_at(self, ds: Dataset, prefix: str) -> dict[str, tuple[str, tuple[str, Field] | None]]:
+        """The remembered (path, declaration) of each key seen in the mappings at ``prefix`` of ``ds``'s records
+        (the same few keys are looked up for every record)."""
+        key = (id(ds), prefix)          # the redactor holds its datasets, so their ids stay theirs
+        found = self._declarations.get(key)
         if found is None:
-            found = any(not path or e == path or e.startswith(path + ".") or path.startswith(e + ".")
-                        for e, f in ds.fields.items() if f.kind == Kind.EMAIL)
-            if len(memo) < _REMEMBERED_KEYS:
-                memo[path] = found
+            found = self._declarations[key] = {}
         return found
 
-    def _people(self, mapping: Mapping[str, Any], prefix: str, ds: Dataset) -> tuple[list[str], list[str], list[str]]:
-        """The e-mail addresses, names and phone numbers held directly by one mapping at ``prefix`` of ``ds``'s
-        records (its own scalar fields); which keys hold them is remembered per shape (its keys, in order)."""
-        shapes = self._shapes.at(ds, prefix)
-        shape = tuple(mapping)
-        people = shapes.get(shape)
-        if people is None:
-            memo = self._declarations.at(ds, prefix)
-            people = tuple((key, declared[1].kind) for key in shape
-                           if (declared := (memo.get(key) or _declare(memo, ds, prefix, key))[1]) is not None
-                           and declared[1].kind in _PEOPLE_KINDS)
-            if len(shapes) < _REMEMBERED_SHAPES:
-                shapes[shape] = people
-        found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
-        for key, kind in people:
-            value = mapping[key]
-            values = value if isinstance(value, list) else (value,)
-            found[kind].extend(v for v in values if isinstance(v, str) and v.strip())
-        return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]
+    def _people_at(self, ds: Dataset, prefix: str) -> dict[tuple[str, ...], tuple[tuple[str, Kind], ...]]:
+        """The remembered people fields (key, kind) of each shape (its keys, in order) of the mappings at ``prefix``
+        of ``ds``'s records: the records of a dataset come in a few shapes."""
+        key = (id(ds), prefix)
+        found = self._shapes.get(key)
+        if found is None:
+            found = self._shapes[key] = {}
+        return found
 
     def _declared(self, record: Mapping[str, Any]) -> Dataset | None:
         source = record.get("source") or {}
@@ -309,10 +285,9 @@ class RecordRedactor:
         # A record whose every "@" is in a string that is just the subject's address (an order's e-mail field)
         # shows nobody else, so this pass need not parse it: in practice it parses a handful of records.
         theirs = self._subject_strings()
-        quoted = [f'"{a}"' for a in self._plain_subject_addresses()]      # what theirs matches, as strings
         for number, (category, processor, _) in enumerate(groups):
             for line in spool.lines(category, processor):
-                if _has_at(line) and (theirs is None or _at_beside(line, theirs, quoted)):
+                if _has_at(line) and (theirs is None or _has_at(theirs.sub("", line))):
                     record = json.loads(line)
                     self._learn_others(record, (number, _digest(record)))
         self._number_sightings()
@@ -321,16 +296,12 @@ class RecordRedactor:
             if self.policy.staff == "keep":
                 self.kept_tokens |= set(name)
 
-    def _plain_subject_addresses(self) -> list[str]:
-        """The subject's addresses that a JSON string can hold as they are (no escapes), sorted."""
-        return sorted(a for a in self.subject_addresses if _PLAIN_ADDRESS.fullmatch(a)
-                      and (found := _EMAIL_IN_TEXT.search(a)) is not None and found.group(0) == a)
-
     def _subject_strings(self) -> re.Pattern[str] | None:
         """A JSON string (in a spooled line) that is exactly one of the subject's addresses, in any case: what
         such a string holds, as a field or as text (found whole there), is the subject's, whoever reads it (None: no
         plain address)."""
-        plain = self._plain_subject_addresses()
+        plain = sorted(a for a in self.subject_addresses if _PLAIN_ADDRESS.fullmatch(a)
+                       and (found := _EMAIL_IN_TEXT.search(a)) is not None and found.group(0) == a)
         if not plain:
             return None
         # an unescaped quote opens a string (in a JSON line an escaped one is preceded by a backslash); ASCII case
@@ -341,13 +312,9 @@ class RecordRedactor:
         ds = self._declared(record)
         if ds is None:
             return
-        near = functools.partial(self._addresses_near, ds)
-        if not near(""):
-            return
-        for mapping, prefix in _mappings(record.get("data") or {}, within=near):
-            emails, names, phones = self._people(mapping, prefix, ds)
-            if not emails:              # no address: nothing to learn about whose the names and phones are
-                continue
+        for mapping, prefix in _mappings(record.get("data") or {}):
+            emails, names, phones = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
+                                                   self._people_at(ds, prefix))
             if category == "contact":   # the subject's own contact card: every address on it is theirs
                 self.subject_addresses |= {normal_address(v) for v in emails
                                            if self.role_of(v) not in (Role.SHOP, Role.STAFF)}
@@ -366,9 +333,9 @@ class RecordRedactor:
         self._where = (*where, 0)
         data = record.get("data") or {}
         if ds is not None:
-            near = functools.partial(self._addresses_near, ds)
-            for mapping, prefix in _mappings(data, within=near) if near("") else ():
-                emails, names, _ = self._people(mapping, prefix, ds)
+            for mapping, prefix in _mappings(data):
+                emails, names, _ = _people_fields(mapping, prefix, ds, self._declared_at(ds, prefix),
+                                                  self._people_at(ds, prefix))
                 pair = self._pair(emails)
                 for v in emails:
                     self._note_address(v)
@@ -474,39 +441,22 @@ class RecordRedactor:
             return out
         pair = None
         paired = False          # the pair is looked for once a field that stands beside it needs it
-        for key, path, kind, internal, kept in self._layout(mapping, prefix, ds):
-            value = mapping[key]
-            if internal is not None:
+        declared = self._declared_at(ds, prefix)
+        for key, value in mapping.items():
+            path, found = declared.get(key) or _declare(declared, ds, prefix, key)
+            kind = found[1].kind if found else None
+            if kind is Kind.INTERNAL and found is not None:
                 if value not in (None, "", [], {}):   # named by its label: even the vendor's key stays out
-                    where.items[(internal, "shop_internal", "field", None)] += 1
+                    where.items[(found[1].en, "shop_internal", "field", None)] += 1
                 continue
-            if not isinstance(value, str | dict | list) or (kept and not isinstance(value, dict | list)):
+            if not isinstance(value, str | dict | list) or (kind in _KEPT and not isinstance(value, dict | list)):
                 out[key] = value        # what _value keeps as it is, kept without asking it
                 continue
             if not paired and kind in _PAIRED:
-                pair = self._pair(self._people(mapping, prefix, ds)[0])
+                pair = self._pair(_people_fields(mapping, prefix, ds, declared, self._people_at(ds, prefix))[0])
                 paired = True
             out[key] = self._value(value, path, kind, pair, where)
         return out
-
-    def _layout(self, mapping: Mapping[str, Any], prefix: str, ds: Dataset) -> tuple[_Step, ...]:
-        """How :meth:`_mapping` treats each key of ``mapping`` (at ``prefix`` of ``ds``'s records), in order:
-        remembered per layout (its keys, in order), as the records of a dataset share a few layouts."""
-        layouts = self._layouts.at(ds, prefix)
-        shape = tuple(mapping)
-        steps = layouts.get(shape)
-        if steps is None:
-            declared = self._declarations.at(ds, prefix)
-            made = []
-            for key in shape:
-                path, found = declared.get(key) or _declare(declared, ds, prefix, key)
-                kind = found[1].kind if found else None
-                made.append((key, path, kind, found[1].en if found and kind is Kind.INTERNAL else None,
-                             kind in _KEPT))
-            steps = tuple(made)
-            if len(layouts) < _REMEMBERED_SHAPES:
-                layouts[shape] = steps
-        return steps
 
     def _value(self, value: Any, path: str, kind: Kind | None, pair: tuple[Role, str] | None,
                where: _Where) -> Any:
@@ -862,26 +812,13 @@ def _digest(record: Mapping[str, Any]) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def _at_beside(line: str, theirs: re.Pattern[str], quoted: Sequence[str]) -> bool:
-    """Whether ``line`` holds an "@" outside the JSON strings ``theirs`` matches (the subject's own addresses, each
-    ``quoted`` as a string): counted without the regex where that is sure to give the same answer (an ASCII line
-    without backslashes, where lower() is the regex's ASCII case folding and no quote is escaped, and without "&"
-    or "%", so every "@" is a plain one and each match holds exactly one)."""
-    if line.isascii() and "\\" not in line and "&" not in line and "%" not in line:
-        low = line.lower()
-        return line.count("@") > sum(low.count(q) for q in quoted)
-    return _has_at(theirs.sub("", line))
-
-
 def _label_order(label: str) -> tuple[str, int]:
     head, _, n = label.rpartition(" ")
     return head, int(n) if n.isdigit() else 0
 
 
-def _mappings(data: Any, prefix: str = "", within: Callable[[str], bool] | None = None,
-              ) -> Iterator[tuple[Mapping[str, Any], str]]:
-    """Every mapping in ``data`` with its path (list positions left out), the root first; with ``within``, only
-    below the paths it accepts (a path it refuses is not entered)."""
+def _mappings(data: Any, prefix: str = "") -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Every mapping in ``data`` with its path (list positions left out), the root first."""
     stack: deque[tuple[Any, str]] = deque([(data, prefix)])
     while stack:
         value, where = stack.popleft()
@@ -889,9 +826,7 @@ def _mappings(data: Any, prefix: str = "", within: Callable[[str], bool] | None 
             yield value, where
             for key, child in value.items():     # only what can hold a mapping: a scalar yields nothing
                 if isinstance(child, dict | list):
-                    path = f"{where}.{key}" if where else str(key)
-                    if within is None or within(path):
-                        stack.append((child, path))
+                    stack.append((child, f"{where}.{key}" if where else str(key)))
         elif isinstance(value, list):
             stack.extend((child, where) for child in value if isinstance(child, dict | list))
 
@@ -933,3 +868,26 @@ def _declare(memo: dict[str, tuple[str, tuple[str, Field] | None]], ds: Dataset,
 
 _PEOPLE_KINDS = (Kind.EMAIL, Kind.NAME, Kind.PHONE)
 _REMEMBERED_SHAPES = 64     # per dataset and path: mappings keyed by ids would each be a shape of their own
+
+
+def _people_fields(mapping: Mapping[str, Any], prefix: str, ds: Dataset,
+                   memo: dict[str, tuple[str, tuple[str, Field] | None]] | None = None,
+                   shapes: dict[tuple[str, ...], tuple[tuple[str, Kind], ...]] | None = None,
+                   ) -> tuple[list[str], list[str], list[str]]:
+    """The e-mail addresses, names and phone numbers held directly by one mapping (its own scalar fields); which
+    keys hold them is remembered per shape of mapping in ``shapes``."""
+    found: dict[Kind, list[str]] = {Kind.EMAIL: [], Kind.NAME: [], Kind.PHONE: []}
+    memo = {} if memo is None else memo
+    shape = tuple(mapping)
+    people = shapes.get(shape) if shapes is not None else None
+    if people is None:
+        people = tuple((key, declared[1].kind) for key in shape
+                       if (declared := (memo.get(key) or _declare(memo, ds, prefix, key))[1]) is not None
+                       and declared[1].kind in _PEOPLE_KINDS)
+        if shapes is not None and len(shapes) < _REMEMBERED_SHAPES:
+            shapes[shape] = people
+    for key, kind in people:
+        value = mapping[key]
+        values = value if isinstance(value, list) else (value,)
+        found[kind].extend(v for v in values if isinstance(v, str) and v.strip())
+    return found[Kind.EMAIL], found[Kind.NAME], found[Kind.PHONE]

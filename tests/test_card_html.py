@@ -64,15 +64,3 @@ def test_a_card_is_written_as_the_template_wrote_it(lang: str) -> None:
 def test_escape_matches_markupsafe() -> None:
     for text in (HOSTILE, "", "plain", "&amp; already", "a\"b'c<d>e&f", 12, 3.5):
         assert card_html.escape(text) == str(escape(text))
-
-
-def test_remembered_labels_write_the_same_card_and_are_forgotten_with_the_package_values() -> None:
-    from aggregator import package
-
-    package.forget_values()
-    words = lambda key: t("nl", key)  # noqa: E731
-    first = [card_html.card(c, words) for c in _cards()]
-    assert card_html._DTS                          # the labels are remembered ...
-    assert [card_html.card(c, words) for c in _cards()] == first      # ... and written as before
-    package.forget_values()
-    assert not card_html._DTS

@@ -34,14 +34,6 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 
-TEMPLATES = ("category.html.j2", "index.html.j2", "_style.html.j2")
-
-
-def warm() -> None:
-    """Compile the page templates (a process compiles each once, a tenth of a second in all), ahead of the pages."""
-    for name in TEMPLATES:
-        _ENV.get_template(name)
-
 
 @dataclass(frozen=True)
 class Readable:

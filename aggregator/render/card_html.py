@@ -19,24 +19,9 @@ def escape(value: object) -> str:
             .replace('"', "&#34;"))
 
 
-_DTS: dict[tuple[str, str | None], str] = {}     # (label, its language) -> its <dt>: a package repeats its labels
-_REMEMBERED_DTS = 4096
-
-
 def _dt(r: Row) -> str:
-    key = (r.label, r.label_lang)
-    found = _DTS.get(key)
-    if found is None:
-        lang = f' lang="{escape(r.label_lang)}"' if r.label_lang else ""
-        found = f"<dt{lang}>{escape(r.label)}</dt>"
-        if len(_DTS) < _REMEMBERED_DTS:
-            _DTS[key] = found
-    return found
-
-
-def forget() -> None:
-    """Drop the remembered labels (a package's, some made from its vendors' keys)."""
-    _DTS.clear()
+    lang = f' lang="{escape(r.label_lang)}"' if r.label_lang else ""
+    return f"<dt{lang}>{escape(r.label)}</dt>"
 
 
 def card(c: Card, t: Callable[..., str]) -> str:

@@ -23,7 +23,6 @@ from aggregator.i18n import (
     sort_key,
     t,
 )
-from aggregator.memo import PerDataset
 
 LONG_LIST = 8          # a list of more values than this is folded away
 MAIN_KINDS = {Kind.NAME, Kind.EMAIL, Kind.PHONE, Kind.ADDRESS, Kind.DATE, Kind.AMOUNT, Kind.NUMBER, Kind.FLAG,
@@ -157,16 +156,29 @@ def _address_text(parts: list[tuple[str, str]]) -> str:
 
 # ----------------------------------------------------------------------------------------- declared records
 _REMEMBERED_KEYS = 4096     # per dataset and path: a blob keyed by ids must not grow the memo without bound
-# (dataset, path prefix) -> key -> (path, its own declaration, the declaration of a leaf there: its own or the
-# nearest declared ancestor's)
-_KEYS: PerDataset[tuple[str, Field | None, Field | None]] = PerDataset()
+# id(dataset) -> (the dataset, so the id stays its own; path prefix -> key -> (path, its own declaration, the
+# declaration of a leaf there: its own or the nearest declared ancestor's))
+_KEYS: dict[int, tuple[Dataset, dict[str, dict[str, tuple[str, Field | None, Field | None]]]]] = {}
 
 
 def forget() -> None:
     """Drop the remembered record keys and shown values per dataset (those of the package just written)."""
     _KEYS.clear()
     _PLANS.clear()
-    _TITLES.clear()
+
+
+def _keys_at(dataset: Dataset, prefix: str) -> dict[str, tuple[str, Field | None, Field | None]]:
+    """The remembered (path, declaration, leaf declaration) of the keys seen at ``prefix`` in ``dataset``'s records
+    (every card of a dataset walks the same few keys)."""
+    entry = _KEYS.get(id(dataset))
+    if entry is None or entry[0] is not dataset:
+        if len(_KEYS) >= 1024:
+            _KEYS.clear()
+        entry = _KEYS[id(dataset)] = (dataset, {})
+    memo = entry[1].get(prefix)
+    if memo is None:
+        memo = entry[1][prefix] = {}
+    return memo
 
 
 def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "",
@@ -175,7 +187,7 @@ def _walk(data: Mapping[str, Any], dataset: Dataset, prefix: str = "",
     undeclared leaf (declaration None); lists of objects are given whole, with their path (in a list: nested
     generators cost more than the walk)."""
     out = [] if out is None else out
-    memo = _KEYS.at(dataset, prefix)   # every card of a dataset walks the same few keys
+    memo = _keys_at(dataset, prefix)
     for key, value in data.items():
         found = memo.get(key)
         if found is None:
@@ -253,7 +265,7 @@ class _Plan:
 
     def text(self, value: Any, lang: str, currency: str | None, codes: list[tuple[str, str, str]]) -> str | None:
         """:func:`_scalar` of ``value`` in this field, remembered where formatting costs (amounts, numbers, codes,
-        flags) and the value is a plain scalar (a package repeats its prices, statuses and flags)."""
+        flags, countries) and the value is a plain scalar (a package repeats its prices, statuses and flags)."""
         if self.plain and type(value) in (str, int, float):     # not a bool: that reads "ja" or "nee"
             return str(value) or None                            # what _scalar writes: the value as it is
         if self.kind not in _REMEMBERED_KINDS or not isinstance(value, str | int | float):
@@ -272,10 +284,20 @@ class _Plan:
 
 
 _FORMATTED_KINDS = frozenset({Kind.AMOUNT, Kind.DATE, Kind.FLAG, Kind.ADDRESS, Kind.NUMBER})   # see _scalar
-_REMEMBERED_KINDS = frozenset({Kind.AMOUNT, Kind.NUMBER, Kind.CODE, Kind.FLAG})   # an address part costs little
+_REMEMBERED_KINDS = frozenset({Kind.AMOUNT, Kind.NUMBER, Kind.CODE, Kind.FLAG, Kind.ADDRESS})
 _REMEMBERED_VALUES = 512    # per field: an amount per order must not grow the memo without bound
-# (dataset, language) -> path -> its plan
-_PLANS: PerDataset[_Plan] = PerDataset()
+# (id(dataset), language) -> (the dataset, so the id stays its own; path -> its plan)
+_PLANS: dict[tuple[int, str], tuple[Dataset, dict[str, _Plan]]] = {}
+
+
+def _plans(dataset: Dataset, lang: str) -> dict[str, _Plan]:
+    """The remembered plans of ``dataset``'s fields in ``lang``, by path."""
+    entry = _PLANS.get((id(dataset), lang))
+    if entry is None or entry[0] is not dataset:
+        if len(_PLANS) >= 1024:
+            _PLANS.clear()
+        entry = _PLANS[(id(dataset), lang)] = (dataset, {})
+    return entry[1]
 
 
 def _plan(plans: dict[str, _Plan], dataset: Dataset, path: str, decl: Field | None, lang: str) -> _Plan:
@@ -330,42 +352,23 @@ def _folded(kind: Kind, decl: Field | None, label: str, path: str, person_record
             or (kind == Kind.CODE and not (decl and decl.glossary)))
 
 
-# dataset -> its title's parts (path, declaration, a name?) and whether a bare identifier leads it
-_TITLES: PerDataset[tuple[tuple[tuple[str, Field | None, bool], ...], bool]] = PerDataset()
-
-
-def _title_parts(dataset: Dataset) -> tuple[tuple[tuple[str, Field | None, bool], ...], bool]:
-    """The declared title fields of ``dataset``'s cards (its date left out) as (path, declaration, whether it is a
-    name), and whether the first is an identifier; worked out once per dataset."""
-    memo = _TITLES.at(dataset, None)
-    found = memo.get(None)
-    if found is None:
-        parts = []
-        for p in dataset.title:
-            if p != dataset.date:
-                declared = dataset.field_for(p)
-                decl = declared[1] if declared else None
-                parts.append((p, decl, bool(decl and decl.kind == Kind.NAME)))
-        found = memo[None] = (tuple(parts), bool(parts) and all(
-            d is not None and d.kind == Kind.IDENTIFIER for _, d, _ in parts[:1]))
-    return found
-
-
 def _card_title(data: Mapping[str, Any], dataset: Dataset, lang: str) -> str:
     """The card's title from the declared title fields: names joined by a space, other parts by " · "; a bare
     identifier is preceded by the dataset's name ("Bestelling ORD10260")."""
-    parts, prefixed = _title_parts(dataset)
+    title_paths = [p for p in dataset.title if p != dataset.date]
     title = ""
     previous_name = False
-    for p, decl, is_name in parts:
-        bit = _title_value(data, p, decl, lang)
+    for p in title_paths:
+        bit = _title_value(data, p, dataset, lang)
         if not bit:
             continue
+        found = dataset.field_for(p)
+        is_name = bool(found and found[1].kind == Kind.NAME)
         title += (" " if is_name and previous_name else " · ") + bit if title else bit   # "Jan Desmet · 20260171"
         previous_name = is_name
     kind_label = dataset.nl if lang == "nl" else dataset.en
     title = title or kind_label
-    if prefixed:
+    if title_paths and all((f := dataset.field_for(p)) and f[1].kind == Kind.IDENTIFIER for p in title_paths[:1]):
         title = f"{kind_label} {title}"        # "Bestelling ORD10260", not a bare number
     return title
 
@@ -387,11 +390,11 @@ def declared_card(record: Mapping[str, Any], dataset: Dataset, lang: str, childr
     body: str | None = None
     groups: dict[str, list[tuple[str, str]]] = {}
     group_at: dict[str, int] = {}
-    plans = _PLANS.at(dataset, lang)
+    plans = _plans(dataset, lang)
     for path, value, decl in _shown_fields(data, dataset):
-        if value is None or value == "":        # no field shows these (see _scalar): not even planned
-            continue
-        plan = _plan(plans, dataset, path, decl, lang)
+        plan = plans.get(path)
+        if plan is None or plan.decl is not decl:
+            plan = _plan(plans, dataset, path, decl, lang)
         if plan.skip:
             continue
         kind = plan.kind
@@ -494,8 +497,10 @@ def _without_twins(rows: list[Row], more: list[Row]) -> list[Row]:
     return kept
 
 
-def _title_value(data: Mapping[str, Any], path: str, decl: Field | None, lang: str) -> str:
+def _title_value(data: Mapping[str, Any], path: str, dataset: Dataset, lang: str) -> str:
     value = _get(data, path)
+    found = dataset.field_for(path)
+    decl = found[1] if found else None
     if value in (None, "", [], {}):
         return ""
     text = _scalar(value, decl.kind if decl else Kind.TEXT, decl, lang, _currency(data), [], "")

@@ -9,7 +9,7 @@ import heapq
 import json
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -93,10 +93,10 @@ class Shelf:
                 places.append(offset)
                 sorts.append(moment)
         if line_keys:                     # back in the order the records came (a stable sort keeps it)
-            order = array("q", _stable_order(len(places), places.__getitem__))
+            order = array("q", _stable_order(places, places.__getitem__))
             places = array("q", (places[i] for i in order))
             sorts = array("d", (sorts[i] for i in order))
-        for i in _stable_order(len(sorts), lambda i: -sorts[i]):
+        for i in _stable_order(sorts, lambda i: -sorts[i]):
             self._places.append(places[i])
             self._section_of.append(number)
 
@@ -140,11 +140,12 @@ class Shelf:
 _RUN = 4096
 
 
-def _stable_order(count: int, key: Callable[[int], Any]) -> Iterator[int]:
-    """The positions ``0 … count - 1`` as ``sorted(range(count), key=key)`` orders them (stable), holding 8 bytes
+def _stable_order(values: Sequence[Any], key: Callable[[int], Any]) -> Iterator[int]:
+    """The positions of ``values`` as ``sorted(range(len(values)), key=key)`` orders them (stable), holding 8 bytes
     a position instead of a list of int objects and their keys (about 70 bytes a record): runs of ``_RUN``
     positions are sorted, kept as arrays, then merged (``heapq.merge`` keeps the earlier run first on ties)."""
-    runs = [array("q", sorted(range(lo, min(lo + _RUN, count)), key=key)) for lo in range(0, count, _RUN)]
+    runs = [array("q", sorted(range(lo, min(lo + _RUN, len(values))), key=key))
+            for lo in range(0, len(values), _RUN)]
     return iter(runs[0]) if len(runs) == 1 else heapq.merge(*runs, key=key)
 
 
