@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Any
 
 
@@ -34,14 +34,19 @@ class SentAhead:
                 return
             self._sent[key] = self._pool.submit(call)
 
-    def take(self, key: Hashable, call: Callable[[], Any]) -> Any:
+    def take(self, key: Hashable, call: Callable[[], Any], usable: Callable[[Any], bool] | None = None) -> Any:
         """The outcome of the call sent ahead under ``key`` (waiting for it; its error raised here), or of ``call``
-        made now when none was sent."""
+        made now: when none was sent, when it has not started yet (the caller need not wait for these threads),
+        or when ``usable`` rejects the answer it got ahead of time."""
         with self._lock:
             future = self._sent.pop(key, None)
-        if future is None or future.cancelled():
+        if future is None or future.cancel():
             return call()
-        return future.result()
+        try:
+            answer = future.result()
+        except CancelledError:                  # dropped by close() meanwhile
+            return call()
+        return answer if usable is None or usable(answer) else call()
 
     def close(self) -> None:
         """Send nothing more: calls still queued are dropped, those under way finish (within their timeouts)."""

@@ -65,8 +65,8 @@ class IdentifierBus:
         self.offer_all(source, [(kind, value, attrs)])
 
     def offer_all(self, source: str, offers: Iterable[tuple[str, object, Mapping[str, Any]]]) -> None:
-        """Offer several ``(kind, value, attrs)`` at once, as :meth:`offer` does each, in one transaction: the
-        consumers are woken once for all of them. One by one, each offer woke every waiting consumer, which then
+        """Offer several ``(kind, value, attrs)`` at once, as :meth:`offer` does each, under one hold of the lock:
+        the consumers are woken once for all of them. One by one, each offer woke every waiting consumer, which then
         took the lock and the GIL from the offering connector in turn (half a second for a page of 250 orders)."""
         rows = []
         for kind, value, attrs in offers:
@@ -78,14 +78,16 @@ class IdentifierBus:
         origin = clean(source)[0]
         with self._cond:
             added = False
-            for kind, text, extra in rows:
-                seq = self._counts.get(kind, 0)
-                if self._db.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
-                                    (kind, seq, text, origin, extra)).rowcount:
-                    self._counts[kind] = seq + 1
-                    added = True
-            if added:
-                self._cond.notify_all()
+            try:
+                for kind, text, extra in rows:
+                    seq = self._counts.get(kind, 0)
+                    if self._db.execute("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?, ?)",
+                                        (kind, seq, text, origin, extra)).rowcount:
+                        self._counts[kind] = seq + 1
+                        added = True
+            finally:
+                if added:                       # those added before a failure still reach the consumers
+                    self._cond.notify_all()
 
     def close(self, source: str, kind: str) -> None:
         """``source`` will offer no more of ``kind`` (it may still be busy with other work)."""
