@@ -3,10 +3,11 @@
 A vendor whose rate, not its latency, bounds an export (Lightspeed's 20 a second) loses time wherever the connector
 asks one thing after another: at the start, while its first listings are read and parsed, and at the end, where
 one short list per resource follows another. The first page of a list that depends on nothing an answer says (a
-customer's invoices, shipments, reviews …) can go at once instead. :class:`SentAhead` sends such calls on a few
-threads, and :meth:`SentAhead.take` gives the connector a call's outcome (its answer, or the error it raised) at
-the moment it would have sent it: every check, coverage line and record then follows exactly as before. Each call
-is sent once and taken at most once; one the connector never asks for (it failed first) is dropped on
+customer's invoices, reviews …) can go at once instead. :class:`SentAhead` sends such calls on a few threads, and
+:meth:`SentAhead.take` gives the connector a call's outcome (its answer, or the error it raised) at the moment it
+would have sent it: every check, coverage line and record then follows exactly as before. Each call is sent ahead
+once and taken at most once; it is made again only when the caller rejects its answer (``usable``: a Lightspeed
+page that is full, its list read moments apart). One the connector never asks for (it failed first) is dropped on
 :meth:`SentAhead.close`, and calls still queued then are never sent.
 """
 
