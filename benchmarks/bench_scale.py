@@ -16,7 +16,7 @@ every answer, answered in this process (``Sandbox.adapters``; the latency is sle
   longest run of pages of one listing, plus two steps of look-up before it), its requests over the vendor's rate,
   and its requests × latency over the vendor's allowed concurrency — and the ratio of its time alone to it;
 * "many at once": ``--many`` exports of different customers started together in this process (Silvasoft's
-  ``rate_limit_wait`` at 5 s, see ``MANY_SETTINGS``);
+  ``rate_limit_wait`` at 5 s, sign-ins kept: see ``MANY_SETTINGS``);
 * peak RSS of the export process alone (``ru_maxrss`` of a child process; the HTTPS sandbox in another process;
   latency 0, limits off, Lightspeed's pace lifted) at ``--rss-scales``.
 
@@ -69,7 +69,10 @@ GRAPH_PER_MAILBOX = 4
 SEQUENTIAL = {"lightspeed": {"concurrency": 1}, "mailchimp": {"concurrency": 1}, "paypal": {"concurrency": 1}}
 # Many at once: a Silvasoft refusal costs its connector 60 s, doubling, up to 30 min a run; 5 s keeps a run that is
 # refused in minutes. The refusals are the figure; the wall time of a refused run is then an underestimate.
-MANY_SETTINGS = {"silvasoft": {"rate_limit_wait": 5.0}}
+# A process running many exports keeps its sign-ins (the README's advice for the portal's embedded workers): Office
+# 365's msal application and PayPal's token, asked once for the exports started together.
+MANY_SETTINGS = {"silvasoft": {"rate_limit_wait": 5.0}, "office365": {"reuse_sign_in": True},
+                 "paypal": {"reuse_sign_in": True}}
 
 
 @dataclass

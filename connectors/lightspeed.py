@@ -35,6 +35,7 @@ from aggregator.settings import Setting
 from connectors.lightspeed_datasets import CUSTOMER, CUSTOMER_ACCOUNT, DATASETS, ORDER_PAYMENT
 
 PAGE_LIMIT = 250            # the API's maximum page size
+PAGING = PageNumberPaginator(PAGE_LIMIT)     # every list: page=1, 2 … until a short page
 MAX_429_WAIT = 330.0        # the 5-minute window (+ margin); an exhausted hour or day window fails the connector
 AHEAD_ORDERS = 20           # orders whose lines are sent ahead while the orders are spooled: a second at 20/s
 AHEAD_WORKERS = 2           # threads sending first pages ahead (see Lightspeed._send_ahead), within concurrency
@@ -165,7 +166,9 @@ def _last_page(body: Any) -> bool:
     """Whether a page sent ahead can be used: a full one has pages after it, and those are asked only when the
     list is due (at scale, long after), so its first page is asked again then: the pages of one list are read
     moments apart, as an item added or removed in between would shift them."""
-    return not (isinstance(body, dict) and any(isinstance(v, list) and len(v) >= PAGE_LIMIT for v in body.values()))
+    first = PAGING.first()
+    return not (isinstance(body, dict) and any(isinstance(v, list) and PAGING.advance(first, body, v) is not None
+                                               for v in body.values()))
 
 
 def _rid(obj: Any) -> str | None:
@@ -303,7 +306,7 @@ class Lightspeed(Connector):
 
     def _send_ahead_page(self, path: str, params: dict[str, Any]) -> None:
         """Send now the first page of ``path`` with ``params``, as :meth:`_pages` will ask for it."""
-        params = {**params, **PageNumberPaginator(PAGE_LIMIT).first()}
+        params = {**params, **PAGING.first()}
         self.ahead.send(_ahead_key(path, params), lambda: self._fetch(path, params))
 
     def _list(self, path: str, key: str, what: str | None = None, *, report: bool = True, **params: Any) -> list[Any]:
@@ -338,7 +341,7 @@ class Lightspeed(Connector):
             belongs, why = (lambda i: isinstance(i, dict) and self.ctx.subject.matches(i.get("email")),
                             "their e-mail address is another one")
         kept = withheld = 0
-        for page in pages(lambda token: self._get(path, **params, **token), PageNumberPaginator(PAGE_LIMIT),
+        for page in pages(lambda token: self._get(path, **params, **token), PAGING,
                           lambda body: items_at(body, key, "lightspeed", where, empty=(False,)), guard):
             mine = [item for item in page if belongs is None or belongs(item)]
             kept += len(mine)
@@ -380,7 +383,7 @@ class Lightspeed(Connector):
             return items_at(body, key, "lightspeed", where, empty=(False,))
 
         read, mine, full = 0, [], False
-        for page in pages(lambda token: self._get(path, **token), PageNumberPaginator(PAGE_LIMIT), records, guard):
+        for page in pages(lambda token: self._get(path, **token), PAGING, records, guard):
             read += len(page)
             mine += [i for i in page if isinstance(i, dict) and self.ctx.subject.matches(i.get("email"))]
             full = len(page) >= PAGE_LIMIT

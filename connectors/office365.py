@@ -89,6 +89,7 @@ from aggregator.connector import Connector, Record
 from aggregator.errors import ConfigError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, one_line
+from aggregator.kept import Kept, account_key
 from aggregator.paging import NextLinkPaginator, PageGuard, fan_out, items_at, pages
 from aggregator.settings import Setting
 from aggregator.subject import emails_in
@@ -164,15 +165,14 @@ class _Relay:
 
 
 # msal applications kept for later runs in this process (``reuse_sign_in``): one per authority, client id, secret and
-# trust, as MSAL advises ("reuse one application instance"): its OpenID discovery and its token cache serve them all
-_SIGN_INS: dict[tuple[str, str, str, str], tuple[msal.ConfidentialClientApplication, _Relay]] = {}
-_SIGN_INS_LOCK = threading.Lock()
+# trust, as MSAL advises ("reuse one application instance"): its OpenID discovery and its token cache serve them all,
+# and its lock makes exports started together ask one token
+_SIGN_INS: Kept[tuple[msal.ConfidentialClientApplication, _Relay]] = Kept()
 
 
 def forget_sign_ins() -> None:
     """Drop every msal application kept for later runs in this process (their tokens go with them)."""
-    with _SIGN_INS_LOCK:
-        _SIGN_INS.clear()
+    _SIGN_INS.forget()
 
 
 class _Gate:
@@ -364,17 +364,17 @@ class Office365Connector(Connector):
         if not reuse:
             return self._new_msal_app(self.session)
         s = self.settings
-        key = (s["authority"].rstrip("/").lower(), s["client_id"],
-               hashlib.sha256(s["client_secret"].encode()).hexdigest(), str(self.ctx.ca_bundle))
-        with _SIGN_INS_LOCK:
-            kept = _SIGN_INS.get(key)
-            if kept is None:
-                relay = _Relay()
-                with relay.using(self.session):
-                    kept = (self._new_msal_app(relay), relay)
-                _SIGN_INS[key] = kept
-        self._relay = kept[1]
-        return kept[0]
+        key = account_key(s["authority"].rstrip("/").lower(), s["client_id"], s["client_secret"], self.ctx.ca_bundle)
+
+        def build() -> tuple[msal.ConfidentialClientApplication, _Relay]:
+            relay = _Relay()
+            with relay.using(self.session):
+                return self._new_msal_app(relay), relay
+
+        slot = _SIGN_INS.take(key, build)
+        self._relay = slot.value[1]
+        self._token_lock = slot.lock        # exports started together: one asks msal for the token, the others
+        return slot.value[0]                # then find it in msal's cache
 
     def _discovery_cache(self) -> signin.DiscoveryCache | None:
         """msal's HTTP cache kept in ``discovery_cache`` (default: beside the register); None: msal's own, in memory."""

@@ -45,6 +45,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -59,6 +60,7 @@ from aggregator.errors import ConfigError, ConnectorError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
+from aggregator.kept import Kept, Slot, account_key
 from aggregator.model import iso
 from aggregator.paging import PageGuard, PageNumberPaginator, Paginator, Parked, fan_out, items_at, pages
 from aggregator.settings import Setting
@@ -184,11 +186,42 @@ def describe(content: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- the SDK wrapper
+TOKEN_MARGIN = 300.0    # seconds: a kept token this close to its end is not handed to another export
+
+
+@dataclass
+class KeptToken:
+    """An access token kept for later exports in this process (``reuse_sign_in``): the token endpoint's answer and
+    when it was asked (naive local time, as the SDK's ``token_request_at``)."""
+
+    token_hash: dict[str, Any] | None = None
+    request_at: datetime | None = None
+
+    def usable(self) -> bool:
+        """Held, and more than :data:`TOKEN_MARGIN` seconds from its end."""
+        if self.token_hash is None or self.request_at is None:
+            return False
+        try:
+            lifetime = float(self.token_hash.get("expires_in") or 0)
+        except (TypeError, ValueError):
+            return False
+        return (datetime.now() - self.request_at).total_seconds() < lifetime - TOKEN_MARGIN
+
+
+# PayPal tokens kept for later runs in this process (``reuse_sign_in``): one per address, client id, secret and trust
+_TOKENS: Kept[KeptToken] = Kept()
+
+
+def forget_sign_ins() -> None:
+    """Drop every PayPal token kept for later runs in this process."""
+    _TOKENS.forget()
+
+
 class _GuardedApi(paypalrestsdk.Api):
     """``paypalrestsdk.Api`` with its transport and error handling replaced (see the module docstring)."""
 
     def __init__(self, session: VendorSession, redactor: Redactor, *, endpoint: str, client_id: str,
-                 client_secret: str) -> None:
+                 client_secret: str, kept: Slot[KeptToken] | None = None) -> None:
         # mode="live": the SDK only logs headers and bodies in sandbox mode (we never call its logging
         # paths, this is a second fence). The endpoint is ours; a trailing "/" would double paths.
         super().__init__(mode="live", client_id=client_id, client_secret=client_secret,
@@ -197,6 +230,7 @@ class _GuardedApi(paypalrestsdk.Api):
         self._redactor = redactor
         self._base_path = urlsplit(endpoint).path.rstrip("/")
         self._token_lock = threading.RLock()
+        self._kept = kept                    # the token this process keeps for the account (reuse_sign_in)
         self._auth_failure: str | None = None
         self._local = threading.local()      # .hook: this thread's json object_hook for its next 2xx answer
         self.token_requests = 0
@@ -227,9 +261,12 @@ class _GuardedApi(paypalrestsdk.Api):
 
     def get_token_hash(self, authorization_code: str | None = None, refresh_token: str | None = None,
                        headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-        with self._token_lock:
+        kept = self._kept if authorization_code is None and refresh_token is None else None
+        with self._token_lock, kept.lock if kept is not None else nullcontext():
             if self._auth_failure:
                 raise VendorError(self._auth_failure, status=401)
+            if kept is not None and self.token_hash is None and kept.value.usable():
+                self.token_hash, self.token_request_at = kept.value.token_hash, kept.value.request_at
             try:
                 token = super().get_token_hash(authorization_code, refresh_token, dict(headers or {}))
             except sdk_errors.ConnectionError as exc:   # every SDK HTTP error derives from it
@@ -246,11 +283,13 @@ class _GuardedApi(paypalrestsdk.Api):
                 self.token_hash = None
                 raise VendorError(f"{NAME}: the token endpoint answered without an access_token", status=200)
             self._redactor.add(str(token["access_token"]))
+            if kept is not None:
+                kept.value.token_hash, kept.value.request_at = self.token_hash, self.token_request_at
             return token
 
     def _invalidate(self, rejected: str) -> bool:
         """After a 401: drop the token once per run; False when we already did (fail, do not loop)."""
-        with self._token_lock:
+        with self._token_lock, self._kept.lock if self._kept is not None else nullcontext():
             current = (self.token_hash or {}).get("access_token")
             if current and current != rejected:
                 return True       # another thread already fetched a fresh token: use it
@@ -258,6 +297,8 @@ class _GuardedApi(paypalrestsdk.Api):
                 return False
             self.refreshes += 1
             self.token_hash = None
+            if self._kept is not None and (self._kept.value.token_hash or {}).get("access_token") == rejected:
+                self._kept.value.token_hash = None      # no other export is handed the rejected token
             return True
 
     def request(self, url: str, method: str, body: Any = None,
@@ -304,9 +345,9 @@ class PayPalClient:
     """The only PayPal surface the connector uses: a token, and JSON GETs that fail as one-line errors."""
 
     def __init__(self, session: VendorSession, redactor: Redactor, *, base_url: str, client_id: str,
-                 client_secret: str) -> None:
+                 client_secret: str, kept: Slot[KeptToken] | None = None) -> None:
         self.api = _GuardedApi(session, redactor, endpoint=base_url, client_id=client_id,
-                               client_secret=client_secret)
+                               client_secret=client_secret, kept=kept)
 
     def authenticate(self) -> None:
         """Obtain an access token now (the SDK caches it until it expires)."""
@@ -439,6 +480,10 @@ class PayPalConnector(Connector):
         Setting("concurrency", "31-day windows searched at once", "int", default=4, minimum=1, maximum=8),
         Setting("requests_per_second", "requests per second at most (PayPal publishes no limit)", "float",
                 default=20.0, minimum=0.01),
+        Setting("reuse_sign_in", "keep the access token for later exports in this process with the same address, "
+                "client and secret, until 5 minutes before it ends (the portal server's embedded workers run many, "
+                "and exports started together then ask one token); off: every export asks its own", "bool",
+                default=False),
     )
     description: ClassVar[str] = ("PayPal Transaction Search, Orders v2, Disputes and Shipment Tracking: payer "
                                   "identity and contact, shipping addresses, transactions, cart items, the orders "
@@ -455,8 +500,11 @@ class PayPalConnector(Connector):
     def _client(self) -> PayPalClient:
         limiter = MinInterval(self.settings["requests_per_second"], sleep=self.ctx.sleep)
         session = self.ctx.session(limits=Limits(concurrency=self.settings["concurrency"], limiters=(limiter,)))
-        return PayPalClient(session, self.ctx.redactor, base_url=self.settings["base_url"],
-                            client_id=self.settings["client_id"], client_secret=self.settings["client_secret"])
+        s = self.settings
+        kept = _TOKENS.take(account_key(s["base_url"].rstrip("/").lower(), s["client_id"], s["client_secret"],
+                                        self.ctx.ca_bundle), KeptToken) if s["reuse_sign_in"] else None
+        return PayPalClient(session, self.ctx.redactor, base_url=s["base_url"], client_id=s["client_id"],
+                            client_secret=s["client_secret"], kept=kept)
 
     def check_access(self) -> str:
         """``dsar check``: an OAuth token for the app (client credentials) and nothing else."""

@@ -807,6 +807,27 @@ def test_reuse_sign_in_keeps_discovery_and_token_for_later_exports_in_the_proces
         office365_connector.forget_sign_ins()
 
 
+def test_reuse_sign_in_asks_one_token_for_exports_started_together(run_export, sandbox):
+    token = "/oauth2/v2.0/token"
+    sandbox.inject(Fault("office365", match="POST", delay=0.5, times=None))   # msal's token POST, the only POST
+    results: list[Any] = [None] * 3
+
+    def one(i: int) -> None:
+        results[i] = run_export(DEMO, vendors=["office365"], settings={"office365": {"reuse_sign_in": True}},
+                                request_id=f"t{i}")
+
+    try:
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert [ok(r).records for r in results] == [ok(results[0]).records] * 3
+        assert len(sandbox.requests_to("office365", token)) == 1
+    finally:
+        office365_connector.forget_sign_ins()
+
+
 # ------------------------------------------------------------------------------------- a part refused, not the mailbox
 NOT_ENABLED = {"error": {"code": "MailboxNotEnabledForRESTAPI",
                          "message": "The mailbox is either inactive, soft-deleted, or is hosted on-premise."}}

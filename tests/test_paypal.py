@@ -450,6 +450,66 @@ def test_an_expired_token_is_refreshed_once(run_export, sandbox):
     assert len(sandbox.requests_to("paypal", "POST /v1/oauth2/token")) == 2
 
 
+def _together(run_export, count: int, settings: dict[str, Any]) -> list[Any]:
+    """``count`` PayPal exports of the demo customer started together in threads; their packages."""
+    results: list[Any] = [None] * count
+
+    def one(i: int) -> None:
+        results[i] = run_export(DEMO, vendors=["paypal"], settings=settings, sleep=no_sleep, request_id=f"t{i}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_reuse_sign_in_asks_one_token_for_exports_started_together_and_none_later(run_export, sandbox):
+    token = "POST /v1/oauth2/token"
+    sandbox.inject(Fault("paypal", match=token, delay=0.5, times=None))    # every export is waiting for its token
+    try:
+        off = _together(run_export, 3, {})
+        assert all(p.result.connectors["paypal"].status == "complete" for p in off)
+        assert len(sandbox.requests_to("paypal", token)) == 3           # the default: each export signs in
+        sandbox.clear()
+        reuse = {"paypal": {"reuse_sign_in": True}}
+        together = _together(run_export, 3, reuse)
+        assert [p.result.connectors["paypal"].status for p in together] == ["complete"] * 3
+        assert len(sandbox.requests_to("paypal", token)) == 1
+        assert {p.result.connectors["paypal"].records for p in together} == {off[0].result.connectors["paypal"].records}
+        sandbox.clear()
+        later = run_export(DEMO, vendors=["paypal"], settings=reuse, sleep=no_sleep)
+        assert later.result.connectors["paypal"].status == "complete" and not sandbox.requests_to("paypal", token)
+        # a kept token the vendor rejects is asked again once, and the new one is kept
+        sandbox.inject(Fault("paypal", status=401, body=AUTH_401, match=SEARCH, times=1))
+        refreshed = run_export(DEMO, vendors=["paypal"], settings=reuse, sleep=no_sleep)
+        assert refreshed.result.connectors["paypal"].status == "complete"
+        assert len(sandbox.requests_to("paypal", token)) == 1
+        sandbox.clear()
+        assert run_export(DEMO, vendors=["paypal"], settings=reuse, sleep=no_sleep).result.connectors["paypal"].status \
+            == "complete" and not sandbox.requests_to("paypal", token)
+        # another secret is another account: it asks for itself (and is refused, as PayPal would)
+        other = run_export(DEMO, vendors=["paypal"], settings={"paypal": {"reuse_sign_in": True,
+                                                                         "client_secret": "not-the-secret-42"}},
+                           sleep=no_sleep)
+        assert other.result.connectors["paypal"].status == "failed" and len(sandbox.requests_to("paypal", token)) == 1
+        sandbox.clear()
+        paypal_connector.forget_sign_ins()
+        run_export(DEMO, vendors=["paypal"], settings=reuse, sleep=no_sleep)
+        assert len(sandbox.requests_to("paypal", token)) == 1
+    finally:
+        paypal_connector.forget_sign_ins()
+
+
+def test_a_kept_token_near_its_end_is_not_handed_on():
+    kept = paypal_connector.KeptToken({"access_token": "A", "expires_in": 400}, datetime.now() - timedelta(seconds=50))
+    assert kept.usable()
+    kept.request_at = datetime.now() - timedelta(seconds=150)      # 250 s left: within the 300 s margin
+    assert not kept.usable()
+    assert not paypal_connector.KeptToken({"access_token": "A"}, datetime.now()).usable()     # no lifetime given
+
+
 def test_a_token_rejected_again_fails_with_bounded_requests(run_export, sandbox):
     sandbox.inject(Fault("paypal", status=401, body=AUTH_401, match=SEARCH, times=None))
     pkg = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
