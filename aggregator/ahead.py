@@ -8,7 +8,8 @@ customer's invoices, reviews …) can go at once instead. :class:`SentAhead` sen
 would have sent it: every check, coverage line and record then follows exactly as before. Each call is sent ahead
 once and taken at most once; it is made again only when the caller rejects its answer (``usable``: a Lightspeed
 page that is full, its list read moments apart). One the connector never asks for (it failed first) is dropped on
-:meth:`SentAhead.close`, and calls still queued then are never sent.
+:meth:`SentAhead.close`, and calls still queued then are never sent; one still under way is waited for, so a connector
+ends its waits first (:meth:`aggregator.connector.ConnectorContext.halt`): a call waiting out a 429 then ends at once.
 """
 
 from __future__ import annotations

@@ -104,6 +104,12 @@ class ConnectorContext:
             raise RuntimeError("attachments need a spool: this context was built without one")
         return self._attach_sink(Attachment(category, filename, content))
 
+    def halt(self) -> None:
+        """This connector has ended: its waits (the run's sleep) end at once, and its sessions send nothing more,
+        so a request still under way on a thread of its own (sent ahead, say) ends within that request."""
+        if self.stop is not None:
+            self.stop.set()
+
     def note(self, text: str) -> None:
         """Something the privacy officer should know that does not change coverage (a skipped mailbox)."""
         self.notes.append(self.redactor(text))

@@ -3,6 +3,7 @@ one-line reason and never loses another connector's records."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -90,25 +91,24 @@ def run(
     for item in identifiers:    # offered by connectors of an earlier run of this request (resume)
         bus.offer(item.source, item.kind, item.value, **item.attrs)
 
-    stop = threading.Event()            # set on Ctrl-C: every wait in every connector ends at once
-
-    def interruptible(seconds: float) -> None:
-        if stop.wait(seconds):
-            raise ConnectorError("interrupted")
+    # One per connector, set on Ctrl-C (every wait in every connector ends at once) or by the connector itself once
+    # it has ended (ConnectorContext.halt: its own threads' waits end, and its sessions send nothing more)
+    halts = {cls.name: threading.Event() for cls in running}
 
     report = _Reporter(progress, redactor)
-    base_sleep = interruptible if sleep is time.sleep else sleep
 
     def work(cls: type[Connector]) -> None:
         outcome = outcomes[cls.name]
         outcome.started_at = utcnow()
         t0 = time.monotonic()
         known = registry.processors.get(cls.processor)
-        waits = _Waits(cls.name, known.name.split(" (")[0] if known else cls.name, outcome, report, base_sleep)
+        halt = halts[cls.name]
+        waits = _Waits(cls.name, known.name.split(" (")[0] if known else cls.name, outcome, report,
+                       functools.partial(_interruptible, halt) if sleep is time.sleep else sleep)
         ctx = ConnectorContext(name=cls.name, processor=cls.processor, subject=subject,
                                settings=typed[cls.name], ca_bundle=config.ca_bundle,
                                redactor=redactor, bus=bus, sleep=waits.sleep,
-                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=stop,
+                               attach_sink=lambda a: spool.attach(cls.name, cls.processor, a), stop=halt,
                                adapters=adapters, register=register, status=waits.status)
         waits.ctx = ctx
         admit = _Admission(cls, registry)
@@ -128,6 +128,7 @@ def run(
             outcome.status = Status.FAILED
             outcome.error = _reason(cls.name, f"unexpected {type(exc).__name__}: {exc}", redactor)
         finally:
+            halt.set()              # ended: a thread it left behind waits no longer and sends nothing more
             bus.finished(cls.name)
             _close(outcome, ctx, admit, t0)
             report(cls.name, outcome.records, outcome.status, outcome.calls)
@@ -139,11 +140,18 @@ def run(
         try:
             results([pool.submit(work, cls) for cls in running])
         except BaseException:   # Ctrl-C: no new request, no more waiting, nothing new started; then let the
-            stop.set()          # running connectors end (each within one request) before the caller cleans up
+            for event in halts.values():    # running connectors end (each within one request) before the caller
+                event.set()                 # cleans up
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
     return outcomes, bus
+
+
+def _interruptible(halt: threading.Event, seconds: float) -> None:
+    """The run's sleep for one connector: ended at once when the run is interrupted or the connector has ended."""
+    if halt.wait(seconds):
+        raise ConnectorError("interrupted")
 
 
 def _plan(config: Config, registry: Registry,

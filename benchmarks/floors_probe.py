@@ -82,14 +82,9 @@ def main() -> None:
                           f"{run.duplicates(name)} | {secs:.2f} | {fl:.2f} | {which} | "
                           f"{bench_scale.chain(run.log, name)} | {secs / fl if fl else float('inf'):.2f} |", flush=True)
                     if name == "office365" and latency:
-                        # Graph's floor with its set-up: OpenID discovery and the token (two dependent requests)
-                        # before any mailbox request, and the mailbox's first request alone; then its others 4 at a time
-                        boxes = Counter(x.path.split("/")[3].lower() for x in run.log if x.vendor == name
-                                        and x.path.startswith("/v1.0/users/") and x.path.count("/") >= 3)
-                        n = max(boxes.values(), default=1)
-                        setup = max(fl, latency * 3 + (n - 1) * latency / bench_scale.GRAPH_PER_MAILBOX)
-                        print(f"    with Graph's set-up (discovery, token, a mailbox's first request alone): floor "
-                              f"{setup:.2f} s, ratio {secs / setup:.2f} (busiest mailbox {n} requests)")
+                        setup, signin, n = bench_scale.graph_floor(run, latency)
+                        print(f"    with its sign-in ({signin} request(s) before any Graph request, then the busiest "
+                              f"mailbox's {n} at 4 at a time): floor {setup:.2f} s, ratio {secs / setup:.2f}")
                     if args.timeline and spans:
                         end = max(e for _, e, _ in spans)
                         step, t = 0.1, t_start

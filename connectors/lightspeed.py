@@ -268,6 +268,7 @@ class Lightspeed(Connector):
                 self.ctx.note(f"paced {len(self.pacer.waits)} request(s) to stay within Lightspeed's rate limit "
                               f"({sum(self.pacer.waits):.1f} s in all)")
         finally:
+            self.ctx.halt()         # a call sent ahead still waiting (a 429's minutes) ends now, not when it would
             self.ahead.close()
 
     # ------------------------------------------------------------------ HTTP

@@ -80,6 +80,24 @@ def test_answers_sent_ahead_are_the_ones_used(run_export, monkeypatch):
     assert any(str(p).startswith("orders/") and str(p).endswith("/products") for p in paths)
 
 
+def test_a_failure_ends_a_call_sent_ahead_that_waits_out_a_429(run_export, sandbox):
+    """The orders fail while the invoices sent ahead are under way; these then meet an exhausted window (a
+    4-minute wait): the export ends now, not once the sent-ahead call would have waited it out."""
+    import time
+
+    sandbox.inject(Fault("lightspeed", status=429, match="invoices.json", body={"error": {"code": 429}}, delay=0.5,
+                         headers={"X-RateLimit-Limit": "300/3000/12000", "X-RateLimit-Remaining": "0/2900/11900",
+                                  "X-RateLimit-Reset": "240/3000/80000"}))
+    sandbox.inject(Fault("lightspeed", status=400, match="orders.json", times=None,
+                         body={"error": {"code": 400, "message": "Bad request."}}))
+    started = time.monotonic()
+    pkg = run_export(DEMO, ["lightspeed"], FAST)            # the run's own sleep: a real, interruptible wait
+    outcome = pkg.result.connectors["lightspeed"]
+    assert outcome.status == "failed" and "400" in (outcome.error or "")
+    assert len(sandbox.requests_to("lightspeed", "invoices.json")) == 1      # refused, and not asked again
+    assert time.monotonic() - started < 60
+
+
 def test_order_lines_payments_and_technical_data(demo_pkg):
     pkg, _ = demo_pkg
     lines = pkg.records("lightspeed", "order_line")
