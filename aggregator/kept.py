@@ -4,18 +4,25 @@ instead of once each.
 
 A connector keys what it keeps by :func:`account_key` (the secret goes in hashed, never as it is) and takes it with
 :meth:`Kept.take`; what it keeps (msal's application, PayPal's token) lives in this process's memory only, never on
-disk, in a log or in the register, and :meth:`Kept.forget` drops it all.
+disk, in a log or in the register, and :meth:`Kept.forget` drops it all. A sign-in that failed is remembered for
+:data:`FAILURE_KEPT` seconds (:meth:`Slot.failed`), so the exports that waited for it fail at once with its reason
+instead of each trying in turn (a token endpoint that is down would otherwise fail N exports one after another).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+TOKEN_MARGIN = 300.0     # seconds before its end a token is no longer used (msal's own margin): asked again instead
+FAILURE_KEPT = 30.0      # seconds a failed sign-in answers the exports that waited for it
 
 
 def account_key(*parts: object) -> str:
@@ -24,12 +31,36 @@ def account_key(*parts: object) -> str:
     return hashlib.sha256("\0".join(str(p) for p in parts).encode("utf-8")).hexdigest()
 
 
+def token_deadline(lifetime: float | None, now: float | None = None) -> float:
+    """The ``time.monotonic()`` past which a token of ``lifetime`` seconds, received ``now``, is asked again:
+    :data:`TOKEN_MARGIN` before its end (half its life when that is shorter); never when no lifetime was given."""
+    if lifetime is None:
+        return math.inf
+    now = time.monotonic() if now is None else now
+    return now + lifetime - min(TOKEN_MARGIN, lifetime / 2)
+
+
 @dataclass
 class Slot(Generic[T]):
-    """What is kept for one account, and the lock its exports hold while they sign in or read it."""
+    """What is kept for one account, the lock its exports hold while they sign in, and its last failure."""
 
-    value: T
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    value: T = field(repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _failure: tuple[str, float] | None = field(default=None, repr=False)
+
+    def failed(self, reason: str) -> None:
+        """A sign-in for this account failed with ``reason`` (a one-line, redacted message)."""
+        self._failure = (reason, time.monotonic())
+
+    def failure(self) -> str | None:
+        """The reason of a sign-in that failed within the last :data:`FAILURE_KEPT` seconds, else None."""
+        if self._failure is None or time.monotonic() - self._failure[1] >= FAILURE_KEPT:
+            return None
+        return self._failure[0]
+
+    def succeeded(self) -> None:
+        """A sign-in worked: no failure to hand on."""
+        self._failure = None
 
 
 class Kept(Generic[T]):
@@ -58,4 +89,4 @@ class Kept(Generic[T]):
             return len(self._slots)
 
 
-__all__ = ["Kept", "Slot", "account_key"]
+__all__ = ["FAILURE_KEPT", "TOKEN_MARGIN", "Kept", "Slot", "account_key", "token_deadline"]

@@ -192,7 +192,7 @@ def graph_floor(run: Run, latency: float) -> tuple[float, int, int]:
     boxes = Counter(x.path.split("/")[3].lower() for x in run.log
                     if x.vendor == "office365" and x.path.startswith("/v1.0/users/") and x.path.count("/") >= 3)
     busiest = max(boxes.values(), default=0)
-    return latency * (signin + busiest / GRAPH_PER_MAILBOX), signin, busiest
+    return max(floor(run, "office365", latency)[0], latency * (signin + busiest / GRAPH_PER_MAILBOX)), signin, busiest
 
 
 # --------------------------------------------------------------------------- many at once
@@ -316,7 +316,7 @@ def scale_report(scale: int, latency: float, full: Run, single: dict[str, Run], 
                      str(seq.requests(name)) if seq else "-"])
     out = [f"### scale {scale}, latency {latency * 1000:.0f} ms, limits enforced", "", table(rows), ""]
     graph = single.get("office365")
-    if graph is not None and latency:
+    if graph is not None and latency and graph_floor(graph, latency)[0]:
         fl, signin, busiest = graph_floor(graph, latency)
         secs = graph.seconds.get("office365", graph.wall)
         out.append(f"- office365 with its sign-in ({signin} request(s) before any Graph request, then the busiest "

@@ -81,7 +81,7 @@ def main() -> None:
                     print(f"| {name} | {scale} | {run.status[name]} | {run.requests(name)} | {run.refusals(name)} | "
                           f"{run.duplicates(name)} | {secs:.2f} | {fl:.2f} | {which} | "
                           f"{bench_scale.chain(run.log, name)} | {secs / fl if fl else float('inf'):.2f} |", flush=True)
-                    if name == "office365" and latency:
+                    if name == "office365" and latency and bench_scale.graph_floor(run, latency)[0]:
                         setup, signin, n = bench_scale.graph_floor(run, latency)
                         print(f"    with its sign-in ({signin} request(s) before any Graph request, then the busiest "
                               f"mailbox's {n} at 4 at a time): floor {setup:.2f} s, ratio {secs / setup:.2f}")

@@ -86,10 +86,10 @@ import requests
 from msal.authority import WELL_KNOWN_AUTHORITY_HOSTS
 
 from aggregator.connector import Connector, Record
-from aggregator.errors import ConfigError, VendorError
+from aggregator.errors import ConfigError, DsarError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, one_line
-from aggregator.kept import Kept, account_key
+from aggregator.kept import Kept, Slot, account_key, token_deadline
 from aggregator.paging import NextLinkPaginator, PageGuard, fan_out, items_at, pages
 from aggregator.settings import Setting
 from aggregator.subject import emails_in
@@ -107,7 +107,6 @@ RECOVERABLE_MAX_PAGES = 40       # pages of Recoverable Items > Deletions listed
 GROUP_THREADS_MAX = 2000         # threads read per group (each costs one request for its posts)
 ATTACHMENT_MAX_KB = 25 * 1024    # Exchange Online's default message size limit is 25 MB (35 MB received)
 DOWNLOAD_BACKLOG = 64            # attachment downloads started and not yet done, per mailbox (listing waits past it)
-TOKEN_MARGIN = 300.0             # seconds before its end a held token is asked of msal again (msal's own margin)
 WAIT_SLICE = 0.25                # seconds: a retry wait is slept in slices, each ending it when the run has stopped
 WAIT_SHOWN = 1.0                 # retry waits this long or longer are shown ("waiting for ... until")
 OUT_BATCHES = 64                 # record batches read and not yet handed on (the readers wait past it)
@@ -361,6 +360,7 @@ class Office365Connector(Connector):
         secret and trust, built on first use (its OpenID discovery then serves every later run, its token cache
         too)."""
         self._relay: _Relay | None = None
+        self._slot: Slot[tuple[msal.ConfidentialClientApplication, _Relay]] | None = None
         if not reuse:
             return self._new_msal_app(self.session)
         s = self.settings
@@ -371,7 +371,7 @@ class Office365Connector(Connector):
             with relay.using(self.session):
                 return self._new_msal_app(relay), relay
 
-        slot = _SIGN_INS.take(key, build)
+        slot = self._slot = _SIGN_INS.take(key, build)
         self._relay = slot.value[1]
         self._token_lock = slot.lock        # exports started together: one asks msal for the token, the others
         return slot.value[0]                # then find it in msal's cache
@@ -422,25 +422,41 @@ class Office365Connector(Connector):
 
     def _token(self) -> str:
         """The access token: msal's, asked again (from its cache, or the token endpoint when it is about to expire)
-        only once the one held here is within ``TOKEN_MARGIN`` seconds of its end (not on every request, under
-        one lock every reader would queue on)."""
+        only once the one held here is within :data:`~aggregator.kept.TOKEN_MARGIN` seconds of its end (not on every
+        request, under one lock every reader would queue on). With ``reuse_sign_in``, a sign-in of this account that
+        failed moments ago fails this export at once with its reason (instead of each export trying in turn)."""
         held = getattr(self, "_held", None)
         if held is not None and time.monotonic() < held[1]:
             return str(held[0])
         with self._token_lock:               # msal answers from its cache until the token is about to expire
+            failure = self._slot.failure() if self._slot is not None else None
+            if failure is not None:
+                raise VendorError(failure)
             try:
-                with self._relay.using(self.session) if self._relay is not None else nullcontext():
-                    result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
-            except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
-                raise VendorError(f"office365: token request failed: {one_line(exc, None)}") from None
-            if not isinstance(result, Mapping) or "access_token" not in result:
-                raise VendorError(_token_reason(result))
-            try:
-                lifetime = float(result.get("expires_in") or 0)
-            except (TypeError, ValueError):
-                lifetime = 0.0
-            self._held = (str(result["access_token"]), time.monotonic() + lifetime - TOKEN_MARGIN)
-        return str(result["access_token"])
+                token, lifetime = self._ask_token()
+            except DsarError as exc:
+                if self._slot is not None:
+                    self._slot.failed(str(exc))
+                raise
+            if self._slot is not None:
+                self._slot.succeeded()
+            self._held = (token, token_deadline(lifetime))
+        return token
+
+    def _ask_token(self) -> tuple[str, float]:
+        """msal's token (from its cache or the token endpoint) and its lifetime in seconds (0 when not given)."""
+        try:
+            with self._relay.using(self.session) if self._relay is not None else nullcontext():
+                result = self._app.acquire_token_for_client(scopes=[self.settings["scope"]])
+        except (msal.exceptions.MsalServiceError, requests.RequestException, ValueError) as exc:
+            raise VendorError(f"office365: token request failed: {one_line(exc, None)}") from None
+        if not isinstance(result, Mapping) or "access_token" not in result:
+            raise VendorError(_token_reason(result))
+        try:
+            lifetime = float(result.get("expires_in") or 0)
+        except (TypeError, ValueError):
+            lifetime = 0.0
+        return str(result["access_token"]), lifetime
 
     # ------------------------------------------------------------------ HTTP
     def _endpoint(self, url: str) -> str:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -60,7 +61,7 @@ from aggregator.errors import ConfigError, ConnectorError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
-from aggregator.kept import Kept, Slot, account_key
+from aggregator.kept import Kept, Slot, account_key, token_deadline
 from aggregator.model import iso
 from aggregator.paging import PageGuard, PageNumberPaginator, Paginator, Parked, fan_out, items_at, pages
 from aggregator.settings import Setting
@@ -186,26 +187,19 @@ def describe(content: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- the SDK wrapper
-TOKEN_MARGIN = 300.0    # seconds: a kept token this close to its end is not handed to another export
-
-
 @dataclass
 class KeptToken:
-    """An access token kept for later exports in this process (``reuse_sign_in``): the token endpoint's answer and
-    when it was asked (naive local time, as the SDK's ``token_request_at``)."""
+    """An access token kept for later exports in this process (``reuse_sign_in``): the token endpoint's answer, when
+    it was asked (naive local time, the SDK's ``token_request_at``) and when it is to be asked again
+    (``time.monotonic()``, :func:`~aggregator.kept.token_deadline`)."""
 
-    token_hash: dict[str, Any] | None = None
+    token_hash: dict[str, Any] | None = field(default=None, repr=False)
     request_at: datetime | None = None
+    renew_at: float = 0.0
 
     def usable(self) -> bool:
-        """Held, and more than :data:`TOKEN_MARGIN` seconds from its end."""
-        if self.token_hash is None or self.request_at is None:
-            return False
-        try:
-            lifetime = float(self.token_hash.get("expires_in") or 0)
-        except (TypeError, ValueError):
-            return False
-        return (datetime.now() - self.request_at).total_seconds() < lifetime - TOKEN_MARGIN
+        """Held, and not yet within its last minutes."""
+        return self.token_hash is not None and time.monotonic() < self.renew_at
 
 
 # PayPal tokens kept for later runs in this process (``reuse_sign_in``): one per address, client id, secret and trust
@@ -231,6 +225,8 @@ class _GuardedApi(paypalrestsdk.Api):
         self._base_path = urlsplit(endpoint).path.rstrip("/")
         self._token_lock = threading.RLock()
         self._kept = kept                    # the token this process keeps for the account (reuse_sign_in)
+        self._renew_at = 0.0                 # when this export's own token is asked again (time.monotonic())
+        self._dropped: set[str] = set()      # tokens this export dropped after a 401
         self._auth_failure: str | None = None
         self._local = threading.local()      # .hook: this thread's json object_hook for its next 2xx answer
         self.token_requests = 0
@@ -261,44 +257,80 @@ class _GuardedApi(paypalrestsdk.Api):
 
     def get_token_hash(self, authorization_code: str | None = None, refresh_token: str | None = None,
                        headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-        kept = self._kept if authorization_code is None and refresh_token is None else None
-        with self._token_lock, kept.lock if kept is not None else nullcontext():
+        """The access token: this export's own until its last minutes, else the one this process keeps for the
+        account (``reuse_sign_in``), else a new one from the token endpoint (kept for the others)."""
+        if authorization_code is not None or refresh_token is not None:     # not used here: the SDK's own way
+            return dict(super().get_token_hash(authorization_code, refresh_token, dict(headers or {})))
+        with self._token_lock:
             if self._auth_failure:
                 raise VendorError(self._auth_failure, status=401)
-            if kept is not None and self.token_hash is None and kept.value.usable():
-                self.token_hash, self.token_request_at = kept.value.token_hash, kept.value.request_at
-            try:
-                token = super().get_token_hash(authorization_code, refresh_token, dict(headers or {}))
-            except sdk_errors.ConnectionError as exc:   # every SDK HTTP error derives from it
-                status = getattr(exc.response, "status_code", None)
-                reason = describe(exc.content)
-                if status in (400, 401, 403):
-                    self._auth_failure = self._redactor(one_line(
-                        f"{NAME}: authentication failed: {status} {reason} (POST /v1/oauth2/token); "
-                        "check client_id and client_secret"))
-                    raise VendorError(self._auth_failure, status=status) from None
-                raise VendorError(self._redactor(one_line(f"{NAME}: {status} {reason} (POST /v1/oauth2/token)")),
-                                  status=status) from None
-            if not isinstance(token, dict) or not token.get("access_token"):
-                self.token_hash = None
-                raise VendorError(f"{NAME}: the token endpoint answered without an access_token", status=200)
-            self._redactor.add(str(token["access_token"]))
-            if kept is not None:
-                kept.value.token_hash, kept.value.request_at = self.token_hash, self.token_request_at
-            return token
+            if self.token_hash is not None and time.monotonic() < self._renew_at:
+                return dict(self.token_hash)
+            self.token_hash = None                  # none yet, or near its end: asked again
+            kept = self._kept
+            with kept.lock if kept is not None else nullcontext():
+                if kept is not None:
+                    failure = kept.failure()
+                    if failure is not None:         # another export's request failed moments ago: so does this
+                        raise VendorError(failure)
+                    if kept.value.usable():
+                        token_hash = dict(kept.value.token_hash or {})
+                        self.token_hash, self.token_request_at = token_hash, kept.value.request_at
+                        self._renew_at = kept.value.renew_at
+                        self._redactor.add(str(token_hash["access_token"]))
+                        return token_hash
+                try:
+                    token = self._ask_token(headers)
+                except VendorError as exc:
+                    if kept is not None:
+                        kept.failed(str(exc))
+                    raise
+                if kept is not None:
+                    kept.value = KeptToken(token, self.token_request_at, self._renew_at)
+                    kept.succeeded()
+                return token
+
+    def _ask_token(self, headers: Mapping[str, str] | None) -> dict[str, Any]:
+        """A new token from the token endpoint (client credentials), its failures as one-line VendorErrors."""
+        try:
+            token = super().get_token_hash(None, None, dict(headers or {}))
+        except sdk_errors.ConnectionError as exc:   # every SDK HTTP error derives from it
+            status = getattr(exc.response, "status_code", None)
+            reason = describe(exc.content)
+            if status in (400, 401, 403):
+                self._auth_failure = self._redactor(one_line(
+                    f"{NAME}: authentication failed: {status} {reason} (POST /v1/oauth2/token); "
+                    "check client_id and client_secret"))
+                raise VendorError(self._auth_failure, status=status) from None
+            raise VendorError(self._redactor(one_line(f"{NAME}: {status} {reason} (POST /v1/oauth2/token)")),
+                              status=status) from None
+        if not isinstance(token, dict) or not token.get("access_token"):
+            self.token_hash = None
+            raise VendorError(f"{NAME}: the token endpoint answered without an access_token", status=200)
+        self._redactor.add(str(token["access_token"]))
+        try:
+            lifetime: float | None = float(token["expires_in"]) if token.get("expires_in") is not None else None
+        except (TypeError, ValueError):
+            lifetime = None
+        self._renew_at = token_deadline(lifetime)
+        return token
 
     def _invalidate(self, rejected: str) -> bool:
-        """After a 401: drop the token once per run; False when we already did (fail, do not loop)."""
-        with self._token_lock, self._kept.lock if self._kept is not None else nullcontext():
+        """After a 401: drop the token once per run (True: ask again); False when a token asked after a 401 was
+        rejected too (fail, do not loop). A rejected token is never handed to another export."""
+        with self._token_lock:
+            if self._kept is not None:
+                with self._kept.lock:
+                    if (self._kept.value.token_hash or {}).get("access_token") == rejected:
+                        self._kept.value = KeptToken()
             current = (self.token_hash or {}).get("access_token")
-            if current and current != rejected:
-                return True       # another thread already fetched a fresh token: use it
+            if (current and current != rejected) or rejected in self._dropped:
+                return True       # another thread already dropped this one (and asks, or asked, a new one)
             if self.refreshes >= 1:
                 return False
             self.refreshes += 1
+            self._dropped.add(rejected)
             self.token_hash = None
-            if self._kept is not None and (self._kept.value.token_hash or {}).get("access_token") == rejected:
-                self._kept.value.token_hash = None      # no other export is handed the rejected token
             return True
 
     def request(self, url: str, method: str, body: Any = None,
@@ -497,18 +529,19 @@ class PayPalConnector(Connector):
             raise ConfigError(f"config: connectors.{cls.name}.history_start must not be in the future")
 
     # ---------------------------------------------------------------- setup
-    def _client(self) -> PayPalClient:
+    def _client(self, reuse: bool = True) -> PayPalClient:
+        """The PayPal client of this run (``reuse``: with the token kept for the account, when ``reuse_sign_in``)."""
         limiter = MinInterval(self.settings["requests_per_second"], sleep=self.ctx.sleep)
         session = self.ctx.session(limits=Limits(concurrency=self.settings["concurrency"], limiters=(limiter,)))
         s = self.settings
         kept = _TOKENS.take(account_key(s["base_url"].rstrip("/").lower(), s["client_id"], s["client_secret"],
-                                        self.ctx.ca_bundle), KeptToken) if s["reuse_sign_in"] else None
+                                        self.ctx.ca_bundle), KeptToken) if reuse and s["reuse_sign_in"] else None
         return PayPalClient(session, self.ctx.redactor, base_url=s["base_url"], client_id=s["client_id"],
                             client_secret=s["client_secret"], kept=kept)
 
     def check_access(self) -> str:
         """``dsar check``: an OAuth token for the app (client credentials) and nothing else."""
-        self._client().authenticate()
+        self._client(reuse=False).authenticate()          # a token asked now: the secret checked today
         return f"REST app {self.settings['client_id'][:8]}…: token issued"
 
     def _history(self, now: datetime) -> datetime:

@@ -85,10 +85,10 @@ def test_a_failure_ends_a_call_sent_ahead_that_waits_out_a_429(run_export, sandb
     4-minute wait): the export ends now, not once the sent-ahead call would have waited it out."""
     import time
 
-    sandbox.inject(Fault("lightspeed", status=429, match="invoices.json", body={"error": {"code": 429}}, delay=0.5,
+    sandbox.inject(Fault("lightspeed", status=429, match="invoices.json", body={"error": {"code": 429}}, delay=3.0,
                          headers={"X-RateLimit-Limit": "300/3000/12000", "X-RateLimit-Remaining": "0/2900/11900",
                                   "X-RateLimit-Reset": "240/3000/80000"}))
-    sandbox.inject(Fault("lightspeed", status=400, match="orders.json", times=None,
+    sandbox.inject(Fault("lightspeed", status=400, match="orders.json", times=None, delay=0.3,
                          body={"error": {"code": 400, "message": "Bad request."}}))
     started = time.monotonic()
     pkg = run_export(DEMO, ["lightspeed"], FAST)            # the run's own sleep: a real, interruptible wait

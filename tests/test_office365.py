@@ -821,9 +821,42 @@ def test_reuse_sign_in_asks_one_token_for_exports_started_together(run_export, s
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(120)
+        assert not any(t.is_alive() for t in threads)
         assert [ok(r).records for r in results] == [ok(results[0]).records] * 3
         assert len(sandbox.requests_to("office365", token)) == 1
+    finally:
+        office365_connector.forget_sign_ins()
+
+
+def test_reuse_sign_in_a_failed_token_request_fails_the_exports_that_waited_for_it_at_once(run_export, sandbox):
+    token = "/oauth2/v2.0/token"
+
+    def together(settings: dict[str, Any]) -> list[Any]:
+        # no answer at all (msal keeps a 5xx answer for a while itself, but not a connection that fails)
+        sandbox.inject(Fault("office365", match="POST", drop=True, delay=0.2, times=None))
+        results: list[Any] = [None] * 3
+
+        def one(i: int) -> None:
+            results[i] = run_export(DEMO, vendors=["office365"], settings={"office365": settings},
+                                    request_id=f"t{i}", sleep=lambda _s: None)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not any(t.is_alive() for t in threads)
+        return results
+
+    try:
+        off = together({})
+        assert [r.result.connectors["office365"].status for r in off] == ["failed"] * 3
+        each = len(sandbox.requests_to("office365", token)) // 3     # one export's attempts, retries included
+        sandbox.clear()
+        shared = together({"reuse_sign_in": True})
+        assert [r.result.connectors["office365"].status for r in shared] == ["failed"] * 3
+        assert each >= 1 and len(sandbox.requests_to("office365", token)) == each       # the first export's alone
     finally:
         office365_connector.forget_sign_ins()
 

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from aggregator.datasets import Kind, leaves
 from aggregator.errors import VendorError
 from aggregator.http import Redactor, VendorSession
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID
+from aggregator.kept import Slot, token_deadline
 from aggregator.sandbox import Fault
 from aggregator.sandbox.base import Response
 from aggregator.sandbox.server import to_toml
@@ -461,7 +463,8 @@ def _together(run_export, count: int, settings: dict[str, Any]) -> list[Any]:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
     return results
 
 
@@ -473,6 +476,7 @@ def test_reuse_sign_in_asks_one_token_for_exports_started_together_and_none_late
         assert all(p.result.connectors["paypal"].status == "complete" for p in off)
         assert len(sandbox.requests_to("paypal", token)) == 3           # the default: each export signs in
         sandbox.clear()
+        sandbox.inject(Fault("paypal", match=token, delay=0.5, times=None))    # clear() dropped it
         reuse = {"paypal": {"reuse_sign_in": True}}
         together = _together(run_export, 3, reuse)
         assert [p.result.connectors["paypal"].status for p in together] == ["complete"] * 3
@@ -502,12 +506,75 @@ def test_reuse_sign_in_asks_one_token_for_exports_started_together_and_none_late
         paypal_connector.forget_sign_ins()
 
 
-def test_a_kept_token_near_its_end_is_not_handed_on():
-    kept = paypal_connector.KeptToken({"access_token": "A", "expires_in": 400}, datetime.now() - timedelta(seconds=50))
+def _apis(slot: Any) -> tuple[Callable[[], Any], list[str]]:
+    """A maker of ``_GuardedApi`` objects (one per export) sharing ``slot``, whose token requests answer T1, T2 …
+    without a network; and the list of those requests."""
+    asked: list[str] = []
+
+    def make() -> Any:
+        api = paypal_connector._GuardedApi(None, Redactor(), endpoint="https://paypal.invalid",  # type: ignore[arg-type]
+                                           client_id="app", client_secret="secret", kept=slot)
+
+        def http_call(url: str, method: str, **_: Any) -> dict[str, Any]:
+            asked.append(f"{method} {url}")
+            return {"access_token": f"T{len(asked)}", "token_type": "Bearer", "expires_in": 32400}
+
+        api.http_call = http_call
+        return api
+
+    return make, asked
+
+
+def test_a_kept_token_is_replaced_only_by_a_newer_one_and_a_rejected_one_is_never_handed_on():
+    slot = Slot(paypal_connector.KeptToken())
+    make, asked = _apis(slot)
+    a, b = make(), make()
+    assert a.get_token_hash()["access_token"] == "T1" and b.get_token_hash()["access_token"] == "T1"
+    assert len(asked) == 1
+    assert a._invalidate("T1") and a.get_token_hash()["access_token"] == "T2"       # PayPal rejected T1
+    b.get_token_hash()                          # b still uses T1 (no 401 yet): it does not put it back
+    assert slot.value.token_hash["access_token"] == "T2"
+    assert make().get_token_hash()["access_token"] == "T2"                          # a new export gets T2
+    assert b._invalidate("T1") and b.get_token_hash()["access_token"] == "T2"       # b takes a's, asks none
+    assert len(asked) == 2
+
+
+def test_a_token_two_threads_saw_rejected_is_dropped_once_not_failed():
+    make, asked = _apis(None)
+    api = make()
+    api.get_token_hash()
+    assert api._invalidate("T1")                # thread 1's 401
+    assert api._invalidate("T1")                # thread 2's 401 on the same token, before thread 1 asked again
+    assert api.get_token_hash()["access_token"] == "T2"
+    assert not api._invalidate("T2")            # the token asked after a 401 rejected too: fail, do not loop
+    assert len(asked) == 2
+
+
+def test_a_kept_token_in_its_last_minutes_is_not_handed_on():
+    kept = paypal_connector.KeptToken({"access_token": "A"}, datetime.now(), time.monotonic() + 10)
     assert kept.usable()
-    kept.request_at = datetime.now() - timedelta(seconds=150)      # 250 s left: within the 300 s margin
-    assert not kept.usable()
-    assert not paypal_connector.KeptToken({"access_token": "A"}, datetime.now()).usable()     # no lifetime given
+    kept.renew_at = time.monotonic() - 1
+    assert not kept.usable() and "A" not in repr(kept)
+    assert token_deadline(3600, now=0.0) == 3300.0 and token_deadline(400, now=0.0) == 200.0   # half a short life
+    assert token_deadline(None) == float("inf")                    # no lifetime given: as the SDK, kept
+
+
+def test_a_failed_token_request_fails_the_exports_that_waited_for_it_at_once(run_export, sandbox):
+    token = "POST /v1/oauth2/token"
+    down = {"name": "INTERNAL_SERVICE_ERROR", "message": "An internal service error has occurred."}
+    sandbox.inject(Fault("paypal", status=503, body=down, match=token, delay=0.2, times=None))
+    try:
+        off = _together(run_export, 3, {})
+        assert [p.result.connectors["paypal"].status for p in off] == ["failed"] * 3
+        each = len(sandbox.requests_to("paypal", token)) // 3      # one export's attempts, its retries included
+        sandbox.clear()
+        sandbox.inject(Fault("paypal", status=503, body=down, match=token, delay=0.2, times=None))
+        together = _together(run_export, 3, {"paypal": {"reuse_sign_in": True}})
+        assert [p.result.connectors["paypal"].status for p in together] == ["failed"] * 3
+        assert {p.result.connectors["paypal"].error for p in together} == {off[0].result.connectors["paypal"].error}
+        assert each >= 2 and len(sandbox.requests_to("paypal", token)) == each      # the first export's alone
+    finally:
+        paypal_connector.forget_sign_ins()
 
 
 def test_a_token_rejected_again_fails_with_bounded_requests(run_export, sandbox):
