@@ -105,8 +105,9 @@ class ConnectorContext:
         return self._attach_sink(Attachment(category, filename, content))
 
     def halt(self) -> None:
-        """This connector has ended: its waits (the run's sleep) end at once, and its sessions send nothing more,
-        so a request still under way on a thread of its own (sent ahead, say) ends within that request."""
+        """This connector has ended: its waits (the run's own sleep, not one a caller passed in) end at once, and its
+        sessions send nothing more, so a request still under way on a thread of its own (sent ahead, say) ends
+        within that request. A stop shared by several connectors (``dsar check``'s) halts them all."""
         if self.stop is not None:
             self.stop.set()
 

@@ -68,15 +68,25 @@ class Kept(Generic[T]):
 
     def __init__(self) -> None:
         self._slots: dict[str, Slot[T]] = {}
+        self._building: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def take(self, key: str, build: Callable[[], T]) -> Slot[T]:
-        """The account's slot; ``build()`` makes its value the first time (under this store's lock: two exports
-        starting together never build two)."""
+        """The account's slot; ``build()`` makes its value the first time, under a lock of that account alone (two
+        exports starting together never build two; another account's exports do not wait for it)."""
         with self._lock:
             slot = self._slots.get(key)
+            if slot is not None:
+                return slot
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                slot = self._slots.get(key)
             if slot is None:
-                slot = self._slots[key] = Slot(build())
+                slot = Slot(build())
+                with self._lock:
+                    self._slots[key] = slot
+                    self._building.pop(key, None)
             return slot
 
     def forget(self) -> None:

@@ -175,11 +175,16 @@ def floor(run: Run, vendor: str, latency: float) -> tuple[float, str]:
     if vendor in CONCURRENCY:
         bounds["concurrency"] = n * latency / CONCURRENCY[vendor]
     if vendor == "office365":
-        boxes = Counter(x.path.split("/")[3].lower() for x in run.log
-                        if x.vendor == vendor and x.path.startswith("/v1.0/users/") and x.path.count("/") >= 3)
-        bounds["concurrency"] = max(boxes.values(), default=0) * latency / GRAPH_PER_MAILBOX
+        bounds["concurrency"] = busiest_mailbox(run) * latency / GRAPH_PER_MAILBOX
     which = max(bounds, key=lambda k: bounds[k])
     return bounds[which], which
+
+
+def busiest_mailbox(run: Run) -> int:
+    """The requests to the Graph mailbox that had most of them."""
+    boxes = Counter(x.path.split("/")[3].lower() for x in run.log
+                    if x.vendor == "office365" and x.path.startswith("/v1.0/users/") and x.path.count("/") >= 3)
+    return max(boxes.values(), default=0)
 
 
 def graph_floor(run: Run, latency: float) -> tuple[float, int, int]:
@@ -189,9 +194,7 @@ def graph_floor(run: Run, latency: float) -> tuple[float, int, int]:
     sign-in requests, the busiest mailbox's requests)."""
     signin = sum(1 for x in run.log if x.vendor == "office365"
                  and ("/oauth2/" in x.path or x.path.endswith("/openid-configuration")))
-    boxes = Counter(x.path.split("/")[3].lower() for x in run.log
-                    if x.vendor == "office365" and x.path.startswith("/v1.0/users/") and x.path.count("/") >= 3)
-    busiest = max(boxes.values(), default=0)
+    busiest = busiest_mailbox(run)
     return max(floor(run, "office365", latency)[0], latency * (signin + busiest / GRAPH_PER_MAILBOX)), signin, busiest
 
 

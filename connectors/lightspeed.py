@@ -387,7 +387,7 @@ class Lightspeed(Connector):
         for page in pages(lambda token: self._get(path, **token), PAGING, records, guard):
             read += len(page)
             mine += [i for i in page if isinstance(i, dict) and self.ctx.subject.matches(i.get("email"))]
-            full = len(page) >= PAGE_LIMIT
+            full = PAGING.advance(PAGING.first(), None, page) is not None
             if guard.pages == cap:
                 break
         n = guard.pages

@@ -33,7 +33,8 @@ All PayPal-specific transport lives in :class:`PayPalClient` (the ``paypalrestsd
 PayPal's newer SDK touches nothing outside this module. The wrapper fixes the SDK's known faults: every
 request goes through our VendorSession (trust, timeout, the shared 429/5xx retry policy, redaction); nothing
 logs headers (the SDK logs the Bearer token at DEBUG in sandbox mode); a 400 is an error, not a returned
-``{"error": ...}``; a 401 refreshes the token once, not forever; a wrong secret fails once, clearly.
+``{"error": ...}``; a 401 refreshes the token once, not forever; a wrong secret fails once, clearly. With
+``reuse_sign_in`` the token is kept for later exports of this process (:class:`KeptToken`, :mod:`aggregator.kept`).
 
 Settings: :attr:`PayPalConnector.declared_settings`; datasets: :mod:`connectors.paypal_datasets`.
 """
@@ -513,8 +514,8 @@ class PayPalConnector(Connector):
         Setting("requests_per_second", "requests per second at most (PayPal publishes no limit)", "float",
                 default=20.0, minimum=0.01),
         Setting("reuse_sign_in", "keep the access token for later exports in this process with the same address, "
-                "client and secret, until 5 minutes before it ends (the portal server's embedded workers run many, "
-                "and exports started together then ask one token); off: every export asks its own", "bool",
+                "client, secret and trust, until 5 minutes before it ends (the portal server's embedded workers run "
+                "many, and exports started together then ask one token); off: every export asks its own", "bool",
                 default=False),
     )
     description: ClassVar[str] = ("PayPal Transaction Search, Orders v2, Disputes and Shipment Tracking: payer "
@@ -1093,7 +1094,7 @@ class PayPalConnector(Connector):
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(max_workers=self.settings["concurrency"],
                                                                    thread_name_prefix="paypal-early")
         self.client = self._client()
-        self.client.authenticate()          # one token request; a wrong secret fails here, once
+        self.client.authenticate()          # a token (asked, or kept for the account); a wrong secret fails here, once
         self._now = self._scanned_to = datetime.now(UTC).replace(microsecond=0)
         start = self._history(self._now)
         windows = scan_windows(start, self._now)
