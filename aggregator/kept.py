@@ -83,16 +83,18 @@ class Kept(Generic[T]):
             with self._lock:
                 slot = self._slots.get(key)
             if slot is None:
-                slot = Slot(build())
+                built = Slot(build())
                 with self._lock:
-                    self._slots[key] = slot
-                    self._building.pop(key, None)
+                    slot = self._slots.setdefault(key, built)      # one slot per account, whatever forget() did
+                    if self._building.get(key) is building:
+                        del self._building[key]
             return slot
 
     def forget(self) -> None:
         """Drop everything kept (the tokens with it)."""
         with self._lock:
             self._slots.clear()
+            self._building.clear()
 
     def __len__(self) -> int:
         with self._lock:

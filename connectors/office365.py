@@ -286,9 +286,9 @@ class Office365Connector(Connector):
         Setting("groups", "ids of Microsoft 365 groups whose conversations to search (posts from or to the "
                 "subject); permission Group-Conversation.Read.All", "list"),
         Setting("reuse_sign_in", "keep msal's application (its OpenID discovery and its token) for later exports in "
-                "this process with the same authority, client and secret (the portal server's embedded workers run "
-                "many; an RQ `dsar worker` forks a child per export and keeps nothing); off: every export signs in "
-                "anew", "bool", default=False),
+                "this process with the same authority, client, secret, trust and scope (the portal server's embedded "
+                "workers run many; an RQ `dsar worker` forks a child per export and keeps nothing); off: every export "
+                "signs in anew", "bool", default=False),
         Setting("discovery_cache", "the file keeping msal's OpenID discovery answers (public metadata, never a "
                 "secret or token) between exports, so a later export's sign-in is the token request alone; `off`: "
                 "none", example=f"default: `{signin.FILE_NAME}` beside the request register (none for a "
@@ -364,7 +364,8 @@ class Office365Connector(Connector):
         if not reuse:
             return self._new_msal_app(self.session)
         s = self.settings
-        key = account_key(s["authority"].rstrip("/").lower(), s["client_id"], s["client_secret"], self.ctx.ca_bundle)
+        key = account_key(s["authority"].rstrip("/").lower(), s["client_id"], s["client_secret"], self.ctx.ca_bundle,
+                          s["scope"])
 
         def build() -> tuple[msal.ConfidentialClientApplication, _Relay]:
             relay = _Relay()
@@ -435,8 +436,9 @@ class Office365Connector(Connector):
             try:
                 token, lifetime = self._ask_token()
             except DsarError as exc:
-                if self._slot is not None:
-                    self._slot.failed(str(exc))
+                stopped = self.session.stop is not None and self.session.stop.is_set()    # this export's own end
+                if self._slot is not None and not stopped:
+                    self._slot.failed(self.ctx.redactor.line(exc))
                 raise
             if self._slot is not None:
                 self._slot.succeeded()

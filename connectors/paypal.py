@@ -42,6 +42,7 @@ Settings: :attr:`PayPalConnector.declared_settings`; datasets: :mod:`connectors.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -58,11 +59,11 @@ import requests
 from paypalrestsdk import exceptions as sdk_errors
 
 from aggregator.connector import Connector, Record
-from aggregator.errors import ConfigError, ConnectorError, VendorError
+from aggregator.errors import ConfigError, ConnectorError, DsarError, VendorError
 from aggregator.hookspecs import hookimpl
 from aggregator.http import Limits, MinInterval, Redactor, VendorSession, one_line
 from aggregator.identifiers import PAYPAL_TRANSACTION_ID, Identifier
-from aggregator.kept import Kept, Slot, account_key, token_deadline
+from aggregator.kept import FAILURE_KEPT, Kept, Slot, account_key, token_deadline
 from aggregator.model import iso
 from aggregator.paging import PageGuard, PageNumberPaginator, Paginator, Parked, fan_out, items_at, pages
 from aggregator.settings import Setting
@@ -197,6 +198,7 @@ class KeptToken:
     token_hash: dict[str, Any] | None = field(default=None, repr=False)
     request_at: datetime | None = None
     renew_at: float = 0.0
+    ends_at: float = 0.0
 
     def usable(self) -> bool:
         """Held, and not yet within its last minutes."""
@@ -227,6 +229,7 @@ class _GuardedApi(paypalrestsdk.Api):
         self._token_lock = threading.RLock()
         self._kept = kept                    # the token this process keeps for the account (reuse_sign_in)
         self._renew_at = 0.0                 # when this export's own token is asked again (time.monotonic())
+        self._token_end = 0.0                # when it ends
         self._dropped: set[str] = set()      # tokens this export dropped after a 401
         self._auth_failure: str | None = None
         self._local = threading.local()      # .hook: this thread's json object_hook for its next 2xx answer
@@ -267,29 +270,44 @@ class _GuardedApi(paypalrestsdk.Api):
                 raise VendorError(self._auth_failure, status=401)
             if self.token_hash is not None and time.monotonic() < self._renew_at:
                 return dict(self.token_hash)
-            self.token_hash = None                  # none yet, or near its end: asked again
-            kept = self._kept
-            with kept.lock if kept is not None else nullcontext():
-                if kept is not None:
-                    failure = kept.failure()
-                    if failure is not None:         # another export's request failed moments ago: so does this
-                        raise VendorError(failure)
-                    if kept.value.usable():
-                        token_hash = dict(kept.value.token_hash or {})
-                        self.token_hash, self.token_request_at = token_hash, kept.value.request_at
-                        self._renew_at = kept.value.renew_at
-                        self._redactor.add(str(token_hash["access_token"]))
-                        return token_hash
-                try:
-                    token = self._ask_token(headers)
-                except VendorError as exc:
-                    if kept is not None:
-                        kept.failed(str(exc))
+            held, held_until = self.token_hash, self._token_end     # in its last minutes: still good until its end
+            self.token_hash = None
+            try:
+                return self._renew(headers)
+            except DsarError:
+                if held is None or time.monotonic() >= held_until:
                     raise
-                if kept is not None:
-                    kept.value = KeptToken(token, self.token_request_at, self._renew_at)
-                    kept.succeeded()
-                return token
+                # a renewal that failed does not end an export whose token still works: it is asked again later
+                self.token_hash, self._token_end = held, held_until
+                self._renew_at = min(held_until, time.monotonic() + FAILURE_KEPT)
+                return dict(held)
+
+    def _renew(self, headers: Mapping[str, str] | None) -> dict[str, Any]:
+        """The token kept for the account (``reuse_sign_in``) when it is usable, else a new one (kept for the
+        others); a failure of this account's token request moments ago fails at once."""
+        kept = self._kept
+        with kept.lock if kept is not None else nullcontext():
+            if kept is not None:
+                failure = kept.failure()
+                if failure is not None:         # another export's request failed moments ago: so does this
+                    raise VendorError(failure)
+                if kept.value.usable():
+                    token_hash = dict(kept.value.token_hash or {})
+                    self.token_hash, self.token_request_at = token_hash, kept.value.request_at
+                    self._renew_at, self._token_end = kept.value.renew_at, kept.value.ends_at
+                    self._redactor.add(str(token_hash["access_token"]))
+                    return token_hash
+            try:
+                token = self._ask_token(headers)
+            except DsarError as exc:
+                stop = getattr(self._session, "stop", None)
+                if kept is not None and not (stop is not None and stop.is_set()):   # not this export's own end
+                    kept.failed(self._redactor.line(exc))
+                raise
+            if kept is not None:
+                kept.value = KeptToken(token, self.token_request_at, self._renew_at, self._token_end)
+                kept.succeeded()
+            return token
 
     def _ask_token(self, headers: Mapping[str, str] | None) -> dict[str, Any]:
         """A new token from the token endpoint (client credentials), its failures as one-line VendorErrors."""
@@ -313,7 +331,9 @@ class _GuardedApi(paypalrestsdk.Api):
             lifetime: float | None = float(token["expires_in"]) if token.get("expires_in") is not None else None
         except (TypeError, ValueError):
             lifetime = None
-        self._renew_at = token_deadline(lifetime)
+        now = time.monotonic()
+        self._renew_at = token_deadline(lifetime, now)
+        self._token_end = now + lifetime if lifetime is not None else math.inf
         return token
 
     def _invalidate(self, rejected: str) -> bool:

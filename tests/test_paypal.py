@@ -457,7 +457,10 @@ def _together(run_export, count: int, settings: dict[str, Any]) -> list[Any]:
     results: list[Any] = [None] * count
 
     def one(i: int) -> None:
-        results[i] = run_export(DEMO, vendors=["paypal"], settings=settings, sleep=no_sleep, request_id=f"t{i}")
+        try:
+            results[i] = run_export(DEMO, vendors=["paypal"], settings=settings, sleep=no_sleep, request_id=f"t{i}")
+        except BaseException as exc:  # noqa: BLE001 - handed to the test below
+            results[i] = exc
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for t in threads:
@@ -465,6 +468,9 @@ def _together(run_export, count: int, settings: dict[str, Any]) -> list[Any]:
     for t in threads:
         t.join(120)
     assert not any(t.is_alive() for t in threads)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
     return results
 
 
@@ -506,9 +512,9 @@ def test_reuse_sign_in_asks_one_token_for_exports_started_together_and_none_late
         paypal_connector.forget_sign_ins()
 
 
-def _apis(slot: Any) -> tuple[Callable[[], Any], list[str]]:
+def _apis(slot: Any, down: list[bool] | None = None) -> tuple[Callable[[], Any], list[str]]:
     """A maker of ``_GuardedApi`` objects (one per export) sharing ``slot``, whose token requests answer T1, T2 …
-    without a network; and the list of those requests."""
+    without a network (or fail, while ``down[0]``); and the list of those requests."""
     asked: list[str] = []
 
     def make() -> Any:
@@ -517,6 +523,8 @@ def _apis(slot: Any) -> tuple[Callable[[], Any], list[str]]:
 
         def http_call(url: str, method: str, **_: Any) -> dict[str, Any]:
             asked.append(f"{method} {url}")
+            if down and down[0]:
+                raise VendorError("paypal: 503 INTERNAL_SERVICE_ERROR (POST /v1/oauth2/token)", status=503)
             return {"access_token": f"T{len(asked)}", "token_type": "Bearer", "expires_in": 32400}
 
         api.http_call = http_call
@@ -548,6 +556,36 @@ def test_a_token_two_threads_saw_rejected_is_dropped_once_not_failed():
     assert api.get_token_hash()["access_token"] == "T2"
     assert not api._invalidate("T2")            # the token asked after a 401 rejected too: fail, do not loop
     assert len(asked) == 2
+
+
+def test_a_renewal_that_fails_keeps_a_token_that_still_works_until_its_end():
+    down = [False]
+    make, asked = _apis(None, down)
+    api = make()
+    assert api.get_token_hash()["access_token"] == "T1"
+    api._renew_at = 0.0                         # T1 in its last minutes: asked again
+    down[0] = True
+    assert api.get_token_hash()["access_token"] == "T1" and len(asked) == 2      # the renewal failed: T1 still
+    assert api.get_token_hash()["access_token"] == "T1" and len(asked) == 2      # not asked on every request
+    api._renew_at, api._token_end = 0.0, 0.0    # T1 at its end: the failure is the export's
+    with pytest.raises(VendorError, match="503"):
+        api.get_token_hash()
+
+
+def test_an_unreachable_token_endpoint_fails_the_exports_that_waited_for_it_at_once(run_export, sandbox):
+    token = "POST /v1/oauth2/token"
+    sandbox.inject(Fault("paypal", match=token, drop=True, delay=0.2, times=None))     # no answer at all
+    try:
+        together = _together(run_export, 3, {"paypal": {"reuse_sign_in": True}})
+        assert [p.result.connectors["paypal"].status for p in together] == ["failed"] * 3
+        asked = len(sandbox.requests_to("paypal", token))
+        sandbox.clear()
+        sandbox.inject(Fault("paypal", match=token, drop=True, delay=0.2, times=None))
+        alone = run_export(DEMO, vendors=["paypal"], sleep=no_sleep)
+        assert alone.result.connectors["paypal"].status == "failed"
+        assert asked == len(sandbox.requests_to("paypal", token)) >= 1       # the first export's attempts alone
+    finally:
+        paypal_connector.forget_sign_ins()
 
 
 def test_a_kept_token_in_its_last_minutes_is_not_handed_on():
