@@ -305,7 +305,8 @@ class _GuardedApi(paypalrestsdk.Api):
                     kept.failed(self._redactor.line(exc))
                 raise
             if kept is not None:
-                kept.value = KeptToken(token, self.token_request_at, self._renew_at, self._token_end)
+                if math.isfinite(self._token_end):       # a token that says no lifetime is this export's alone
+                    kept.value = KeptToken(token, self.token_request_at, self._renew_at, self._token_end)
                 kept.succeeded()
             return token
 
