@@ -166,9 +166,12 @@ def _last_page(body: Any) -> bool:
     """Whether a page sent ahead can be used: a full one has pages after it, and those are asked only when the
     list is due (at scale, long after), so its first page is asked again then: the pages of one list are read
     moments apart, as an item added or removed in between would shift them."""
-    first = PAGING.first()
-    return not (isinstance(body, dict) and any(isinstance(v, list) and PAGING.advance(first, body, v) is not None
-                                               for v in body.values()))
+    return not (isinstance(body, dict) and any(isinstance(v, list) and _full(v) for v in body.values()))
+
+
+def _full(items: list[Any]) -> bool:
+    """Whether a page of ``items`` has pages after it, by the lists' paginator."""
+    return PAGING.advance(PAGING.first(), None, items) is not None
 
 
 def _rid(obj: Any) -> str | None:
@@ -387,7 +390,7 @@ class Lightspeed(Connector):
         for page in pages(lambda token: self._get(path, **token), PAGING, records, guard):
             read += len(page)
             mine += [i for i in page if isinstance(i, dict) and self.ctx.subject.matches(i.get("email"))]
-            full = PAGING.advance(PAGING.first(), None, page) is not None
+            full = _full(page)
             if guard.pages == cap:
                 break
         n = guard.pages

@@ -99,6 +99,32 @@ def run_export(sandbox: Sandbox, tmp_path: Path):
     return _run
 
 
+def together(run_export: Any, count: int, vendor: str, settings: dict[str, Any], **kwargs: Any) -> list[Any]:
+    """``count`` exports of the demo customer by ``vendor`` alone, started together in threads (``settings`` its
+    connector's, ``kwargs`` for ``run_export``); their packages, in order. A thread's error is raised here."""
+    import threading
+
+    results: list[Any] = [None] * count
+
+    def one(i: int) -> None:
+        try:
+            results[i] = run_export(DEMO, vendors=[vendor], settings={vendor: settings}, request_id=f"t{i}",
+                                    **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test below
+            results[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
 def offering_plugin(name: str, kind: str, offers: list[tuple[str, dict[str, Any]]], delay: float = 0.0) -> object:
     """A test-only plugin: a connector (processor "lightspeed") that offers identifiers of ``kind``, as the
     webshop connector does, so another connector's lookups can be tested without Lightspeed."""

@@ -22,7 +22,7 @@ from aggregator.datasets import Kind
 from aggregator.sandbox import Fault
 from aggregator.sandbox.server import to_toml
 from connectors.office365_datasets import DATASETS
-from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, together
 from tests.in_flight import count_in_flight, graph_download, graph_mailbox
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "office365"
@@ -810,19 +810,8 @@ def test_reuse_sign_in_keeps_discovery_and_token_for_later_exports_in_the_proces
 def test_reuse_sign_in_asks_one_token_for_exports_started_together(run_export, sandbox):
     token = "/oauth2/v2.0/token"
     sandbox.inject(Fault("office365", match="POST", delay=0.5, times=None))   # msal's token POST, the only POST
-    results: list[Any] = [None] * 3
-
-    def one(i: int) -> None:
-        results[i] = run_export(DEMO, vendors=["office365"], settings={"office365": {"reuse_sign_in": True}},
-                                request_id=f"t{i}")
-
     try:
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        assert not any(t.is_alive() for t in threads)
+        results = together(run_export, 3, "office365", {"reuse_sign_in": True})
         assert [ok(r).records for r in results] == [ok(results[0]).records] * 3
         assert len(sandbox.requests_to("office365", token)) == 1
     finally:
@@ -832,29 +821,17 @@ def test_reuse_sign_in_asks_one_token_for_exports_started_together(run_export, s
 def test_reuse_sign_in_a_failed_token_request_fails_the_exports_that_waited_for_it_at_once(run_export, sandbox):
     token = "/oauth2/v2.0/token"
 
-    def together(settings: dict[str, Any]) -> list[Any]:
+    def unreachable(settings: dict[str, Any]) -> list[Any]:
         # no answer at all (msal keeps a 5xx answer for a while itself, but not a connection that fails)
         sandbox.inject(Fault("office365", match="POST", drop=True, delay=0.2, times=None))
-        results: list[Any] = [None] * 3
-
-        def one(i: int) -> None:
-            results[i] = run_export(DEMO, vendors=["office365"], settings={"office365": settings},
-                                    request_id=f"t{i}", sleep=lambda _s: None)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        assert not any(t.is_alive() for t in threads)
-        return results
+        return together(run_export, 3, "office365", settings, sleep=lambda _s: None)
 
     try:
-        off = together({})
+        off = unreachable({})
         assert [r.result.connectors["office365"].status for r in off] == ["failed"] * 3
         each = len(sandbox.requests_to("office365", token)) // 3     # one export's attempts, retries included
         sandbox.clear()
-        shared = together({"reuse_sign_in": True})
+        shared = unreachable({"reuse_sign_in": True})
         assert [r.result.connectors["office365"].status for r in shared] == ["failed"] * 3
         assert each >= 1 and len(sandbox.requests_to("office365", token)) == each       # the first export's alone
     finally:

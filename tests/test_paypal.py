@@ -32,7 +32,7 @@ from aggregator.sandbox.server import to_toml
 from aggregator.sandbox.vendors.paypal import CLIENT_ID, CLIENT_SECRET
 from connectors.paypal import MAX_WINDOW, PayPalClient, earliest_searchable, parse_when, scan_windows
 from connectors.paypal_datasets import DATASETS
-from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin
+from tests.conftest import DEMO, EMPTY, NEAR_MISS, OTHER, offering_plugin, together
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "paypal" / "transactions.json"
 SCHEMA = json.loads((Path(__file__).parent / "vendor_schemas" / "paypal.schema.json").read_text())
@@ -454,24 +454,7 @@ def test_an_expired_token_is_refreshed_once(run_export, sandbox):
 
 def _together(run_export, count: int, settings: dict[str, Any]) -> list[Any]:
     """``count`` PayPal exports of the demo customer started together in threads; their packages."""
-    results: list[Any] = [None] * count
-
-    def one(i: int) -> None:
-        try:
-            results[i] = run_export(DEMO, vendors=["paypal"], settings=settings, sleep=no_sleep, request_id=f"t{i}")
-        except BaseException as exc:  # noqa: BLE001 - handed to the test below
-            results[i] = exc
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
+    return together(run_export, count, "paypal", settings.get("paypal", {}), sleep=no_sleep)
 
 
 def test_reuse_sign_in_asks_one_token_for_exports_started_together_and_none_later(run_export, sandbox):

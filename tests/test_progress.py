@@ -164,25 +164,19 @@ def test_a_real_export_in_an_80_column_pty_shows_one_line_per_connector_and_the_
     stream = pyte.ByteStream(screen)
     saw_wait = False
     try:
-        while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
-                break
+        def read(wait: float) -> bytes:
+            """What the export wrote within ``wait`` seconds (b"": nothing, or it has ended)."""
+            if not select.select([master], [], [], wait)[0]:
+                return b""
             try:
-                data = os.read(master, 65536)
+                return os.read(master, 65536)
             except OSError:
-                break
-            if not data:
-                break
+                return b""
+
+        while data := read(60):
             stream.feed(data)
-            while select.select([master], [], [], 0.05)[0]:     # a frame can reach the master in pieces: take
-                try:                                            # all that came before looking at the screen
-                    more = os.read(master, 65536)
-                except OSError:
-                    break
-                if not more:
-                    break
-                stream.feed(more)
+            while more := read(0.05):       # a frame can reach the master in pieces: take all that came before
+                stream.feed(more)           # looking at the screen
             rows = [line.rstrip() for line in screen.display if line.strip()]
             cursor_row = screen.display[screen.cursor.y].rstrip()
             frame_drawn = cursor_row.startswith(names[-1]) and screen.cursor.x >= len(cursor_row)
